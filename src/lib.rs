@@ -1,0 +1,20 @@
+//! veille keeps watch over what is said about a brand: it polls feeds, turns every new item into a mention,
+//! analyses it, detects bad buzz and tells the communications team.
+//!
+//! # Layout
+//!
+//! - [`model`]: the shared nouns (`Mention`, `Analysis`, `Severity`, …); depends on nothing else.
+//! - [`config`]: the daemon's TOML configuration and its validation (`veille check`).
+//! - [`sources`]: when a source is due, fetching it over HTTP or from disk, parsing feeds into mentions.
+//! - [`analysis`]: pure text work: cleaning, folding, language, sentiment, rule matching.
+//! - [`store`]: the SQLite database: schema, migrations, every SQL statement, the single writer.
+//! - [`daemon`]: the running service: tasks, signals, readiness, shutdown.
+//! - [`cli`]: the commands a person types.
+
+pub mod analysis;
+pub mod cli;
+pub mod config;
+pub mod daemon;
+pub mod model;
+pub mod sources;
+pub mod store;
