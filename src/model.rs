@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// How serious an alert or a rule match is. Ordered: `Info < Warning < Critical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     #[default]
@@ -224,35 +226,48 @@ impl Interval {
     pub fn parse(text: &str) -> Result<Interval, String> {
         let s = text.trim();
         if s.is_empty() {
-            return Err("empty duration: write a number and a unit, e.g. \"90s\", \"10m\", \"1h\"".into());
+            return Err(
+                "empty duration: write a number and a unit, e.g. \"90s\", \"10m\", \"1h\"".into(),
+            );
         }
         let mut total_ms: u128 = 0;
         let mut rest = s;
         while !rest.is_empty() {
             let digits = rest.bytes().take_while(|b| b.is_ascii_digit()).count();
             if digits == 0 {
-                return Err(format!("invalid duration {text:?}: expected a number, e.g. \"90s\", \"10m\", \"1h\""));
+                return Err(format!(
+                    "invalid duration {text:?}: expected a number, e.g. \"90s\", \"10m\", \"1h\""
+                ));
             }
             let n: u128 = rest[..digits]
                 .parse()
                 .map_err(|_| format!("invalid duration {text:?}: number too large"))?;
-            rest = &rest[digits..];
+            rest = rest[digits..].trim_start();
             let unit_len = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
             let unit = &rest[..unit_len];
             rest = rest[unit_len..].trim_start();
             let ms = match unit {
                 "ms" => 1,
-                "s" => 1000,
-                "m" | "min" => 60_000,
-                "h" => 3_600_000,
-                "d" => 86_400_000,
-                "w" => 7 * 86_400_000,
-                "" => return Err(format!("invalid duration {text:?}: missing unit (s, m, h, d or w)")),
-                other => return Err(format!("invalid duration {text:?}: unknown unit {other:?} (use s, m, h, d or w)")),
+                "s" | "sec" | "secs" | "second" | "seconds" => 1000,
+                "m" | "min" | "mins" | "minute" | "minutes" => 60_000,
+                "h" | "hour" | "hours" => 3_600_000,
+                "d" | "day" | "days" => 86_400_000,
+                "w" | "week" | "weeks" => 7 * 86_400_000,
+                "" => {
+                    return Err(format!(
+                        "invalid duration {text:?}: missing unit (s, m, h, d or w)"
+                    ));
+                }
+                other => {
+                    return Err(format!(
+                        "invalid duration {text:?}: unknown unit {other:?} (use s, m, h, d or w)"
+                    ));
+                }
             };
             total_ms = total_ms.saturating_add(n.saturating_mul(ms));
         }
-        let ms = u64::try_from(total_ms).map_err(|_| format!("invalid duration {text:?}: too large"))?;
+        let ms =
+            u64::try_from(total_ms).map_err(|_| format!("invalid duration {text:?}: too large"))?;
         Ok(Interval(std::time::Duration::from_millis(ms)))
     }
 }
@@ -296,6 +311,7 @@ mod interval_tests {
         assert_eq!(Interval::parse("1h30m").unwrap().as_secs(), 5400);
         assert_eq!(Interval::parse("14d").unwrap().as_secs(), 14 * 86400);
         assert_eq!(Interval::parse(" 2w ").unwrap().as_secs(), 14 * 86400);
+        assert_eq!(Interval::parse("5 minutes").unwrap().as_secs(), 300);
     }
 
     #[test]
@@ -358,4 +374,24 @@ impl Default for WatchSettings {
             cooldown: Interval::secs(2 * 3600),
         }
     }
+}
+
+/// What veille remembers of a source between fetches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SourceState {
+    pub name: String,
+    pub url: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_fetch: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    /// The last error, in words, or `None` once the source works again.
+    pub last_error: Option<String>,
+    pub last_status: Option<u16>,
+    pub consecutive_errors: u32,
+    /// Items parsed over the source's life (new or not).
+    pub items_seen: u64,
+    /// Mentions stored from it over its life.
+    pub mentions: u64,
+    pub next_due: Option<DateTime<Utc>>,
 }

@@ -1,1 +1,12 @@
-//! Sources.
+//! Sources: where mentions come from.
+//!
+//! In: the configured sources and their saved state. Out: mentions, and each source's new state (when it is
+//! due next, what went wrong). [`fetch`] gets the bytes (HTTP with conditional GET, limits and timeouts, or a
+//! file on disk), [`parse`] turns bytes into mentions, [`link`] gives links their canonical form and
+//! [`schedule`] decides when a source is due again, backing off on failures. Nothing here touches SQL or
+//! analyses text beyond cleaning it.
+
+pub mod fetch;
+pub mod link;
+pub mod parse;
+pub mod schedule;

@@ -1,1 +1,486 @@
-//! Store.
+//! The store: everything veille learns, in one SQLite file.
+//!
+//! In: polls (a source's new state and its analysed mentions), reads from the CLI. Out: rows, and the
+//! guarantee that a mention, its analysis, its rule matches and the alerts they raise are written in one
+//! transaction — after a crash either all of it is there or none of it, and the item is fetched again.
+//!
+//! Only this module speaks SQL. The daemon owns one read-write [`Store`] on a dedicated writer thread
+//! ([`writer`]); the CLI opens its own read-only connections, which WAL mode lets run beside the writer
+//! without blocking it. The schema is versioned by `PRAGMA user_version` and migrated at open.
+
+pub mod schema;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
+use serde::Serialize;
+
+use crate::model::{Analysis, Label, Lang, Mention, RuleMatch, SourceState};
+
+/// Why the store failed, with the database path.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("database {path}: cannot create its directory: {source}")]
+    Dir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "database {path} has schema version {found}, newer than this veille knows ({known}); upgrade veille"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("the database writer has stopped")]
+    WriterGone,
+}
+
+impl StoreError {
+    /// Whether retrying the same write later may succeed (a busy or full database, not a bug).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Sqlite { source, .. } => matches!(
+                source.sqlite_error_code(),
+                Some(
+                    rusqlite::ErrorCode::DatabaseBusy
+                        | rusqlite::ErrorCode::DatabaseLocked
+                        | rusqlite::ErrorCode::DiskFull
+                )
+            ),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// One analysed mention ready to store.
+#[derive(Debug, Clone)]
+pub struct AnalysedMention {
+    pub mention: Mention,
+    pub analysis: Analysis,
+}
+
+/// One fetch of one source, to be written in one transaction.
+#[derive(Debug, Clone)]
+pub struct Poll {
+    pub state: SourceState,
+    pub mentions: Vec<AnalysedMention>,
+}
+
+/// What a poll's write changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PollWritten {
+    /// Mentions that were not in the store before.
+    pub new_mentions: usize,
+}
+
+/// A mention as read back, with its analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredMention {
+    /// Row id in the store.
+    pub key: i64,
+    pub id: String,
+    pub source: String,
+    pub link: Option<String>,
+    pub title: Option<String>,
+    pub text: String,
+    pub author: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub fetched: DateTime<Utc>,
+    pub lang: Lang,
+    pub score: f32,
+    pub label: Label,
+    pub matches: Vec<RuleMatch>,
+}
+
+/// Which mentions to list.
+#[derive(Debug, Clone, Default)]
+pub struct MentionFilter {
+    pub source: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub rule: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// An open database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub(crate) fn from_ts(s: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(s, 0).unwrap_or_default()
+}
+
+impl Store {
+    /// Opens (creating if needed) the database read-write and brings its schema up to date.
+    ///
+    /// # Errors
+    /// When the file cannot be created or opened, or its schema is newer than this build knows.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+                path: path.to_owned(),
+                source,
+            })?;
+        }
+        let err = |source| StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;",
+        )
+        .map_err(err)?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        schema::migrate(&mut store.conn, path)?;
+        Ok(store)
+    }
+
+    /// Opens the database read-only, for the CLI. It never blocks the daemon's writer.
+    ///
+    /// # Errors
+    /// When the file does not exist or cannot be read.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        let err = |source| StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(err)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        if version > schema::VERSION {
+            return Err(StoreError::TooNew {
+                path: path.to_owned(),
+                found: version,
+                known: schema::VERSION,
+            });
+        }
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Writes one poll in one transaction: the source's state, and every mention not already stored with
+    /// its analysis and rule matches.
+    ///
+    /// # Errors
+    /// On any SQLite failure; nothing of the poll is then written.
+    pub fn write_poll(&mut self, poll: &Poll) -> Result<PollWritten> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        let mut written = PollWritten::default();
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO mention (source, guid, link, title, text, author, lang_declared, published, fetched, at,
+                                          story, lang, score, label, terms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                     ON CONFLICT (source, guid) DO NOTHING",
+                )
+                .map_err(err)?;
+            let mut insert_match = tx
+                .prepare_cached("INSERT OR IGNORE INTO mention_match (mention, rule, severity, terms) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(err)?;
+            for am in &poll.mentions {
+                let m = &am.mention;
+                let a = &am.analysis;
+                let terms = if a.sentiment.terms.is_empty() {
+                    None
+                } else {
+                    serde_json::to_string(&a.sentiment.terms).ok()
+                };
+                let n = insert
+                    .execute(params![
+                        m.source,
+                        m.id,
+                        m.link,
+                        m.title,
+                        m.text,
+                        m.author,
+                        m.lang,
+                        m.published.map(ts),
+                        ts(m.fetched),
+                        ts(m.time()),
+                        m.story as i64,
+                        a.lang.as_str(),
+                        f64::from(a.sentiment.score),
+                        a.sentiment.label.as_str(),
+                        terms,
+                    ])
+                    .map_err(err)?;
+                if n == 0 {
+                    continue;
+                }
+                written.new_mentions += 1;
+                let key = tx.last_insert_rowid();
+                for rm in &a.matches {
+                    let terms = serde_json::to_string(&rm.terms).unwrap_or_else(|_| "[]".into());
+                    insert_match
+                        .execute(params![key, rm.rule, rm.severity.as_str(), terms])
+                        .map_err(err)?;
+                }
+            }
+        }
+        let s = &poll.state;
+        tx.execute(
+            "INSERT INTO source (name, url, etag, last_modified, last_fetch, last_success, last_error, last_status,
+                                 consecutive_errors, items_seen, mentions, next_due)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             ON CONFLICT (name) DO UPDATE SET
+               url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
+               last_fetch = excluded.last_fetch, last_success = excluded.last_success,
+               last_error = excluded.last_error, last_status = excluded.last_status,
+               consecutive_errors = excluded.consecutive_errors, items_seen = excluded.items_seen,
+               mentions = source.mentions + ?13, next_due = excluded.next_due",
+            params![
+                s.name,
+                s.url,
+                s.etag,
+                s.last_modified,
+                s.last_fetch.map(ts),
+                s.last_success.map(ts),
+                s.last_error,
+                s.last_status,
+                s.consecutive_errors,
+                s.items_seen as i64,
+                written.new_mentions as i64,
+                s.next_due.map(ts),
+                written.new_mentions as i64,
+            ],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(written)
+    }
+
+    /// Every source's saved state, by name.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn source_states(&self) -> Result<Vec<SourceState>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT name, url, etag, last_modified, last_fetch, last_success, last_error, last_status,
+                        consecutive_errors, items_seen, mentions, next_due
+                 FROM source ORDER BY name",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(SourceState {
+                    name: r.get(0)?,
+                    url: r.get(1)?,
+                    etag: r.get(2)?,
+                    last_modified: r.get(3)?,
+                    last_fetch: r.get::<_, Option<i64>>(4)?.map(from_ts),
+                    last_success: r.get::<_, Option<i64>>(5)?.map(from_ts),
+                    last_error: r.get(6)?,
+                    last_status: r.get(7)?,
+                    consecutive_errors: r.get(8)?,
+                    items_seen: r.get::<_, i64>(9)? as u64,
+                    mentions: r.get::<_, i64>(10)? as u64,
+                    next_due: r.get::<_, Option<i64>>(11)?.map(from_ts),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// One source's saved state.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn source_state(&self, name: &str) -> Result<Option<SourceState>> {
+        Ok(self.source_states()?.into_iter().find(|s| s.name == name))
+    }
+
+    /// Stored mentions, newest first.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn mentions(&self, filter: &MentionFilter) -> Result<Vec<StoredMention>> {
+        let mut sql = String::from(
+            "SELECT m.id, m.guid, m.source, m.link, m.title, m.text, m.author, m.published, m.fetched, m.lang,
+                    m.score, m.label
+             FROM mention m WHERE 1 = 1",
+        );
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(source) = &filter.source {
+            sql.push_str(" AND m.source = ?");
+            args.push(source.clone().into());
+        }
+        if let Some(since) = filter.since {
+            sql.push_str(" AND m.at >= ?");
+            args.push(ts(since).into());
+        }
+        if let Some(rule) = &filter.rule {
+            sql.push_str(" AND EXISTS (SELECT 1 FROM mention_match mm WHERE mm.mention = m.id AND mm.rule = ?)");
+            args.push(rule.clone().into());
+        }
+        sql.push_str(" ORDER BY m.at DESC, m.id DESC");
+        if let Some(limit) = filter.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), |r| {
+                Ok(StoredMention {
+                    key: r.get(0)?,
+                    id: r.get(1)?,
+                    source: r.get(2)?,
+                    link: r.get(3)?,
+                    title: r.get(4)?,
+                    text: r.get(5)?,
+                    author: r.get(6)?,
+                    published: r.get::<_, Option<i64>>(7)?.map(from_ts),
+                    fetched: from_ts(r.get(8)?),
+                    lang: r
+                        .get::<_, Option<String>>(9)?
+                        .map_or(Lang::Other, |l| Lang::from_tag(&l)),
+                    score: r.get::<_, Option<f64>>(10)?.unwrap_or(0.0) as f32,
+                    label: match r.get::<_, Option<String>>(11)?.as_deref() {
+                        Some("neg") => Label::Neg,
+                        Some("pos") => Label::Pos,
+                        _ => Label::Neu,
+                    },
+                    matches: Vec::new(),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        let mut mentions = rows
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        let mut matches = self
+            .conn
+            .prepare_cached(
+                "SELECT rule, severity, terms FROM mention_match WHERE mention = ?1 ORDER BY rule",
+            )
+            .map_err(|e| self.err(e))?;
+        for m in &mut mentions {
+            let rows = matches
+                .query_map([m.key], |r| {
+                    let severity: String = r.get(1)?;
+                    let terms: String = r.get(2)?;
+                    Ok(RuleMatch {
+                        rule: r.get(0)?,
+                        severity: crate::model::Severity::parse(&severity).unwrap_or_default(),
+                        terms: serde_json::from_str(&terms).unwrap_or_default(),
+                    })
+                })
+                .map_err(|e| self.err(e))?;
+            m.matches = rows
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(mentions)
+    }
+
+    /// Number of stored mentions.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn mention_count(&self) -> Result<u64> {
+        self.conn
+            .query_row("SELECT count(*) FROM mention", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Deletes mentions counted before `before`. Returns how many went.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn prune(&mut self, before: DateTime<Utc>) -> Result<usize> {
+        self.conn
+            .execute("DELETE FROM mention WHERE at < ?1", [ts(before)])
+            .map_err(|e| self.err(e))
+    }
+
+    /// Runs `PRAGMA integrity_check`; `Ok(true)` when the file is sound.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn integrity_ok(&self) -> Result<bool> {
+        let s: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        Ok(s == "ok")
+    }
+
+    /// The value stored under `key` in the daemon's key–value table.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Stores `value` under `key` in the daemon's key–value table.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+}

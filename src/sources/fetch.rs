@@ -1,0 +1,468 @@
+//! Fetching: getting a source's bytes, politely and within limits.
+//!
+//! In: a source location (an `http(s)://` URL, a `file://` URL or a path) and what was saved from the last
+//! fetch (ETag, Last-Modified). Out: the body with its declared charset, `NotModified`, or a [`FetchError`]
+//! that says what happened and whether waiting will help.
+//!
+//! HTTP goes through one shared reqwest client (rustls, gzip/brotli/deflate, connect and total timeouts, a
+//! redirect limit, `User-Agent: veille/<version>`); the body size limit is enforced while streaming, so a
+//! hostile server cannot fill the memory. A global semaphore and one per host bound concurrency. Files on
+//! disk go through the same path so that demos, tests and benchmarks exercise the real pipeline; their
+//! modification time and size stand in for an ETag.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use serde::Deserialize;
+use tokio::sync::Semaphore;
+
+use super::parse::ParseError;
+use super::schedule::Outcome;
+use crate::model::Interval;
+
+/// HTTP limits: the `[http]` table of the configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Whole-request timeout.
+    pub timeout: Interval,
+    /// Connection timeout.
+    pub connect_timeout: Interval,
+    /// Largest body accepted, in bytes.
+    pub max_body_bytes: u64,
+    /// Redirects followed before giving up.
+    pub max_redirects: usize,
+    /// Fetches in flight at once, all hosts together.
+    pub concurrency: usize,
+    /// Fetches in flight at once on one host.
+    pub per_host: usize,
+    /// Longest wait between two attempts on a failing source.
+    pub max_backoff: Interval,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            timeout: Interval::secs(30),
+            connect_timeout: Interval::secs(10),
+            max_body_bytes: 10 * 1024 * 1024,
+            max_redirects: 5,
+            concurrency: 16,
+            per_host: 2,
+            max_backoff: Interval::secs(24 * 3600),
+        }
+    }
+}
+
+impl HttpConfig {
+    /// Builds the fetcher these settings describe.
+    ///
+    /// # Errors
+    /// When the TLS stack cannot be set up (no usable crypto provider or system certificates).
+    pub fn build(&self) -> Result<Fetcher, FetchError> {
+        // reqwest is built without a default crypto provider; ring is the one veille ships with.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .user_agent(concat!(
+                "veille/",
+                env!("CARGO_PKG_VERSION"),
+                " (+https://github.com/veille)"
+            ))
+            .timeout(self.timeout.0)
+            .connect_timeout(self.connect_timeout.0)
+            .redirect(reqwest::redirect::Policy::limited(self.max_redirects))
+            .gzip(true)
+            .brotli(true)
+            .deflate(true)
+            .build()
+            .map_err(|e| FetchError::Network(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(Fetcher {
+            client,
+            max_body: self.max_body_bytes,
+            timeout: self.timeout.0,
+            global: Arc::new(Semaphore::new(self.concurrency.max(1))),
+            per_host_limit: self.per_host.max(1),
+            per_host: Mutex::new(HashMap::new()),
+        })
+    }
+}
+
+/// Where a source's bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Http(url::Url),
+    File(PathBuf),
+}
+
+impl Location {
+    /// Reads a source URL as the configuration gives it: `http(s)://`, `file://` or a plain path, which is
+    /// taken relative to `base` when relative.
+    ///
+    /// # Errors
+    /// A message for URLs of another scheme or that do not parse.
+    pub fn parse(text: &str, base: Option<&Path>) -> Result<Location, String> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err("empty URL".into());
+        }
+        if let Some((scheme, _)) = t.split_once("://") {
+            let url = url::Url::parse(t).map_err(|e| format!("invalid URL {t:?}: {e}"))?;
+            return match scheme.to_ascii_lowercase().as_str() {
+                "http" | "https" => Ok(Location::Http(url)),
+                "file" => url
+                    .to_file_path()
+                    .map(Location::File)
+                    .map_err(|()| format!("invalid file URL {t:?}")),
+                other => Err(format!(
+                    "unsupported URL scheme {other:?} in {t:?}: use http://, https://, file:// or a path"
+                )),
+            };
+        }
+        let path = PathBuf::from(t);
+        Ok(Location::File(match base {
+            Some(b) if path.is_relative() => b.join(path),
+            _ => path,
+        }))
+    }
+
+    /// The URL shown to people and in logs.
+    pub fn display(&self) -> String {
+        match self {
+            Location::Http(u) => u.to_string(),
+            Location::File(p) => format!("file://{}", p.display()),
+        }
+    }
+}
+
+/// What the last successful fetch left to make the next one conditional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// A body fetched.
+#[derive(Debug, Clone)]
+pub struct Body {
+    pub bytes: Vec<u8>,
+    /// The charset the `Content-Type` header declared.
+    pub charset: Option<String>,
+    pub validators: Validators,
+}
+
+/// The result of a successful fetch.
+#[derive(Debug, Clone)]
+pub enum Fetched {
+    /// `304 Not Modified`, or a file that has not changed: nothing to parse.
+    NotModified,
+    Body(Body),
+}
+
+/// Why a fetch failed. The message says what happened; [`FetchError::outcome`] says what scheduling does.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FetchError {
+    #[error("HTTP {status}{}", reason(*.status))]
+    Status {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+    #[error("timed out after {0:?} (the server is slow or unreachable)")]
+    Timeout(Duration),
+    #[error(
+        "response larger than the {limit}-byte limit (raise [http] max_body_bytes if this feed is legitimate)"
+    )]
+    TooLarge { limit: u64 },
+    #[error("too many redirects")]
+    TooManyRedirects,
+    #[error("network error: {0}")]
+    Network(String),
+    #[error("cannot read {path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("{0}")]
+    Parse(#[from] ParseError),
+}
+
+fn reason(status: u16) -> String {
+    reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map(|r| format!(" {r}"))
+        .unwrap_or_default()
+}
+
+impl FetchError {
+    /// How scheduling treats this failure.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            FetchError::Status {
+                status: 404 | 410, ..
+            } => Outcome::Gone,
+            FetchError::Status {
+                retry_after: Some(d),
+                status: 429 | 503,
+            } => Outcome::RetryAfter(*d),
+            _ => Outcome::Failed,
+        }
+    }
+
+    /// Whether trying again later may succeed without anyone changing anything.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Status { status, .. } => *status == 429 || *status >= 500,
+            FetchError::Timeout(_) | FetchError::Network(_) => true,
+            FetchError::TooLarge { .. } | FetchError::TooManyRedirects | FetchError::Parse(_) => {
+                false
+            }
+            FetchError::File { .. } => false,
+        }
+    }
+}
+
+/// The running fetcher: one HTTP client and the concurrency limits.
+pub struct Fetcher {
+    client: reqwest::Client,
+    max_body: u64,
+    timeout: Duration,
+    global: Arc<Semaphore>,
+    per_host_limit: usize,
+    per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Fetcher {
+    /// Fetches a location, conditionally on `validators`.
+    ///
+    /// # Errors
+    /// [`FetchError`] for every way the fetch can fail; the body is not parsed here.
+    pub async fn fetch(
+        &self,
+        location: &Location,
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
+        match location {
+            Location::File(path) => self.fetch_file(path, validators).await,
+            Location::Http(url) => {
+                let _global = self
+                    .global
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore never closed");
+                let host = self.host_semaphore(url.host_str().unwrap_or(""));
+                let _host = host.acquire_owned().await.expect("semaphore never closed");
+                self.fetch_http(url, validators).await
+            }
+        }
+    }
+
+    fn host_semaphore(&self, host: &str) -> Arc<Semaphore> {
+        let mut map = self
+            .per_host
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(host.to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_host_limit)))
+            .clone()
+    }
+
+    async fn fetch_file(
+        &self,
+        path: &Path,
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
+        let file_error = |e: std::io::Error| FetchError::File {
+            path: path.to_owned(),
+            message: e.to_string(),
+        };
+        let meta = tokio::fs::metadata(path).await.map_err(file_error)?;
+        if meta.len() > self.max_body {
+            return Err(FetchError::TooLarge {
+                limit: self.max_body,
+            });
+        }
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        let tag = format!("file:{mtime:x}:{:x}", meta.len());
+        if validators.etag.as_deref() == Some(tag.as_str()) {
+            return Ok(Fetched::NotModified);
+        }
+        let bytes = tokio::fs::read(path).await.map_err(file_error)?;
+        Ok(Fetched::Body(Body {
+            bytes,
+            charset: None,
+            validators: Validators {
+                etag: Some(tag),
+                last_modified: None,
+            },
+        }))
+    }
+
+    async fn fetch_http(
+        &self,
+        url: &url::Url,
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
+        let mut request = self.client.get(url.clone()).header(
+            reqwest::header::ACCEPT,
+            "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+        );
+        if let Some(etag) = &validators.etag {
+            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &validators.last_modified {
+            request = request.header(reqwest::header::IF_MODIFIED_SINCE, lm);
+        }
+        let response = request.send().await.map_err(|e| self.classify(e))?;
+        let status = response.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        let header = |name: reqwest::header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        if !status.is_success() {
+            let retry_after =
+                header(reqwest::header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
+            return Err(FetchError::Status {
+                status: status.as_u16(),
+                retry_after,
+            });
+        }
+        let charset = header(reqwest::header::CONTENT_TYPE).and_then(|ct| charset_of(&ct));
+        let new_validators = Validators {
+            etag: header(reqwest::header::ETAG),
+            last_modified: header(reqwest::header::LAST_MODIFIED),
+        };
+        if response.content_length().is_some_and(|l| l > self.max_body) {
+            return Err(FetchError::TooLarge {
+                limit: self.max_body,
+            });
+        }
+        let mut bytes = Vec::new();
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| self.classify(e))?;
+            if bytes.len() as u64 + chunk.len() as u64 > self.max_body {
+                return Err(FetchError::TooLarge {
+                    limit: self.max_body,
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Fetched::Body(Body {
+            bytes,
+            charset,
+            validators: new_validators,
+        }))
+    }
+
+    fn classify(&self, e: reqwest::Error) -> FetchError {
+        if e.is_timeout() {
+            FetchError::Timeout(self.timeout)
+        } else if e.is_redirect() {
+            FetchError::TooManyRedirects
+        } else {
+            // The innermost cause is the one a person understands ("Connection refused").
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                message = s.to_string();
+                source = s.source();
+            }
+            FetchError::Network(message)
+        }
+    }
+}
+
+/// The charset parameter of a `Content-Type` header.
+pub fn charset_of(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// A `Retry-After` value: seconds, or an HTTP date.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let secs = (when.to_utc() - chrono::Utc::now()).num_seconds().max(0);
+    Some(Duration::from_secs(secs as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_parse() {
+        assert!(matches!(
+            Location::parse("https://ex.example/feed", None),
+            Ok(Location::Http(_))
+        ));
+        assert_eq!(
+            Location::parse("feeds/a.xml", Some(Path::new("/etc/veille"))),
+            Ok(Location::File(PathBuf::from("/etc/veille/feeds/a.xml")))
+        );
+        assert_eq!(
+            Location::parse("file:///tmp/a.xml", Some(Path::new("/etc"))),
+            Ok(Location::File(PathBuf::from("/tmp/a.xml")))
+        );
+        assert!(
+            Location::parse("ftp://ex.example/x", None)
+                .unwrap_err()
+                .contains("unsupported URL scheme")
+        );
+    }
+
+    #[test]
+    fn charset_is_read_from_content_type() {
+        assert_eq!(
+            charset_of("text/xml; charset=ISO-8859-1").as_deref(),
+            Some("ISO-8859-1")
+        );
+        assert_eq!(
+            charset_of("application/rss+xml;charset=\"utf-8\"").as_deref(),
+            Some("utf-8")
+        );
+        assert_eq!(charset_of("application/rss+xml"), None);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds() {
+        assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn errors_map_to_scheduling() {
+        let s = |status, retry_after| FetchError::Status {
+            status,
+            retry_after,
+        };
+        assert_eq!(s(404, None).outcome(), Outcome::Gone);
+        assert_eq!(s(410, None).outcome(), Outcome::Gone);
+        assert_eq!(
+            s(429, Some(Duration::from_secs(5))).outcome(),
+            Outcome::RetryAfter(Duration::from_secs(5))
+        );
+        assert_eq!(s(500, None).outcome(), Outcome::Failed);
+        assert!(s(503, None).is_transient());
+        assert!(!s(404, None).is_transient());
+        assert_eq!(s(404, None).to_string(), "HTTP 404 Not Found");
+    }
+}

@@ -1,0 +1,515 @@
+//! Parsing: from the raw bytes of a feed to mentions.
+//!
+//! In: the bytes a source returned, the charset its HTTP header declared (if any), the source's name and the
+//! time of the fetch. Out: the feed's mentions, cleaned to plain text, or a [`ParseError`] a person can act
+//! on ("not a feed: got an HTML page", "XML error at line 12, column 3: …").
+//!
+//! Bytes are decoded here, not by the XML reader: the charset comes from the byte-order mark, else the XML
+//! declaration, else the HTTP header, else UTF-8 when the bytes are valid UTF-8, else windows-1252 (what
+//! ISO-8859-1 means on the web). The document is then handed to feed-rs as UTF-8 with its declaration
+//! removed, so nothing is decoded twice.
+//!
+//! feed-rs runs behind `catch_unwind`: hostile bytes must never bring the daemon down, even through a bug in
+//! the parser; a panic becomes this source's error.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use chrono::{DateTime, Utc};
+use encoding_rs::Encoding;
+
+use super::link::canonical_link;
+use crate::analysis::clean::{html_to_text, title_to_text};
+use crate::analysis::fold::fold;
+use crate::model::Mention;
+
+/// Longest body text kept for a mention, in bytes: full articles beyond this add nothing to detection.
+const MAX_TEXT: usize = 32 * 1024;
+
+/// Why a document could not be read as a feed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParseError {
+    #[error("empty document: the source returned no content")]
+    Empty,
+    #[error("not a feed: got an HTML page (look for the page's RSS or Atom link and use that URL)")]
+    Html,
+    #[error("not a feed: no RSS, Atom, RDF or JSON Feed root element found")]
+    NoFeedRoot,
+    #[error("XML error at line {line}, column {column}: {message}")]
+    Xml {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("XML error: {0}")]
+    XmlUnlocated(String),
+    #[error("JSON error at line {line}, column {column}: {message}")]
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("not a feed: {0}")]
+    Other(String),
+    #[error("the feed parser failed on this document ({0}); the document is malformed")]
+    ParserPanic(String),
+}
+
+/// A parsed feed: its title and its items as mentions.
+#[derive(Debug, Clone)]
+pub struct ParsedFeed {
+    pub title: Option<String>,
+    pub mentions: Vec<Mention>,
+}
+
+/// Decodes feed bytes to UTF-8 text. Returns the text and the name of the encoding used.
+pub fn decode(bytes: &[u8], http_charset: Option<&str>) -> (String, &'static str) {
+    // UTF-32 has no decoder in encoding_rs; it is rare but it is in the wild.
+    if let Some((text, name)) = decode_utf32(bytes) {
+        return (text, name);
+    }
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+        return (text.into_owned(), enc.name());
+    }
+    // UTF-16 without a byte-order mark, recognised by its `<?` in two bytes.
+    if bytes.starts_with(&[b'<', 0, b'?', 0]) {
+        let (text, _) = encoding_rs::UTF_16LE.decode_without_bom_handling(bytes);
+        return (text.into_owned(), "UTF-16LE");
+    }
+    if bytes.starts_with(&[0, b'<', 0, b'?']) {
+        let (text, _) = encoding_rs::UTF_16BE.decode_without_bom_handling(bytes);
+        return (text.into_owned(), "UTF-16BE");
+    }
+    let declared = xml_declared_encoding(bytes)
+        .or(http_charset)
+        .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
+        // A document in an ASCII-compatible encoding cannot really be UTF-16 whatever it declares.
+        .filter(|e| *e != encoding_rs::UTF_16LE && *e != encoding_rs::UTF_16BE);
+    match declared {
+        Some(enc) if enc != encoding_rs::UTF_8 => {
+            let (text, _) = enc.decode_without_bom_handling(bytes);
+            (text.into_owned(), enc.name())
+        }
+        _ => match std::str::from_utf8(bytes) {
+            Ok(text) => (text.to_owned(), "UTF-8"),
+            // Declared (or assumed) UTF-8 but not valid: the usual culprit is Latin-1 text.
+            Err(_) => {
+                let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+                (text.into_owned(), "windows-1252")
+            }
+        },
+    }
+}
+
+fn decode_utf32(bytes: &[u8]) -> Option<(String, &'static str)> {
+    let (le, skip, name) = if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) {
+        (true, 4, "UTF-32LE")
+    } else if bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        (false, 4, "UTF-32BE")
+    } else if bytes.starts_with(&[b'<', 0, 0, 0]) {
+        (true, 0, "UTF-32LE")
+    } else if bytes.starts_with(&[0, 0, 0, b'<']) {
+        (false, 0, "UTF-32BE")
+    } else {
+        return None;
+    };
+    let text = bytes[skip..]
+        .chunks_exact(4)
+        .map(|c| {
+            let n = if le {
+                u32::from_le_bytes([c[0], c[1], c[2], c[3]])
+            } else {
+                u32::from_be_bytes([c[0], c[1], c[2], c[3]])
+            };
+            char::from_u32(n).unwrap_or('\u{FFFD}')
+        })
+        .collect();
+    Some((text, name))
+}
+
+/// The `encoding="…"` of an XML declaration at the start of the bytes, if any.
+fn xml_declared_encoding(bytes: &[u8]) -> Option<&str> {
+    let head = &bytes[..bytes.len().min(512)];
+    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
+    let head = &head[start..];
+    if !head.starts_with(b"<?xml") {
+        return None;
+    }
+    let end = head.windows(2).position(|w| w == b"?>")?;
+    let decl = std::str::from_utf8(&head[..end]).ok()?;
+    let at = decl.find("encoding")?;
+    let rest = decl[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let rest = &rest[1..];
+    rest.find(quote).map(|e| &rest[..e])
+}
+
+/// Removes the XML declaration(s) at the start of a decoded document: the text is UTF-8 now, whatever the
+/// declaration said.
+fn strip_xml_declaration(text: &str) -> &str {
+    let t = text.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']);
+    if t.starts_with("<?xml") {
+        if let Some(end) = t.find("?>") {
+            return &t[end + 2..];
+        }
+    }
+    t
+}
+
+/// Parses feed bytes into mentions of source `source`.
+///
+/// # Errors
+/// [`ParseError`] when the bytes are not a feed; the message says what was found instead.
+pub fn parse_feed(
+    source: &str,
+    bytes: &[u8],
+    http_charset: Option<&str>,
+    fetched: DateTime<Utc>,
+) -> Result<ParsedFeed, ParseError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ParseError::Empty);
+    }
+    let (text, _) = decode(bytes, http_charset);
+    let doc = strip_xml_declaration(&text);
+    let parsed = catch_unwind(AssertUnwindSafe(|| {
+        let parser = feed_rs::parser::Builder::new()
+            // Keep missing ids empty: veille derives its own stable id below.
+            .id_generator(|_, _, _| String::new())
+            .build();
+        parser.parse(doc.as_bytes())
+    }));
+    let feed = match parsed {
+        Ok(Ok(feed)) => feed,
+        Ok(Err(e)) => return Err(explain_failure(doc, e)),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_owned());
+            return Err(ParseError::ParserPanic(what));
+        }
+    };
+    let feed_lang = feed.language.clone();
+    let title = feed
+        .title
+        .as_ref()
+        .map(|t| title_to_text(&t.content))
+        .filter(|t| !t.is_empty());
+    let mut mentions = Vec::with_capacity(feed.entries.len());
+    for entry in feed.entries {
+        mentions.push(entry_to_mention(
+            source,
+            entry,
+            feed_lang.as_deref(),
+            fetched,
+        ));
+    }
+    Ok(ParsedFeed { title, mentions })
+}
+
+fn entry_to_mention(
+    source: &str,
+    entry: feed_rs::model::Entry,
+    feed_lang: Option<&str>,
+    fetched: DateTime<Utc>,
+) -> Mention {
+    let title = entry
+        .title
+        .as_ref()
+        .map(|t| title_to_text(&t.content))
+        .filter(|t| !t.is_empty());
+    let body_html = entry
+        .content
+        .as_ref()
+        .and_then(|c| c.body.as_deref())
+        .filter(|b| !b.trim().is_empty())
+        .or_else(|| {
+            entry
+                .summary
+                .as_ref()
+                .map(|s| s.content.as_str())
+                .filter(|s| !s.trim().is_empty())
+        })
+        .or_else(|| {
+            entry
+                .media
+                .iter()
+                .find_map(|m| m.description.as_ref().map(|d| d.content.as_str()))
+        })
+        .unwrap_or("");
+    let mut text = html_to_text(body_html);
+    if text.len() > MAX_TEXT {
+        let mut cut = MAX_TEXT;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    let raw_link = entry
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or_else(|| entry.links.first())
+        .map(|l| l.href.trim());
+    let link = raw_link.and_then(canonical_link);
+    let author = entry
+        .authors
+        .iter()
+        .map(|p| p.name.trim())
+        .find(|n| !n.is_empty())
+        .map(title_to_text)
+        .or_else(|| entry.authors.iter().find_map(|p| p.email.clone()));
+    let published = entry.published.or(entry.updated);
+    let lang = entry
+        .language
+        .clone()
+        .or_else(|| feed_lang.map(str::to_owned))
+        .filter(|l| !l.is_empty());
+    let story = story_hash(title.as_deref(), &text);
+    let id = if !entry.id.trim().is_empty() {
+        entry.id.trim().to_owned()
+    } else if let Some(link) = &link {
+        link.clone()
+    } else {
+        let date = published.map(|d| d.to_rfc3339()).unwrap_or_default();
+        format!(
+            "h:{:016x}",
+            xxhash_rust::xxh3::xxh3_64(
+                format!("{}\u{1f}{date}\u{1f}{text}", title.as_deref().unwrap_or("")).as_bytes()
+            )
+        )
+    };
+    Mention {
+        source: source.to_owned(),
+        id,
+        link,
+        title,
+        text,
+        author,
+        lang,
+        published,
+        fetched,
+        story,
+    }
+}
+
+/// Hash of the folded words of title and text: two copies of one story, whatever their markup, spacing,
+/// case or accents, share it.
+pub fn story_hash(title: Option<&str>, text: &str) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for part in [title.unwrap_or(""), text] {
+        let f = fold(part);
+        for w in f.words() {
+            h.update(f.word(w).as_bytes());
+            h.update(b" ");
+        }
+        h.update(b"\x1f");
+    }
+    h.digest()
+}
+
+/// Turns feed-rs's failure into a message a person can act on, locating XML errors by line and column.
+fn explain_failure(doc: &str, e: feed_rs::parser::ParseFeedError) -> ParseError {
+    use feed_rs::parser::{ParseErrorKind, ParseFeedError};
+    let head: String = doc
+        .chars()
+        .take(1024)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let looks_html =
+        head.contains("<!doctype html") || head.contains("<html") || head.contains("<body");
+    match e {
+        ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
+            if looks_html {
+                ParseError::Html
+            } else if let Some(err) = locate_xml_error(doc) {
+                err
+            } else {
+                ParseError::NoFeedRoot
+            }
+        }
+        ParseFeedError::JsonSerde(e) => ParseError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: e
+                .to_string()
+                .split(" at line")
+                .next()
+                .unwrap_or("")
+                .to_owned(),
+        },
+        ParseFeedError::JsonUnsupportedVersion(v) => {
+            ParseError::Other(format!("unsupported JSON Feed version {v}"))
+        }
+        ParseFeedError::XmlReader(e) => {
+            if looks_html {
+                ParseError::Html
+            } else {
+                locate_xml_error(doc).unwrap_or_else(|| ParseError::XmlUnlocated(e.to_string()))
+            }
+        }
+        other => {
+            if looks_html {
+                ParseError::Html
+            } else {
+                ParseError::Other(other.to_string())
+            }
+        }
+    }
+}
+
+/// Reads the document with quick-xml to find where it stops being well-formed.
+fn locate_xml_error(doc: &str) -> Option<ParseError> {
+    let mut reader = quick_xml::Reader::from_str(doc);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => return None,
+            Ok(_) => {}
+            Err(e) => {
+                let pos = usize::try_from(reader.error_position())
+                    .unwrap_or(0)
+                    .min(doc.len());
+                let (line, column) = line_column(doc, pos);
+                return Some(ParseError::Xml {
+                    line,
+                    column,
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `pos`.
+pub fn line_column(text: &str, pos: usize) -> (usize, usize) {
+    let mut pos = pos.min(text.len());
+    while !text.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    let before = &text[..pos];
+    let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    #[test]
+    fn declared_latin1_decodes() {
+        let bytes = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel><title>t</title><item><title>Caf\xe9 cr\xe8me</title><guid>1</guid></item></channel></rss>";
+        let feed = parse_feed("s", bytes, None, now()).unwrap();
+        assert_eq!(feed.mentions[0].title.as_deref(), Some("Café crème"));
+    }
+
+    #[test]
+    fn http_charset_applies_when_the_document_is_silent() {
+        let bytes = b"<rss version=\"2.0\"><channel><title>t</title><item><title>D\xe9\xe7u</title><guid>1</guid></item></channel></rss>";
+        let feed = parse_feed("s", bytes, Some("iso-8859-1"), now()).unwrap();
+        assert_eq!(feed.mentions[0].title.as_deref(), Some("Déçu"));
+    }
+
+    #[test]
+    fn undeclared_latin1_falls_back_to_windows_1252() {
+        let bytes = b"<rss version=\"2.0\"><channel><title>t</title><item><title>Gr\xe8ve \x80</title><guid>1</guid></item></channel></rss>";
+        let feed = parse_feed("s", bytes, None, now()).unwrap();
+        assert_eq!(feed.mentions[0].title.as_deref(), Some("Grève €"));
+    }
+
+    #[test]
+    fn utf16_with_bom_decodes() {
+        let doc = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss version=\"2.0\"><channel><title>t</title><item><title>Été</title><guid>1</guid></item></channel></rss>";
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in doc.encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        let feed = parse_feed("s", &bytes, None, now()).unwrap();
+        assert_eq!(feed.mentions[0].title.as_deref(), Some("Été"));
+    }
+
+    #[test]
+    fn html_page_is_named() {
+        let err = parse_feed(
+            "s",
+            b"<!DOCTYPE html><html><body>Hello</body></html>",
+            None,
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(err, ParseError::Html);
+        assert!(err.to_string().starts_with("not a feed: got an HTML page"));
+    }
+
+    #[test]
+    fn empty_body_is_named() {
+        assert_eq!(
+            parse_feed("s", b"  \n", None, now()).unwrap_err(),
+            ParseError::Empty
+        );
+    }
+
+    #[test]
+    fn truncated_xml_reports_a_line() {
+        let doc = b"<?xml version=\"1.0\"?>\n<rss version=\"2.0\">\n<channel>\n<title>t</title>\n<item><title>x</title></itm>\n";
+        let err = parse_feed("s", doc, None, now()).unwrap_err();
+        match err {
+            ParseError::Xml { line, .. } => assert_eq!(line, 5, "{err}"),
+            other => panic!("expected an XML error with a line, got {other:?}"),
+        }
+    }
+
+    /// Guards the feed-rs 3.0 / quick-xml 0.42 panic on a second XML declaration inside `<channel>`: whatever
+    /// the version, this input must give a result or an error, never a panic.
+    #[test]
+    fn second_xml_declaration_does_not_panic() {
+        let doc = b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>a</title><?xml version=\"1.0\" encoding=\"ISO-8859-1\"?></channel></rss>";
+        let result = std::panic::catch_unwind(|| parse_feed("s", doc, None, now()));
+        assert!(result.is_ok(), "parse_feed let a panic through");
+    }
+
+    #[test]
+    fn ids_fall_back_to_link_then_hash() {
+        let doc = br#"<rss version="2.0"><channel><title>t</title>
+            <item><title>A</title><link>https://ex.example/a?utm_source=x#top</link></item>
+            <item><title>B</title><description>b</description></item>
+            </channel></rss>"#;
+        let feed = parse_feed("s", doc, None, now()).unwrap();
+        assert_eq!(feed.mentions[0].id, "https://ex.example/a");
+        assert_eq!(
+            feed.mentions[0].link.as_deref(),
+            Some("https://ex.example/a")
+        );
+        assert!(feed.mentions[1].id.starts_with("h:"));
+        let again = parse_feed("s", doc, None, now()).unwrap();
+        assert_eq!(
+            feed.mentions[1].id, again.mentions[1].id,
+            "hash ids must be stable"
+        );
+    }
+
+    #[test]
+    fn story_hash_ignores_markup_case_and_accents() {
+        assert_eq!(
+            story_hash(Some("Acme DÉÇOIT"), "Le  texte."),
+            story_hash(Some("acme decoit"), "le texte")
+        );
+        assert_ne!(story_hash(Some("Acme"), "a"), story_hash(Some("Acme"), "b"));
+    }
+
+    #[test]
+    fn line_column_counts_characters() {
+        assert_eq!(line_column("ab\ncé\nx", 6), (2, 3));
+        assert_eq!(line_column("", 0), (1, 1));
+    }
+}
