@@ -1,1 +1,331 @@
-//! daemon (being built).
+//! The daemon: the running service and its lifecycle.
+//!
+//! In: a validated configuration. Out: a process that polls each source when it is due, keeps the database
+//! up to date, answers signals and tells systemd how it is doing. No business logic lives here: a poll is
+//! [`crate::pipeline::poll_source`], validation is [`Config::load`].
+//!
+//! - `READY=1` once the database is open and migrated, the rules are loaded and the scheduler runs;
+//!   `STATUS=` with a line a person understands; `WATCHDOG=1` from the scheduler loop, at half the
+//!   watchdog interval, only while the loop turns; `STOPPING=1` when shutdown starts.
+//! - SIGTERM / SIGINT: stop taking new work, let in-flight polls finish and commit (they are each one
+//!   transaction), then exit within the stop deadline; what is abandoned is fetched again next time.
+//! - SIGHUP: reload the configuration and rules through the same validation as `veille check`; when they are
+//!   invalid the running ones stay, and every problem is logged.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::analysis::Analyzer;
+use crate::config::{Config, ConfigErrors};
+use crate::model::SourceState;
+use crate::pipeline::{PollReport, Stages, poll_source};
+use crate::store::writer::{self, WriterThread};
+use crate::store::{Store, StoreError};
+
+/// How long shutdown may take before what is left is abandoned.
+pub const STOP_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Why the daemon could not start or had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("{0}")]
+    Config(#[from] ConfigErrors),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// The summary of `veille run --once`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OnceSummary {
+    pub sources_ok: usize,
+    pub sources_failed: usize,
+    pub new_mentions: usize,
+    pub items: usize,
+    pub seconds: f64,
+}
+
+impl std::fmt::Display for OnceSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} sources ok, {} failed; {} items, {} new mentions in {:.2} s",
+            self.sources_ok, self.sources_failed, self.items, self.new_mentions, self.seconds
+        )
+    }
+}
+
+/// The analysis stage a configuration describes.
+///
+/// # Errors
+/// The rules' problems, as configuration errors.
+pub fn build_analyzer(_config: &Config) -> Result<Analyzer, ConfigErrors> {
+    Ok(Analyzer::new())
+}
+
+/// A started daemon: the database is open and every stage is built.
+pub struct Daemon {
+    config: Config,
+    stages: Stages,
+    writer_thread: WriterThread,
+    states: HashMap<String, SourceState>,
+}
+
+impl Daemon {
+    /// Opens the database, applies migrations and builds the stages.
+    ///
+    /// # Errors
+    /// When the rules are invalid, the database cannot be opened, or HTTP cannot be set up.
+    pub fn start(config: Config) -> Result<Daemon, DaemonError> {
+        let analyzer = build_analyzer(&config)?;
+        let store = Store::open(&config.database)?;
+        let states = store
+            .source_states()?
+            .into_iter()
+            .map(|s| (s.name.clone(), s))
+            .collect();
+        let fetcher = config
+            .http
+            .build()
+            .map_err(|e| DaemonError::Setup(e.to_string()))?;
+        let (writer, writer_thread) = writer::spawn(store);
+        let stages = Stages {
+            fetcher: Arc::new(fetcher),
+            analyzer: Arc::new(analyzer),
+            writer,
+            backoff_cap: config.http.max_backoff.0,
+        };
+        Ok(Daemon {
+            config,
+            stages,
+            writer_thread,
+            states,
+        })
+    }
+
+    /// Polls every enabled source once, concurrently within the HTTP limits, then closes the database.
+    ///
+    /// # Errors
+    /// Only when the database cannot be written.
+    pub async fn run_once(mut self) -> Result<OnceSummary, DaemonError> {
+        let started = Instant::now();
+        let now = Utc::now();
+        let mut set = tokio::task::JoinSet::new();
+        for source in self.config.sources.iter().filter(|s| s.enabled).cloned() {
+            let stages = self.stages.clone();
+            let previous = self.states.remove(&source.name);
+            set.spawn(async move { poll_source(&stages, &source, previous, now).await });
+        }
+        let mut summary = OnceSummary::default();
+        let mut store_error = None;
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok(Ok(report)) => {
+                    summary.items += report.items;
+                    summary.new_mentions += report.new_mentions;
+                    if report.error.is_some() {
+                        summary.sources_failed += 1;
+                    } else {
+                        summary.sources_ok += 1;
+                    }
+                }
+                Ok(Err(e)) => store_error = Some(e),
+                Err(join) => return Err(DaemonError::Setup(format!("a poll task failed: {join}"))),
+            }
+        }
+        summary.seconds = started.elapsed().as_secs_f64();
+        self.shutdown();
+        match store_error {
+            Some(e) => Err(e.into()),
+            None => Ok(summary),
+        }
+    }
+
+    /// Closes the database once the last write is committed.
+    fn shutdown(self) {
+        let Daemon {
+            stages,
+            writer_thread,
+            ..
+        } = self;
+        drop(stages);
+        writer_thread.join();
+    }
+
+    /// Runs until `token` is cancelled or a stop signal arrives.
+    ///
+    /// # Errors
+    /// When the database can no longer be written (systemd then restarts the service).
+    pub async fn run(mut self, token: CancellationToken) -> Result<(), DaemonError> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let setup =
+            |e: std::io::Error| DaemonError::Setup(format!("cannot listen for signals: {e}"));
+        let mut sigterm = signal(SignalKind::terminate()).map_err(setup)?;
+        let mut sigint = signal(SignalKind::interrupt()).map_err(setup)?;
+        let mut sighup = signal(SignalKind::hangup()).map_err(setup)?;
+
+        let tracker = TaskTracker::new();
+        let (report_tx, mut report_rx) =
+            tokio::sync::mpsc::channel::<Result<PollReport, StoreError>>(64);
+        let mut in_flight: HashSet<String> = HashSet::new();
+        let watchdog = sd_notify::watchdog_enabled().map(|d| d / 2);
+        let mut last_watchdog = Instant::now();
+        let mut last_cycle: Option<Instant> = None;
+        let mut last_prune: Option<Instant> = None;
+        let mut fatal: Option<StoreError> = None;
+
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+        self.notify_status(last_cycle, None);
+        tracing::info!(
+            sources = self.config.sources.iter().filter(|s| s.enabled).count(),
+            db = %self.config.database.display(),
+            "Daemon started."
+        );
+
+        loop {
+            let now = Utc::now();
+            if last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(86_400)) {
+                let before = now - chrono::Duration::days(i64::from(self.config.retention_days));
+                match self.stages.writer.prune(before).await {
+                    Ok(n) if n > 0 => tracing::info!(pruned = n, "Old mentions pruned."),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "Pruning failed."),
+                }
+                last_prune = Some(Instant::now());
+            }
+            let mut next_wake = now + chrono::Duration::seconds(60);
+            for source in self.config.sources.iter().filter(|s| s.enabled) {
+                if in_flight.contains(&source.name) {
+                    continue;
+                }
+                let due = self
+                    .states
+                    .get(&source.name)
+                    .and_then(|s| s.next_due)
+                    .unwrap_or(now);
+                if due <= now {
+                    in_flight.insert(source.name.clone());
+                    let stages = self.stages.clone();
+                    let source = source.clone();
+                    let previous = self.states.get(&source.name).cloned();
+                    let tx = report_tx.clone();
+                    tracker.spawn(async move {
+                        let report = poll_source(&stages, &source, previous, now).await;
+                        let _ = tx.send(report).await;
+                    });
+                } else if due < next_wake {
+                    next_wake = due;
+                }
+            }
+            let sleep_for = (next_wake - Utc::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .max(Duration::from_millis(50));
+            let sleep_for = watchdog.map_or(sleep_for, |w| sleep_for.min(w));
+            tokio::select! {
+                () = token.cancelled() => break,
+                _ = sigterm.recv() => { tracing::info!(signal = "SIGTERM", "Stopping."); break }
+                _ = sigint.recv() => { tracing::info!(signal = "SIGINT", "Stopping."); break }
+                _ = sighup.recv() => self.reload(),
+                Some(report) = report_rx.recv() => match report {
+                    Ok(report) => {
+                        in_flight.remove(&report.source);
+                        self.states.insert(report.source.clone(), report.state);
+                        if in_flight.is_empty() {
+                            last_cycle = Some(Instant::now());
+                        }
+                        self.notify_status(last_cycle, None);
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "Database write failed; stopping so that the service restarts.");
+                        fatal = Some(e);
+                        break;
+                    }
+                },
+                () = tokio::time::sleep(sleep_for) => {}
+            }
+            if let Some(w) = watchdog {
+                if last_watchdog.elapsed() >= w {
+                    let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+                    last_watchdog = Instant::now();
+                }
+            }
+        }
+
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+        tracker.close();
+        drop(report_tx);
+        if tokio::time::timeout(STOP_DEADLINE, tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                in_flight = in_flight.len(),
+                "Stop deadline reached; abandoning the polls in flight (they will be fetched again)."
+            );
+        }
+        self.shutdown();
+        tracing::info!("Daemon stopped.");
+        match fatal {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
+    }
+
+    fn notify_status(&self, last_cycle: Option<Instant>, problem: Option<&str>) {
+        let enabled = self.config.sources.iter().filter(|s| s.enabled).count();
+        let failing = self
+            .states
+            .values()
+            .filter(|s| s.consecutive_errors > 0)
+            .count();
+        let cycle = match last_cycle {
+            Some(t) => format!("dernier cycle il y a {} s", t.elapsed().as_secs()),
+            None => "premier cycle en cours".to_owned(),
+        };
+        let mut status = format!("{enabled} sources ({failing} en échec), {cycle}");
+        if let Some(p) = problem {
+            status = format!("{p} — {status}");
+        }
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Status(&status)]);
+    }
+
+    /// Reloads configuration and rules; keeps the running ones when the new ones are invalid.
+    fn reload(&mut self) {
+        let path: PathBuf = self.config.path.clone();
+        let loaded = Config::load(&path).and_then(|c| build_analyzer(&c).map(|a| (c, a)));
+        match loaded {
+            Ok((config, analyzer)) => {
+                if config.database != self.config.database {
+                    tracing::warn!(
+                        "The database path changed; it applies at the next restart, not on reload."
+                    );
+                }
+                self.stages.analyzer = Arc::new(analyzer);
+                let sources = config.sources.len();
+                self.config = Config {
+                    database: self.config.database.clone(),
+                    ..config
+                };
+                tracing::info!(sources, "Configuration reloaded.");
+                self.notify_status(None, None);
+            }
+            Err(errors) => {
+                for e in &errors.0 {
+                    tracing::error!(problem = %e, "Reload refused; the running configuration stays.");
+                }
+                self.notify_status(
+                    None,
+                    Some(&format!("rechargement refusé ({} erreurs)", errors.0.len())),
+                );
+            }
+        }
+    }
+}

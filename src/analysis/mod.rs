@@ -5,5 +5,7 @@
 //! No I/O, no async, no clock: the daemon, `veille replay` and the CLI (`veille score`, `veille rules test`)
 //! call exactly the same code.
 
+pub mod analyzer;
 pub mod clean;
 pub mod fold;
+pub use analyzer::Analyzer;

@@ -1,25 +1,35 @@
 //! The commands a person types. Each command parses its arguments, calls the library and prints; no
 //! business logic lives here. `main.rs` only calls [`main`].
+//!
+//! Exit codes: 0 success; 1 the command could not do its job (invalid configuration, unreadable source,
+//! unusable database); 2 usage errors (from clap).
 
+mod demo;
+mod inspect;
+mod logging;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::daemon::Daemon;
+use crate::sources::fetch::{Fetched, HttpConfig, Location, Validators};
+use crate::sources::parse::parse_feed;
 
 /// veille: keeps watch over what is said about your brand and warns you of bad buzz.
 #[derive(Debug, Parser)]
 #[command(name = "veille", version, about, long_about = None)]
 pub struct Cli {
     /// Configuration file.
-    #[arg(
-        long,
-        global = true,
-        env = "VEILLE_CONFIG",
-        default_value = "/etc/veille/veille.toml"
-    )]
-    pub config: std::path::PathBuf,
+    #[arg(long, global = true, env = "VEILLE_CONFIG", default_value = crate::config::DEFAULT_PATH)]
+    pub config: PathBuf,
 
     /// Log format: `text` (default on a terminal), `json`, or `journald` (default under systemd).
-    #[arg(long, global = true, value_name = "FORMAT")]
+    #[arg(long, global = true, value_name = "FORMAT", value_parser = ["text", "json", "journald"])]
     pub log_format: Option<String>,
 
     #[command(subcommand)]
@@ -27,10 +37,243 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Run the daemon: poll every source when it is due, analyse, detect, notify.
+    Run {
+        /// Poll every enabled source once, print a summary and exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Show the main job offline on bundled sample feeds, in a temporary database.
+    Demo {
+        /// Keep the demo's database at this path instead of a temporary directory.
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+    },
+    /// Validate the configuration and rules exactly as the daemon does; exit 1 listing every problem.
+    Check,
+    /// Fetch and parse one source without storing it, and print its mentions.
+    Fetch {
+        /// An http(s):// or file:// URL, or a path.
+        source: String,
+        /// One JSON object per mention.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the sources with their state.
+    Sources {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List stored mentions, newest first.
+    Mentions {
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+        /// Only mentions of the last DUR (e.g. 2h, 3d).
+        #[arg(long, value_name = "DUR")]
+        since: Option<String>,
+        /// Only mentions that matched this rule.
+        #[arg(long, value_name = "ID")]
+        rule: Option<String>,
+        /// At most N mentions.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+}
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    let daemon_like = matches!(cli.command, Command::Run { .. });
+    logging::init(cli.log_format.as_deref(), daemon_like);
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "veille: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run { once } => run(&cli.config, once),
+        Command::Demo { db } => demo::run(db),
+        Command::Check => check(&cli.config),
+        Command::Fetch { source, json } => fetch(&source, json),
+        Command::Sources { json } => inspect::sources(&cli.config, json),
+        Command::Mentions {
+            source,
+            since,
+            rule,
+            limit,
+            json,
+        } => inspect::mentions(&cli.config, source, since, rule, limit, json),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("veille")
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Loads the configuration, printing every problem; `None` when invalid.
+fn load_config(path: &Path) -> Option<Config> {
+    match Config::load(path) {
+        Ok(c) => Some(c),
+        Err(errors) => {
+            let mut err = std::io::stderr().lock();
+            for e in &errors.0 {
+                let _ = writeln!(err, "{e}");
+            }
+            let _ = writeln!(
+                err,
+                "veille: {} problem(s) in the configuration",
+                errors.0.len()
+            );
+            None
+        }
+    }
+}
+
+fn run(config_path: &Path, once: bool) -> anyhow::Result<ExitCode> {
+    let Some(config) = load_config(config_path) else {
+        return Ok(ExitCode::from(1));
+    };
+    let rt = runtime()?;
+    rt.block_on(async {
+        let daemon = Daemon::start(config)?;
+        if once {
+            let summary = daemon.run_once().await?;
+            println!("{summary}");
+        } else {
+            daemon
+                .run(tokio_util::sync::CancellationToken::new())
+                .await?;
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn check(config_path: &Path) -> anyhow::Result<ExitCode> {
+    let Some(config) = load_config(config_path) else {
+        return Ok(ExitCode::from(1));
+    };
+    if let Err(errors) = crate::daemon::build_analyzer(&config) {
+        let mut err = std::io::stderr().lock();
+        for e in &errors.0 {
+            let _ = writeln!(err, "{e}");
+        }
+        let _ = writeln!(err, "veille: {} problem(s) in the rules", errors.0.len());
+        return Ok(ExitCode::from(1));
+    }
+    println!(
+        "{}: ok ({} sources, {} enabled; database {}; rules {})",
+        config_path.display(),
+        config.sources.len(),
+        config.sources.iter().filter(|s| s.enabled).count(),
+        config.database.display(),
+        config.rules.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One mention as `veille fetch --json` prints it (a fixed contract).
+#[derive(serde::Serialize)]
+struct FetchedItem<'a> {
+    id: &'a str,
+    link: Option<&'a str>,
+    title: Option<&'a str>,
+    text: &'a str,
+    author: Option<&'a str>,
+    published: Option<String>,
+    lang: Option<&'a str>,
+}
+
+fn fetch(source: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir().ok();
+    let location = match Location::parse(source, cwd.as_deref()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("veille: {source}: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let rt = runtime()?;
+    let fetcher = HttpConfig::default()
+        .build()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let result = rt.block_on(fetcher.fetch(&location, &Validators::default()));
+    let body = match result {
+        Ok(Fetched::Body(body)) => body,
+        Ok(Fetched::NotModified) => {
+            eprintln!("veille: {}: not modified", location.display());
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => {
+            eprintln!("veille: {}: {e}", location.display());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let feed = match parse_feed(
+        "fetch",
+        &body.bytes,
+        body.charset.as_deref(),
+        chrono::Utc::now(),
+    ) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("veille: {}: {e}", location.display());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for m in &feed.mentions {
+        if json {
+            let item = FetchedItem {
+                id: &m.id,
+                link: m.link.as_deref(),
+                title: m.title.as_deref(),
+                text: &m.text,
+                author: m.author.as_deref(),
+                published: m.published.map(|p| p.to_rfc3339()),
+                lang: m.lang.as_deref(),
+            };
+            serde_json::to_writer(&mut out, &item)?;
+            writeln!(out)?;
+        } else {
+            let when = m.published.map_or_else(
+                || "—".to_owned(),
+                |p| p.format("%Y-%m-%d %H:%M").to_string(),
+            );
+            writeln!(
+                out,
+                "{when}  {}",
+                m.title.as_deref().unwrap_or("(sans titre)")
+            )?;
+            if let Some(link) = &m.link {
+                writeln!(out, "    {link}")?;
+            }
+            if !m.text.is_empty() {
+                writeln!(out, "    {}", inspect::excerpt(&m.text, 160))?;
+            }
+        }
+    }
+    if !json {
+        writeln!(
+            out,
+            "{} mention(s) from {}{}",
+            feed.mentions.len(),
+            location.display(),
+            feed.title.map(|t| format!(" ({t})")).unwrap_or_default()
+        )?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
