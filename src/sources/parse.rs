@@ -256,13 +256,7 @@ fn entry_to_mention(
         .or_else(|| entry.links.first())
         .map(|l| l.href.trim());
     let link = raw_link.and_then(canonical_link);
-    let author = entry
-        .authors
-        .iter()
-        .map(|p| p.name.trim())
-        .find(|n| !n.is_empty())
-        .map(title_to_text)
-        .or_else(|| entry.authors.iter().find_map(|p| p.email.clone()));
+    let author = entry.authors.iter().find_map(person_name);
     let published = entry.published.or(entry.updated);
     let lang = entry
         .language
@@ -295,6 +289,24 @@ fn entry_to_mention(
         fetched,
         story,
     }
+}
+
+/// A readable name for a feed's person. RSS `<author>` holds an address, often as `mail@host (Name)`;
+/// feed-rs then names the person "author" and keeps the text as the email.
+fn person_name(p: &feed_rs::model::Person) -> Option<String> {
+    let name = p.name.trim();
+    let email = p.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
+    if !name.is_empty() && name != "author" {
+        return Some(title_to_text(name));
+    }
+    let email = email?;
+    if let (Some(open), true) = (email.find('('), email.ends_with(')')) {
+        let inner = email[open + 1..email.len() - 1].trim();
+        if !inner.is_empty() {
+            return Some(title_to_text(inner));
+        }
+    }
+    Some(title_to_text(email))
 }
 
 /// Hash of the folded words of title and text: two copies of one story, whatever their markup, spacing,
@@ -364,10 +376,26 @@ fn explain_failure(doc: &str, e: feed_rs::parser::ParseFeedError) -> ParseError 
 
 /// Reads the document with quick-xml to find where it stops being well-formed.
 fn locate_xml_error(doc: &str) -> Option<ParseError> {
+    use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(doc);
+    let mut open: Vec<String> = Vec::new();
     loop {
         match reader.read_event() {
-            Ok(quick_xml::events::Event::Eof) => return None,
+            Ok(Event::Start(e)) => {
+                open.push(String::from_utf8_lossy(e.name().as_ref()).into_owned())
+            }
+            Ok(Event::End(_)) => {
+                open.pop();
+            }
+            Ok(Event::Eof) => {
+                let last = open.pop()?;
+                let (line, column) = line_column(doc, doc.trim_end().len());
+                return Some(ParseError::Xml {
+                    line,
+                    column,
+                    message: format!("the document ends before </{last}> (truncated?)"),
+                });
+            }
             Ok(_) => {}
             Err(e) => {
                 let pos = usize::try_from(reader.error_position())
@@ -496,6 +524,17 @@ mod tests {
             feed.mentions[1].id, again.mentions[1].id,
             "hash ids must be stable"
         );
+    }
+
+    #[test]
+    fn rss_author_address_gives_the_name() {
+        let doc = "<rss version=\"2.0\"><channel><title>t</title>\
+            <item><guid>1</guid><author>redaction@x.example (H\u{e9}l\u{e8}ne Gar\u{e7}on)</author></item>\
+            <item><guid>2</guid><author>plain@x.example</author></item>\
+            </channel></rss>";
+        let feed = parse_feed("s", doc.as_bytes(), None, now()).unwrap();
+        assert_eq!(feed.mentions[0].author.as_deref(), Some("Hélène Garçon"));
+        assert_eq!(feed.mentions[1].author.as_deref(), Some("plain@x.example"));
     }
 
     #[test]

@@ -1,0 +1,207 @@
+//! The command line's fixed contracts, through the real binary: `check`, `fetch --json`, `run --once` then
+//! `mentions --json`, `sources --json`, and `demo`.
+
+mod common;
+
+use common::{fixture, run, stderr, stdout, write_config};
+
+#[test]
+fn check_reports_every_mistake_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("veille.toml");
+    std::fs::write(
+        &config,
+        "database = \"veille.db\"\nretention_days = \"long\"\n\n[[source]]\nname = \"presse\"\nurl = \"gopher://presse.example/\"\n\n[[source]]\nname = \"forum\"\nurl = \"forum.xml\"\ninterval = \"tout le temps\"\n",
+    )
+    .unwrap();
+    let out = run(&["check", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let file = config.display().to_string();
+    assert!(
+        err.contains(&format!("{file}:2: retention_days must be")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{file}:6: source \"presse\": unsupported URL scheme"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{file}:11: source \"forum\": interval: invalid duration"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("3 problem(s)"), "{err}");
+}
+
+#[test]
+fn check_accepts_a_valid_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "[[source]]\nname = \"a\"\nurl = \"a.xml\"\n");
+    let out = run(&["check", "--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("ok (1 sources, 1 enabled"));
+}
+
+#[test]
+fn check_on_a_missing_file_says_so() {
+    let out = run(&["check", "--config", "/nonexistent/veille.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("/nonexistent/veille.toml: cannot read the configuration"));
+}
+
+#[test]
+fn fetch_json_prints_one_object_per_item() {
+    let out = run(&[
+        "fetch",
+        "--json",
+        fixture("feeds/latin1.xml").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    let item = &lines[0];
+    for key in ["id", "link", "title", "text", "author", "published", "lang"] {
+        assert!(item.get(key).is_some(), "missing {key} in {item}");
+    }
+    assert_eq!(item["title"], "Café crème : la grève chez Acme se durcit");
+    assert!(item["link"].is_null());
+    assert_eq!(item["author"], "Hélène Garçon");
+}
+
+#[test]
+fn fetch_of_bad_input_exits_1_with_the_error() {
+    for (name, expected) in [
+        ("feeds/page.html", "not a feed: got an HTML page"),
+        ("feeds/truncated.xml", "XML error at line"),
+        ("feeds/does-not-exist.xml", "cannot read"),
+    ] {
+        let out = run(&["fetch", "--json", fixture(name).to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(stdout(&out).is_empty(), "{name}");
+        assert!(stderr(&out).contains(expected), "{name}: {}", stderr(&out));
+    }
+}
+
+/// Guards the feed-rs 3.0 / quick-xml 0.42 panic on a second XML declaration inside `<channel>`: the command
+/// must exit 0 or 1, never with a panic.
+#[test]
+fn fetch_survives_a_second_xml_declaration() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("twice.xml");
+    std::fs::write(
+        &path,
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>a</title><?xml version=\"1.0\" encoding=\"ISO-8859-1\"?></channel></rss>",
+    )
+    .unwrap();
+    let out = run(&["fetch", "--json", path.to_str().unwrap()]);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?} {}",
+        out.status,
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("panicked"));
+}
+
+#[test]
+fn run_once_then_mentions_json() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("feeds/rss2.xml"), dir.path().join("rss2.xml")).unwrap();
+    std::fs::copy(fixture("feeds/atom.xml"), dir.path().join("atom.xml")).unwrap();
+    let config = write_config(
+        dir.path(),
+        "[[source]]\nname = \"actu\"\nurl = \"rss2.xml\"\n[[source]]\nname = \"blog\"\nurl = \"file://ATOM\"\n"
+            .replace("ATOM", dir.path().join("atom.xml").to_str().unwrap())
+            .as_str(),
+    );
+    let config = config.to_str().unwrap();
+    let out = run(&["run", "--once", "--config", config]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("2 sources ok, 0 failed; 4 items, 4 new mentions"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = run(&["mentions", "--config", config, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 4);
+    for row in &rows {
+        for key in ["id", "source", "title", "text", "published"] {
+            assert!(row.get(key).is_some(), "missing {key} in {row}");
+        }
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r["source"] == "actu" && r["text"] == "L’offre d’Acme est très attendue.")
+    );
+
+    let out = run(&[
+        "mentions", "--config", config, "--json", "--source", "blog", "--limit", "1",
+    ]);
+    assert_eq!(stdout(&out).lines().count(), 1);
+
+    let out = run(&["sources", "--config", config, "--json"]);
+    let rows: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["state"]["mentions"], 2);
+}
+
+#[test]
+fn run_once_exits_0_when_sources_fail_and_1_when_the_config_is_bad() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        "[[source]]\nname = \"missing\"\nurl = \"missing.xml\"\n",
+    );
+    let out = run(&["run", "--once", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("0 sources ok, 1 failed"));
+
+    std::fs::write(&config, "bogus = 1\n").unwrap();
+    let out = run(&["run", "--once", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("unknown key \"bogus\""));
+}
+
+#[test]
+fn run_once_with_an_unusable_database_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("not-a-dir"), "x").unwrap();
+    let config = dir.path().join("veille.toml");
+    std::fs::write(&config, "database = \"not-a-dir/veille.db\"\n").unwrap();
+    let out = run(&["run", "--once", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not-a-dir/veille.db"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn demo_runs_offline_and_shows_mentions() {
+    let out = run(&["demo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("4 sources ok, 0 failed"), "{text}");
+    assert!(
+        text.contains("Grève dans les ateliers de Maison Brioche"),
+        "{text}"
+    );
+    assert!(text.contains("Acme Telecom confirms data breach"), "{text}");
+}
