@@ -85,6 +85,12 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>) -> (String, &'static str
         .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
         // A document in an ASCII-compatible encoding cannot really be UTF-16 whatever it declares.
         .filter(|e| *e != encoding_rs::UTF_16LE && *e != encoding_rs::UTF_16BE);
+    // A Latin declaration on bytes that are valid UTF-8 (with non-ASCII in them) is a wrong declaration:
+    // Latin-1 text almost never forms valid multi-byte UTF-8 sequences by chance.
+    let declared = declared.filter(|enc| {
+        let latin = *enc == encoding_rs::WINDOWS_1252 || *enc == encoding_rs::ISO_8859_15;
+        !(latin && !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok())
+    });
     match declared {
         Some(enc) if enc != encoding_rs::UTF_8 => {
             let (text, _) = enc.decode_without_bom_handling(bytes);
@@ -159,6 +165,103 @@ fn strip_xml_declaration(text: &str) -> &str {
     t
 }
 
+/// Old and loose dialects that feed-rs does not read, rewritten to the ones it does: Atom 0.3's namespace
+/// to Atom 1.0's, RSS 0.90's to RSS 1.0's, RSS without a version (or 0.93, 0.94, 2.01…) to RSS 2.0, RSS
+/// 2.0 in the Userland namespace to plain RSS 2.0, and items placed directly under `<rss>` into a channel.
+fn normalize_dialect(doc: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let mut out = Cow::Borrowed(doc);
+    for (old, new) in [
+        ("http://purl.org/atom/ns#", "http://www.w3.org/2005/Atom"),
+        (
+            "http://my.netscape.com/rdf/simple/0.9/",
+            "http://purl.org/rss/1.0/",
+        ),
+        (" xmlns=\"http://backend.userland.com/rss2\"", ""),
+        (" xmlns=\"http://blogs.law.harvard.edu/tech/rss\"", ""),
+    ] {
+        if out.contains(old) {
+            out = Cow::Owned(out.replace(old, new));
+        }
+    }
+    let Some(root) = root_start(&out) else {
+        return out;
+    };
+    if out[root..].starts_with("<feed") {
+        // Atom 0.3 gave text constructs MIME types; Atom 1.0 (and feed-rs) wants text, html or xhtml.
+        for (old, new) in [
+            ("type=\"text/plain\"", "type=\"text\""),
+            ("type=\"text/html\"", "type=\"html\""),
+            ("type=\"application/xhtml+xml\"", "type=\"xhtml\""),
+        ] {
+            if out.contains(old) {
+                out = Cow::Owned(out.replace(old, new));
+            }
+        }
+        return out;
+    }
+    let rest = &out[root..];
+    if !(rest.starts_with("<rss")
+        && rest[4..].starts_with(|c: char| c.is_ascii_whitespace() || c == '>'))
+    {
+        return out;
+    }
+    let Some(tag_end) = rest.find('>') else {
+        return out;
+    };
+    let tag = &rest[..tag_end];
+    let version = tag.find("version").and_then(|v| {
+        let after = tag[v + 7..].trim_start().strip_prefix('=')?.trim_start();
+        let q = after.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        after[1..].find(q).map(|e| &after[1..1 + e])
+    });
+    let needs_version = !matches!(version, Some("2.0" | "0.91" | "0.92"));
+    let needs_channel = !out.contains("<channel");
+    if !needs_version && !needs_channel {
+        return out;
+    }
+    let mut new_tag = if needs_version {
+        match version {
+            Some(v) => tag.replacen(&format!("\"{v}\""), "\"2.0\"", 1).replacen(
+                &format!("'{v}'"),
+                "'2.0'",
+                1,
+            ),
+            None => format!("<rss version=\"2.0\"{}", &tag[4..]),
+        }
+    } else {
+        tag.to_owned()
+    };
+    new_tag.push('>');
+    let mut body = out[root + tag_end + 1..].to_owned();
+    if needs_channel {
+        body = match body.rfind("</rss>") {
+            Some(end) => format!("<channel>{}</channel>{}", &body[..end], &body[end..]),
+            None => format!("<channel>{body}"),
+        };
+    }
+    Cow::Owned(format!("{}{new_tag}{body}", &out[..root]))
+}
+
+/// Byte offset of the root element's `<`, past declarations, comments and doctype.
+fn root_start(doc: &str) -> Option<usize> {
+    let mut i = 0;
+    while let Some(off) = doc[i..].find('<') {
+        let at = i + off;
+        let rest = &doc[at..];
+        if rest.starts_with("<?") {
+            i = at + rest.find("?>")? + 2;
+        } else if rest.starts_with("<!--") {
+            i = at + rest.find("-->")? + 3;
+        } else if rest.starts_with("<!") {
+            i = at + rest.find('>')? + 1;
+        } else {
+            return Some(at);
+        }
+    }
+    None
+}
+
 /// Parses feed bytes into mentions of source `source`.
 ///
 /// # Errors
@@ -173,14 +276,25 @@ pub fn parse_feed(
         return Err(ParseError::Empty);
     }
     let (text, _) = decode(bytes, http_charset);
-    let doc = strip_xml_declaration(&text);
-    let parsed = catch_unwind(AssertUnwindSafe(|| {
-        let parser = feed_rs::parser::Builder::new()
-            // Keep missing ids empty: veille derives its own stable id below.
-            .id_generator(|_, _, _| String::new())
-            .build();
-        parser.parse(doc.as_bytes())
-    }));
+    let doc = normalize_dialect(strip_xml_declaration(&text));
+    let doc: &str = &doc;
+    let parse = |doc: &str| {
+        catch_unwind(AssertUnwindSafe(|| {
+            let parser = feed_rs::parser::Builder::new()
+                // Keep missing ids empty: veille derives its own stable id below.
+                .id_generator(|_, _, _| String::new())
+                .build();
+            parser.parse(doc.as_bytes())
+        }))
+    };
+    let mut parsed = parse(doc);
+    if let Ok(Err(feed_rs::parser::ParseFeedError::JsonUnsupportedVersion(_))) = &parsed {
+        // JSON Feeds in the wild write their version loosely ("1.0", "http://…/version/1"): read them as 1.1.
+        if let Ok(mut value) = serde_json::from_str::<serde_json::Value>(doc) {
+            value["version"] = serde_json::Value::from("https://jsonfeed.org/version/1.1");
+            parsed = parse(&value.to_string());
+        }
+    }
     let feed = match parsed {
         Ok(Ok(feed)) => feed,
         Ok(Err(e)) => return Err(explain_failure(doc, e)),
@@ -442,6 +556,13 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_latin_declaration_on_utf8_bytes_is_ignored() {
+        let doc = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel><title>t</title><item><title>Café</title><guid>1</guid></item></channel></rss>";
+        let feed = parse_feed("s", doc.as_bytes(), None, now()).unwrap();
+        assert_eq!(feed.mentions[0].title.as_deref(), Some("Café"));
+    }
+
+    #[test]
     fn http_charset_applies_when_the_document_is_silent() {
         let bytes = b"<rss version=\"2.0\"><channel><title>t</title><item><title>D\xe9\xe7u</title><guid>1</guid></item></channel></rss>";
         let feed = parse_feed("s", bytes, Some("iso-8859-1"), now()).unwrap();
@@ -535,6 +656,36 @@ mod tests {
         let feed = parse_feed("s", doc.as_bytes(), None, now()).unwrap();
         assert_eq!(feed.mentions[0].author.as_deref(), Some("Hélène Garçon"));
         assert_eq!(feed.mentions[1].author.as_deref(), Some("plain@x.example"));
+    }
+
+    #[test]
+    fn loose_rss_dialects_are_read() {
+        for doc in [
+            "<rss><channel><title>t</title><item><title>A</title></item></channel></rss>",
+            "<!-- c --><rss version=\"0.94\"><channel><title>t</title><item><title>A</title></item></channel></rss>",
+            "<rss version=\"2.0\"><item><title>A</title></item></rss>",
+            "<rss version=\"2.0\" xmlns=\"http://backend.userland.com/rss2\"><channel><title>t</title><item><title>A</title></item></channel></rss>",
+        ] {
+            let feed = parse_feed("s", doc.as_bytes(), None, now())
+                .unwrap_or_else(|e| panic!("{doc}: {e}"));
+            assert_eq!(feed.mentions.len(), 1, "{doc}");
+            assert_eq!(feed.mentions[0].title.as_deref(), Some("A"));
+        }
+    }
+
+    #[test]
+    fn atom_03_is_read() {
+        let doc = "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><title>t</title><entry><title>A</title><id>x</id></entry></feed>";
+        let feed = parse_feed("s", doc.as_bytes(), None, now()).unwrap();
+        assert_eq!(feed.mentions.len(), 1);
+    }
+
+    #[test]
+    fn loose_json_feed_versions_are_read() {
+        let doc =
+            r#"{"version": "1.0", "title": "t", "items": [{"id": "1", "content_text": "x"}]}"#;
+        let feed = parse_feed("s", doc.as_bytes(), None, now()).unwrap();
+        assert_eq!(feed.mentions.len(), 1);
     }
 
     #[test]
