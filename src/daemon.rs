@@ -101,6 +101,7 @@ impl Daemon {
             analyzer: Arc::new(analyzer),
             writer,
             backoff_cap: config.http.max_backoff.0,
+            cpu: Arc::new(tokio::sync::Semaphore::new(Stages::cpu_permits())),
         };
         Ok(Daemon {
             config,

@@ -41,6 +41,16 @@ pub struct Stages {
     pub analyzer: Arc<Analyzer>,
     pub writer: Writer,
     pub backoff_cap: std::time::Duration,
+    /// Bounds the CPU work (parsing, analysis) in flight to the number of cores: more would only add
+    /// threads and memory, not speed.
+    pub cpu: Arc<tokio::sync::Semaphore>,
+}
+
+impl Stages {
+    /// The permits for [`Stages::cpu`]: one per core.
+    pub fn cpu_permits() -> usize {
+        std::thread::available_parallelism().map_or(2, usize::from)
+    }
 }
 
 /// Polls one source once and stores what it found.
@@ -80,7 +90,12 @@ pub async fn poll_source(
             let analyzer = Arc::clone(&stages.analyzer);
             let charset = body.charset.clone();
             let bytes = body.bytes;
+            let permit = Arc::clone(&stages.cpu)
+                .acquire_owned()
+                .await
+                .expect("semaphore never closed");
             let parsed = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
                 let feed = parse_feed(&name, &bytes, charset.as_deref(), now)?;
                 Ok::<_, crate::sources::parse::ParseError>(
                     feed.mentions

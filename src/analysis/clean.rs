@@ -153,7 +153,12 @@ fn strip_boilerplate(mut text: String) -> String {
         "L'article ",
         "Cet article ",
     ] {
-        if let Some(pos) = text.rfind(marker) {
+        // Only the end of the text can hold these: search its last 400 bytes, not all of it.
+        let mut from = text.len().saturating_sub(400);
+        while !text.is_char_boundary(from) {
+            from -= 1;
+        }
+        if let Some(pos) = text[from..].rfind(marker).map(|p| p + from) {
             let tail = &text[pos..];
             if tail.contains(" appeared first on ") || tail.contains(" est apparu en premier sur ")
             {

@@ -44,6 +44,8 @@ pub enum StoreError {
     },
     #[error("the database writer has stopped")]
     WriterGone,
+    #[error("database write failed: {message}")]
+    Write { message: String, transient: bool },
 }
 
 impl StoreError {
@@ -211,95 +213,26 @@ impl Store {
     /// # Errors
     /// On any SQLite failure; nothing of the poll is then written.
     pub fn write_poll(&mut self, poll: &Poll) -> Result<PollWritten> {
+        Ok(self.write_polls(&[poll])?.remove(0))
+    }
+
+    /// Writes several polls in one transaction, each as [`Store::write_poll`] would.
+    ///
+    /// # Errors
+    /// On any SQLite failure; nothing of any of the polls is then written.
+    pub fn write_polls(&mut self, polls: &[&Poll]) -> Result<Vec<PollWritten>> {
         let path = self.path.clone();
         let err = |source| StoreError::Sqlite {
             path: path.clone(),
             source,
         };
         let tx = self.conn.transaction().map_err(err)?;
-        let mut written = PollWritten::default();
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO mention (source, guid, link, title, text, author, lang_declared, published, fetched, at,
-                                          story, lang, score, label, terms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-                     ON CONFLICT (source, guid) DO NOTHING",
-                )
-                .map_err(err)?;
-            let mut insert_match = tx
-                .prepare_cached("INSERT OR IGNORE INTO mention_match (mention, rule, severity, terms) VALUES (?1, ?2, ?3, ?4)")
-                .map_err(err)?;
-            for am in &poll.mentions {
-                let m = &am.mention;
-                let a = &am.analysis;
-                let terms = if a.sentiment.terms.is_empty() {
-                    None
-                } else {
-                    serde_json::to_string(&a.sentiment.terms).ok()
-                };
-                let n = insert
-                    .execute(params![
-                        m.source,
-                        m.id,
-                        m.link,
-                        m.title,
-                        m.text,
-                        m.author,
-                        m.lang,
-                        m.published.map(ts),
-                        ts(m.fetched),
-                        ts(m.time()),
-                        m.story as i64,
-                        a.lang.as_str(),
-                        f64::from(a.sentiment.score),
-                        a.sentiment.label.as_str(),
-                        terms,
-                    ])
-                    .map_err(err)?;
-                if n == 0 {
-                    continue;
-                }
-                written.new_mentions += 1;
-                let key = tx.last_insert_rowid();
-                for rm in &a.matches {
-                    let terms = serde_json::to_string(&rm.terms).unwrap_or_else(|_| "[]".into());
-                    insert_match
-                        .execute(params![key, rm.rule, rm.severity.as_str(), terms])
-                        .map_err(err)?;
-                }
-            }
+        let mut all = Vec::with_capacity(polls.len());
+        for poll in polls {
+            all.push(write_poll_in(&tx, poll).map_err(err)?);
         }
-        let s = &poll.state;
-        tx.execute(
-            "INSERT INTO source (name, url, etag, last_modified, last_fetch, last_success, last_error, last_status,
-                                 consecutive_errors, items_seen, mentions, next_due)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-             ON CONFLICT (name) DO UPDATE SET
-               url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
-               last_fetch = excluded.last_fetch, last_success = excluded.last_success,
-               last_error = excluded.last_error, last_status = excluded.last_status,
-               consecutive_errors = excluded.consecutive_errors, items_seen = excluded.items_seen,
-               mentions = source.mentions + ?13, next_due = excluded.next_due",
-            params![
-                s.name,
-                s.url,
-                s.etag,
-                s.last_modified,
-                s.last_fetch.map(ts),
-                s.last_success.map(ts),
-                s.last_error,
-                s.last_status,
-                s.consecutive_errors,
-                s.items_seen as i64,
-                written.new_mentions as i64,
-                s.next_due.map(ts),
-                written.new_mentions as i64,
-            ],
-        )
-        .map_err(err)?;
         tx.commit().map_err(err)?;
-        Ok(written)
+        Ok(all)
     }
 
     /// Every source's saved state, by name.
@@ -483,4 +416,81 @@ impl Store {
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
+}
+
+/// Writes one poll inside an open transaction: the mentions not already stored, their rule matches, and the
+/// source's state.
+fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Result<PollWritten> {
+    let mut written = PollWritten::default();
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO mention (source, guid, link, title, text, author, lang_declared, published, fetched, at,
+                              story, lang, score, label, terms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         ON CONFLICT (source, guid) DO NOTHING",
+    )?;
+    let mut insert_match = tx.prepare_cached(
+        "INSERT OR IGNORE INTO mention_match (mention, rule, severity, terms) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for am in &poll.mentions {
+        let m = &am.mention;
+        let a = &am.analysis;
+        let terms = if a.sentiment.terms.is_empty() {
+            None
+        } else {
+            serde_json::to_string(&a.sentiment.terms).ok()
+        };
+        let n = insert.execute(params![
+            m.source,
+            m.id,
+            m.link,
+            m.title,
+            m.text,
+            m.author,
+            m.lang,
+            m.published.map(ts),
+            ts(m.fetched),
+            ts(m.time()),
+            m.story as i64,
+            a.lang.as_str(),
+            f64::from(a.sentiment.score),
+            a.sentiment.label.as_str(),
+            terms,
+        ])?;
+        if n == 0 {
+            continue;
+        }
+        written.new_mentions += 1;
+        let key = tx.last_insert_rowid();
+        for rm in &a.matches {
+            let terms = serde_json::to_string(&rm.terms).unwrap_or_else(|_| "[]".into());
+            insert_match.execute(params![key, rm.rule, rm.severity.as_str(), terms])?;
+        }
+    }
+    let s = &poll.state;
+    tx.prepare_cached(
+        "INSERT INTO source (name, url, etag, last_modified, last_fetch, last_success, last_error, last_status,
+                             consecutive_errors, items_seen, mentions, next_due)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (name) DO UPDATE SET
+           url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
+           last_fetch = excluded.last_fetch, last_success = excluded.last_success,
+           last_error = excluded.last_error, last_status = excluded.last_status,
+           consecutive_errors = excluded.consecutive_errors, items_seen = excluded.items_seen,
+           mentions = source.mentions + excluded.mentions, next_due = excluded.next_due",
+    )?
+    .execute(params![
+        s.name,
+        s.url,
+        s.etag,
+        s.last_modified,
+        s.last_fetch.map(ts),
+        s.last_success.map(ts),
+        s.last_error,
+        s.last_status,
+        s.consecutive_errors,
+        s.items_seen as i64,
+        written.new_mentions as i64,
+        s.next_due.map(ts),
+    ])?;
+    Ok(written)
 }

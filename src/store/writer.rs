@@ -36,21 +36,62 @@ impl WriterThread {
     }
 }
 
+/// Most polls written in one transaction.
+const MAX_GROUP: usize = 64;
+
+type PollReply = (Box<Poll>, oneshot::Sender<Result<PollWritten>>);
+
+fn flush(store: &mut Store, polls: Vec<PollReply>) {
+    if polls.is_empty() {
+        return;
+    }
+    let batch: Vec<&Poll> = polls.iter().map(|(p, _)| p.as_ref()).collect();
+    match store.write_polls(&batch) {
+        Ok(written) => {
+            for ((_, reply), w) in polls.into_iter().zip(written) {
+                let _ = reply.send(Ok(w));
+            }
+        }
+        Err(e) => {
+            let message = e.to_string();
+            let transient = e.is_transient();
+            tracing::error!(error = %message, polls = polls.len(), "Database write failed.");
+            for (_, reply) in polls {
+                let _ = reply.send(Err(StoreError::Write {
+                    message: message.clone(),
+                    transient,
+                }));
+            }
+        }
+    }
+}
+
 /// Starts the writer thread on `store`.
 pub fn spawn(mut store: Store) -> (Writer, WriterThread) {
     let (tx, rx) = mpsc::channel::<Request>();
     let handle = std::thread::Builder::new()
         .name("veille-writer".into())
         .spawn(move || {
-            for request in rx {
-                match request {
-                    Request::Poll(poll, reply) => {
-                        let _ = reply.send(store.write_poll(&poll));
-                    }
-                    Request::Prune(before, reply) => {
-                        let _ = reply.send(store.prune(before));
+            while let Ok(first) = rx.recv() {
+                // Group commit: polls already waiting are written in the same transaction, which keeps
+                // each poll whole (all of a group is committed or none of it) and saves a commit per poll.
+                let mut polls = Vec::new();
+                let mut next = Some(first);
+                while let Some(request) = next.take() {
+                    match request {
+                        Request::Poll(poll, reply) => {
+                            polls.push((poll, reply));
+                            if polls.len() < MAX_GROUP {
+                                next = rx.try_recv().ok();
+                            }
+                        }
+                        Request::Prune(before, reply) => {
+                            flush(&mut store, std::mem::take(&mut polls));
+                            let _ = reply.send(store.prune(before));
+                        }
                     }
                 }
+                flush(&mut store, polls);
             }
         })
         .expect("cannot start the database writer thread");
