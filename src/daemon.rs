@@ -102,6 +102,7 @@ impl Daemon {
             writer,
             backoff_cap: config.http.max_backoff.0,
             cpu: Arc::new(tokio::sync::Semaphore::new(Stages::cpu_permits())),
+            shutdown: CancellationToken::new(),
         };
         Ok(Daemon {
             config,
@@ -128,7 +129,8 @@ impl Daemon {
         let mut store_error = None;
         while let Some(joined) = set.join_next().await {
             match joined {
-                Ok(Ok(report)) => {
+                Ok(Ok(None)) => {}
+                Ok(Ok(Some(report))) => {
                     summary.items += report.items;
                     summary.new_mentions += report.new_mentions;
                     if report.error.is_some() {
@@ -174,13 +176,32 @@ impl Daemon {
 
         let tracker = TaskTracker::new();
         let (report_tx, mut report_rx) =
-            tokio::sync::mpsc::channel::<Result<PollReport, StoreError>>(64);
+            tokio::sync::mpsc::channel::<Result<Option<PollReport>, StoreError>>(64);
         let mut in_flight: HashSet<String> = HashSet::new();
         let watchdog = sd_notify::watchdog_enabled().map(|d| d / 2);
         let mut last_watchdog = Instant::now();
         let mut last_cycle: Option<Instant> = None;
         let mut last_prune: Option<Instant> = None;
         let mut fatal: Option<StoreError> = None;
+
+        let metrics_token = token.child_token();
+        if let Some(metrics) = self.config.metrics.clone() {
+            let db = self.config.database.clone();
+            let metrics_token = metrics_token.clone();
+            // Bind before READY=1, so that a bad address fails the start rather than going unnoticed.
+            let listener_check = std::net::TcpListener::bind(metrics.listen).map_err(|e| {
+                DaemonError::Setup(format!(
+                    "[metrics] cannot listen on {}: {e}",
+                    metrics.listen
+                ))
+            })?;
+            drop(listener_check);
+            tracker.spawn(async move {
+                if let Err(e) = crate::metrics::serve(metrics, db, metrics_token).await {
+                    tracing::error!(error = %e, "Metrics endpoint stopped.");
+                }
+            });
+        }
 
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
         self.notify_status(last_cycle, None);
@@ -236,11 +257,15 @@ impl Daemon {
                 _ = sigint.recv() => { tracing::info!(signal = "SIGINT", "Stopping."); break }
                 _ = sighup.recv() => self.reload(),
                 Some(report) = report_rx.recv() => match report {
-                    Ok(report) => {
+                    Ok(None) => {}
+                    Ok(Some(report)) => {
                         in_flight.remove(&report.source);
                         self.states.insert(report.source.clone(), report.state);
                         if in_flight.is_empty() {
                             last_cycle = Some(Instant::now());
+                            crate::metrics::METRICS
+                                .last_cycle
+                                .store(Utc::now().timestamp().max(0) as u64, std::sync::atomic::Ordering::Relaxed);
                         }
                         self.notify_status(last_cycle, None);
                     }
@@ -261,6 +286,11 @@ impl Daemon {
         }
 
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+        let stop_started = Instant::now();
+        metrics_token.cancel();
+        // Polls still fetching are abandoned (nothing of them is written yet); polls past their fetch finish
+        // their parse and their one transaction.
+        self.stages.shutdown.cancel();
         tracker.close();
         drop(report_tx);
         if tokio::time::timeout(STOP_DEADLINE, tracker.wait())
@@ -268,11 +298,23 @@ impl Daemon {
             .is_err()
         {
             tracing::warn!(
-                in_flight = in_flight.len(),
-                "Stop deadline reached; abandoning the polls in flight (they will be fetched again)."
+                "Stop deadline reached; abandoning the work in flight (it will be done again)."
             );
         }
-        self.shutdown();
+        let Daemon {
+            stages,
+            writer_thread,
+            ..
+        } = self;
+        drop(stages);
+        let left = STOP_DEADLINE
+            .saturating_sub(stop_started.elapsed())
+            .max(Duration::from_secs(1));
+        if !writer_thread.join_timeout(left) {
+            tracing::warn!(
+                "The database writer did not finish in time; its open transaction is rolled back."
+            );
+        }
         tracing::info!("Daemon stopped.");
         match fatal {
             Some(e) => Err(e.into()),
@@ -310,6 +352,22 @@ impl Daemon {
                     );
                 }
                 self.stages.analyzer = Arc::new(analyzer);
+                if config.http != self.config.http {
+                    match config.http.build() {
+                        Ok(fetcher) => {
+                            self.stages.fetcher = Arc::new(fetcher);
+                            self.stages.backoff_cap = config.http.max_backoff.0;
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "New HTTP settings unusable; the running ones stay.")
+                        }
+                    }
+                }
+                if config.metrics != self.config.metrics {
+                    tracing::warn!(
+                        "The [metrics] settings changed; they apply at the next restart, not on reload."
+                    );
+                }
                 let sources = config.sources.len();
                 self.config = Config {
                     database: self.config.database.clone(),

@@ -65,6 +65,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The daemon's health from the database; exit 0 ok, 1 attention needed, 2 not running (for monitoring).
+    Status {
+        /// Consider the daemon stopped when nothing was fetched for this long (default: three times the
+        /// longest source interval, at least 30 min).
+        #[arg(long, value_name = "DUR")]
+        stale: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// List stored mentions, newest first.
     Mentions {
         /// Only this source.
@@ -105,6 +114,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check => check(&cli.config),
         Command::Fetch { source, json } => fetch(&source, json),
         Command::Sources { json } => inspect::sources(&cli.config, json),
+        Command::Status { stale, json } => inspect::status(&cli.config, stale, json),
         Command::Mentions {
             source,
             since,

@@ -86,6 +86,8 @@ pub struct Poll {
 pub struct PollWritten {
     /// Mentions that were not in the store before.
     pub new_mentions: usize,
+    /// Rule matches of those new mentions.
+    pub new_matches: usize,
 }
 
 /// A mention as read back, with its analysis.
@@ -114,6 +116,21 @@ pub struct MentionFilter {
     pub since: Option<DateTime<Utc>>,
     pub rule: Option<String>,
     pub limit: Option<usize>,
+}
+
+/// The figures `veille status` and the metrics endpoint report.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Health {
+    pub sources: u64,
+    pub failing_sources: u64,
+    pub mentions: u64,
+    pub last_fetch: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub open_incidents: u64,
+    pub outbox_pending: u64,
+    pub outbox_failed: u64,
+    /// When the oldest pending notification was queued.
+    pub outbox_oldest_pending: Option<DateTime<Utc>>,
 }
 
 /// An open database.
@@ -380,6 +397,50 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Whether a table exists (tables of later features may be absent from a database of an older build).
+    fn has_table(&self, name: &str) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [name],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The daemon's health as the database sees it.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn health(&self) -> Result<Health> {
+        let mut h = Health::default();
+        let q = |sql: &str| -> Result<Option<i64>> {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, Option<i64>>(0))
+                .map_err(|e| self.err(e))
+        };
+        h.sources = q("SELECT count(*) FROM source")?.unwrap_or(0) as u64;
+        h.failing_sources =
+            q("SELECT count(*) FROM source WHERE consecutive_errors > 0")?.unwrap_or(0) as u64;
+        h.mentions = q("SELECT count(*) FROM mention")?.unwrap_or(0) as u64;
+        h.last_fetch = q("SELECT max(last_fetch) FROM source")?.map(from_ts);
+        h.last_success = q("SELECT max(last_success) FROM source")?.map(from_ts);
+        if self.has_table("incident")? {
+            h.open_incidents =
+                q("SELECT count(*) FROM incident WHERE resolved_at IS NULL")?.unwrap_or(0) as u64;
+        }
+        if self.has_table("outbox")? {
+            h.outbox_pending =
+                q("SELECT count(*) FROM outbox WHERE status = 'pending'")?.unwrap_or(0) as u64;
+            h.outbox_failed =
+                q("SELECT count(*) FROM outbox WHERE status = 'failed'")?.unwrap_or(0) as u64;
+            h.outbox_oldest_pending =
+                q("SELECT min(created_at) FROM outbox WHERE status = 'pending'")?.map(from_ts);
+        }
+        Ok(h)
+    }
+
     /// Runs `PRAGMA integrity_check`; `Ok(true)` when the file is sound.
     ///
     /// # Errors
@@ -460,6 +521,7 @@ fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Resul
             continue;
         }
         written.new_mentions += 1;
+        written.new_matches += a.matches.len();
         let key = tx.last_insert_rowid();
         for rm in &a.matches {
             let terms = serde_json::to_string(&rm.terms).unwrap_or_else(|_| "[]".into());
