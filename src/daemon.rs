@@ -12,7 +12,7 @@
 //! - SIGHUP: reload the configuration and rules through the same validation as `veille check`; when they are
 //!   invalid the running ones stay, and every problem is logged.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -175,9 +175,11 @@ impl Daemon {
         let mut sighup = signal(SignalKind::hangup()).map_err(setup)?;
 
         let tracker = TaskTracker::new();
-        let (report_tx, mut report_rx) =
-            tokio::sync::mpsc::channel::<Result<Option<PollReport>, StoreError>>(64);
-        let mut in_flight: HashSet<String> = HashSet::new();
+        type Report = (String, Result<Option<PollReport>, StoreError>);
+        let (report_tx, mut report_rx) = tokio::sync::mpsc::channel::<Report>(64);
+        // Polls in flight, with when they started: a poll stuck far beyond the HTTP timeout means the
+        // pipeline is wedged, and the watchdog must then stop being fed so that systemd restarts us.
+        let mut in_flight: HashMap<String, Instant> = HashMap::new();
         let watchdog = sd_notify::watchdog_enabled().map(|d| d / 2);
         let mut last_watchdog = Instant::now();
         let mut last_cycle: Option<Instant> = None;
@@ -224,7 +226,7 @@ impl Daemon {
             }
             let mut next_wake = now + chrono::Duration::seconds(60);
             for source in self.config.sources.iter().filter(|s| s.enabled) {
-                if in_flight.contains(&source.name) {
+                if in_flight.contains_key(&source.name) {
                     continue;
                 }
                 let due = self
@@ -233,14 +235,14 @@ impl Daemon {
                     .and_then(|s| s.next_due)
                     .unwrap_or(now);
                 if due <= now {
-                    in_flight.insert(source.name.clone());
+                    in_flight.insert(source.name.clone(), Instant::now());
                     let stages = self.stages.clone();
                     let source = source.clone();
                     let previous = self.states.get(&source.name).cloned();
                     let tx = report_tx.clone();
                     tracker.spawn(async move {
                         let report = poll_source(&stages, &source, previous, now).await;
-                        let _ = tx.send(report).await;
+                        let _ = tx.send((source.name.clone(), report)).await;
                     });
                 } else if due < next_wake {
                     next_wake = due;
@@ -256,8 +258,10 @@ impl Daemon {
                 _ = sigterm.recv() => { tracing::info!(signal = "SIGTERM", "Stopping."); break }
                 _ = sigint.recv() => { tracing::info!(signal = "SIGINT", "Stopping."); break }
                 _ = sighup.recv() => self.reload(),
-                Some(report) = report_rx.recv() => match report {
-                    Ok(None) => {}
+                Some((name, report)) = report_rx.recv() => match report {
+                    Ok(None) => {
+                        in_flight.remove(&name);
+                    }
                     Ok(Some(report)) => {
                         in_flight.remove(&report.source);
                         self.states.insert(report.source.clone(), report.state);
@@ -269,6 +273,15 @@ impl Daemon {
                         }
                         self.notify_status(last_cycle, None);
                     }
+                    Err(e) if e.is_transient() => {
+                        // A full disk or a locked database: nothing of this poll was written and the
+                        // source's saved state is unchanged, so its items are fetched again. Retry later.
+                        in_flight.remove(&name);
+                        let retry = Utc::now() + chrono::Duration::seconds(60);
+                        self.states.entry(name.clone()).or_default().next_due = Some(retry);
+                        tracing::error!(source = %name, error = %e, "Database write failed; retrying in 60 s.");
+                        self.notify_status(last_cycle, Some("écriture en base impossible (disque plein ?)"));
+                    }
                     Err(e) => {
                         tracing::error!(error = %e, "Database write failed; stopping so that the service restarts.");
                         fatal = Some(e);
@@ -277,7 +290,16 @@ impl Daemon {
                 },
                 () = tokio::time::sleep(sleep_for) => {}
             }
-            if let Some(w) = watchdog {
+            let stuck_after = self.config.http.timeout.0 * 2 + Duration::from_secs(60);
+            let wedged = in_flight
+                .values()
+                .any(|started| started.elapsed() > stuck_after);
+            if wedged {
+                tracing::error!(
+                    "A poll has been running far beyond the HTTP timeout; the watchdog is no longer fed."
+                );
+            }
+            if let Some(w) = watchdog.filter(|_| !wedged) {
                 if last_watchdog.elapsed() >= w {
                     let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
                     last_watchdog = Instant::now();

@@ -73,7 +73,8 @@ pub async fn poll_source(
         name: source.name.clone(),
         ..SourceState::default()
     });
-    state.url = source.url.clone();
+    state.name.clone_from(&source.name);
+    state.url.clone_from(&source.url);
     let validators = Validators {
         etag: state.etag.clone(),
         last_modified: state.last_modified.clone(),

@@ -556,3 +556,96 @@ fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Resul
     ])?;
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Analysis, Mention};
+
+    fn mention(source: &str, id: &str, text: &str) -> AnalysedMention {
+        AnalysedMention {
+            mention: Mention {
+                source: source.into(),
+                id: id.into(),
+                link: None,
+                title: Some(format!("titre {id}")),
+                text: text.into(),
+                author: None,
+                lang: None,
+                published: None,
+                fetched: from_ts(1_700_000_000),
+                story: 1,
+            },
+            analysis: Analysis::default(),
+        }
+    }
+
+    fn poll(source: &str, mentions: Vec<AnalysedMention>) -> Poll {
+        Poll {
+            state: SourceState {
+                name: source.into(),
+                url: "x.xml".into(),
+                ..SourceState::default()
+            },
+            mentions,
+        }
+    }
+
+    #[test]
+    fn a_poll_is_written_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("v.db")).unwrap();
+        let p = poll("a", vec![mention("a", "1", "x"), mention("a", "2", "y")]);
+        assert_eq!(store.write_poll(&p).unwrap().new_mentions, 2);
+        assert_eq!(store.write_poll(&p).unwrap().new_mentions, 0);
+        assert_eq!(store.mention_count().unwrap(), 2);
+        assert_eq!(store.source_state("a").unwrap().unwrap().mentions, 2);
+    }
+
+    /// A full disk must fail the whole poll, say it is worth retrying, and leave what was there intact.
+    #[test]
+    fn a_full_database_fails_the_poll_whole_and_transiently() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("v.db")).unwrap();
+        store
+            .write_poll(&poll("a", vec![mention("a", "0", "first")]))
+            .unwrap();
+        let pages: i64 = store
+            .conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        store
+            .conn
+            .pragma_update(None, "max_page_count", pages)
+            .unwrap();
+        let big: Vec<AnalysedMention> = (1..200)
+            .map(|i| mention("a", &i.to_string(), &"texte long ".repeat(200)))
+            .collect();
+        let err = store.write_poll(&poll("a", big.clone())).unwrap_err();
+        assert!(err.is_transient(), "{err}");
+        assert_eq!(
+            store.mention_count().unwrap(),
+            1,
+            "nothing of the failed poll may remain"
+        );
+        store
+            .conn
+            .pragma_update(None, "max_page_count", 1_073_741_823i64)
+            .unwrap();
+        assert_eq!(store.write_poll(&poll("a", big)).unwrap().new_mentions, 199);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.db");
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+        drop(conn);
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 999, .. })
+        ));
+    }
+}
