@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use super::fold::Folded;
+use super::sentiment::{EN_BASE as EN_WORDS, EN_EXTRA as EN_EXTRA_WORDS, FR_BASE as FR_WORDS, FR_EXTRA as FR_EXTRA_WORDS};
 use crate::model::Lang;
 
 /// Weight of a function word for (French, English, other languages). Halves mark words shared with a
@@ -47,7 +48,7 @@ const ENGLISH: &[(&str, f32)] = &[
     ("will", 0.5), ("would", 1.0), ("do", 0.5), ("does", 1.0), ("did", 1.0), ("about", 1.0), ("all", 1.0),
     ("get", 1.0), ("if", 1.0), ("or", 1.0), ("an", 1.0), ("been", 1.0), ("had", 1.0), ("there", 1.0),
     ("their", 1.0), ("which", 1.0), ("who", 1.0), ("when", 1.0), ("how", 1.0), ("its", 1.0), ("very", 1.0),
-    ("really", 1.0), ("t", 1.0), ("s", 0.5), ("m", 0.5), ("me", 0.5), ("no", 0.5), ("one", 1.0),
+    ("really", 1.0), ("t", 1.0), ("me", 0.5), ("no", 0.5), ("one", 1.0),
     ("out", 1.0), ("up", 1.0), ("more", 1.0), ("than", 1.0), ("them", 1.0), ("his", 1.0), ("her", 1.0),
     ("on", 0.5), ("like", 1.0), ("good", 1.0), ("great", 1.0), ("thanks", 1.0), ("love", 1.0),
     ("should", 1.0), ("could", 1.0), ("because", 1.0), ("only", 1.0), ("never", 1.0), ("too", 1.0),
@@ -98,6 +99,41 @@ fn foreign_script(word: &str) -> bool {
     word.chars().next().is_some_and(|c| !c.is_ascii() && c.is_alphabetic() && c > '\u{024F}')
 }
 
+/// Words that only one of the two sentiment lexicons knows: `1` French, `-1` English. Sentiment words are
+/// what short social texts are made of ("Top !", "arnaque", "awesome"), so they settle many texts the
+/// function words leave open.
+fn lexicon_sides() -> &'static FxHashMap<&'static str, i8> {
+    static SIDES: OnceLock<FxHashMap<&'static str, i8>> = OnceLock::new();
+    SIDES.get_or_init(|| {
+        let mut map: FxHashMap<&'static str, i8> = FxHashMap::default();
+        for (side, data) in [(1i8, FR_WORDS), (1, FR_EXTRA_WORDS), (-1, EN_WORDS), (-1, EN_EXTRA_WORDS)] {
+            for line in data.lines().filter(|l| !l.starts_with('#')) {
+                let Some((key, _)) = line.split_once('\t') else { continue };
+                if key.contains(' ') {
+                    continue;
+                }
+                map.entry(key).and_modify(|s| if *s != side { *s = 0 }).or_insert(side);
+            }
+        }
+        map.retain(|_, s| *s != 0);
+        map
+    })
+}
+
+/// Lexicon votes of a folded text: (French, English).
+fn lexicon_votes(text: &Folded) -> (f32, f32) {
+    let sides = lexicon_sides();
+    let (mut f, mut e) = (0.0f32, 0.0f32);
+    for w in text.words() {
+        match sides.get(text.word(w)) {
+            Some(1) => f += 0.5,
+            Some(-1) => e += 0.5,
+            _ => {}
+        }
+    }
+    (f, e)
+}
+
 /// Function-word votes of a folded text: (French, English, other).
 fn count(text: &Folded) -> Votes {
     let votes = votes();
@@ -118,7 +154,7 @@ fn count(text: &Folded) -> Votes {
 /// Detects the language of a folded text. `hint` is the language the feed declares: it settles short or
 /// ambiguous texts, but words that clearly say otherwise win over it.
 pub fn detect(text: &Folded, hint: Option<Lang>) -> Lang {
-    let (f, e, o) = count(text);
+    let (mut f, mut e, o) = count(text);
     let mut ranked = [(f, Lang::Fr), (e, Lang::En), (o, Lang::Other)];
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
     let (best, lang) = ranked[0];
@@ -127,6 +163,9 @@ pub fn detect(text: &Folded, hint: Option<Lang>) -> Lang {
     if best >= 2.0 && best >= 2.0 * second && best - second >= 1.5 {
         return lang;
     }
+    let (lf, le) = lexicon_votes(text);
+    f += lf;
+    e += le;
     let side = |l: Lang| match l {
         Lang::Fr => f,
         Lang::En => e,
@@ -150,6 +189,11 @@ pub fn detect(text: &Folded, hint: Option<Lang>) -> Lang {
     } else {
         None
     };
+    if let Some(l) = stronger
+        && o <= f.max(e)
+    {
+        return l;
+    }
     // Too few words for the first pass: ask the trigram model, over all its languages.
     if let Some(info) = whatlang::detect(text.as_str()) {
         let guess = match info.lang() {
@@ -185,6 +229,7 @@ mod tests {
         assert_eq!(lang("Je ne suis pas déçu par le service client"), Lang::Fr);
         assert_eq!(lang("Acme m'a arnaqué, c'est honteux"), Lang::Fr);
         assert_eq!(lang("Super service, merci !"), Lang::Fr);
+        assert_eq!(lang("Acme m'a arnaqué 😡"), Lang::Fr);
         assert_eq!(lang("Grève à la SNCF : les trains sont annulés demain"), Lang::Fr);
     }
 
@@ -193,6 +238,7 @@ mod tests {
         assert_eq!(lang("The customer service is terrible and I want a refund"), Lang::En);
         assert_eq!(lang("Worst product ever, not buying this again"), Lang::En);
         assert_eq!(lang("I love it!"), Lang::En);
+        assert_eq!(lang("Awesome!"), Lang::En);
     }
 
     #[test]

@@ -30,10 +30,10 @@ use rustc_hash::FxHashMap;
 use super::fold::{Folded, Word};
 use crate::model::{Label, Lang, Sentiment, TermWeight};
 
-const EN_BASE: &str = include_str!("lexicon/en.tsv");
-const EN_EXTRA: &str = include_str!("lexicon/en_extra.tsv");
-const FR_BASE: &str = include_str!("lexicon/fr.tsv");
-const FR_EXTRA: &str = include_str!("lexicon/fr_extra.tsv");
+pub(crate) const EN_BASE: &str = include_str!("lexicon/en.tsv");
+pub(crate) const EN_EXTRA: &str = include_str!("lexicon/en_extra.tsv");
+pub(crate) const FR_BASE: &str = include_str!("lexicon/fr.tsv");
+pub(crate) const FR_EXTRA: &str = include_str!("lexicon/fr_extra.tsv");
 const EMOTICONS: &str = include_str!("lexicon/emoticons.tsv");
 const EMOJI: &str = include_str!("lexicon/emoji.tsv");
 

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod score;
+
 /// veille: keeps watch over what is said about your brand and warns you of bad buzz.
 #[derive(Debug, Parser)]
 #[command(name = "veille", version, about, long_about = None)]
@@ -22,10 +24,18 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Scores the sentiment of text on standard input, one text per line.
+    Score(score::ScoreArgs),
+}
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Score(args) => score::run(args).unwrap_or_else(|e| {
+            eprintln!("veille score: {e:#}");
+            ExitCode::FAILURE
+        }),
+    }
 }
