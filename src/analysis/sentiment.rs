@@ -41,6 +41,8 @@ const EMOJI: &str = include_str!("lexicon/emoji.tsv");
 const BOOST: f32 = 0.293;
 /// Added to a word in capitals in a text that is not all capitals (VADER).
 const CAPS: f32 = 0.733;
+/// What an inflected form keeps of its base's valence: a guess is worth a little less than an entry.
+const INFLECTED: f32 = 0.9;
 /// Added to a word with letters repeated for emphasis.
 const ELONGATION: f32 = 0.4;
 /// What negation multiplies a valence by (VADER): a negated positive is negative, a negated negative is
@@ -88,7 +90,8 @@ struct Entry {
 /// One language's words, expressions and rule words.
 #[derive(Debug, Default)]
 struct Lexicon {
-    words: FxHashMap<&'static str, Entry>,
+    /// Words of the lexicon files, their inflections (see [`inflections`]) and the rule words.
+    words: FxHashMap<Box<str>, Entry>,
     /// Multi-word entries by the ids of their words (0 for a missing third word): valence and key.
     phrases: FxHashMap<[u32; 3], (f32, &'static str)>,
 }
@@ -163,10 +166,13 @@ impl Lexicon {
         for (k, w) in entries(base) {
             valences.insert(k, w);
         }
-        // Hand-written entries win; a zero weight removes the generated one.
+        // Hand-written entries win; a zero weight removes the generated one, and keeps inflection from
+        // bringing it back.
+        let mut blocked: Vec<&'static str> = Vec::new();
         for (k, w) in entries(extra) {
             if w == 0.0 {
                 valences.remove(k);
+                blocked.push(k);
             } else {
                 valences.insert(k, w);
             }
@@ -174,40 +180,56 @@ impl Lexicon {
         let mut lex = Lexicon::default();
         let mut next_id = 1u32;
         let mut phrases = Vec::new();
+        let mut bases = Vec::new();
         for (&k, &w) in &valences {
             if k.contains(' ') {
                 phrases.push((k, w));
             } else {
-                lex.words.entry(k).or_default().valence = w;
+                bases.push((k, w));
+                lex.words.entry(k.into()).or_default().valence = w;
+            }
+        }
+        // Inflected forms the lexicons lack ("gorgeously", "honteusement", "déçues") take their base's
+        // valence, slightly lowered. Bases in a fixed order, so that the first base to claim a form keeps it.
+        bases.sort_by(|a, b| a.0.cmp(b.0));
+        for (k, w) in bases {
+            for form in inflections(k, french) {
+                if blocked.contains(&form.as_str()) {
+                    continue;
+                }
+                lex.words.entry(form.into_boxed_str()).or_insert(Entry {
+                    valence: w * INFLECTED,
+                    ..Entry::default()
+                });
             }
         }
         for &n in rules.negators {
-            lex.words.entry(n).or_default().flags |= NEGATOR;
+            lex.words.entry(n.into()).or_default().flags |= NEGATOR;
         }
         for &(b, x) in rules.boosters {
-            lex.words.entry(b).or_default().boost = x;
+            lex.words.entry(b.into()).or_default().boost = x;
         }
         for &c in rules.contrast {
-            let e = lex.words.entry(c).or_default();
+            let e = lex.words.entry(c.into()).or_default();
             e.flags |= if c == "contre" { CONTRE } else { CONTRAST };
         }
         if french {
             for w in ["ne", "n"] {
-                lex.words.entry(w).or_default().flags |= NE;
+                lex.words.entry(w.into()).or_default().flags |= NE;
             }
             for w in ["pas", "plus", "jamais", "rien", "guere", "point"] {
-                lex.words.entry(w).or_default().flags |= NE_PAIR;
+                lex.words.entry(w.into()).or_default().flags |= NE_PAIR;
             }
-            lex.words.entry("plus").or_default().flags |= PLUS;
-            lex.words.entry("de").or_default().flags |= DE;
+            lex.words.entry("plus".into()).or_default().flags |= PLUS;
+            lex.words.entry("de".into()).or_default().flags |= DE;
             for w in ["grave", "ouf"] {
-                lex.words.entry(w).or_default().flags |= POST_BOOST;
+                lex.words.entry(w.into()).or_default().flags |= POST_BOOST;
             }
         }
         for (k, w) in phrases {
             let mut ids = [0u32; 3];
             for (slot, word) in ids.iter_mut().zip(k.split(' ')) {
-                let e = lex.words.entry(word).or_default();
+                let e = lex.words.entry(word.into()).or_default();
                 if e.id == 0 {
                     e.id = next_id;
                     next_id += 1;
@@ -215,7 +237,7 @@ impl Lexicon {
                 *slot = e.id;
             }
             let first = k.split(' ').next().unwrap_or(k);
-            lex.words.entry(first).or_default().flags |= PHRASE_START;
+            lex.words.entry(first.into()).or_default().flags |= PHRASE_START;
             lex.phrases.insert(ids, (w, k));
         }
         lex
@@ -252,6 +274,73 @@ impl Lexicon {
         }
         (Entry::default(), word, true)
     }
+}
+
+/// Regular inflections of a lexicon word: plural, feminine, adverb, participles, comparatives. Over-generating
+/// is harmless (a form that is not a word never matches); a form that is a word of its own and is listed
+/// keeps its own entry.
+fn inflections(word: &str, french: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    if word.len() < 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
+        return out;
+    }
+    let stem = |n: usize| &word[..word.len() - n];
+    let mut add = |s: String| out.push(s);
+    if french {
+        for suffix in ["s", "e", "es"] {
+            add(format!("{word}{suffix}"));
+        }
+        if let Some(st) = word.strip_suffix("eux") {
+            for suffix in ["euse", "euses", "eusement"] {
+                add(format!("{st}{suffix}"));
+            }
+        } else if let Some(st) = word.strip_suffix("if") {
+            for suffix in ["ive", "ives", "ivement"] {
+                add(format!("{st}{suffix}"));
+            }
+        } else if let Some(st) = word.strip_suffix("al") {
+            add(format!("{st}aux"));
+            add(format!("{word}ement"));
+        } else if word.ends_with("au") || word.ends_with("eu") {
+            add(format!("{word}x"));
+        } else if let Some(st) = word.strip_suffix("ant") {
+            add(format!("{st}amment"));
+        } else if let Some(st) = word.strip_suffix("ent") {
+            add(format!("{st}emment"));
+        } else if word.ends_with(['e', 'i', 'u']) {
+            add(format!("{word}ment"));
+        } else {
+            add(format!("{word}ement"));
+        }
+        for (end, fem) in [("el", "elle"), ("en", "enne"), ("on", "onne"), ("et", "ette"), ("er", "ere")] {
+            if word.ends_with(end) {
+                add(format!("{}{fem}", stem(2)));
+                add(format!("{}{fem}s", stem(2)));
+            }
+        }
+    } else if word.ends_with('y') && !word[..word.len() - 1].ends_with(['a', 'e', 'o', 'u']) {
+        for suffix in ["ies", "ied", "ily", "iness", "ier", "iest"] {
+            add(format!("{}{suffix}", stem(1)));
+        }
+    } else if word.ends_with('e') {
+        for suffix in ["s", "d", "ly", "r", "st", "ness"] {
+            add(format!("{word}{suffix}"));
+        }
+        add(format!("{}ing", stem(1)));
+        if word.ends_with("le") {
+            add(format!("{}y", stem(1)));
+        }
+    } else {
+        let plural = if word.ends_with(['s', 'x']) || word.ends_with("ch") || word.ends_with("sh") { "es" } else { "s" };
+        add(format!("{word}{plural}"));
+        for suffix in ["ed", "ing", "ly", "ness", "er", "est"] {
+            add(format!("{word}{suffix}"));
+        }
+        if word.ends_with("ic") {
+            add(format!("{word}ally"));
+        }
+    }
+    out
 }
 
 /// One word of the text being scored.
