@@ -11,22 +11,70 @@ use veille::analysis::sentiment::Scorer;
 use veille::model::Lang;
 
 const TEXTS: &[(&str, Lang)] = &[
-    ("Franchement @Acme c'est une honte, trois semaines que j'attends mon remboursement et le service client ne répond jamais 😡", Lang::Fr),
-    ("Je ne suis pas déçu du tout par la nouvelle box, installation en 5 minutes et débit au top. Merci l'équipe !", Lang::Fr),
-    ("Rappel produit chez Acme : des lots de steaks hachés retirés de la vente après plusieurs cas d'intoxication", Lang::Fr),
-    ("Le service est nul mais le produit est génial, je recommande quand même 👍", Lang::Fr),
-    ("pas terrible la dernière mise à jour, l'appli plante tout le temps... vraiment nuuuul", Lang::Fr),
-    ("Grève chez Acme demain : aucun train entre Paris et Lyon, les voyageurs sont furieux #galère", Lang::Fr),
-    ("Trop bien le concert hier soir, ambiance de ouf et son impeccable ❤️", Lang::Fr),
-    ("Fuite de données chez Acme : les mots de passe de 2 millions de clients exposés, plainte déposée", Lang::Fr),
-    ("@Acme your customer service is a joke, I've been waiting two weeks for a refund and nobody answers", Lang::En),
-    ("Honestly not bad at all, the battery lasts two days and the screen is gorgeous :)", Lang::En),
-    ("Product recall: Acme pulls its baby formula after reports of contamination in three states", Lang::En),
-    ("The food was great but the service was SO slow, never going back 👎", Lang::En),
-    ("Loving the new update, everything feels faster and smoother. Great job team!!", Lang::En),
-    ("Data breach at Acme exposes millions of customer records, company says it is investigating", Lang::En),
-    ("sooo disappointed with my order, the box arrived damaged and the support was useless", Lang::En),
-    ("Not sure what to think about the new logo, it is fine I guess", Lang::En),
+    (
+        "Franchement @Acme c'est une honte, trois semaines que j'attends mon remboursement et le service client ne répond jamais 😡",
+        Lang::Fr,
+    ),
+    (
+        "Je ne suis pas déçu du tout par la nouvelle box, installation en 5 minutes et débit au top. Merci l'équipe !",
+        Lang::Fr,
+    ),
+    (
+        "Rappel produit chez Acme : des lots de steaks hachés retirés de la vente après plusieurs cas d'intoxication",
+        Lang::Fr,
+    ),
+    (
+        "Le service est nul mais le produit est génial, je recommande quand même 👍",
+        Lang::Fr,
+    ),
+    (
+        "pas terrible la dernière mise à jour, l'appli plante tout le temps... vraiment nuuuul",
+        Lang::Fr,
+    ),
+    (
+        "Grève chez Acme demain : aucun train entre Paris et Lyon, les voyageurs sont furieux #galère",
+        Lang::Fr,
+    ),
+    (
+        "Trop bien le concert hier soir, ambiance de ouf et son impeccable ❤️",
+        Lang::Fr,
+    ),
+    (
+        "Fuite de données chez Acme : les mots de passe de 2 millions de clients exposés, plainte déposée",
+        Lang::Fr,
+    ),
+    (
+        "@Acme your customer service is a joke, I've been waiting two weeks for a refund and nobody answers",
+        Lang::En,
+    ),
+    (
+        "Honestly not bad at all, the battery lasts two days and the screen is gorgeous :)",
+        Lang::En,
+    ),
+    (
+        "Product recall: Acme pulls its baby formula after reports of contamination in three states",
+        Lang::En,
+    ),
+    (
+        "The food was great but the service was SO slow, never going back 👎",
+        Lang::En,
+    ),
+    (
+        "Loving the new update, everything feels faster and smoother. Great job team!!",
+        Lang::En,
+    ),
+    (
+        "Data breach at Acme exposes millions of customer records, company says it is investigating",
+        Lang::En,
+    ),
+    (
+        "sooo disappointed with my order, the box arrived damaged and the support was useless",
+        Lang::En,
+    ),
+    (
+        "Not sure what to think about the new logo, it is fine I guess",
+        Lang::En,
+    ),
 ];
 
 fn bench(c: &mut Criterion) {

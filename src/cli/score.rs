@@ -56,7 +56,11 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     let mut line = Vec::new();
     loop {
         line.clear();
-        if input.read_until(b'\n', &mut line).context("reading standard input")? == 0 {
+        if input
+            .read_until(b'\n', &mut line)
+            .context("reading standard input")?
+            == 0
+        {
             break;
         }
         // Bytes that are not UTF-8 are replaced rather than ending the run: one line, one answer.
@@ -76,16 +80,30 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
                 label: s.label.as_str(),
                 terms: &s.terms,
             };
-            serde_json::to_writer(&mut out, &rec).map_err(std::io::Error::from).and_then(|()| writeln!(out))
+            serde_json::to_writer(&mut out, &rec)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
         } else {
-            let mut r = write!(out, "{}  {:+.2}  {}", s.label.as_str(), s.score, lang.as_str());
+            let mut r = write!(
+                out,
+                "{}  {:+.2}  {}",
+                s.label.as_str(),
+                s.score,
+                lang.as_str()
+            );
             for t in &s.terms {
                 r = r.and_then(|()| write!(out, "  {}({})", t.term, t.weight));
             }
             r.and_then(|()| writeln!(out))
         };
         // When the reader is interactive, show each answer as soon as it is ready.
-        let written = written.and_then(|()| if input.buffer().is_empty() { out.flush() } else { Ok(()) });
+        let written = written.and_then(|()| {
+            if input.buffer().is_empty() {
+                out.flush()
+            } else {
+                Ok(())
+            }
+        });
         match written {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
@@ -93,7 +111,9 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         }
     }
     match out.flush() {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("writing standard output"),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("writing standard output")
+        }
         _ => Ok(ExitCode::SUCCESS),
     }
 }
