@@ -41,6 +41,8 @@ const EMOJI: &str = include_str!("lexicon/emoji.tsv");
 const BOOST: f32 = 0.293;
 /// Added to a word in capitals in a text that is not all capitals (VADER).
 const CAPS: f32 = 0.733;
+/// Valence from which an English word also lends it to its verb forms.
+const STRONG: f32 = 1.0;
 /// What an inflected form keeps of its base's valence: a guess is worth a little less than an entry.
 const INFLECTED: f32 = 0.9;
 /// Added to a word with letters repeated for emphasis.
@@ -316,7 +318,7 @@ impl Lexicon {
         // valence, slightly lowered. Bases in a fixed order, so that the first base to claim a form keeps it.
         bases.sort_by(|a, b| a.0.cmp(b.0));
         for (k, w) in bases {
-            for form in inflections(k, french) {
+            for form in inflections(k, w, french) {
                 if blocked.contains(&form.as_str()) {
                     continue;
                 }
@@ -412,7 +414,7 @@ impl Lexicon {
 /// the adverb in `-ly` (`gorgeously`, `terribly`): English plurals and `-er`, `-ed` forms are too often other
 /// words (`player`, `news`, `business`). Over-generating is harmless (a form that is not a word never
 /// matches); a form that is a word of its own and is listed keeps its own entry.
-fn inflections(word: &str, french: bool) -> Vec<String> {
+fn inflections(word: &str, valence: f32, french: bool) -> Vec<String> {
     let mut out = Vec::new();
     if word.len() < 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
         return out;
@@ -465,6 +467,20 @@ fn inflections(word: &str, french: bool) -> Vec<String> {
         add(format!("{word}ally"));
     } else {
         add(format!("{word}ly"));
+    }
+    // Verb forms only of strongly felt words ("hates", "hated", "loving"): weak words in `-s`, `-ed` are
+    // too often nouns and names of things ("means", "games", "based").
+    if !french && valence.abs() >= STRONG {
+        let e = word.ends_with('e');
+        let base = if e { stem(1) } else { word };
+        add(format!("{word}s"));
+        add(format!("{base}ed"));
+        add(format!("{base}ing"));
+        add(format!("{base}in"));
+    }
+    // Dropped g of informal writing: "lovin", "rockin".
+    if !french && let Some(st) = word.strip_suffix("ing") {
+        add(format!("{st}in"));
     }
     out
 }

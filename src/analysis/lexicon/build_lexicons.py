@@ -83,7 +83,8 @@ def main(root):
     for word in ET.parse(pattern_en).getroot().iter("word"):
         pol = float(word.get("polarity"))
         k = key_of(word.get("form"))
-        if k and abs(pol) >= 0.1:
+        # Pattern's multi-word English forms are mostly split contractions ("isn't", "can't"): words only.
+        if k and " " not in k and abs(pol) >= 0.1:
             en_p.setdefault(k, []).append(pol * 3.0)
     for k, w in average(en_p).items():
         if k not in en and abs(w) >= 0.3:
