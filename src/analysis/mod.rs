@@ -8,4 +8,7 @@
 pub mod analyzer;
 pub mod clean;
 pub mod fold;
+pub mod lang;
+pub mod sentiment;
+
 pub use analyzer::Analyzer;

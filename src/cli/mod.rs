@@ -7,6 +7,7 @@
 mod demo;
 mod inspect;
 mod logging;
+pub mod score;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -74,6 +75,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Scores the sentiment of text on standard input, one text per line.
+    Score(score::ScoreArgs),
     /// List stored mentions, newest first.
     Mentions {
         /// Only this source.
@@ -115,6 +118,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fetch { source, json } => fetch(&source, json),
         Command::Sources { json } => inspect::sources(&cli.config, json),
         Command::Status { stale, json } => inspect::status(&cli.config, stale, json),
+        Command::Score(args) => score::run(args),
         Command::Mentions {
             source,
             since,
