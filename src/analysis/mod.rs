@@ -7,3 +7,5 @@
 
 pub mod clean;
 pub mod fold;
+pub mod query;
+pub mod rules;
