@@ -276,8 +276,8 @@ mod tests {
         let map = StringOffsets::new(raw, 100, "aé \"b\" c");
         assert_eq!(map.file_offset(0), 101);
         assert_eq!(map.file_offset(1), 102); // é comes from the \u00e9 escape
-        assert_eq!(map.file_offset(3), 109); // the space after the escape
-        assert_eq!(map.file_offset(4), 110); // \" escape
+        assert_eq!(map.file_offset(3), 108); // the space after the escape
+        assert_eq!(map.file_offset(4), 109); // \" escape
         let value_len = "aé \"b\" c".len();
         assert_eq!(map.file_offset(value_len), 100 + raw.len() - 1);
     }
