@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod rules;
+
 /// veille: keeps watch over what is said about your brand and warns you of bad buzz.
 #[derive(Debug, Parser)]
 #[command(name = "veille", version, about, long_about = None)]
@@ -22,10 +24,15 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Validate the watch rules, or test them on a text.
+    Rules(rules::RulesArgs),
+}
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Rules(args) => rules::run(args),
+    }
 }

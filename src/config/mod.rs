@@ -1,1 +1,3 @@
 //! config (being built).
+
+pub mod rules;

@@ -329,6 +329,17 @@ impl Matcher {
                 ctx.explain(&rule.expr, &mut terms);
                 terms.sort_by(|a, b| (a.field as u8, a.start, a.end).cmp(&(b.field as u8, b.start, b.end)));
                 terms.dedup();
+                // "Acme" inside "Acme Telecom" says nothing more: keep the widest term of a spot.
+                let widest: Vec<bool> = terms
+                    .iter()
+                    .map(|t| {
+                        !terms.iter().any(|u| {
+                            u.field == t.field && u.start <= t.start && t.end <= u.end && (u.start, u.end) != (t.start, t.end)
+                        })
+                    })
+                    .collect();
+                let mut keep = widest.into_iter();
+                terms.retain(|_| keep.next().unwrap_or(true));
                 outcome.matches.push(RuleMatch {
                     rule: rule.id.clone(),
                     severity: rule.severity,
