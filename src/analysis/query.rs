@@ -55,15 +55,34 @@ pub struct Atom {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Query {
     /// A word or a phrase: consecutive folded words.
-    Phrase { atoms: Vec<Atom>, scope: Scope, span: Range<usize> },
+    Phrase {
+        atoms: Vec<Atom>,
+        scope: Scope,
+        span: Range<usize>,
+    },
     /// `regex:/…/`; the pattern is not compiled here (the compiler does it, with a size limit).
-    Regex { pattern: String, scope: Scope, span: Range<usize> },
+    Regex {
+        pattern: String,
+        scope: Scope,
+        span: Range<usize>,
+    },
     /// `site:host`, host lower-cased.
-    Site { host: String, span: Range<usize> },
+    Site {
+        host: String,
+        span: Range<usize>,
+    },
     /// `lang:fr`.
-    Lang { lang: Lang, span: Range<usize> },
+    Lang {
+        lang: Lang,
+        span: Range<usize>,
+    },
     /// `left NEAR/distance right`; each side is a `Phrase` or an `Or` of phrases.
-    Near { left: Box<Query>, right: Box<Query>, distance: u32, span: Range<usize> },
+    Near {
+        left: Box<Query>,
+        right: Box<Query>,
+        distance: u32,
+        span: Range<usize>,
+    },
     And(Vec<Query>),
     Or(Vec<Query>),
     Not(Box<Query>),
@@ -74,7 +93,10 @@ impl Query {
     /// authors or sites (`NOT x`, `lang:fr`, `a OR NOT b`): such a query would match nearly everything.
     pub fn matches_without_terms(&self) -> bool {
         match self {
-            Query::Phrase { .. } | Query::Regex { .. } | Query::Site { .. } | Query::Near { .. } => false,
+            Query::Phrase { .. }
+            | Query::Regex { .. }
+            | Query::Site { .. }
+            | Query::Near { .. } => false,
             Query::Lang { .. } | Query::Not(_) => true,
             Query::And(items) => items.iter().all(Query::matches_without_terms),
             Query::Or(items) => items.iter().any(Query::matches_without_terms),
@@ -142,11 +164,17 @@ fn lex(q: &str) -> Result<Vec<Token>, QueryError> {
         let start = i;
         match c {
             '(' => {
-                out.push(Token { tok: Tok::LParen, span: i..i + 1 });
+                out.push(Token {
+                    tok: Tok::LParen,
+                    span: i..i + 1,
+                });
                 i += 1;
             }
             ')' => {
-                out.push(Token { tok: Tok::RParen, span: i..i + 1 });
+                out.push(Token {
+                    tok: Tok::RParen,
+                    span: i..i + 1,
+                });
                 i += 1;
             }
             '"' | '“' | '”' | '«' | '»' => {
@@ -155,7 +183,10 @@ fn lex(q: &str) -> Result<Vec<Token>, QueryError> {
                 let rest = &q[i + open..];
                 let close = rest.find(['"', '“', '”', '«', '»']);
                 let Some(close) = close else {
-                    return err(start, "unclosed quote: expected a closing `\"` after the phrase");
+                    return err(
+                        start,
+                        "unclosed quote: expected a closing `\"` after the phrase",
+                    );
                 };
                 let body = &rest[..close];
                 let close_len = rest[close..].chars().next().map_or(1, char::len_utf8);
@@ -166,19 +197,32 @@ fn lex(q: &str) -> Result<Vec<Token>, QueryError> {
                 });
                 i = end;
             }
-            '-' if q[i + 1..].chars().next().is_some_and(|n| !n.is_whitespace() && n != ')' && n != '-') => {
-                out.push(Token { tok: Tok::Minus, span: i..i + 1 });
+            '-' if q[i + 1..]
+                .chars()
+                .next()
+                .is_some_and(|n| !n.is_whitespace() && n != ')' && n != '-') =>
+            {
+                out.push(Token {
+                    tok: Tok::Minus,
+                    span: i..i + 1,
+                });
                 i += 1;
             }
             _ => {
                 // A field name glued to a colon?
-                let ident_len = bytes[i..].iter().take_while(|b| b.is_ascii_alphabetic()).count();
+                let ident_len = bytes[i..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphabetic())
+                    .count();
                 if ident_len > 0 && bytes.get(i + ident_len) == Some(&b':') {
                     let ident = q[i..i + ident_len].to_ascii_lowercase();
                     let after = i + ident_len + 1;
                     if ident == "regex" {
                         if bytes.get(after) != Some(&b'/') {
-                            return err(after, "expected `/` after `regex:`: write `regex:/pattern/`");
+                            return err(
+                                after,
+                                "expected `/` after `regex:`: write `regex:/pattern/`",
+                            );
                         }
                         let mut j = after + 1;
                         let mut pattern = String::new();
@@ -199,7 +243,10 @@ fn lex(q: &str) -> Result<Vec<Token>, QueryError> {
                             j += ch.len_utf8();
                         }
                         if !closed {
-                            return err(start, "unclosed regex: expected a closing `/` (write `\\/` for a slash)");
+                            return err(
+                                start,
+                                "unclosed regex: expected a closing `/` (write `\\/` for a slash)",
+                            );
                         }
                         out.push(Token {
                             tok: Tok::Regex(pattern),
@@ -241,7 +288,9 @@ fn lex(q: &str) -> Result<Vec<Token>, QueryError> {
                             _ => {
                                 return err(
                                     start + 5,
-                                    format!("expected a number of words from 0 to {MAX_NEAR} after `NEAR/`"),
+                                    format!(
+                                        "expected a number of words from 0 to {MAX_NEAR} after `NEAR/`"
+                                    ),
                                 );
                             }
                         }
@@ -270,7 +319,11 @@ fn atoms_of(raw: &str, offset: usize) -> Result<Vec<Atom>, QueryError> {
     let mut pos = 0;
     for chunk in raw.split(char::is_whitespace) {
         let chunk_at = offset + pos;
-        pos += chunk.len() + raw[pos + chunk.len()..].chars().next().map_or(0, char::len_utf8);
+        pos += chunk.len()
+            + raw[pos + chunk.len()..]
+                .chars()
+                .next()
+                .map_or(0, char::len_utf8);
         if chunk.is_empty() {
             continue;
         }
@@ -294,11 +347,15 @@ fn atoms_of(raw: &str, offset: usize) -> Result<Vec<Atom>, QueryError> {
             .collect();
         if prefix {
             match words.last_mut() {
-                Some(last) if last.word.chars().count() >= MIN_WILDCARD_PREFIX => last.prefix = true,
+                Some(last) if last.word.chars().count() >= MIN_WILDCARD_PREFIX => {
+                    last.prefix = true
+                }
                 _ => {
                     return err(
                         chunk_at,
-                        format!("a wildcard needs at least {MIN_WILDCARD_PREFIX} letters before `*`, as in `boycott*`"),
+                        format!(
+                            "a wildcard needs at least {MIN_WILDCARD_PREFIX} letters before `*`, as in `boycott*`"
+                        ),
                     );
                 }
             }
@@ -320,7 +377,10 @@ struct Parser<'q> {
 /// A [`QueryError`] with the byte offset of the first problem and what was expected there.
 pub fn parse(text: &str) -> Result<Query, QueryError> {
     if text.trim().is_empty() {
-        return err(0, "empty query: write at least one word, e.g. `acme AND boycott`");
+        return err(
+            0,
+            "empty query: write at least one word, e.g. `acme AND boycott`",
+        );
     }
     let toks = lex(text)?;
     let mut p = Parser { text, toks, pos: 0 };
@@ -328,7 +388,10 @@ pub fn parse(text: &str) -> Result<Query, QueryError> {
     let t = p.peek();
     match t.tok {
         Tok::End => Ok(q),
-        Tok::RParen => err(t.span.start, "unexpected `)`: there is no `(` for it to close"),
+        Tok::RParen => err(
+            t.span.start,
+            "unexpected `)`: there is no `(` for it to close",
+        ),
         _ => err(t.span.start, "expected AND, OR or the end of the query"),
     }
 }
@@ -349,7 +412,13 @@ impl Parser<'_> {
     fn starts_operand(tok: &Tok) -> bool {
         matches!(
             tok,
-            Tok::LParen | Tok::Not | Tok::Minus | Tok::Word(_) | Tok::Phrase(_) | Tok::Scope(_) | Tok::Regex(_)
+            Tok::LParen
+                | Tok::Not
+                | Tok::Minus
+                | Tok::Word(_)
+                | Tok::Phrase(_)
+                | Tok::Scope(_)
+                | Tok::Regex(_)
         )
     }
 
@@ -359,7 +428,11 @@ impl Parser<'_> {
             self.next();
             items.push(self.and(scope, Some("OR"))?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Query::Or(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Query::Or(items)
+        })
     }
 
     fn and(&mut self, scope: Scope, after: Option<&str>) -> Result<Query, QueryError> {
@@ -375,7 +448,11 @@ impl Parser<'_> {
                 break;
             }
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Query::And(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Query::And(items)
+        })
     }
 
     fn near(&mut self, scope: Scope, after: Option<&str>) -> Result<Query, QueryError> {
@@ -460,7 +537,10 @@ impl Parser<'_> {
             Tok::LParen => {
                 self.next();
                 if self.peek().tok == Tok::RParen {
-                    return err(self.peek().span.start, "empty parentheses: expected a term after `(`");
+                    return err(
+                        self.peek().span.start,
+                        "empty parentheses: expected a term after `(`",
+                    );
                 }
                 let inner = self.or(scope)?;
                 if self.peek().tok != Tok::RParen {
@@ -476,12 +556,19 @@ impl Parser<'_> {
             }
             Tok::Word(ref raw) | Tok::Phrase(ref raw) => {
                 self.next();
-                let offset = if matches!(t.tok, Tok::Phrase(_)) { t.span.start + 1 } else { t.span.start };
+                let offset = if matches!(t.tok, Tok::Phrase(_)) {
+                    t.span.start + 1
+                } else {
+                    t.span.start
+                };
                 let atoms = atoms_of(raw, offset)?;
                 if atoms.is_empty() {
                     return err(
                         t.span.start,
-                        format!("`{}` has no letter or digit to look for", &self.text[t.span.clone()]),
+                        format!(
+                            "`{}` has no letter or digit to look for",
+                            &self.text[t.span.clone()]
+                        ),
                     );
                 }
                 Ok(Query::Phrase {
@@ -496,7 +583,10 @@ impl Parser<'_> {
                     return err(t.span.start, "regex: is not available inside author:");
                 }
                 if pattern.is_empty() {
-                    return err(t.span.start, "empty regex: write a pattern between the slashes");
+                    return err(
+                        t.span.start,
+                        "empty regex: write a pattern between the slashes",
+                    );
                 }
                 Ok(Query::Regex {
                     pattern: pattern.clone(),
@@ -507,16 +597,25 @@ impl Parser<'_> {
             Tok::Scope(field) => {
                 self.next();
                 if scope != Scope::Any {
-                    return err(t.span.start, format!("`{field}:` cannot be used inside another field scope"));
+                    return err(
+                        t.span.start,
+                        format!("`{field}:` cannot be used inside another field scope"),
+                    );
                 }
                 let value = self.peek().clone();
                 if value.span.start != t.span.end {
-                    return err(t.span.end, format!("expected a value right after `{field}:` (no space)"));
+                    return err(
+                        t.span.end,
+                        format!("expected a value right after `{field}:` (no space)"),
+                    );
                 }
                 match field {
                     "site" | "lang" => {
                         let Tok::Word(raw) = value.tok else {
-                            return err(value.span.start, format!("expected a single value after `{field}:`"));
+                            return err(
+                                value.span.start,
+                                format!("expected a single value after `{field}:`"),
+                            );
                         };
                         self.next();
                         let span = t.span.start..value.span.end;
@@ -525,13 +624,24 @@ impl Parser<'_> {
                                 "fr" => Lang::Fr,
                                 "en" => Lang::En,
                                 "other" => Lang::Other,
-                                _ => return err(value.span.start, "expected `fr`, `en` or `other` after `lang:`"),
+                                _ => {
+                                    return err(
+                                        value.span.start,
+                                        "expected `fr`, `en` or `other` after `lang:`",
+                                    );
+                                }
                             };
                             Ok(Query::Lang { lang, span })
                         } else {
-                            let host = raw.trim_start_matches("www.").trim_end_matches('/').to_ascii_lowercase();
+                            let host = raw
+                                .trim_start_matches("www.")
+                                .trim_end_matches('/')
+                                .to_ascii_lowercase();
                             if host.is_empty() || host.contains('/') || host.contains('*') {
-                                return err(value.span.start, "expected a host name after `site:`, e.g. `site:acme.fr`");
+                                return err(
+                                    value.span.start,
+                                    "expected a host name after `site:`, e.g. `site:acme.fr`",
+                                );
                             }
                             Ok(Query::Site { host, span })
                         }
@@ -542,7 +652,10 @@ impl Parser<'_> {
                             "text" => Scope::Text,
                             _ => Scope::Author,
                         };
-                        if !matches!(value.tok, Tok::Word(_) | Tok::Phrase(_) | Tok::LParen | Tok::Regex(_)) {
+                        if !matches!(
+                            value.tok,
+                            Tok::Word(_) | Tok::Phrase(_) | Tok::LParen | Tok::Regex(_)
+                        ) {
                             return err(
                                 value.span.start,
                                 format!("expected a term, a phrase or `(` after `{field}:`"),
@@ -575,7 +688,13 @@ mod tests {
             Query::Phrase { atoms, .. } => vec![
                 atoms
                     .iter()
-                    .map(|a| if a.prefix { format!("{}*", a.word) } else { a.word.clone() })
+                    .map(|a| {
+                        if a.prefix {
+                            format!("{}*", a.word)
+                        } else {
+                            a.word.clone()
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(" "),
             ],
@@ -588,7 +707,11 @@ mod tests {
         match q {
             Query::Phrase { scope, .. } => {
                 let s = words(q).join("");
-                let s = if s.contains(' ') { format!("\"{s}\"") } else { s };
+                let s = if s.contains(' ') {
+                    format!("\"{s}\"")
+                } else {
+                    s
+                };
                 match scope {
                     Scope::Any => s,
                     Scope::Title => format!("title:{s}"),
@@ -599,9 +722,20 @@ mod tests {
             Query::Regex { pattern, .. } => format!("/{pattern}/"),
             Query::Site { host, .. } => format!("site:{host}"),
             Query::Lang { lang, .. } => format!("lang:{}", lang.as_str()),
-            Query::Near { left, right, distance, .. } => format!("({} NEAR/{distance} {})", show(left), show(right)),
-            Query::And(items) => format!("({})", items.iter().map(show).collect::<Vec<_>>().join(" AND ")),
-            Query::Or(items) => format!("({})", items.iter().map(show).collect::<Vec<_>>().join(" OR ")),
+            Query::Near {
+                left,
+                right,
+                distance,
+                ..
+            } => format!("({} NEAR/{distance} {})", show(left), show(right)),
+            Query::And(items) => format!(
+                "({})",
+                items.iter().map(show).collect::<Vec<_>>().join(" AND ")
+            ),
+            Query::Or(items) => format!(
+                "({})",
+                items.iter().map(show).collect::<Vec<_>>().join(" OR ")
+            ),
             Query::Not(inner) => format!("NOT {}", show(inner)),
         }
     }
@@ -682,26 +816,53 @@ mod tests {
     #[test]
     fn near_takes_terms_phrases_and_ors() {
         assert_eq!(p("acme NEAR/5 boycott"), "(acme NEAR/5 boycott)");
-        assert_eq!(p("acme NEAR/0 \"appel au boycott\""), "(acme NEAR/0 \"appel au boycott\")");
-        assert_eq!(p("(acme OR ac) NEAR/3 arnaque*"), "((acme OR ac) NEAR/3 arnaque*)");
-        assert_eq!(p("x1 OR acme NEAR/2 boycott y1"), "(x1 OR ((acme NEAR/2 boycott) AND y1))");
+        assert_eq!(
+            p("acme NEAR/0 \"appel au boycott\""),
+            "(acme NEAR/0 \"appel au boycott\")"
+        );
+        assert_eq!(
+            p("(acme OR ac) NEAR/3 arnaque*"),
+            "((acme OR ac) NEAR/3 arnaque*)"
+        );
+        assert_eq!(
+            p("x1 OR acme NEAR/2 boycott y1"),
+            "(x1 OR ((acme NEAR/2 boycott) AND y1))"
+        );
     }
 
     #[test]
     fn near_errors() {
-        assert!(e("acme NEAR boycott").message.contains("expected a distance after NEAR"));
+        assert!(
+            e("acme NEAR boycott")
+                .message
+                .contains("expected a distance after NEAR")
+        );
         assert!(e("acme NEAR/x boycott").message.contains("number of words"));
         assert!(e("acme NEAR/500 boycott").message.contains("from 0 to 100"));
-        assert!(e("(a1 AND b1) NEAR/3 c1").message.contains("NEAR joins two terms"));
-        assert!(e("a1 NEAR/3 b1 NEAR/3 c1").message.contains("exactly two sides"));
-        assert_eq!(e("acme NEAR/3").message, "expected a term after NEAR/3, found the end of the query");
+        assert!(
+            e("(a1 AND b1) NEAR/3 c1")
+                .message
+                .contains("NEAR joins two terms")
+        );
+        assert!(
+            e("a1 NEAR/3 b1 NEAR/3 c1")
+                .message
+                .contains("exactly two sides")
+        );
+        assert_eq!(
+            e("acme NEAR/3").message,
+            "expected a term after NEAR/3, found the end of the query"
+        );
     }
 
     #[test]
     fn scopes() {
         assert_eq!(p("title:acme"), "title:acme");
         assert_eq!(p("text:\"appel au boycott\""), "text:\"appel au boycott\"");
-        assert_eq!(p("title:(acme OR brioche)"), "(title:acme OR title:brioche)");
+        assert_eq!(
+            p("title:(acme OR brioche)"),
+            "(title:acme OR title:brioche)"
+        );
         assert_eq!(p("author:\"Jean Dupont\""), "author:\"jean dupont\"");
         assert_eq!(p("acme site:www.Acme.fr"), "(acme AND site:acme.fr)");
         assert_eq!(p("acme lang:FR"), "(acme AND lang:fr)");
@@ -713,7 +874,11 @@ mod tests {
         assert!(e("titel:acme").message.contains("unknown field `titel:`"));
         assert!(e("title: acme").message.contains("right after `title:`"));
         assert!(e("lang:de").message.contains("`fr`, `en` or `other`"));
-        assert!(e("title:(text:acme)").message.contains("inside another field scope"));
+        assert!(
+            e("title:(text:acme)")
+                .message
+                .contains("inside another field scope")
+        );
         assert!(e("title:AND").message.contains("after `title:`"));
     }
 
@@ -730,15 +895,33 @@ mod tests {
     #[test]
     fn syntax_errors_say_what_was_expected_and_where() {
         let x = e("acme AND NOT");
-        assert_eq!((x.offset, x.message.as_str()), (12, "expected a term after NOT, found the end of the query"));
+        assert_eq!(
+            (x.offset, x.message.as_str()),
+            (12, "expected a term after NOT, found the end of the query")
+        );
         let x = e("acme OR");
-        assert_eq!(x.message, "expected a term after OR, found the end of the query");
+        assert_eq!(
+            x.message,
+            "expected a term after OR, found the end of the query"
+        );
         let x = e("acme AND OR b1");
-        assert_eq!((x.offset, x.message.as_str()), (9, "expected a term after AND, found `OR`"));
+        assert_eq!(
+            (x.offset, x.message.as_str()),
+            (9, "expected a term after AND, found `OR`")
+        );
         let x = e("(acme OR b1");
-        assert_eq!((x.offset, x.message.as_str()), (11, "expected `)` to close the `(` at character 1 of the query"));
+        assert_eq!(
+            (x.offset, x.message.as_str()),
+            (
+                11,
+                "expected `)` to close the `(` at character 1 of the query"
+            )
+        );
         let x = e("acme)");
-        assert_eq!((x.offset, x.message.as_str()), (4, "unexpected `)`: there is no `(` for it to close"));
+        assert_eq!(
+            (x.offset, x.message.as_str()),
+            (4, "unexpected `)`: there is no `(` for it to close")
+        );
         let x = e("\"appel au");
         assert_eq!(x.offset, 0);
         assert!(x.message.contains("unclosed quote"));
@@ -750,10 +933,23 @@ mod tests {
 
     #[test]
     fn queries_that_match_without_terms_are_recognised() {
-        for q in ["NOT acme", "-acme", "lang:fr", "acme OR NOT b1", "lang:fr NOT acme"] {
+        for q in [
+            "NOT acme",
+            "-acme",
+            "lang:fr",
+            "acme OR NOT b1",
+            "lang:fr NOT acme",
+        ] {
             assert!(parse(q).unwrap().matches_without_terms(), "{q}");
         }
-        for q in ["acme", "acme NOT b1", "site:acme.fr", "regex:/x/", "author:bob", "acme OR site:a.fr"] {
+        for q in [
+            "acme",
+            "acme NOT b1",
+            "site:acme.fr",
+            "regex:/x/",
+            "author:bob",
+            "acme OR site:a.fr",
+        ] {
             assert!(!parse(q).unwrap().matches_without_terms(), "{q}");
         }
     }

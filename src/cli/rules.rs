@@ -215,7 +215,13 @@ fn test(dir: Option<PathBuf>, lang: Option<Lang>, json: bool, text: Option<Strin
             let text = serde_json::to_string(&line).map_err(std::io::Error::other)?;
             writeln!(out, "{text}")
         } else {
-            human(&mut out, &set, if single { None } else { Some(n) }, &outcome.matches, &outcome.watches)
+            human(
+                &mut out,
+                &set,
+                if single { None } else { Some(n) },
+                &outcome.matches,
+                &outcome.watches,
+            )
         }
     };
     let result = match text {
@@ -279,17 +285,32 @@ fn human(
     if matches.is_empty() {
         writeln!(out, "{prefix}no rule matches")?;
     } else {
-        writeln!(out, "{prefix}{} rule{} match", matches.len(), if matches.len() == 1 { "" } else { "s" })?;
+        writeln!(
+            out,
+            "{prefix}{} rule{} match",
+            matches.len(),
+            if matches.len() == 1 { "" } else { "s" }
+        )?;
     }
     for m in matches {
-        let (name, action) = set.rule(&m.rule).map_or(("", ""), |r| (r.name.as_str(), r.action.as_str()));
+        let (name, action) = set
+            .rule(&m.rule)
+            .map_or(("", ""), |r| (r.name.as_str(), r.action.as_str()));
         let terms: Vec<String> = m
             .terms
             .iter()
             .map(|t| format!("{:?} at {}..{}", t.text, t.start, t.end))
             .collect();
         writeln!(out, "  {} ({}, {action}) {name}", m.rule, m.severity)?;
-        writeln!(out, "    because: {}", if terms.is_empty() { "-".to_owned() } else { terms.join(", ") })?;
+        writeln!(
+            out,
+            "    because: {}",
+            if terms.is_empty() {
+                "-".to_owned()
+            } else {
+                terms.join(", ")
+            }
+        )?;
     }
     if !watches.is_empty() {
         writeln!(out, "  counts towards watch: {}", watches.join(", "))?;

@@ -37,7 +37,10 @@ pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, RulesLoadError> {
     for entry in std::fs::read_dir(dir).map_err(read)? {
         let path = entry.map_err(read)?.path();
         // Editors leave `.foo.toml.swp` and the like: hidden files are not rules.
-        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if !hidden && path.extension().is_some_and(|e| e == "toml") && path.is_file() {
             files.push(path);
         }
@@ -81,16 +84,30 @@ mod tests {
     #[test]
     fn reads_toml_files_in_name_order_and_reports_all_errors() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("b.toml"), "[[rule]]\nid = \"x\"\nname = \"b\"\nquery = \"acme OR\"\n").unwrap();
-        std::fs::write(dir.path().join("a.toml"), "[[rule]]\nid = \"x\"\nname = \"a\"\nquery = \"acme\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("b.toml"),
+            "[[rule]]\nid = \"x\"\nname = \"b\"\nquery = \"acme OR\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("a.toml"),
+            "[[rule]]\nid = \"x\"\nname = \"a\"\nquery = \"acme\"\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("notes.txt"), "not rules").unwrap();
         std::fs::write(dir.path().join(".c.toml"), "garbage [").unwrap();
         let errors = load_rules(dir.path()).unwrap_err();
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(text.len(), 2, "{text:?}");
-        assert!(text[0].contains("b.toml:2:6: duplicate id `x`: already used at"), "{text:?}");
+        assert!(
+            text[0].contains("b.toml:2:6: duplicate id `x`: already used at"),
+            "{text:?}"
+        );
         assert!(text[0].contains("a.toml:2:6"), "{text:?}");
-        assert!(text[1].contains("b.toml:4:16: expected a term after OR"), "{text:?}");
+        assert!(
+            text[1].contains("b.toml:4:17: expected a term after OR"),
+            "{text:?}"
+        );
     }
 
     #[test]
@@ -102,7 +119,11 @@ mod tests {
     #[test]
     fn loading_twice_gives_the_same_rules() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.toml"), "[[rule]]\nid = \"x\"\nname = \"a\"\nquery = \"acme\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("a.toml"),
+            "[[rule]]\nid = \"x\"\nname = \"a\"\nquery = \"acme\"\n",
+        )
+        .unwrap();
         let first = load_rules(dir.path()).unwrap();
         let second = load_rules(dir.path()).unwrap();
         assert_eq!(first.rules().len(), second.rules().len());

@@ -23,6 +23,60 @@ use crate::model::{Label, Lang, Severity, WatchSettings};
 /// hand-written pattern, small enough that a pasted monster cannot eat the daemon's memory.
 pub const REGEX_SIZE_LIMIT: usize = 256 * 1024;
 
+const RULE_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "query",
+    "severity",
+    "action",
+    "watch",
+    "description",
+    "languages",
+    "sources",
+    "tags",
+    "authors",
+    "sentiment",
+    "min_score",
+    "max_score",
+];
+
+const WATCH_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "query",
+    "description",
+    "languages",
+    "sources",
+    "tags",
+    "authors",
+    "detection",
+];
+
+/// The known key closest to a mistyped one, if it is close enough to be what was meant.
+fn suggest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    let lower = key.to_lowercase();
+    known
+        .iter()
+        .map(|k| (distance(&lower, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RuleDef {
@@ -81,7 +135,20 @@ pub fn compile(files: &[RuleFile<'_>]) -> Result<RuleSet, Vec<RuleError>> {
             text: file.text,
         });
     }
-    c.finish()
+    let mut result = c.finish();
+    if let Err(errors) = &mut result {
+        // In file order, then by place: the order a person fixes them in.
+        let order = |e: &RuleError| {
+            let at = e.location();
+            let file = files
+                .iter()
+                .position(|f| f.name == at.file)
+                .unwrap_or(usize::MAX);
+            (file, at.line, at.column)
+        };
+        errors.sort_by_key(order);
+    }
+    result
 }
 
 #[derive(Default)]
@@ -92,7 +159,7 @@ struct Compiler {
     watches: Vec<Watch>,
     /// Every id seen, with where it was first defined.
     ids: HashMap<String, Location>,
-    /// Rules naming a watch: (rule index, watch id, where the reference is, the file, the error to give).
+    /// Rules naming a watch: (rule index, watch id, the error to give if there is no such watch).
     watch_refs: Vec<(usize, String, RuleError)>,
 }
 
@@ -125,17 +192,26 @@ impl Compiler {
                 }
                 other => self.errors.push(src.invalid(
                     key_span.start,
-                    format!("unknown key `{other}`: a rule file holds `[[rule]]` and `[[watch]]` tables"),
+                    format!(
+                        "unknown key `{other}`: a rule file holds `[[rule]]` and `[[watch]]` tables"
+                    ),
                 )),
             }
         }
     }
 
     /// The tables of an array of tables, or an error saying how to write one.
-    fn tables<'i>(&mut self, src: &SourceText<'_>, name: &str, value: Spanned<DeValue<'i>>) -> Vec<Spanned<DeValue<'i>>> {
+    fn tables<'i>(
+        &mut self,
+        src: &SourceText<'_>,
+        name: &str,
+        value: Spanned<DeValue<'i>>,
+    ) -> Vec<Spanned<DeValue<'i>>> {
         let span = value.span();
         match value.into_inner() {
-            DeValue::Array(items) if items.iter().all(|i| i.get_ref().is_table()) => items.into_iter().collect(),
+            DeValue::Array(items) if items.iter().all(|i| i.get_ref().is_table()) => {
+                items.into_iter().collect()
+            }
             _ => {
                 self.errors.push(src.invalid(
                     span.start,
@@ -146,16 +222,58 @@ impl Compiler {
         }
     }
 
-    fn deserialize<T: for<'de> Deserialize<'de>>(&mut self, src: &SourceText<'_>, item: Spanned<DeValue<'_>>) -> Option<T> {
+    /// Deserializes one `[[rule]]` or `[[watch]]` table. Unknown keys are reported one by one (with a
+    /// suggestion) and dropped first, so that a typo does not hide the other problems of the table; when the
+    /// rest still does not deserialize, the query is checked anyway for the same reason.
+    fn deserialize<T: for<'de> Deserialize<'de>>(
+        &mut self,
+        src: &SourceText<'_>,
+        kind: &str,
+        known: &[&str],
+        item: Spanned<DeValue<'_>>,
+    ) -> Option<T> {
         let span = item.span();
-        // The deserializer borrows from the item; convert to owned values so `T` need not borrow.
         let mut item = item;
+        // The deserializer borrows from the item; owned values let `T` not borrow.
         item.get_mut().make_owned();
+        let mut query = None;
+        if let DeValue::Table(table) = item.get_mut() {
+            let unknown: Vec<(usize, String)> = table
+                .iter()
+                .filter(|(k, _)| !known.contains(&k.get_ref().as_ref()))
+                .map(|(k, _)| (k.span().start, k.get_ref().to_string()))
+                .collect();
+            for (_, key) in &unknown {
+                table.remove(key.as_str());
+            }
+            for (at, key) in unknown {
+                let hint = suggest(&key, known)
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
+                let list = known
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.errors.push(src.invalid(
+                    at,
+                    format!("unknown key `{key}` in [[{kind}]]{hint}: expected one of {list}"),
+                ));
+            }
+            if let Some(q) = table.get("query")
+                && let Some(text) = q.get_ref().as_str()
+            {
+                query = Some(Spanned::new(q.span(), text.to_owned()));
+            }
+        }
         match T::deserialize(ValueDeserializer::from(item)) {
             Ok(def) => Some(def),
             Err(e) => {
                 let at = e.span().map_or(span.start, |s| s.start);
                 self.errors.push(src.invalid(at, e.message().trim_end()));
+                if let Some(q) = query {
+                    self.query(src, &q);
+                }
                 None
             }
         }
@@ -164,7 +282,11 @@ impl Compiler {
     fn id(&mut self, src: &SourceText<'_>, id: &Spanned<String>) -> Option<Location> {
         let span = id.span();
         let value = id.get_ref();
-        if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        if value.is_empty()
+            || !value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
             self.errors.push(src.invalid(
                 span.start,
                 format!("invalid id {value:?}: use letters, digits, `-`, `_` or `.`, e.g. \"acme-boycott\""),
@@ -233,7 +355,9 @@ impl Compiler {
             if !(-1.0..=1.0).contains(&v) {
                 self.errors.push(src.invalid(
                     s.span().start,
-                    format!("`{key}` is a sentiment score: expected a number from -1 to 1, found {v}"),
+                    format!(
+                        "`{key}` is a sentiment score: expected a number from -1 to 1, found {v}"
+                    ),
                 ));
                 return None;
             }
@@ -257,19 +381,36 @@ impl Compiler {
     }
 
     fn rule(&mut self, src: &SourceText<'_>, item: Spanned<DeValue<'_>>) {
-        let Some(def) = self.deserialize::<RuleDef>(src, item) else { return };
+        let Some(def) = self.deserialize::<RuleDef>(src, "rule", RULE_KEYS, item) else {
+            return;
+        };
         let location = self.id(src, &def.id);
         let expr = self.query(src, &def.query);
         let sentiment = self.sentiment(src, &def);
         let filters = self.filters(src, def.languages, def.sources, def.tags, &def.authors);
-        let (Some(location), Some(expr)) = (location, expr) else { return };
-        if def.name.trim().is_empty() {
-            self.errors.push(src.invalid(def.id.span().start, "empty `name`: give the rule a name a person reads in alerts"));
-            return;
-        }
         if let Some(w) = &def.watch {
-            let err = src.invalid(w.span().start, format!("unknown watch `{}`: no `[[watch]]` has this id", w.get_ref()));
-            self.watch_refs.push((self.rules.len(), w.get_ref().clone(), err));
+            let err = src.invalid(
+                w.span().start,
+                format!(
+                    "unknown watch `{}`: no `[[watch]]` has this id",
+                    w.get_ref()
+                ),
+            );
+            self.watch_refs
+                .push((self.rules.len(), w.get_ref().clone(), err));
+        }
+        let before = self.errors.len();
+        if def.name.trim().is_empty() {
+            self.errors.push(src.invalid(
+                def.id.span().start,
+                "empty `name`: give the rule a name a person reads in alerts",
+            ));
+        }
+        let (Some(location), Some(expr)) = (location, expr) else {
+            return;
+        };
+        if self.errors.len() > before {
+            return;
         }
         self.rules.push(Rule {
             id: def.id.into_inner(),
@@ -287,11 +428,15 @@ impl Compiler {
     }
 
     fn watch(&mut self, src: &SourceText<'_>, item: Spanned<DeValue<'_>>) {
-        let Some(def) = self.deserialize::<WatchDef>(src, item) else { return };
+        let Some(def) = self.deserialize::<WatchDef>(src, "watch", WATCH_KEYS, item) else {
+            return;
+        };
         let location = self.id(src, &def.id);
         let expr = self.query(src, &def.query);
         let filters = self.filters(src, def.languages, def.sources, def.tags, &def.authors);
-        let (Some(location), Some(expr)) = (location, expr) else { return };
+        let (Some(location), Some(expr)) = (location, expr) else {
+            return;
+        };
         let id = def.id.into_inner();
         self.watches.push(Watch {
             name: def.name.unwrap_or_else(|| id.clone()),
@@ -313,7 +458,8 @@ impl Compiler {
         let parsed = match query::parse(q.get_ref()) {
             Ok(p) => p,
             Err(e) => {
-                self.errors.push(src.query(offsets.file_offset(e.offset), e.message));
+                self.errors
+                    .push(src.query(offsets.file_offset(e.offset), e.message));
                 return None;
             }
         };
@@ -332,24 +478,38 @@ impl Compiler {
 
     fn lower(&mut self, src: &SourceText<'_>, offsets: &StringOffsets, q: Query) -> Expr {
         match q {
-            Query::Phrase { atoms, scope: Scope::Author, .. } => Expr::Author(atoms),
+            Query::Phrase {
+                atoms,
+                scope: Scope::Author,
+                ..
+            } => Expr::Author(atoms),
             Query::Phrase { atoms, scope, .. } => Expr::Phrase {
                 phrase: self.builder.phrase(atoms),
                 scope,
             },
-            Query::Regex { pattern, scope, span } => match self.regex(&pattern, &span) {
+            Query::Regex {
+                pattern,
+                scope,
+                span,
+            } => match self.regex(&pattern, &span) {
                 Ok(regex) => Expr::Regex {
                     regex: self.builder.regex(regex),
                     scope,
                 },
                 Err((at, message)) => {
-                    self.errors.push(src.query(offsets.file_offset(at), message));
+                    self.errors
+                        .push(src.query(offsets.file_offset(at), message));
                     Expr::Or(Vec::new())
                 }
             },
             Query::Site { host, .. } => Expr::Site(host),
             Query::Lang { lang, .. } => Expr::Lang(lang),
-            Query::Near { left, right, distance, .. } => {
+            Query::Near {
+                left,
+                right,
+                distance,
+                ..
+            } => {
                 let mut side = |q: Query| -> Vec<(u32, Scope)> {
                     let items = match q {
                         Query::Or(items) => items,
@@ -358,17 +518,33 @@ impl Compiler {
                     items
                         .into_iter()
                         .filter_map(|i| match i {
-                            Query::Phrase { atoms, scope, .. } => Some((self.builder.phrase(atoms), scope)),
+                            Query::Phrase { atoms, scope, .. } => {
+                                Some((self.builder.phrase(atoms), scope))
+                            }
                             _ => None,
                         })
                         .collect()
                 };
                 let left = side(*left);
                 let right = side(*right);
-                Expr::Near { left, right, distance }
+                Expr::Near {
+                    left,
+                    right,
+                    distance,
+                }
             }
-            Query::And(items) => Expr::And(items.into_iter().map(|i| self.lower(src, offsets, i)).collect()),
-            Query::Or(items) => Expr::Or(items.into_iter().map(|i| self.lower(src, offsets, i)).collect()),
+            Query::And(items) => Expr::And(
+                items
+                    .into_iter()
+                    .map(|i| self.lower(src, offsets, i))
+                    .collect(),
+            ),
+            Query::Or(items) => Expr::Or(
+                items
+                    .into_iter()
+                    .map(|i| self.lower(src, offsets, i))
+                    .collect(),
+            ),
             Query::Not(inner) => Expr::Not(Box::new(self.lower(src, offsets, *inner))),
         }
     }
@@ -377,7 +553,9 @@ impl Compiler {
     fn regex(&self, pattern: &str, span: &Range<usize>) -> Result<regex::Regex, (usize, String)> {
         // The pattern runs on folded text, where accented and upper-case letters no longer exist: a pattern
         // using them could never match, which is better said now than discovered during a crisis.
-        if let Some(c) = pattern.chars().find(|&c| !c.is_ascii() && c.is_alphabetic() && fold_str(&c.to_string()) != c.to_string()) {
+        if let Some(c) = pattern.chars().find(|&c| {
+            !c.is_ascii() && c.is_alphabetic() && fold_str(&c.to_string()) != c.to_string()
+        }) {
             return Err((
                 span.start,
                 format!(
@@ -387,7 +565,10 @@ impl Compiler {
             ));
         }
         if pattern.chars().any(is_invisible) {
-            return Err((span.start, "regex: contains an invisible character, which folded text never holds".into()));
+            return Err((
+                span.start,
+                "regex: contains an invisible character, which folded text never holds".into(),
+            ));
         }
         regex::RegexBuilder::new(pattern)
             .case_insensitive(true)
@@ -411,21 +592,40 @@ impl Compiler {
     }
 
     fn finish(mut self) -> Result<RuleSet, Vec<RuleError>> {
-        let watch_index: HashMap<&str, u32> =
-            self.watches.iter().enumerate().map(|(i, w)| (w.id.as_str(), i as u32)).collect();
+        let watch_index: HashMap<&str, u32> = self
+            .watches
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.id.as_str(), i as u32))
+            .collect();
         let mut rule_watch = vec![None; self.rules.len()];
         for (rule, id, err) in std::mem::take(&mut self.watch_refs) {
             match watch_index.get(id.as_str()) {
-                Some(&w) => rule_watch[rule] = Some(w),
+                // A rule that failed to compile has no slot; the compilation fails anyway then.
+                Some(&w) => {
+                    if let Some(slot) = rule_watch.get_mut(rule) {
+                        *slot = Some(w);
+                    }
+                }
                 None => self.errors.push(err),
             }
         }
         if !self.errors.is_empty() {
             return Err(self.errors);
         }
-        let targets: Vec<&Expr> = self.rules.iter().map(|r| &r.expr).chain(self.watches.iter().map(|w| &w.expr)).collect();
+        let targets: Vec<&Expr> = self
+            .rules
+            .iter()
+            .map(|r| &r.expr)
+            .chain(self.watches.iter().map(|w| &w.expr))
+            .collect();
         let matcher = self.builder.build(&targets, self.rules.len(), rule_watch);
-        let by_id = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        let by_id = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
         Ok(RuleSet {
             rules: self.rules,
             watches: self.watches,

@@ -54,16 +54,33 @@ impl fmt::Display for Snippet {
 pub enum RuleError {
     /// The file is not valid TOML.
     #[error("{at}: invalid TOML: {message}{snippet}")]
-    Toml { at: Location, message: String, snippet: Snippet },
+    Toml {
+        at: Location,
+        message: String,
+        snippet: Snippet,
+    },
     /// A table or a key has the wrong shape, an unknown name or a value out of range.
     #[error("{at}: {message}{snippet}")]
-    Invalid { at: Location, message: String, snippet: Snippet },
+    Invalid {
+        at: Location,
+        message: String,
+        snippet: Snippet,
+    },
     /// A query that does not parse or compile (syntax, wildcard, regex).
     #[error("{at}: {message}{snippet}")]
-    Query { at: Location, message: String, snippet: Snippet },
+    Query {
+        at: Location,
+        message: String,
+        snippet: Snippet,
+    },
     /// Two rules or watches share an id.
     #[error("{at}: duplicate id `{id}`: already used at {first}{snippet}")]
-    DuplicateId { at: Location, id: String, first: Location, snippet: Snippet },
+    DuplicateId {
+        at: Location,
+        id: String,
+        first: Location,
+        snippet: Snippet,
+    },
 }
 
 impl RuleError {
@@ -99,7 +116,12 @@ impl SourceText<'_> {
     }
 
     pub fn snippet(&self, at: &Location) -> Snippet {
-        let text = self.text.lines().nth(at.line - 1).unwrap_or("").trim_end_matches('\r');
+        let text = self
+            .text
+            .lines()
+            .nth(at.line - 1)
+            .unwrap_or("")
+            .trim_end_matches('\r');
         Snippet {
             line: at.line,
             text: text.to_owned(),
@@ -305,6 +327,9 @@ mod tests {
             text: "query = \"a OR\"".into(),
             column: 14,
         };
-        assert_eq!(s.to_string(), "\n  |\n3 | query = \"a OR\"\n  |              ^");
+        assert_eq!(
+            s.to_string(),
+            "\n  |\n3 | query = \"a OR\"\n  |              ^"
+        );
     }
 }

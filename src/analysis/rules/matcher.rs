@@ -21,13 +21,23 @@ const MAX_REGEX_EXPLAINED: usize = 5;
 /// A compiled query.
 #[derive(Debug, Clone)]
 pub(crate) enum Expr {
-    Phrase { phrase: u32, scope: Scope },
+    Phrase {
+        phrase: u32,
+        scope: Scope,
+    },
     /// A phrase looked for in the author's name.
     Author(Vec<Atom>),
-    Regex { regex: u32, scope: Scope },
+    Regex {
+        regex: u32,
+        scope: Scope,
+    },
     Site(String),
     Lang(Lang),
-    Near { left: Vec<(u32, Scope)>, right: Vec<(u32, Scope)>, distance: u32 },
+    Near {
+        left: Vec<(u32, Scope)>,
+        right: Vec<(u32, Scope)>,
+        distance: u32,
+    },
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Not(Box<Expr>),
@@ -65,7 +75,12 @@ impl Builder {
 
     /// Builds the matcher for these targets (rules first, then watches). `rule_watch[i]` is the index of
     /// the watch rule `i` counts towards.
-    pub fn build(self, targets: &[&Expr], rule_count: usize, rule_watch: Vec<Option<u32>>) -> Matcher {
+    pub fn build(
+        self,
+        targets: &[&Expr],
+        rule_count: usize,
+        rule_watch: Vec<Option<u32>>,
+    ) -> Matcher {
         // How many targets use each phrase: a phrase many rules share is a common word, a poor trigger.
         let mut usage = vec![0u32; self.phrases.len()];
         for t in targets {
@@ -78,7 +93,11 @@ impl Builder {
             }
         }
         let cost = |p: u32| -> u64 {
-            let longest = self.phrases[p as usize].iter().map(|a| a.word.len()).max().unwrap_or(0);
+            let longest = self.phrases[p as usize]
+                .iter()
+                .map(|a| a.word.len())
+                .max()
+                .unwrap_or(0);
             u64::from(usage[p as usize]) * 4 + if longest <= 3 { 16 } else { 0 }
         };
         let mut triggers: Vec<Vec<u32>> = vec![Vec::new(); self.phrases.len()];
@@ -126,7 +145,11 @@ impl Builder {
                 .match_kind(MatchKind::Standard)
                 .kind(Some(AhoCorasickKind::DFA))
                 .build(&patterns)
-                .or_else(|_| AhoCorasick::builder().match_kind(MatchKind::Standard).build(&patterns))
+                .or_else(|_| {
+                    AhoCorasick::builder()
+                        .match_kind(MatchKind::Standard)
+                        .build(&patterns)
+                })
                 .ok()
         };
         Matcher {
@@ -202,7 +225,10 @@ fn trigger(e: &Expr, cost: &dyn Fn(u32) -> u64) -> Option<(Vec<u32>, u64)> {
             let (l, r) = (side(left), side(right));
             Some(if r.1 < l.1 { r } else { l })
         }
-        Expr::And(items) => items.iter().filter_map(|i| trigger(i, cost)).min_by_key(|(_, c)| *c),
+        Expr::And(items) => items
+            .iter()
+            .filter_map(|i| trigger(i, cost))
+            .min_by_key(|(_, c)| *c),
         Expr::Or(items) => {
             let mut set = Vec::new();
             let mut total = 0;
@@ -314,7 +340,9 @@ impl Matcher {
             let t = t as usize;
             if t < self.rule_count {
                 let rule = &set.rules[t];
-                if !rule.filters.accepts(m, || ctx.folded_author().map(|(f, _)| f.as_str().to_owned())) {
+                if !rule.filters.accepts(m, || {
+                    ctx.folded_author().map(|(f, _)| f.as_str().to_owned())
+                }) {
                     continue;
                 }
                 if let Some(s) = m.sentiment
@@ -327,14 +355,19 @@ impl Matcher {
                 }
                 let mut terms = Vec::new();
                 ctx.explain(&rule.expr, &mut terms);
-                terms.sort_by(|a, b| (a.field as u8, a.start, a.end).cmp(&(b.field as u8, b.start, b.end)));
+                terms.sort_by(|a, b| {
+                    (a.field as u8, a.start, a.end).cmp(&(b.field as u8, b.start, b.end))
+                });
                 terms.dedup();
                 // "Acme" inside "Acme Telecom" says nothing more: keep the widest term of a spot.
                 let widest: Vec<bool> = terms
                     .iter()
                     .map(|t| {
                         !terms.iter().any(|u| {
-                            u.field == t.field && u.start <= t.start && t.end <= u.end && (u.start, u.end) != (t.start, t.end)
+                            u.field == t.field
+                                && u.start <= t.start
+                                && t.end <= u.end
+                                && (u.start, u.end) != (t.start, t.end)
                         })
                     })
                     .collect();
@@ -352,7 +385,9 @@ impl Matcher {
                 let w = t - self.rule_count;
                 let watch = &set.watches[w];
                 if watch_hit[w]
-                    || !watch.filters.accepts(m, || ctx.folded_author().map(|(f, _)| f.as_str().to_owned()))
+                    || !watch.filters.accepts(m, || {
+                        ctx.folded_author().map(|(f, _)| f.as_str().to_owned())
+                    })
                 {
                     continue;
                 }
@@ -415,19 +450,32 @@ impl Ctx<'_, '_> {
         if let Some(known) = self.regex_memo.borrow()[regex as usize][slot] {
             return known;
         }
-        let found = self
-            .field(field)
-            .is_some_and(|(_, folded)| self.matcher.regexes[regex as usize].is_match(folded.as_str()));
+        let found = self.field(field).is_some_and(|(_, folded)| {
+            self.matcher.regexes[regex as usize].is_match(folded.as_str())
+        });
         self.regex_memo.borrow_mut()[regex as usize][slot] = Some(found);
         found
     }
 
-    fn near_pairs(&self, left: &[(u32, Scope)], right: &[(u32, Scope)], distance: u32) -> Vec<(Hit, Hit)> {
+    fn near_pairs(
+        &self,
+        left: &[(u32, Scope)],
+        right: &[(u32, Scope)],
+        distance: u32,
+    ) -> Vec<(Hit, Hit)> {
         let mut pairs = Vec::new();
         for &(lp, ls) in left {
-            for l in self.hits_of(lp).iter().filter(|h| scope_allows(ls, h.field)) {
+            for l in self
+                .hits_of(lp)
+                .iter()
+                .filter(|h| scope_allows(ls, h.field))
+            {
                 for &(rp, rs) in right {
-                    for r in self.hits_of(rp).iter().filter(|h| scope_allows(rs, h.field)) {
+                    for r in self
+                        .hits_of(rp)
+                        .iter()
+                        .filter(|h| scope_allows(rs, h.field))
+                    {
                         if l.field != r.field {
                             continue;
                         }
@@ -449,7 +497,9 @@ impl Ctx<'_, '_> {
     }
 
     fn site_matches(&self, host: &str) -> bool {
-        let Some(site) = self.m.site else { return false };
+        let Some(site) = self.m.site else {
+            return false;
+        };
         // Accept a URL as well as a bare host.
         let site = site.split_once("://").map_or(site, |(_, rest)| rest);
         let site = site.split(['/', '?', '#']).next().unwrap_or("");
@@ -470,15 +520,24 @@ impl Ctx<'_, '_> {
 
     fn eval(&self, e: &Expr) -> bool {
         match e {
-            Expr::Phrase { phrase, scope } => self.hits_of(*phrase).iter().any(|h| scope_allows(*scope, h.field)),
+            Expr::Phrase { phrase, scope } => self
+                .hits_of(*phrase)
+                .iter()
+                .any(|h| scope_allows(*scope, h.field)),
             Expr::Author(atoms) => self.author_range(atoms).is_some(),
             Expr::Regex { regex, scope } => {
-                (scope_allows(*scope, TextField::Title) && self.regex_matches(*regex, TextField::Title))
-                    || (scope_allows(*scope, TextField::Text) && self.regex_matches(*regex, TextField::Text))
+                (scope_allows(*scope, TextField::Title)
+                    && self.regex_matches(*regex, TextField::Title))
+                    || (scope_allows(*scope, TextField::Text)
+                        && self.regex_matches(*regex, TextField::Text))
             }
             Expr::Site(host) => self.site_matches(host),
             Expr::Lang(lang) => self.m.lang == Some(*lang),
-            Expr::Near { left, right, distance } => !self.near_pairs(left, right, *distance).is_empty(),
+            Expr::Near {
+                left,
+                right,
+                distance,
+            } => !self.near_pairs(left, right, *distance).is_empty(),
             Expr::And(items) => items.iter().all(|i| self.eval(i)),
             Expr::Or(items) => items.iter().any(|i| self.eval(i)),
             Expr::Not(inner) => !self.eval(inner),
@@ -510,7 +569,11 @@ impl Ctx<'_, '_> {
     fn explain(&self, e: &Expr, out: &mut Vec<MatchedTerm>) {
         match e {
             Expr::Phrase { phrase, scope } => {
-                for h in self.hits_of(*phrase).iter().filter(|h| scope_allows(*scope, h.field)) {
+                for h in self
+                    .hits_of(*phrase)
+                    .iter()
+                    .filter(|h| scope_allows(*scope, h.field))
+                {
                     out.extend(self.term(h.field, h.start, h.end));
                 }
             }
@@ -524,7 +587,9 @@ impl Ctx<'_, '_> {
                     if !scope_allows(*scope, field) {
                         continue;
                     }
-                    let Some((_, folded)) = self.field(field) else { continue };
+                    let Some((_, folded)) = self.field(field) else {
+                        continue;
+                    };
                     for m in self.matcher.regexes[*regex as usize]
                         .find_iter(folded.as_str())
                         .filter(|m| !m.is_empty())
@@ -534,7 +599,11 @@ impl Ctx<'_, '_> {
                     }
                 }
             }
-            Expr::Near { left, right, distance } => {
+            Expr::Near {
+                left,
+                right,
+                distance,
+            } => {
                 for (l, r) in self.near_pairs(left, right, *distance) {
                     out.extend(self.term(l.field, l.start, l.end));
                     out.extend(self.term(r.field, r.start, r.end));

@@ -8,21 +8,38 @@ use crate::model::{Label, MatchedTerm, TextField};
 fn set(queries: &[&str]) -> RuleSet {
     let mut text = String::new();
     for (i, q) in queries.iter().enumerate() {
-        text.push_str(&format!("[[rule]]\nid = \"r{i}\"\nname = \"rule {i}\"\nquery = '''{q}'''\n\n"));
+        text.push_str(&format!(
+            "[[rule]]\nid = \"r{i}\"\nname = \"rule {i}\"\nquery = '''{q}'''\n\n"
+        ));
     }
     compile(&[RuleFile {
         name: "t.toml",
         text: &text,
     }])
-    .unwrap_or_else(|e| panic!("{}", e.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")))
+    .unwrap_or_else(|e| {
+        panic!(
+            "{}",
+            e.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
 }
 
 fn one(toml: &str) -> Result<RuleSet, Vec<RuleError>> {
-    compile(&[RuleFile { name: "t.toml", text: toml }])
+    compile(&[RuleFile {
+        name: "t.toml",
+        text: toml,
+    }])
 }
 
 fn errors(toml: &str) -> Vec<String> {
-    one(toml).expect_err("should not compile").iter().map(ToString::to_string).collect()
+    one(toml)
+        .expect_err("should not compile")
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 struct Mention {
@@ -57,7 +74,10 @@ impl Mention {
 
     fn view(&self) -> MentionView<'_> {
         MentionView {
-            title: self.title.as_ref().map(|(o, f)| FieldText { original: o, folded: f }),
+            title: self.title.as_ref().map(|(o, f)| FieldText {
+                original: o,
+                folded: f,
+            }),
             text: FieldText {
                 original: &self.text.0,
                 folded: &self.text.1,
@@ -85,7 +105,12 @@ fn hit(query: &str, text: &str) -> bool {
 
 #[test]
 fn words_match_case_and_accent_insensitively() {
-    for text in ["Une réputation ruinée", "REPUTATION", "reputation", "RÉPUTATION!"] {
+    for text in [
+        "Une réputation ruinée",
+        "REPUTATION",
+        "reputation",
+        "RÉPUTATION!",
+    ] {
         assert!(hit("réputation", text), "{text}");
         assert!(hit("REPUTATION", text), "{text}");
     }
@@ -148,8 +173,17 @@ fn wildcards_match_prefixes_only() {
 
 #[test]
 fn and_or_not_and_precedence() {
-    let s = set(&["acme boycott", "acme OR brioche", "acme -boycott", "x1 OR acme boycott", "acme AND NOT (a1 OR b1)"]);
-    assert_eq!(ids(&s, &Mention::new("acme boycott")), ["r0", "r1", "r3", "r4"]);
+    let s = set(&[
+        "acme boycott",
+        "acme OR brioche",
+        "acme -boycott",
+        "x1 OR acme boycott",
+        "acme AND NOT (a1 OR b1)",
+    ]);
+    assert_eq!(
+        ids(&s, &Mention::new("acme boycott")),
+        ["r0", "r1", "r3", "r4"]
+    );
     assert_eq!(ids(&s, &Mention::new("acme")), ["r1", "r2", "r4"]);
     assert_eq!(ids(&s, &Mention::new("x1")), ["r3"]);
     assert_eq!(ids(&s, &Mention::new("x1 boycott")), ["r3"]);
@@ -170,8 +204,14 @@ fn near_counts_words_between_in_either_order() {
     assert!(hit("acme NEAR/2 boycott", "acme appelle au boycott"));
     assert!(!hit("acme NEAR/1 boycott", "acme appelle au boycott"));
     assert!(hit("acme NEAR/0 boycott", "boycott acme"));
-    assert!(hit("acme NEAR/3 \"appel au boycott\"", "un appel au boycott d'Acme"));
-    assert!(hit("(acme OR brioche) NEAR/1 arnaq*", "brioche quelle arnaque"));
+    assert!(hit(
+        "acme NEAR/3 \"appel au boycott\"",
+        "un appel au boycott d'Acme"
+    ));
+    assert!(hit(
+        "(acme OR brioche) NEAR/1 arnaq*",
+        "brioche quelle arnaque"
+    ));
     assert!(!hit("acme NEAR/5 boycott", "acme"));
 }
 
@@ -184,7 +224,12 @@ fn near_stays_within_one_field() {
 
 #[test]
 fn scopes_restrict_fields() {
-    let s = set(&["title:acme", "text:acme", "acme", "title:(boycott OR arnaque)"]);
+    let s = set(&[
+        "title:acme",
+        "text:acme",
+        "acme",
+        "title:(boycott OR arnaque)",
+    ]);
     let m = Mention::new("rien").title("Acme arnaque");
     assert_eq!(ids(&s, &m), ["r0", "r2", "r3"]);
     let m = Mention::new("Acme");
@@ -193,7 +238,12 @@ fn scopes_restrict_fields() {
 
 #[test]
 fn author_site_and_lang() {
-    let s = set(&["acme author:dupont", "acme site:acme.fr", "acme lang:fr", "acme -lang:fr"]);
+    let s = set(&[
+        "acme author:dupont",
+        "acme site:acme.fr",
+        "acme lang:fr",
+        "acme -lang:fr",
+    ]);
     let mut m = Mention::new("acme");
     m.author = Some("Jean DUPONT".into());
     m.site = Some("https://www.acme.fr/actu?id=1".into());
@@ -261,21 +311,22 @@ fn title_terms_say_they_are_in_the_title() {
 
 #[test]
 fn matches_come_most_severe_first() {
-    let s = one(
-        "[[rule]]\nid = \"i\"\nname = \"i\"\nquery = \"acme\"\n\
+    let s = one("[[rule]]\nid = \"i\"\nname = \"i\"\nquery = \"acme\"\n\
          [[rule]]\nid = \"c\"\nname = \"c\"\nquery = \"acme\"\nseverity = \"critical\"\n\
-         [[rule]]\nid = \"w\"\nname = \"w\"\nquery = \"acme\"\nseverity = \"warning\"\n",
-    )
+         [[rule]]\nid = \"w\"\nname = \"w\"\nquery = \"acme\"\nseverity = \"warning\"\n")
     .unwrap();
-    let r: Vec<String> = s.matches(&Mention::new("acme").view()).into_iter().map(|m| m.rule).collect();
+    let r: Vec<String> = s
+        .matches(&Mention::new("acme").view())
+        .into_iter()
+        .map(|m| m.rule)
+        .collect();
     assert_eq!(r, ["c", "w", "i"]);
     assert_eq!(s.rule("i").map(|r| r.severity), Some(Severity::Info));
 }
 
 #[test]
 fn filters_on_language_source_tags_and_author() {
-    let s = one(
-        r#"
+    let s = one(r#"
 [[rule]]
 id = "fr"
 name = "fr only"
@@ -296,11 +347,15 @@ id = "who"
 name = "author"
 query = "acme"
 authors = ["Jean Dupont"]
-"#,
-    )
+"#)
     .unwrap();
     let mut m = Mention::new("acme");
-    let got = |m: &Mention| s.matches(&m.view()).into_iter().map(|r| r.rule).collect::<Vec<_>>();
+    let got = |m: &Mention| {
+        s.matches(&m.view())
+            .into_iter()
+            .map(|r| r.rule)
+            .collect::<Vec<_>>()
+    };
     // Language unknown: the language filter is not applied.
     assert_eq!(got(&m), ["fr"]);
     m.lang = Some(Lang::En);
@@ -338,8 +393,7 @@ fn sentiment_conditions_apply_when_known() {
 
 #[test]
 fn watches_count_their_query_and_rules_pointing_at_them() {
-    let s = one(
-        r#"
+    let s = one(r#"
 [[watch]]
 id = "acme"
 query = "acme OR \"acme telecom\""
@@ -359,17 +413,25 @@ name = "CEO named"
 query = "\"jean dupont\""
 action = "count"
 watch = "acme"
-"#,
-    )
+"#)
     .unwrap();
     assert_eq!(s.watches().len(), 2);
     assert_eq!(s.watches()[0].detection.min_negative, 8);
     assert_eq!(s.watches()[0].detection.bucket.as_secs(), 1800);
-    assert_eq!(s.watches()[0].detection.min_z, WatchSettings::default().min_z);
+    assert_eq!(
+        s.watches()[0].detection.min_z,
+        WatchSettings::default().min_z
+    );
     assert_eq!(s.watches()[0].name, "acme");
     assert_eq!(s.rule("ceo").map(|r| r.action), Some(Action::Count));
-    assert_eq!(s.watches_matched(&Mention::new("Acme en panne").view()), ["acme"]);
-    assert_eq!(s.watches_matched(&Mention::new("Jean Dupont parle").view()), ["acme"]);
+    assert_eq!(
+        s.watches_matched(&Mention::new("Acme en panne").view()),
+        ["acme"]
+    );
+    assert_eq!(
+        s.watches_matched(&Mention::new("Jean Dupont parle").view()),
+        ["acme"]
+    );
     let mut m = Mention::new("brioche et acme");
     assert_eq!(s.watches_matched(&m.view()), ["acme", "brioche"]);
     m.lang = Some(Lang::En);
@@ -379,7 +441,12 @@ watch = "acme"
 
 #[test]
 fn rules_without_an_indexable_term_are_still_evaluated() {
-    let s = set(&["regex:/a+cme/", "author:bob", "site:acme.fr", "zzz OR site:acme.fr"]);
+    let s = set(&[
+        "regex:/a+cme/",
+        "author:bob",
+        "site:acme.fr",
+        "zzz OR site:acme.fr",
+    ]);
     let mut m = Mention::new("aaacme");
     m.author = Some("Bob".into());
     m.site = Some("acme.fr".into());
@@ -389,7 +456,9 @@ fn rules_without_an_indexable_term_are_still_evaluated() {
 #[test]
 fn shared_common_words_do_not_hide_rules() {
     // `boycott` is in every rule; each rule is indexed under its brand, and must still be found.
-    let queries: Vec<String> = (0..50).map(|i| format!("brand{i} AND (boycott OR scam)")).collect();
+    let queries: Vec<String> = (0..50)
+        .map(|i| format!("brand{i} AND (boycott OR scam)"))
+        .collect();
     let refs: Vec<&str> = queries.iter().map(String::as_str).collect();
     let s = set(&refs);
     assert_eq!(ids(&s, &Mention::new("brand7 boycott")), ["r7"]);
@@ -417,29 +486,44 @@ fn query_errors_point_into_the_file() {
     let e = errors("[[rule]]\nid = \"a\"\nname = \"a\"\nquery = \"acme AND NOT\"\n");
     assert_eq!(
         e,
-        ["t.toml:4:22: expected a term after NOT, found the end of the query\n  |\n4 | query = \"acme AND NOT\"\n  |                      ^"]
+        [
+            "t.toml:4:22: expected a term after NOT, found the end of the query\n  |\n4 | query = \"acme AND NOT\"\n  |                      ^"
+        ]
     );
 }
 
 #[test]
 fn query_error_offsets_survive_escapes() {
     let e = errors("[[rule]]\nid = \"a\"\nname = \"a\"\nquery = \"\\\"acme\\\" OR\"\n");
-    assert!(e[0].starts_with("t.toml:4:21: expected a term after OR"), "{e:?}");
+    assert!(
+        e[0].starts_with("t.toml:4:21: expected a term after OR"),
+        "{e:?}"
+    );
 }
 
 #[test]
 fn unknown_keys_and_bad_values_are_reported() {
-    let e = errors("[[rule]]\nid = \"a\"\nname = \"a\"\nquery = \"acme\"\nseverty = \"critical\"\n");
-    assert!(e[0].starts_with("t.toml:5:1: unknown field `severty`"), "{e:?}");
+    let e =
+        errors("[[rule]]\nid = \"a\"\nname = \"a\"\nquery = \"acme\"\nseverty = \"critical\"\n");
+    assert!(
+        e[0].starts_with(
+            "t.toml:5:1: unknown key `severty` in [[rule]] (did you mean `severity`?)"
+        ),
+        "{e:?}"
+    );
     let e = errors("[[rule]]\nid = \"a\"\nname = \"a\"\nquery = \"acme\"\nseverity = \"high\"\n");
-    assert!(e[0].starts_with("t.toml:5:12: unknown variant `high`"), "{e:?}");
+    assert!(
+        e[0].starts_with("t.toml:5:12: unknown variant `high`"),
+        "{e:?}"
+    );
     let e = errors("[[rule]]\nid = \"a\"\nquery = \"acme\"\n");
     assert!(e[0].contains("missing field `name`"), "{e:?}");
     let e = errors("[rule]\nid = \"a\"\n");
     assert!(e[0].contains("`[[rule]]`"), "{e:?}");
     let e = errors("[[rules]]\nid = \"a\"\n");
     assert!(e[0].starts_with("t.toml:1:3: unknown key `rules`"), "{e:?}");
-    let e = errors("[[watch]]\nid = \"w\"\nquery = \"acme\"\n[watch.detection]\nmin_z = \"high\"\n");
+    let e =
+        errors("[[watch]]\nid = \"w\"\nquery = \"acme\"\n[watch.detection]\nmin_z = \"high\"\n");
     assert!(e[0].starts_with("t.toml:5:9:"), "{e:?}");
     let e = errors("[[watch]]\nid = \"w\"\nquery = \"acme\"\n[watch.detection]\nbukcet = \"1h\"\n");
     assert!(e[0].contains("unknown field `bukcet`"), "{e:?}");
@@ -459,9 +543,24 @@ fn every_problem_is_reported_at_once() {
 fn duplicate_ids_name_both_places() {
     let a = "[[rule]]\nid = \"x\"\nname = \"a\"\nquery = \"acme\"\n";
     let b = "\n[[watch]]\nid = \"x\"\nquery = \"acme\"\n";
-    let e = compile(&[RuleFile { name: "a.toml", text: a }, RuleFile { name: "b.toml", text: b }]).unwrap_err();
+    let e = compile(&[
+        RuleFile {
+            name: "a.toml",
+            text: a,
+        },
+        RuleFile {
+            name: "b.toml",
+            text: b,
+        },
+    ])
+    .unwrap_err();
     assert_eq!(e.len(), 1);
-    assert!(e[0].to_string().starts_with("b.toml:3:6: duplicate id `x`: already used at a.toml:2:6"), "{}", e[0]);
+    assert!(
+        e[0].to_string()
+            .starts_with("b.toml:3:6: duplicate id `x`: already used at a.toml:2:6"),
+        "{}",
+        e[0]
+    );
 }
 
 #[test]
@@ -473,14 +572,18 @@ fn toml_syntax_errors_are_located() {
 
 #[test]
 fn regex_size_limit_is_enforced() {
-    let e = errors("[[rule]]\nid = \"a\"\nname = \"a\"\nquery = 'regex:/\\w{200}\\w{200}\\w{200}/'\n");
+    let e =
+        errors("[[rule]]\nid = \"a\"\nname = \"a\"\nquery = 'regex:/\\w{200}\\w{200}\\w{200}/'\n");
     assert!(e[0].contains("too big"), "{e:?}");
 }
 
 #[test]
 fn unknown_watch_references_are_errors() {
     let e = errors("[[rule]]\nid = \"a\"\nname = \"a\"\nquery = \"acme\"\nwatch = \"nope\"\n");
-    assert!(e[0].starts_with("t.toml:5:9: unknown watch `nope`"), "{e:?}");
+    assert!(
+        e[0].starts_with("t.toml:5:9: unknown watch `nope`"),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -492,8 +595,10 @@ fn queries_matching_without_terms_are_rejected() {
 // ---- properties ----
 
 fn word() -> impl Strategy<Value = String> {
-    prop::sample::select(vec!["acme", "boycott", "arnaque", "brioche", "fibre", "réseau", "l'eau", "jus"])
-        .prop_map(str::to_owned)
+    prop::sample::select(vec![
+        "acme", "boycott", "arnaque", "brioche", "fibre", "réseau", "l'eau", "jus",
+    ])
+    .prop_map(str::to_owned)
 }
 
 fn text() -> impl Strategy<Value = String> {
