@@ -7,9 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// How serious an alert or a rule match is. Ordered: `Info < Warning < Critical`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     #[default]
@@ -249,18 +247,14 @@ impl Interval {
     pub fn parse(text: &str) -> Result<Interval, String> {
         let s = text.trim();
         if s.is_empty() {
-            return Err(
-                "empty duration: write a number and a unit, e.g. \"90s\", \"10m\", \"1h\"".into(),
-            );
+            return Err("empty duration: write a number and a unit, e.g. \"90s\", \"10m\", \"1h\"".into());
         }
         let mut total_ms: u128 = 0;
         let mut rest = s;
         while !rest.is_empty() {
             let digits = rest.bytes().take_while(|b| b.is_ascii_digit()).count();
             if digits == 0 {
-                return Err(format!(
-                    "invalid duration {text:?}: expected a number, e.g. \"90s\", \"10m\", \"1h\""
-                ));
+                return Err(format!("invalid duration {text:?}: expected a number, e.g. \"90s\", \"10m\", \"1h\""));
             }
             let n: u128 = rest[..digits]
                 .parse()
@@ -276,21 +270,12 @@ impl Interval {
                 "h" => 3_600_000,
                 "d" => 86_400_000,
                 "w" => 7 * 86_400_000,
-                "" => {
-                    return Err(format!(
-                        "invalid duration {text:?}: missing unit (s, m, h, d or w)"
-                    ));
-                }
-                other => {
-                    return Err(format!(
-                        "invalid duration {text:?}: unknown unit {other:?} (use s, m, h, d or w)"
-                    ));
-                }
+                "" => return Err(format!("invalid duration {text:?}: missing unit (s, m, h, d or w)")),
+                other => return Err(format!("invalid duration {text:?}: unknown unit {other:?} (use s, m, h, d or w)")),
             };
             total_ms = total_ms.saturating_add(n.saturating_mul(ms));
         }
-        let ms =
-            u64::try_from(total_ms).map_err(|_| format!("invalid duration {text:?}: too large"))?;
+        let ms = u64::try_from(total_ms).map_err(|_| format!("invalid duration {text:?}: too large"))?;
         Ok(Interval(std::time::Duration::from_millis(ms)))
     }
 }

@@ -12,47 +12,13 @@
 use html5gum::{Token, Tokenizer};
 
 /// Elements whose content is not text for a reader.
-const SKIPPED: &[&[u8]] = &[
-    b"script",
-    b"style",
-    b"noscript",
-    b"template",
-    b"head",
-    b"title",
-    b"svg",
-    b"iframe",
-];
+const SKIPPED: &[&[u8]] = &[b"script", b"style", b"noscript", b"template", b"head", b"title", b"svg", b"iframe"];
 
 /// Elements that separate blocks of text: a space goes in their place so words do not glue together.
 const BLOCKS: &[&[u8]] = &[
-    b"p",
-    b"br",
-    b"div",
-    b"li",
-    b"ul",
-    b"ol",
-    b"tr",
-    b"td",
-    b"th",
-    b"table",
-    b"h1",
-    b"h2",
-    b"h3",
-    b"h4",
-    b"h5",
-    b"h6",
-    b"blockquote",
-    b"section",
-    b"article",
-    b"header",
-    b"footer",
-    b"hr",
-    b"img",
-    b"figure",
-    b"figcaption",
-    b"dd",
-    b"dt",
-    b"pre",
+    b"p", b"br", b"div", b"li", b"ul", b"ol", b"tr", b"td", b"th", b"table", b"h1", b"h2", b"h3", b"h4", b"h5",
+    b"h6", b"blockquote", b"section", b"article", b"header", b"footer", b"hr", b"img", b"figure",
+    b"figcaption", b"dd", b"dt", b"pre",
 ];
 
 /// Converts an HTML fragment (or plain text) to one line of plain text, boilerplate removed.
@@ -147,33 +113,19 @@ const TRAILING_BOILERPLATE: &[&str] = &[
 
 fn strip_boilerplate(mut text: String) -> String {
     // WordPress: "The post TITLE appeared first on SITE." / "L’article TITLE est apparu en premier sur SITE."
-    for marker in [
-        "The post ",
-        "L\u{2019}article ",
-        "L'article ",
-        "Cet article ",
-    ] {
+    for marker in ["The post ", "L\u{2019}article ", "L'article ", "Cet article "] {
         if let Some(pos) = text.rfind(marker) {
             let tail = &text[pos..];
-            if tail.contains(" appeared first on ") || tail.contains(" est apparu en premier sur ")
-            {
+            if tail.contains(" appeared first on ") || tail.contains(" est apparu en premier sur ") {
                 text.truncate(pos);
             }
         }
     }
     loop {
         let trimmed = text.trim_end_matches([' ', '.', '…', '»', '→', '>', '|', '-', ':']);
-        let tail_start = trimmed
-            .char_indices()
-            .rev()
-            .take(40)
-            .last()
-            .map_or(0, |(i, _)| i);
+        let tail_start = trimmed.char_indices().rev().take(40).last().map_or(0, |(i, _)| i);
         let lower_tail = trimmed[tail_start..].to_lowercase();
-        let Some(phrase) = TRAILING_BOILERPLATE
-            .iter()
-            .find(|p| lower_tail.ends_with(*p))
-        else {
+        let Some(phrase) = TRAILING_BOILERPLATE.iter().find(|p| lower_tail.ends_with(*p)) else {
             break;
         };
         // Same length in bytes: the phrases lower-case to themselves.
@@ -194,10 +146,7 @@ mod tests {
 
     #[test]
     fn plain_text_passes_through_collapsed() {
-        assert_eq!(
-            html_to_text("  Acme   déçoit\n\tses clients "),
-            "Acme déçoit ses clients"
-        );
+        assert_eq!(html_to_text("  Acme   déçoit\n\tses clients "), "Acme déçoit ses clients");
     }
 
     #[test]
@@ -209,14 +158,8 @@ mod tests {
 
     #[test]
     fn entities_decode_even_undeclared_ones() {
-        assert_eq!(
-            html_to_text("Caf&eacute; cr&egrave;me&nbsp;&amp; th&#233;"),
-            "Café crème & thé"
-        );
-        assert_eq!(
-            html_to_text("l&rsquo;entreprise &laquo;&nbsp;Acme&nbsp;&raquo;"),
-            "l’entreprise « Acme »"
-        );
+        assert_eq!(html_to_text("Caf&eacute; cr&egrave;me&nbsp;&amp; th&#233;"), "Café crème & thé");
+        assert_eq!(html_to_text("l&rsquo;entreprise &laquo;&nbsp;Acme&nbsp;&raquo;"), "l’entreprise « Acme »");
     }
 
     #[test]
@@ -229,18 +172,12 @@ mod tests {
 
     #[test]
     fn links_keep_their_words_not_their_urls() {
-        assert_eq!(
-            html_to_text("<a href=\"https://x.example/a\">Acme rappelle</a> ses produits"),
-            "Acme rappelle ses produits"
-        );
+        assert_eq!(html_to_text("<a href=\"https://x.example/a\">Acme rappelle</a> ses produits"), "Acme rappelle ses produits");
     }
 
     #[test]
     fn image_alt_text_is_kept() {
-        assert_eq!(
-            html_to_text("Voici <img src=x alt=\"logo Acme\">."),
-            "Voici logo Acme ."
-        );
+        assert_eq!(html_to_text("Voici <img src=x alt=\"logo Acme\">."), "Voici logo Acme .");
     }
 
     #[test]
@@ -252,14 +189,8 @@ mod tests {
 
     #[test]
     fn trailing_boilerplate_goes() {
-        assert_eq!(
-            html_to_text("Acme rappelle ses yaourts. Lire la suite"),
-            "Acme rappelle ses yaourts."
-        );
-        assert_eq!(
-            html_to_text("<p>Acme recalls.</p><p><a href=\"/x\">Read more »</a></p>"),
-            "Acme recalls."
-        );
+        assert_eq!(html_to_text("Acme rappelle ses yaourts. Lire la suite"), "Acme rappelle ses yaourts.");
+        assert_eq!(html_to_text("<p>Acme recalls.</p><p><a href=\"/x\">Read more »</a></p>"), "Acme recalls.");
         assert_eq!(html_to_text("Grève chez Acme […]"), "Grève chez Acme");
         assert_eq!(
             html_to_text("<p>Acme ferme.</p><p>The post Acme ferme appeared first on Le Blog.</p>"),
@@ -273,10 +204,7 @@ mod tests {
 
     #[test]
     fn boilerplate_words_inside_a_sentence_stay() {
-        assert_eq!(
-            html_to_text("Pour en savoir plus sur Acme, écrivez-nous"),
-            "Pour en savoir plus sur Acme, écrivez-nous"
-        );
+        assert_eq!(html_to_text("Pour en savoir plus sur Acme, écrivez-nous"), "Pour en savoir plus sur Acme, écrivez-nous");
     }
 
     #[test]

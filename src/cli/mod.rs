@@ -12,12 +12,7 @@ pub mod rules;
 #[command(name = "veille", version, about, long_about = None)]
 pub struct Cli {
     /// Configuration file.
-    #[arg(
-        long,
-        global = true,
-        env = "VEILLE_CONFIG",
-        default_value = "/etc/veille/veille.toml"
-    )]
+    #[arg(long, global = true, env = "VEILLE_CONFIG", default_value = "/etc/veille/veille.toml")]
     pub config: std::path::PathBuf,
 
     /// Log format: `text` (default on a terminal), `json`, or `journald` (default under systemd).
