@@ -27,15 +27,11 @@ pub enum RulesLoadError {
 /// The `*.toml` files directly in `dir`, sorted by name.
 ///
 /// # Errors
-/// [`RulesLoadError::Read`] when the directory cannot be listed.
-pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, RulesLoadError> {
-    let read = |source| RulesLoadError::Read {
-        path: dir.to_owned(),
-        source,
-    };
+/// The I/O error when the directory cannot be listed.
+pub fn rule_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(read)? {
-        let path = entry.map_err(read)?.path();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
         // Editors leave `.foo.toml.swp` and the like: hidden files are not rules.
         let hidden = path
             .file_name()
@@ -54,7 +50,12 @@ pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, RulesLoadError> {
 /// # Errors
 /// Every problem found: unreadable files and every error in every rule file, in file order.
 pub fn load_rules(dir: &Path) -> Result<RuleSet, Vec<RulesLoadError>> {
-    let paths = rule_files(dir).map_err(|e| vec![e])?;
+    let paths = rule_files(dir).map_err(|source| {
+        vec![RulesLoadError::Read {
+            path: dir.to_owned(),
+            source,
+        }]
+    })?;
     let mut errors = Vec::new();
     let mut texts = Vec::new();
     for path in paths {

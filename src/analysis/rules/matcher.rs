@@ -395,7 +395,9 @@ impl Matcher {
             }
         }
         // Stable: rules of equal severity stay in definition order.
-        outcome.matches.sort_by(|a, b| b.severity.cmp(&a.severity));
+        outcome
+            .matches
+            .sort_by_key(|m| std::cmp::Reverse(m.severity));
         outcome.watches = set
             .watches
             .iter()
