@@ -674,3 +674,29 @@ proptest! {
         prop_assert!(ra != rnot, "A and acme AND NOT A must disagree: {got:?}");
     }
 }
+
+#[test]
+fn errors_in_multi_line_queries_point_at_the_right_line() {
+    let e = errors(
+        "[[rule]]\nid = \"a\"\nname = \"a\"\nquery = '''\nacme AND\n  (boycott OR\n  titel:x)\n'''\n",
+    );
+    assert!(
+        e[0].starts_with("t.toml:7:3: unknown field `titel:`"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_bad_rule_does_not_hide_the_query_errors_of_the_same_table() {
+    let e =
+        errors("[[rule]]\nid = \"a\"\nname = \"a\"\nquery = \"acme OR\"\nseverity = \"high\"\n");
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert!(
+        e[0].starts_with("t.toml:4:17: expected a term after OR"),
+        "{e:?}"
+    );
+    assert!(
+        e[1].starts_with("t.toml:5:12: unknown variant `high`"),
+        "{e:?}"
+    );
+}
