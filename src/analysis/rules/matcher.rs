@@ -152,8 +152,16 @@ impl Builder {
                 })
                 .ok()
         };
+        let exact_only = anchors
+            .iter()
+            .map(|list| {
+                list.iter()
+                    .all(|a| !self.phrases[a.phrase as usize][a.pos as usize].prefix)
+            })
+            .collect();
         Matcher {
             ac,
+            exact_only,
             anchors,
             phrases: self.phrases,
             triggers,
@@ -178,6 +186,8 @@ pub(crate) struct Matcher {
     ac: Option<AhoCorasick>,
     /// By automaton pattern: the phrases anchored on it.
     anchors: Vec<Vec<Anchor>>,
+    /// By automaton pattern: no phrase uses it as a prefix, so a hit must end at a word end.
+    exact_only: Vec<bool>,
     phrases: Vec<Vec<Atom>>,
     /// By phrase: the targets a hit on it may make true.
     triggers: Vec<Vec<u32>>,
@@ -243,6 +253,27 @@ fn trigger(e: &Expr, cost: &dyn Fn(u32) -> u64) -> Option<(Vec<u32>, u64)> {
     }
 }
 
+/// Whether the character before byte `i` is part of a word (so a match at `i` is inside a word).
+fn word_char_before(text: &str, i: usize) -> bool {
+    match text.as_bytes()[..i].last() {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric),
+    }
+}
+
+/// Whether the character at byte `i` is part of a word (so a match ending at `i` ends inside a word).
+fn word_char_at(text: &str, i: usize) -> bool {
+    match text.as_bytes().get(i) {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => text[i..].chars().next().is_some_and(char::is_alphanumeric),
+    }
+}
+
 fn atom_matches(atom: &Atom, word: &str) -> bool {
     if atom.prefix {
         word.starts_with(atom.word.as_str())
@@ -273,19 +304,23 @@ impl Matcher {
     fn scan(&self, field: TextField, folded: &Folded, words: &mut Vec<Word>, hits: &mut Vec<Hit>) {
         let Some(ac) = &self.ac else { return };
         let text = folded.as_str();
-        let bytes = text.as_bytes();
+        // Words are split only once a hit passes the boundary checks: most mentions have none.
         words.clear();
-        words.extend(folded.words());
+        let mut split = false;
         for m in ac.find_overlapping_iter(text) {
-            let s = m.start();
-            // Cheap rejection of hits inside a word before the exact word-start check.
-            if s > 0 && bytes[s - 1].is_ascii_alphanumeric() {
+            let (s, e) = (m.start(), m.end());
+            let pattern = m.pattern().as_usize();
+            if word_char_before(text, s) || (self.exact_only[pattern] && word_char_at(text, e)) {
                 continue;
+            }
+            if !split {
+                words.extend(folded.words());
+                split = true;
             }
             let Ok(wi) = words.binary_search_by_key(&s, |w| w.start) else {
                 continue;
             };
-            for anchor in &self.anchors[m.pattern().as_usize()] {
+            for anchor in &self.anchors[pattern] {
                 let pos = anchor.pos as usize;
                 if wi < pos {
                     continue;
