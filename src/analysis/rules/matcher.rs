@@ -140,14 +140,17 @@ impl Builder {
             None
         } else {
             // The DFA is the fastest to search (see PERFORMANCE.md); fall back to the automatic choice if
-            // it would be too big.
+            // it would be too big. Leftmost-longest rather than overlapping: patterns are letters and
+            // digits only, so a match inside a word never straddles the start of the next word, and the
+            // only matches leftmost-longest hides at a word start are the longest one's prefixes, which
+            // `implied` lists.
             AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
+                .match_kind(MatchKind::LeftmostLongest)
                 .kind(Some(AhoCorasickKind::DFA))
                 .build(&patterns)
                 .or_else(|_| {
                     AhoCorasick::builder()
-                        .match_kind(MatchKind::Standard)
+                        .match_kind(MatchKind::LeftmostLongest)
                         .build(&patterns)
                 })
                 .ok()
@@ -159,9 +162,21 @@ impl Builder {
                     .all(|a| !self.phrases[a.phrase as usize][a.pos as usize].prefix)
             })
             .collect();
+        let pattern_len = patterns.iter().map(|p| p.len()).collect();
+        let implied = patterns
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                (0..patterns.len())
+                    .filter(|&j| j != i && p.starts_with(patterns[j]))
+                    .collect()
+            })
+            .collect();
         Matcher {
             ac,
             exact_only,
+            pattern_len,
+            implied,
             anchors,
             phrases: self.phrases,
             triggers,
@@ -188,6 +203,10 @@ pub(crate) struct Matcher {
     anchors: Vec<Vec<Anchor>>,
     /// By automaton pattern: no phrase uses it as a prefix, so a hit must end at a word end.
     exact_only: Vec<bool>,
+    /// By automaton pattern: its length in bytes.
+    pattern_len: Vec<usize>,
+    /// By automaton pattern: the other patterns it starts with (`boycott` implies `boy`).
+    implied: Vec<Vec<usize>>,
     phrases: Vec<Vec<Atom>>,
     /// By phrase: the targets a hit on it may make true.
     triggers: Vec<Vec<u32>>,
@@ -253,6 +272,33 @@ fn trigger(e: &Expr, cost: &dyn Fn(u32) -> u64) -> Option<(Vec<u32>, u64)> {
     }
 }
 
+/// The words of a folded text, split as far as needed and no further.
+struct LazyWords<'t, 'w> {
+    iter: crate::analysis::fold::Words<'t>,
+    words: &'w mut Vec<Word>,
+}
+
+impl LazyWords<'_, '_> {
+    /// Splits until there are `n` words, or the text ends.
+    fn fill(&mut self, n: usize) {
+        while self.words.len() < n {
+            match self.iter.next() {
+                Some(w) => self.words.push(w),
+                None => break,
+            }
+        }
+    }
+
+    /// The index of the word starting at byte `s`, if one does.
+    fn index_of(&mut self, s: usize) -> Option<usize> {
+        while self.words.last().is_none_or(|w| w.start < s) {
+            let w = self.iter.next()?;
+            self.words.push(w);
+        }
+        self.words.binary_search_by_key(&s, |w| w.start).ok()
+    }
+}
+
 /// Whether the character before byte `i` is part of a word (so a match at `i` is inside a word).
 fn word_char_before(text: &str, i: usize) -> bool {
     match text.as_bytes()[..i].last() {
@@ -304,39 +350,44 @@ impl Matcher {
     fn scan(&self, field: TextField, folded: &Folded, words: &mut Vec<Word>, hits: &mut Vec<Hit>) {
         let Some(ac) = &self.ac else { return };
         let text = folded.as_str();
-        // Words are split only once a hit passes the boundary checks: most mentions have none.
+        // Words are split lazily, only as far as a hit needs: most mentions have no hit at all.
         words.clear();
-        let mut split = false;
-        for m in ac.find_overlapping_iter(text) {
-            let (s, e) = (m.start(), m.end());
-            let pattern = m.pattern().as_usize();
-            if word_char_before(text, s) || (self.exact_only[pattern] && word_char_at(text, e)) {
+        let mut lazy = LazyWords {
+            iter: folded.words(),
+            words,
+        };
+        for m in ac.find_iter(text) {
+            let s = m.start();
+            if word_char_before(text, s) {
                 continue;
             }
-            if !split {
-                words.extend(folded.words());
-                split = true;
-            }
-            let Ok(wi) = words.binary_search_by_key(&s, |w| w.start) else {
-                continue;
-            };
-            for anchor in &self.anchors[pattern] {
-                let pos = anchor.pos as usize;
-                if wi < pos {
+            let longest = m.pattern().as_usize();
+            // Leftmost-longest reports only the longest pattern at `s`: the shorter ones that also start
+            // there (its prefixes) are checked here.
+            for &pattern in std::iter::once(&longest).chain(&self.implied[longest]) {
+                if self.exact_only[pattern] && word_char_at(text, s + self.pattern_len[pattern]) {
                     continue;
                 }
-                let first = wi - pos;
-                let atoms = &self.phrases[anchor.phrase as usize];
-                if phrase_at(atoms, text, words, first) {
-                    let last = first + atoms.len() - 1;
-                    hits.push(Hit {
-                        phrase: anchor.phrase,
-                        field,
-                        first: first as u32,
-                        last: last as u32,
-                        start: words[first].start,
-                        end: words[last].end,
-                    });
+                let Some(wi) = lazy.index_of(s) else { break };
+                for anchor in &self.anchors[pattern] {
+                    let pos = anchor.pos as usize;
+                    if wi < pos {
+                        continue;
+                    }
+                    let first = wi - pos;
+                    let atoms = &self.phrases[anchor.phrase as usize];
+                    lazy.fill(first + atoms.len());
+                    if phrase_at(atoms, text, lazy.words, first) {
+                        let last = first + atoms.len() - 1;
+                        hits.push(Hit {
+                            phrase: anchor.phrase,
+                            field,
+                            first: first as u32,
+                            last: last as u32,
+                            start: lazy.words[first].start,
+                            end: lazy.words[last].end,
+                        });
+                    }
                 }
             }
         }

@@ -700,3 +700,11 @@ fn a_bad_rule_does_not_hide_the_query_errors_of_the_same_table() {
         "{e:?}"
     );
 }
+
+#[test]
+fn shorter_terms_starting_where_a_longer_one_matches_are_found() {
+    let s = set(&["boyc*", "boycott", "boycotter", "\"boycott acme\"", "boycotte*"]);
+    assert_eq!(ids(&s, &Mention::new("boycotter acme")), ["r0", "r2", "r4"]);
+    assert_eq!(ids(&s, &Mention::new("le boycott acme")), ["r0", "r1", "r3"]);
+    assert_eq!(ids(&s, &Mention::new("boycottage")), ["r0"]);
+}
