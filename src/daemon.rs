@@ -66,8 +66,21 @@ impl std::fmt::Display for OnceSummary {
 ///
 /// # Errors
 /// The rules' problems, as configuration errors.
-pub fn build_analyzer(_config: &Config) -> Result<Analyzer, ConfigErrors> {
-    Ok(Analyzer::new())
+pub fn build_analyzer(config: &Config) -> Result<Analyzer, ConfigErrors> {
+    match crate::config::rules::load_rules(&config.rules) {
+        Ok(rules) => Ok(Analyzer::new(rules)),
+        Err(errors) => Err(ConfigErrors(
+            errors
+                .into_iter()
+                // Rule errors name their own file, line and column.
+                .map(|e| crate::config::ConfigError {
+                    file: std::path::PathBuf::new(),
+                    line: None,
+                    message: e.to_string(),
+                })
+                .collect(),
+        )),
+    }
 }
 
 /// A started daemon: the database is open and every stage is built.

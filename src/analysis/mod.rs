@@ -9,6 +9,8 @@ pub mod analyzer;
 pub mod clean;
 pub mod fold;
 pub mod lang;
+pub mod query;
+pub mod rules;
 pub mod sentiment;
 
 pub use analyzer::Analyzer;

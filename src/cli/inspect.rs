@@ -137,7 +137,12 @@ pub fn mentions(
                 writeln!(out, "    {}", excerpt(&m.text, 140))?;
             }
             for rm in &m.matches {
-                let terms: Vec<&str> = rm.terms.iter().map(|t| t.text.as_str()).collect();
+                let mut terms: Vec<&str> = Vec::new();
+                for t in &rm.terms {
+                    if !terms.iter().any(|seen| seen.eq_ignore_ascii_case(&t.text)) {
+                        terms.push(&t.text);
+                    }
+                }
                 writeln!(
                     out,
                     "    ↳ rule {} ({}): {}",

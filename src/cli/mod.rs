@@ -7,6 +7,7 @@
 mod demo;
 mod inspect;
 mod logging;
+pub mod rules;
 pub mod score;
 
 use std::io::Write as _;
@@ -77,6 +78,8 @@ pub enum Command {
     },
     /// Scores the sentiment of text on standard input, one text per line.
     Score(score::ScoreArgs),
+    /// Validate the watch rules, or test them on a text.
+    Rules(rules::RulesArgs),
     /// List stored mentions, newest first.
     Mentions {
         /// Only this source.
@@ -119,6 +122,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sources { json } => inspect::sources(&cli.config, json),
         Command::Status { stale, json } => inspect::status(&cli.config, stale, json),
         Command::Score(args) => score::run(args),
+        Command::Rules(args) => Ok(rules::run(args)),
         Command::Mentions {
             source,
             since,

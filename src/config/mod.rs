@@ -8,6 +8,7 @@
 //! directory, so a configuration directory can be moved as a whole.
 
 pub mod lines;
+pub mod rules;
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +33,7 @@ pub struct ConfigError {
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.line {
+            _ if self.file.as_os_str().is_empty() => f.write_str(&self.message),
             Some(line) => write!(f, "{}:{line}: {}", self.file.display(), self.message),
             None => write!(f, "{}: {}", self.file.display(), self.message),
         }
