@@ -184,7 +184,7 @@ pub fn status(config_path: &Path, stale: Option<String>, json: bool) -> anyhow::
     let store = match Store::open_read_only(&config.database) {
         Ok(s) => s,
         Err(e) => {
-            println!("CRITICAL: {e}");
+            writeln!(std::io::stdout(), "CRITICAL: {e}")?;
             return Ok(ExitCode::from(2));
         }
     };

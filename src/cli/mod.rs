@@ -106,6 +106,15 @@ pub fn main() -> ExitCode {
     logging::init(cli.log_format.as_deref(), daemon_like);
     match dispatch(cli) {
         Ok(code) => code,
+        // A reader that stops reading (`veille mentions | head`) is not an error.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "veille: {e:#}");
             ExitCode::from(1)
@@ -169,7 +178,7 @@ fn run(config_path: &Path, once: bool) -> anyhow::Result<ExitCode> {
         let daemon = Daemon::start(config)?;
         if once {
             let summary = daemon.run_once().await?;
-            println!("{summary}");
+            writeln!(std::io::stdout(), "{summary}")?;
         } else {
             daemon
                 .run(tokio_util::sync::CancellationToken::new())
@@ -191,14 +200,15 @@ fn check(config_path: &Path) -> anyhow::Result<ExitCode> {
         let _ = writeln!(err, "veille: {} problem(s) in the rules", errors.0.len());
         return Ok(ExitCode::from(1));
     }
-    println!(
+    writeln!(
+        std::io::stdout(),
         "{}: ok ({} sources, {} enabled; database {}; rules {})",
         config_path.display(),
         config.sources.len(),
         config.sources.iter().filter(|s| s.enabled).count(),
         config.database.display(),
         config.rules.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
