@@ -732,15 +732,27 @@ fn atom_ok(atom: &str, word: &str) -> bool {
 }
 
 fn vocab_atom() -> impl Strategy<Value = String> {
-    prop::sample::select(vec!["acme", "boycott", "boycott*", "arnaq*", "eau", "l", "reseau", "jus"])
-        .prop_map(str::to_owned)
+    prop::sample::select(vec![
+        "acme", "boycott", "boycott*", "arnaq*", "eau", "l", "reseau", "jus",
+    ])
+    .prop_map(str::to_owned)
 }
 
 fn vocab_text() -> impl Strategy<Value = String> {
     prop::collection::vec(
         prop_oneof![
             prop::sample::select(vec![
-                "acme", "Acme", "boycott", "boycottez", "arnaque", "l'eau", "L’EAU", "réseau", "jus", "#acme", "acmeist"
+                "acme",
+                "Acme",
+                "boycott",
+                "boycottez",
+                "arnaque",
+                "l'eau",
+                "L’EAU",
+                "réseau",
+                "jus",
+                "#acme",
+                "acmeist"
             ])
             .prop_map(str::to_owned),
             "[ ,.'’@#-]{1,3}",
