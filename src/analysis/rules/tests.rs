@@ -780,3 +780,10 @@ proptest! {
         prop_assert_eq!(hit(&query, &t), expected, "{} in {:?} ({:?})", query, t, words);
     }
 }
+
+#[test]
+fn a_rule_set_can_be_shared_between_threads() {
+    // The daemon matches on worker threads and swaps the set on reload behind an `Arc`.
+    fn shared<T: Send + Sync + 'static>() {}
+    shared::<RuleSet>();
+}
