@@ -98,6 +98,12 @@ fn check(dir: Option<PathBuf>) -> ExitCode {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    if set.rules().is_empty() && set.watches().is_empty() {
+        eprintln!(
+            "note: no rule or watch in {}: is it the right directory (it should hold *.toml files)?",
+            dir.display()
+        );
+    }
     let mut out = std::io::stdout().lock();
     let rows: Vec<[String; 4]> = set
         .rules()
