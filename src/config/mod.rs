@@ -81,6 +81,8 @@ pub struct Config {
     pub interval: Interval,
     pub http: HttpConfig,
     pub sources: Vec<SourceConfig>,
+    /// Where alert emails go; `None` when the file has no `[email]` table (nothing is sent).
+    pub email: Option<crate::notify::EmailConfig>,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -90,6 +92,7 @@ const TOP_KEYS: &[&str] = &[
     "interval",
     "http",
     "source",
+    "email",
 ];
 const SOURCE_KEYS: &[&str] = &["name", "url", "interval", "tags", "enabled"];
 const MIN_INTERVAL: u64 = 10;
@@ -181,6 +184,13 @@ impl Config {
             interval_key(&mut p, &top, &table, "interval", "").unwrap_or(Interval::secs(15 * 60));
         let http: HttpConfig = section(&mut p, &table, "http").unwrap_or_default();
         let sources = read_sources(&mut p, &table, &base, interval);
+        let email: Option<crate::notify::EmailConfig> = section(&mut p, &table, "email");
+        if let Some(e) = &email {
+            let sec = Section::Table("email".into());
+            for (key, problem) in e.problems() {
+                p.at(&sec, Some(key), format!("[email]: {problem}"));
+            }
+        }
         if p.errors.is_empty() {
             Ok(Config {
                 path: path.to_owned(),
@@ -190,6 +200,7 @@ impl Config {
                 interval,
                 http,
                 sources,
+                email,
             })
         } else {
             Err(ConfigErrors(p.errors))
@@ -206,6 +217,7 @@ impl Config {
             interval: Interval::secs(15 * 60),
             http: HttpConfig::default(),
             sources: Vec::new(),
+            email: None,
         }
     }
 }

@@ -8,6 +8,7 @@
 //! ([`writer`]); the CLI opens its own read-only connections, which WAL mode lets run beside the writer
 //! without blocking it. The schema is versioned by `PRAGMA user_version` and migrated at open.
 
+pub mod outbox;
 pub mod schema;
 pub mod writer;
 
