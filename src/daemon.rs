@@ -367,6 +367,11 @@ impl Daemon {
                         "The database path changed; it applies at the next restart, not on reload."
                     );
                 }
+                if config.email != self.config.email {
+                    tracing::warn!(
+                        "The [email] settings changed; they apply at the next restart, not on reload."
+                    );
+                }
                 self.stages.analyzer = Arc::new(analyzer);
                 let sources = config.sources.len();
                 self.config = Config {

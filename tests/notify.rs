@@ -630,3 +630,44 @@ fn check_reports_email_problems_with_their_lines() {
         "{err}"
     );
 }
+
+#[test]
+fn the_running_daemon_sends_rows_queued_while_it_runs() {
+    let server = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::write_config(
+        dir.path(),
+        &format!(
+            "\n[email]\nserver = \"{}\"\nfrom = \"veille@example.fr\"\nto = [\"comms@example.fr\"]\ntimezone = \"UTC\"\n",
+            server.url()
+        ),
+    );
+    // The database exists before the daemon starts, so that the test can queue into it.
+    drop(Store::open(&db(dir.path())).unwrap());
+    let mut child = common::veille()
+        .args([
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--log-format",
+            "text",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let now = Utc::now();
+    let id = enqueue(dir.path(), &surge(now, 3), now);
+    let outcome = std::panic::catch_unwind(|| server.wait_for(1, WAIT));
+    // Stop our own child by its pid, whatever happened.
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    let mut log = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert!(outcome.is_ok(), "the daemon sent nothing; its log:\n{log}");
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(log.contains("Mail sent."), "{log}");
+    assert_eq!(state(dir.path(), id), OutboxState::Sent);
+}

@@ -94,8 +94,17 @@ pub fn render_with(n: &Notification, o: &RenderOptions) -> RenderedEmail {
             )
         }
     });
+    let has_figures = h.count.is_some()
+        || h.baseline.is_some()
+        || h.ratio.is_some()
+        || h.negative_share.is_some()
+        || h.sources.is_some()
+        || h.z.is_some()
+        || h.duration_secs.is_some()
+        || h.peak.is_some();
     let ctx = Ctx {
         subject: subject.clone(),
+        has_figures,
         digest: n.kind == NotificationKind::Digest,
         resolved: n.kind == NotificationKind::IncidentResolved,
         sentence: clean(&sentence(n, o.locale)),
@@ -135,6 +144,7 @@ pub fn render_with(n: &Notification, o: &RenderOptions) -> RenderedEmail {
 #[derive(Serialize)]
 struct Ctx {
     subject: String,
+    has_figures: bool,
     digest: bool,
     resolved: bool,
     sentence: String,
