@@ -658,7 +658,8 @@ fn the_running_daemon_sends_rows_queued_while_it_runs() {
         .unwrap();
     let now = Utc::now();
     let id = enqueue(dir.path(), &surge(now, 3), now);
-    let outcome = std::panic::catch_unwind(|| server.wait_for(1, WAIT));
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.wait_for(1, WAIT)));
     // Stop our own child by its pid, whatever happened.
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -670,4 +671,54 @@ fn the_running_daemon_sends_rows_queued_while_it_runs() {
     assert!(status.success(), "{status:?}\n{log}");
     assert!(log.contains("Mail sent."), "{log}");
     assert_eq!(state(dir.path(), id), OutboxState::Sent);
+}
+
+async fn deliver_over(
+    security: impl Fn(std::sync::Arc<rustls::ServerConfig>) -> smtp::Security,
+    scheme: &str,
+) -> smtp::Received {
+    let (tls, pem) = smtp::tls_config();
+    let server = SmtpServer::start_with(0, security(tls));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ca.pem"), pem).unwrap();
+    let mut config = email(&format!("{scheme}://localhost:{}", server.port));
+    config.ca_file = Some("ca.pem".into());
+    config.username = Some("veille".into());
+    config.password_file = Some("smtp-password".into());
+    std::fs::write(dir.path().join("smtp-password"), "made-up\n").unwrap();
+    enqueue(dir.path(), &surge(noon(), 1), noon());
+    let mut notifier = Notifier::open(&config, dir.path(), &db(dir.path())).unwrap();
+    let r = notifier.pass(noon()).await.unwrap();
+    let row = notifier.store().outbox(None, 1).unwrap().remove(0);
+    assert_eq!(r.sent, 1, "{r:?}: {:?}", row.last_error);
+    assert_eq!(server.auth(), vec!["\0veille\0made-up".to_owned()]);
+    server.wait_for(1, WAIT).remove(0)
+}
+
+#[tokio::test]
+async fn starttls_is_used_when_the_server_offers_it() {
+    let got = deliver_over(smtp::Security::StartTls, "smtp").await;
+    assert!(got.tls, "the message went in clear");
+}
+
+#[tokio::test]
+async fn smtps_speaks_tls_from_the_first_byte() {
+    let got = deliver_over(smtp::Security::Implicit, "smtps").await;
+    assert!(got.tls);
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_is_refused_and_nothing_goes_in_clear() {
+    let (tls, _pem) = smtp::tls_config();
+    let server = SmtpServer::start_with(0, smtp::Security::Implicit(tls));
+    let dir = tempfile::tempdir().unwrap();
+    let id = enqueue(dir.path(), &surge(noon(), 1), noon());
+    let config = email(&format!("smtps://localhost:{}", server.port));
+    let mut notifier = Notifier::open(&config, dir.path(), &db(dir.path())).unwrap();
+    let r = notifier.pass(noon()).await.unwrap();
+    assert_eq!((r.sent, r.deferred), (0, 1), "{r:?}");
+    let row = notifier.store().outbox_row(id).unwrap().unwrap();
+    assert_eq!(row.state, OutboxState::Pending);
+    assert!(server.received().is_empty());
+    assert_eq!(server.transactions(), 0);
 }

@@ -13,6 +13,7 @@
 //! username = "veille"
 //! password_file = "smtp-password"         # or password_env = "VEILLE_SMTP_PASSWORD"
 //! timeout = "30s"
+//! ca_file = "ca.pem"                     # extra roots to trust, for a private CA
 //! max_per_hour = 6                        # immediate emails per recipient per hour
 //! timezone = "Europe/Paris"
 //! digest = { at = "08:30", every = "day", max_mentions = 20, to = ["equipe@example.fr"] }
@@ -60,6 +61,10 @@ pub struct EmailConfig {
     /// An environment variable holding the password.
     #[serde(default)]
     pub password_env: Option<String>,
+    /// A PEM file of extra root certificates to trust for the server (a private CA); relative to the
+    /// configuration's directory.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     /// Bound on connecting and on each SMTP command.
     #[serde(default = "default_timeout")]
     pub timeout: Interval,
@@ -211,6 +216,7 @@ impl EmailConfig {
             username: None,
             password_file: None,
             password_env: None,
+            ca_file: None,
             timeout: default_timeout(),
             max_per_hour: default_max_per_hour(),
             timezone: default_timezone(),

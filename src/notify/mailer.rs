@@ -13,7 +13,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use lettre::message::{Mailbox, Mailboxes, MultiPart, header};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 
 use super::config::{EmailConfig, Security, ServerUrl};
@@ -141,8 +141,29 @@ impl Mailer {
             .from
             .parse()
             .map_err(|e| MailError::Setup(format!("from {:?}: {e}", config.from)))?;
+        let ca =
+            match &config.ca_file {
+                Some(p) => {
+                    let path = if p.is_absolute() {
+                        p.clone()
+                    } else {
+                        config_dir.join(p)
+                    };
+                    let pem = std::fs::read(&path).map_err(|e| {
+                        MailError::Setup(format!("cannot read ca_file {}: {e}", path.display()))
+                    })?;
+                    Some(Certificate::from_pem(&pem).map_err(|e| {
+                        MailError::Setup(format!("ca_file {}: {e}", path.display()))
+                    })?)
+                }
+                None => None,
+            };
         let tls = |host: &str| {
-            TlsParameters::new(host.to_owned())
+            let mut b = TlsParameters::builder(host.to_owned());
+            if let Some(ca) = &ca {
+                b = b.add_root_certificate(ca.clone());
+            }
+            b.build_rustls()
                 .map_err(|e| MailError::Setup(format!("TLS for {host}: {e}")))
         };
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server.host)

@@ -2,7 +2,7 @@
 //! QUIT over TCP, keeps every message it accepted, and can be told to refuse (4xx or 5xx) at any step.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,6 +24,8 @@ pub enum Mode {
 /// One message the server accepted.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// Whether the message came over TLS (STARTTLS or implicit).
+    pub tls: bool,
     pub from: String,
     pub to: Vec<String>,
     pub data: Vec<u8>,
@@ -53,7 +55,18 @@ impl Received {
     }
 }
 
+/// How the server offers TLS.
+#[derive(Clone)]
+pub enum Security {
+    Plain,
+    /// Advertises STARTTLS and upgrades on request.
+    StartTls(Arc<rustls::ServerConfig>),
+    /// TLS from the first byte (smtps).
+    Implicit(Arc<rustls::ServerConfig>),
+}
+
 struct Shared {
+    security: Security,
     mode: Mutex<Mode>,
     received: Mutex<Vec<Received>>,
     auth: Mutex<Vec<String>>,
@@ -83,10 +96,16 @@ impl SmtpServer {
 
     /// Starts on `port` (0: any free port).
     pub fn start_on(port: u16) -> SmtpServer {
+        SmtpServer::start_with(port, Security::Plain)
+    }
+
+    /// Starts on `port` (0: any free port) with the given TLS offer.
+    pub fn start_with(port: u16, security: Security) -> SmtpServer {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind the SMTP test server");
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
         let shared = Arc::new(Shared {
+            security,
             mode: Mutex::new(Mode::Accept),
             received: Mutex::default(),
             auth: Mutex::default(),
@@ -162,53 +181,118 @@ impl Drop for SmtpServer {
     }
 }
 
+/// A connection, plain or wrapped in TLS.
+enum Conn {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
+}
+
+impl Conn {
+    fn tls(config: &Arc<rustls::ServerConfig>, tcp: TcpStream) -> std::io::Result<Conn> {
+        let server =
+            rustls::ServerConnection::new(Arc::clone(config)).map_err(std::io::Error::other)?;
+        Ok(Conn::Tls(Box::new(rustls::StreamOwned::new(server, tcp))))
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.read(buf),
+            Conn::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.write(buf),
+            Conn::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Conn::Plain(s) => s.flush(),
+            Conn::Tls(s) => s.flush(),
+        }
+    }
+}
+
 fn serve(stream: TcpStream, s: &Shared) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut out = stream.try_clone()?;
-    let mut reader = BufReader::new(stream);
+    let conn = match &s.security {
+        Security::Implicit(config) => Conn::tls(config, stream)?,
+        _ => Conn::Plain(stream),
+    };
+    let mut io = BufReader::new(conn);
     let mode = *s.mode.lock().unwrap();
     if mode == Mode::Unavailable {
-        out.write_all(b"421 4.3.2 test server not available\r\n")?;
-        return Ok(());
+        io.get_mut()
+            .write_all(b"421 4.3.2 test server not available\r\n")?;
+        return io.get_mut().flush();
     }
-    out.write_all(b"220 smtp.test ESMTP ready\r\n")?;
+    io.get_mut().write_all(b"220 smtp.test ESMTP ready\r\n")?;
+    io.get_mut().flush()?;
     let mut from = String::new();
     let mut to = Vec::new();
     loop {
         let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
+        if io.read_line(&mut line)? == 0 {
             return Ok(());
         }
         let cmd = line.trim_end().to_owned();
         let upper = cmd.to_ascii_uppercase();
         let mode = *s.mode.lock().unwrap();
-        if upper.starts_with("EHLO") {
-            out.write_all(b"250-smtp.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 AUTH PLAIN\r\n")?;
+        let is_tls = matches!(io.get_ref(), Conn::Tls(_));
+        let reply: Vec<u8> = if upper.starts_with("EHLO") {
+            let starttls = matches!(s.security, Security::StartTls(_)) && !is_tls;
+            format!(
+                "250-smtp.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n{}250 AUTH PLAIN\r\n",
+                if starttls { "250-STARTTLS\r\n" } else { "" }
+            )
+            .into_bytes()
+        } else if upper == "STARTTLS" {
+            let Security::StartTls(config) = &s.security else {
+                io.get_mut()
+                    .write_all(b"502 5.5.1 STARTTLS not offered\r\n")?;
+                continue;
+            };
+            io.get_mut()
+                .write_all(b"220 2.0.0 Ready to start TLS\r\n")?;
+            io.get_mut().flush()?;
+            let Conn::Plain(tcp) = io.into_inner() else {
+                return Ok(());
+            };
+            io = BufReader::new(Conn::tls(config, tcp)?);
+            continue;
         } else if upper.starts_with("HELO") {
-            out.write_all(b"250 smtp.test\r\n")?;
+            b"250 smtp.test\r\n".to_vec()
         } else if upper.starts_with("AUTH PLAIN") {
             let payload = cmd.split_whitespace().nth(2).unwrap_or("");
-            let decoded = base64_decode(payload);
-            s.auth.lock().unwrap().push(decoded);
-            out.write_all(b"235 2.7.0 Authentication successful\r\n")?;
+            s.auth.lock().unwrap().push(base64_decode(payload));
+            b"235 2.7.0 Authentication successful\r\n".to_vec()
         } else if upper.starts_with("MAIL FROM:") {
             *s.transactions.lock().unwrap() += 1;
             from = cmd[10..].trim().to_owned();
             to.clear();
-            out.write_all(b"250 2.1.0 Ok\r\n")?;
+            b"250 2.1.0 Ok\r\n".to_vec()
         } else if upper.starts_with("RCPT TO:") {
             if mode == Mode::RejectRecipients {
-                out.write_all(b"550 5.1.1 No such user here\r\n")?;
+                b"550 5.1.1 No such user here\r\n".to_vec()
             } else {
                 to.push(cmd[8..].trim().to_owned());
-                out.write_all(b"250 2.1.5 Ok\r\n")?;
+                b"250 2.1.5 Ok\r\n".to_vec()
             }
         } else if upper == "DATA" {
-            out.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")?;
+            io.get_mut()
+                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")?;
+            io.get_mut().flush()?;
             let mut data = Vec::new();
             loop {
                 let mut l = Vec::new();
-                if reader.read_until(b'\n', &mut l)? == 0 {
+                if io.read_until(b'\n', &mut l)? == 0 {
                     return Ok(());
                 }
                 if l == b".\r\n" {
@@ -221,28 +305,48 @@ fn serve(stream: TcpStream, s: &Shared) -> std::io::Result<()> {
                 data.extend_from_slice(&l);
             }
             if mode == Mode::DeferData {
-                out.write_all(b"451 4.3.0 Try again later\r\n")?;
+                b"451 4.3.0 Try again later\r\n".to_vec()
             } else {
                 let n = {
                     let mut r = s.received.lock().unwrap();
                     r.push(Received {
+                        tls: is_tls,
                         from: from.clone(),
                         to: to.clone(),
                         data,
                     });
                     r.len()
                 };
-                out.write_all(format!("250 2.0.0 Ok: queued as TEST{n}\r\n").as_bytes())?;
+                format!("250 2.0.0 Ok: queued as TEST{n}\r\n").into_bytes()
             }
         } else if upper == "RSET" || upper == "NOOP" {
-            out.write_all(b"250 2.0.0 Ok\r\n")?;
+            b"250 2.0.0 Ok\r\n".to_vec()
         } else if upper == "QUIT" {
-            out.write_all(b"221 2.0.0 Bye\r\n")?;
-            return Ok(());
+            io.get_mut().write_all(b"221 2.0.0 Bye\r\n")?;
+            return io.get_mut().flush();
         } else {
-            out.write_all(b"502 5.5.2 Command not recognised\r\n")?;
-        }
+            b"502 5.5.2 Command not recognised\r\n".to_vec()
+        };
+        io.get_mut().write_all(&reply)?;
+        io.get_mut().flush()?;
     }
+}
+
+/// A self-signed certificate for `localhost` and a server configuration using it; the PEM is what a
+/// client must trust.
+pub fn tls_config() -> (Arc<rustls::ServerConfig>, String) {
+    let rcgen::CertifiedKey { cert, signing_key } =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(signing_key.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.der().clone()], key)
+    .unwrap();
+    (Arc::new(config), cert.pem())
 }
 
 fn base64_decode(s: &str) -> String {
