@@ -722,3 +722,64 @@ async fn an_untrusted_certificate_is_refused_and_nothing_goes_in_clear() {
     assert!(server.received().is_empty());
     assert_eq!(server.transactions(), 0);
 }
+
+#[tokio::test]
+async fn a_silent_server_times_out_and_the_row_waits() {
+    let server = SmtpServer::start();
+    server.set_mode(Mode::Stall);
+    let dir = tempfile::tempdir().unwrap();
+    let id = enqueue(dir.path(), &surge(noon(), 1), noon());
+    let mut config = email(&server.url());
+    config.timeout = veille::model::Interval::secs(1);
+    let mut notifier = Notifier::open(&config, dir.path(), &db(dir.path())).unwrap();
+    let started = std::time::Instant::now();
+    let r = notifier.pass(noon()).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!((r.sent, r.deferred), (0, 1), "{r:?}");
+    assert_eq!(state(dir.path(), id), OutboxState::Pending);
+    server.set_mode(Mode::Accept);
+    let r = notifier
+        .pass(noon() + chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 1, "{r:?}");
+}
+
+#[test]
+fn veille_outbox_shows_a_refused_notification_and_why() {
+    let server = SmtpServer::start();
+    server.set_mode(Mode::RejectRecipients);
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::write_config(
+        dir.path(),
+        &format!(
+            "\n[email]\nserver = \"{}\"\nfrom = \"veille@example.fr\"\nto = [\"nobody@example.fr\"]\n",
+            server.url()
+        ),
+    );
+    let now = Utc::now();
+    let id = enqueue(dir.path(), &surge(now, 5), now);
+    let out = common::run(&["run", "--once", "--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("Mail refused for good"),
+        "{}",
+        common::stderr(&out)
+    );
+    let out = common::run(&["outbox", "--config", config.to_str().unwrap()]);
+    let text = common::stdout(&out);
+    assert!(text.starts_with("outbox: 1 failed"), "{text}");
+    assert!(text.contains("550"), "{text}");
+    let out = common::run(&["outbox", "--json", "--config", config.to_str().unwrap()]);
+    let row: serde_json::Value = serde_json::from_str(common::stdout(&out).trim()).unwrap();
+    assert_eq!(row["id"], id);
+    assert_eq!(row["state"], "failed");
+    assert!(
+        row["error"].as_str().unwrap().contains("No such user here"),
+        "{row}"
+    );
+}

@@ -65,7 +65,7 @@ pub struct EmailConfig {
     /// configuration's directory.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
-    /// Bound on connecting and on each SMTP command.
+    /// Bound on connecting, on each SMTP command, and on one email's whole exchange.
     #[serde(default = "default_timeout")]
     pub timeout: Interval,
     /// Immediate emails per recipient per hour; past it, alerts fold into the next digest.

@@ -91,6 +91,7 @@ pub struct Envelope {
 /// A connected-on-demand SMTP client for one `[email]` configuration.
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    timeout: std::time::Duration,
     server: ServerUrl,
     from: Mailbox,
 }
@@ -180,6 +181,7 @@ impl Mailer {
         }
         Ok(Mailer {
             transport: builder.build(),
+            timeout: config.timeout.0,
             server,
             from,
         })
@@ -230,10 +232,19 @@ impl Mailer {
     /// [`MailError::Smtp`] with the server's code and text, or [`MailError::Build`].
     pub async fn send(&self, id: i64, e: &Envelope) -> Result<Accepted, MailError> {
         let message = self.message(id, e)?;
-        let response = self
-            .transport
-            .send(message)
+        // lettre bounds connecting and each command, but not every read (a server that accepts the
+        // connection and never greets would hold us forever): bound the whole exchange too.
+        let response = tokio::time::timeout(self.timeout, self.transport.send(message))
             .await
+            .map_err(|_| MailError::Smtp {
+                server: self.server.to_string(),
+                code: None,
+                message: format!(
+                    "no complete answer within {} s; the server may be overloaded",
+                    self.timeout.as_secs()
+                ),
+                permanent: false,
+            })?
             .map_err(|err| MailError::smtp(&self.server, &err))?;
         Ok(Accepted {
             code: u16::from(response.code()),

@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension as _, params};
 use serde::Serialize;
 
-use super::{Result, Store, from_ts, ts};
-use crate::model::Notification;
+use super::{Result, Store, StoredMention, from_ts, ts};
+use crate::model::{Notification, NotifiedMention};
 
 /// Where an outbox row stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -136,6 +136,36 @@ fn insert(
         state.as_str(),
     ])?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Longest excerpt copied into a notification, in characters: an email shows a glimpse, not the article.
+const EXCERPT_CHARS: usize = 280;
+
+impl From<&StoredMention> for NotifiedMention {
+    /// A stored mention as an email shows it: its time, a short excerpt, its sentiment, and the terms its
+    /// rules matched.
+    fn from(m: &StoredMention) -> NotifiedMention {
+        let excerpt = match m.text.char_indices().nth(EXCERPT_CHARS) {
+            Some((i, _)) => format!("{}…", m.text[..i].trim_end()),
+            None => m.text.clone(),
+        };
+        let mut terms: Vec<String> = Vec::new();
+        for t in m.matches.iter().flat_map(|rm| rm.terms.iter()) {
+            if !terms.contains(&t.text) {
+                terms.push(t.text.clone());
+            }
+        }
+        NotifiedMention {
+            source: m.source.clone(),
+            time: Some(m.published.unwrap_or(m.fetched)),
+            title: m.title.clone(),
+            excerpt,
+            score: Some(m.score),
+            label: Some(m.label),
+            link: m.link.clone(),
+            terms,
+        }
+    }
 }
 
 impl Store {
@@ -446,6 +476,46 @@ mod tests {
         assert_eq!(due.len(), 1);
         assert_eq!(due[0].id, id);
         assert_eq!(due[0].notification, n);
+    }
+
+    #[test]
+    fn a_stored_mention_becomes_a_short_notified_one() {
+        use crate::model::{Label, Lang, MatchedTerm, RuleMatch};
+        let m = StoredMention {
+            key: 1,
+            id: "x".into(),
+            source: "forum".into(),
+            link: Some("https://forum.example/1".into()),
+            title: Some("Grève".into()),
+            text: "é".repeat(400),
+            author: None,
+            published: None,
+            fetched: at(5),
+            lang: Lang::Fr,
+            score: -0.5,
+            label: Label::Neg,
+            matches: vec![RuleMatch {
+                rule: "greve".into(),
+                severity: Severity::Critical,
+                terms: vec![
+                    MatchedTerm {
+                        text: "grève".into(),
+                        start: 0,
+                        end: 6,
+                    },
+                    MatchedTerm {
+                        text: "grève".into(),
+                        start: 9,
+                        end: 15,
+                    },
+                ],
+            }],
+        };
+        let n = NotifiedMention::from(&m);
+        assert_eq!(n.time, Some(at(5)));
+        assert_eq!(n.excerpt.chars().count(), EXCERPT_CHARS + 1);
+        assert_eq!(n.terms, vec!["grève"]);
+        assert_eq!(n.label, Some(Label::Neg));
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub enum Mode {
     RejectRecipients,
     /// `451` after the data (transient).
     DeferData,
+    /// Accepts the connection and never says a word.
+    Stall,
 }
 
 /// One message the server accepted.
@@ -228,6 +230,12 @@ fn serve(stream: TcpStream, s: &Shared) -> std::io::Result<()> {
     };
     let mut io = BufReader::new(conn);
     let mode = *s.mode.lock().unwrap();
+    if mode == Mode::Stall {
+        // Hold the connection, silent, until the client gives up (its timeout) or the server stops.
+        let mut byte = [0u8; 1];
+        let _ = io.read(&mut byte);
+        return Ok(());
+    }
     if mode == Mode::Unavailable {
         io.get_mut()
             .write_all(b"421 4.3.2 test server not available\r\n")?;
