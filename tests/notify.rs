@@ -783,3 +783,48 @@ fn veille_outbox_shows_a_refused_notification_and_why() {
         "{row}"
     );
 }
+
+#[tokio::test]
+async fn each_recipient_is_delivered_once_whatever_happens_to_the_others() {
+    let server = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = email(&server.url());
+    config.to = vec![
+        "a@example.fr".into(),
+        "busy@example.fr".into(),
+        "gone@example.fr".into(),
+    ];
+    let id = enqueue(dir.path(), &surge(noon(), 1), noon());
+    let mut notifier = Notifier::open(&config, dir.path(), &db(dir.path())).unwrap();
+    server.set_mode(Mode::DeferOne("busy@example.fr"));
+    let r = notifier.pass(noon()).await.unwrap();
+    assert_eq!(r.deferred, 1, "{r:?}");
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].to, vec!["<a@example.fr>"]);
+    // Every recipient sees who else it went to; the envelope names only one.
+    assert!(got[0].raw_header("To").unwrap().contains("gone@example.fr"));
+
+    server.set_mode(Mode::RejectOne("gone@example.fr"));
+    let r = notifier
+        .pass(noon() + chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 1, "{r:?}");
+    let to: Vec<Vec<String>> = server.received().into_iter().map(|m| m.to).collect();
+    assert_eq!(
+        to,
+        vec![
+            vec!["<a@example.fr>".to_owned()],
+            vec!["<busy@example.fr>".to_owned()]
+        ],
+        "a@ is not sent it twice"
+    );
+    let row = notifier.store().outbox_row(id).unwrap().unwrap();
+    assert_eq!(row.state, OutboxState::Sent);
+    let error = row.last_error.unwrap();
+    assert!(
+        error.starts_with("gone@example.fr: ") && error.contains("550"),
+        "{error}"
+    );
+}

@@ -226,15 +226,40 @@ impl Mailer {
         .map_err(|err| build(err.to_string()))
     }
 
-    /// Hands one email to the server and returns its final reply.
+    /// Hands `message` to the server for one recipient (the SMTP envelope names only them; the headers
+    /// still show every recipient) and returns the server's final reply.
     ///
     /// # Errors
     /// [`MailError::Smtp`] with the server's code and text, or [`MailError::Build`].
-    pub async fn send(&self, id: i64, e: &Envelope) -> Result<Accepted, MailError> {
-        let message = self.message(id, e)?;
+    pub async fn send_to(
+        &self,
+        id: i64,
+        message: &Message,
+        recipient: &str,
+    ) -> Result<Accepted, MailError> {
+        let build = |message: String| MailError::Build { id, message };
+        let to: lettre::Address = recipient
+            .parse::<Mailbox>()
+            .map_err(|e| build(format!("{recipient:?}: {e}")))?
+            .email;
+        let envelope = lettre::address::Envelope::new(Some(self.from.email.clone()), vec![to])
+            .map_err(|e| build(e.to_string()))?;
+        self.exchange(self.transport.send_raw(&envelope, &message.formatted()))
+            .await
+    }
+
+    async fn exchange(
+        &self,
+        send: impl std::future::Future<
+            Output = Result<
+                lettre::transport::smtp::response::Response,
+                lettre::transport::smtp::Error,
+            >,
+        >,
+    ) -> Result<Accepted, MailError> {
         // lettre bounds connecting and each command, but not every read (a server that accepts the
         // connection and never greets would hold us forever): bound the whole exchange too.
-        let response = tokio::time::timeout(self.timeout, self.transport.send(message))
+        let response = tokio::time::timeout(self.timeout, send)
             .await
             .map_err(|_| MailError::Smtp {
                 server: self.server.to_string(),
@@ -250,6 +275,15 @@ impl Mailer {
             code: u16::from(response.code()),
             text: response.message().collect::<Vec<_>>().join(" "),
         })
+    }
+
+    /// Hands one email to the server, for all its recipients at once, and returns its final reply.
+    ///
+    /// # Errors
+    /// [`MailError::Smtp`] with the server's code and text, or [`MailError::Build`].
+    pub async fn send(&self, id: i64, e: &Envelope) -> Result<Accepted, MailError> {
+        let message = self.message(id, e)?;
+        self.exchange(self.transport.send(message)).await
     }
 }
 

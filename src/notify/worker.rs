@@ -10,9 +10,11 @@
 //! mail server never delays the storing of mentions, nor does a burst of mentions delay an alert. Its
 //! SQLite calls are short and run on the async thread between SMTP exchanges.
 //!
-//! **Exactly once, as far as SMTP allows.** A row is marked sent only after the server's final `250`; if
-//! the process dies between the two, the row is still pending at the next start and is sent again, once,
-//! with the same `Message-ID` (derived from the row), so that the resend is recognisable. Rows are sent in
+//! **Exactly once, as far as SMTP allows.** Each recipient gets its own SMTP transaction, recorded as soon
+//! as the server's final `250` comes back; the row is marked sent once every recipient is done. If the
+//! process dies between a `250` and its record, the row is still pending at the next start and that
+//! recipient gets it again, once, with the same `Message-ID` (derived from the row), so that the resend is
+//! recognisable. A recipient refused for good (5xx) is noted on the row; the others still get it. Rows are sent in
 //! the order they were queued; after a transient failure the pass stops there (the server is probably
 //! down), so that a recovery delivers them in order. A permanent refusal marks the row failed and the pass
 //! goes on.
@@ -197,62 +199,105 @@ impl Notifier {
             date: now,
             email: render_with(&row.notification, &options),
         };
-        match self.mailer.send(row.id, &envelope).await {
-            Ok(accepted) => {
-                if let Some(hook) = self.after_accept.as_mut() {
-                    if !hook(row.id) {
-                        return Ok(Flow::Stop);
+        let message = match self.mailer.message(row.id, &envelope) {
+            Ok(m) => m,
+            Err(e) => return self.refused(row, &e.to_string(), report),
+        };
+        // One SMTP transaction per recipient, each recorded as soon as the server accepts it: a refusal
+        // or a failure for one recipient never costs another a duplicate or a missed email.
+        let delivered = self.store.outbox_delivered_to(row.id)?;
+        let mut accepted_any = !delivered.is_empty();
+        let mut last_reply = row.last_response.clone().unwrap_or_default();
+        let mut refused: Vec<String> = Vec::new();
+        for recipient in &to {
+            if delivered.contains(&recipient.to_ascii_lowercase()) {
+                continue;
+            }
+            match self.mailer.send_to(row.id, &message, recipient).await {
+                Ok(accepted) => {
+                    if let Some(hook) = self.after_accept.as_mut() {
+                        if !hook(row.id) {
+                            return Ok(Flow::Stop);
+                        }
                     }
+                    self.store
+                        .outbox_record_delivery(row.id, recipient, now, immediate)?;
+                    accepted_any = true;
+                    last_reply = accepted.to_string();
                 }
-                self.store.outbox_mark_sent(
-                    row.id,
-                    now,
-                    &to,
-                    immediate,
-                    &accepted.to_string(),
-                    folded,
-                )?;
-                tracing::info!(
-                    notification = row.id,
-                    kind = row.notification.kind.as_str(),
-                    recipients = to.len(),
-                    response = %accepted,
-                    "Mail sent."
-                );
-                report.sent += 1;
-                Ok(Flow::Next)
-            }
-            Err(e) if e.is_transient() && row.attempts + 1 >= MAX_ATTEMPTS => {
-                let error = format!("gave up after {MAX_ATTEMPTS} attempts: {e}");
-                self.store.outbox_mark_failed(row.id, &error)?;
-                tracing::error!(notification = row.id, error = %error, "Mail abandoned; see `veille outbox`.");
-                report.failed += 1;
-                Ok(Flow::Next)
-            }
-            Err(e) if e.is_transient() => {
-                let next = now + backoff(row.attempts);
-                self.store.outbox_mark_retry(row.id, next, &e.to_string())?;
-                tracing::warn!(
-                    notification = row.id,
-                    attempts = row.attempts + 1,
-                    retry_at = %next.to_rfc3339(),
-                    error = %e,
-                    "Mail deferred; it will be tried again."
-                );
-                report.deferred += 1;
-                Ok(Flow::Stop)
-            }
-            Err(e) => {
-                self.store.outbox_mark_failed(row.id, &e.to_string())?;
-                tracing::error!(
-                    notification = row.id,
-                    error = %e,
-                    "Mail refused for good; see `veille outbox`."
-                );
-                report.failed += 1;
-                Ok(Flow::Next)
+                Err(e) if e.is_transient() => return self.deferred(row, now, &e, report),
+                Err(e) => {
+                    tracing::error!(
+                        notification = row.id,
+                        recipient = %recipient,
+                        error = %e,
+                        "Mail refused for a recipient."
+                    );
+                    refused.push(format!("{recipient}: {e}"));
+                }
             }
         }
+        if !accepted_any {
+            return self.refused(row, &refused.join("; "), report);
+        }
+        let refused = (!refused.is_empty()).then(|| refused.join("; "));
+        self.store
+            .outbox_mark_sent(row.id, now, &last_reply, folded, refused.as_deref())?;
+        tracing::info!(
+            notification = row.id,
+            kind = row.notification.kind.as_str(),
+            recipients = to.len(),
+            response = %last_reply,
+            "Mail sent."
+        );
+        report.sent += 1;
+        Ok(Flow::Next)
+    }
+
+    /// Records a transient failure: the row waits for its next attempt, or is given up after
+    /// [`MAX_ATTEMPTS`]. The pass stops there, to keep the order.
+    fn deferred(
+        &mut self,
+        row: &OutboxRow,
+        now: DateTime<Utc>,
+        e: &MailError,
+        report: &mut PassReport,
+    ) -> Result<Flow, NotifyError> {
+        if row.attempts + 1 >= MAX_ATTEMPTS {
+            let error = format!("gave up after {MAX_ATTEMPTS} attempts: {e}");
+            self.store.outbox_mark_failed(row.id, &error)?;
+            tracing::error!(notification = row.id, error = %error, "Mail abandoned; see `veille outbox`.");
+            report.failed += 1;
+            return Ok(Flow::Next);
+        }
+        let next = now + backoff(row.attempts);
+        self.store.outbox_mark_retry(row.id, next, &e.to_string())?;
+        tracing::warn!(
+            notification = row.id,
+            attempts = row.attempts + 1,
+            retry_at = %next.to_rfc3339(),
+            error = %e,
+            "Mail deferred; it will be tried again."
+        );
+        report.deferred += 1;
+        Ok(Flow::Stop)
+    }
+
+    /// Records a permanent failure: the row is not tried again.
+    fn refused(
+        &mut self,
+        row: &OutboxRow,
+        error: &str,
+        report: &mut PassReport,
+    ) -> Result<Flow, NotifyError> {
+        self.store.outbox_mark_failed(row.id, error)?;
+        tracing::error!(
+            notification = row.id,
+            error = %error,
+            "Mail refused for good; see `veille outbox`."
+        );
+        report.failed += 1;
+        Ok(Flow::Next)
     }
 
     /// Queues a digest when a digest time has passed since the last one handled and there is something to

@@ -250,9 +250,50 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Records that the server accepted row `id` for `recipients`, with its final reply.
+    /// Records that the server accepted row `id` for `recipient`, at once, so that a retry of the row
+    /// (another recipient failed transiently, or the process died) does not send it to them again.
     ///
-    /// `immediate` says whether this email counts towards the recipients' hourly cap (digests do not).
+    /// `immediate` says whether this email counts towards the recipient's hourly cap (digests do not).
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn outbox_record_delivery(
+        &mut self,
+        id: i64,
+        recipient: &str,
+        now: DateTime<Utc>,
+        immediate: bool,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO outbox_recipient (outbox, recipient, at, immediate) VALUES (?1, ?2, ?3, ?4)",
+                params![id, recipient.to_ascii_lowercase(), ts(now), immediate],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The recipients (lowercase) the server already accepted row `id` for.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn outbox_delivered_to(&self, id: i64) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT recipient FROM outbox_recipient WHERE outbox = ?1 ORDER BY rowid",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([id], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Marks row `id` sent, with the server's final reply. `refused` says which recipients the server
+    /// refused for good, if any; `folded`, that some recipients were over their cap and get it in the
+    /// digest.
     ///
     /// # Errors
     /// On SQLite failure.
@@ -260,36 +301,19 @@ impl Store {
         &mut self,
         id: i64,
         now: DateTime<Utc>,
-        recipients: &[String],
-        immediate: bool,
         response: &str,
         folded: bool,
+        refused: Option<&str>,
     ) -> Result<()> {
-        let path = self.path.clone();
-        let err = |source| super::StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(err)?;
-        tx.execute(
-            "UPDATE outbox SET state = 'sent', sent = ?2, attempts = attempts + 1, last_response = ?3,
-                    last_error = NULL, folded = ?4
-             WHERE id = ?1",
-            params![id, ts(now), response, folded],
-        )
-        .map_err(err)?;
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT INTO outbox_recipient (outbox, recipient, at, immediate) VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(err)?;
-            for r in recipients {
-                stmt.execute(params![id, r.to_ascii_lowercase(), ts(now), immediate])
-                    .map_err(err)?;
-            }
-        }
-        tx.commit().map_err(err)
+        self.conn
+            .execute(
+                "UPDATE outbox SET state = 'sent', sent = ?2, attempts = attempts + 1, last_response = ?3,
+                        last_error = ?5, folded = ?4
+                 WHERE id = ?1",
+                params![id, ts(now), response, folded, refused],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
     }
 
     /// Records a transient failure of row `id`: it stays pending and is tried again at `next_attempt`.
@@ -546,8 +570,12 @@ mod tests {
         assert_eq!(due(&store, at(60)), vec![a, b, c]);
         assert_eq!(store.outbox_next_due().unwrap(), Some(at(0)));
         store
-            .outbox_mark_sent(b, at(31), &["A@x.example".into()], true, "250 ok", true)
+            .outbox_record_delivery(b, "A@x.example", at(31), true)
             .unwrap();
+        store
+            .outbox_mark_sent(b, at(31), "250 ok", true, None)
+            .unwrap();
+        assert_eq!(store.outbox_delivered_to(b).unwrap(), vec!["a@x.example"]);
         store.outbox_mark_failed(c, "550 no such user").unwrap();
         assert_eq!(store.outbox_sent_to_since("a@x.example", at(0)).unwrap(), 1);
         assert_eq!(

@@ -21,6 +21,10 @@ pub enum Mode {
     DeferData,
     /// Accepts the connection and never says a word.
     Stall,
+    /// `550` to RCPT for this address only.
+    RejectOne(&'static str),
+    /// `450` to RCPT for this address only (mailbox busy: transient).
+    DeferOne(&'static str),
 }
 
 /// One message the server accepted.
@@ -287,8 +291,17 @@ fn serve(stream: TcpStream, s: &Shared) -> std::io::Result<()> {
             to.clear();
             b"250 2.1.0 Ok\r\n".to_vec()
         } else if upper.starts_with("RCPT TO:") {
-            if mode == Mode::RejectRecipients {
+            let address = cmd[8..].trim().trim_start_matches('<');
+            let address = address.split('>').next().unwrap_or("").to_owned();
+            let refused = match mode {
+                Mode::RejectRecipients => true,
+                Mode::RejectOne(a) => a == address,
+                _ => false,
+            };
+            if refused {
                 b"550 5.1.1 No such user here\r\n".to_vec()
+            } else if matches!(mode, Mode::DeferOne(a) if a == address) {
+                b"450 4.2.1 Mailbox busy, try later\r\n".to_vec()
             } else {
                 to.push(cmd[8..].trim().to_owned());
                 b"250 2.1.5 Ok\r\n".to_vec()
