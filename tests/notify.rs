@@ -133,6 +133,15 @@ async fn a_delivered_incident_email_reads_back_whole() {
         msg.from().unwrap().first().unwrap().address().unwrap(),
         "veille@example.fr"
     );
+    assert_eq!(
+        got[0].raw_header("Auto-Submitted").as_deref(),
+        Some("auto-generated")
+    );
+    assert_eq!(
+        got[0].raw_header("References").as_deref(),
+        Some("<veille.incident.7@example.fr>"),
+        "emails about one incident make one thread"
+    );
     let text = msg.body_text(0).unwrap();
     let html = msg.body_html(0).unwrap();
     for figure in [

@@ -55,6 +55,7 @@ pub fn test(config_path: &Path, to: Option<String>) -> anyhow::Result<ExitCode> 
         to: recipients.clone(),
         message_id: String::new(),
         date: now,
+        thread: None,
         email: email_text,
     };
     let dir = crate::notify::worker::config_dir(&config.path);

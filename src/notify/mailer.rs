@@ -85,7 +85,29 @@ pub struct Envelope {
     /// Without angle brackets, e.g. `veille.outbox.12.1763470000@example.fr`.
     pub message_id: String,
     pub date: DateTime<Utc>,
+    /// Without angle brackets: the thread this email belongs to (every email about one incident names the
+    /// same, so that mail clients show opening, escalation and resolution together).
+    pub thread: Option<String>,
     pub email: RenderedEmail,
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834): tells mail servers and people's auto-responders that no
+/// person wrote this email, so that no out-of-office reply comes back to it.
+#[derive(Debug, Clone)]
+struct AutoSubmitted;
+
+impl header::Header for AutoSubmitted {
+    fn name() -> header::HeaderName {
+        header::HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+
+    fn display(&self) -> header::HeaderValue {
+        header::HeaderValue::new(Self::name(), "auto-generated".to_owned())
+    }
 }
 
 /// A connected-on-demand SMTP client for one `[email]` configuration.
@@ -215,7 +237,13 @@ impl Mailer {
             .subject(e.email.subject.clone())
             .message_id(Some(format!("<{}>", e.message_id)))
             .date(e.date.into())
-            .header(header::MIME_VERSION_1_0);
+            .header(header::MIME_VERSION_1_0)
+            .header(AutoSubmitted);
+        if let Some(thread) = &e.thread {
+            b = b
+                .in_reply_to(format!("<{thread}>"))
+                .references(format!("<{thread}>"));
+        }
         for m in to {
             b = b.to(m);
         }
@@ -285,6 +313,11 @@ impl Mailer {
         let message = self.message(id, e)?;
         self.exchange(self.transport.send(message)).await
     }
+}
+
+/// The thread of every email about incident `incident`.
+pub fn incident_thread(incident: i64, domain: &str) -> String {
+    format!("veille.incident.{incident}@{domain}")
 }
 
 /// The Message-ID of outbox row `id` created at `created`: the same for every attempt, so that a resend

@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::config::{EmailConfig, Schedule};
-use super::mailer::{Envelope, MailError, Mailer, message_id};
+use super::mailer::{Envelope, MailError, Mailer, incident_thread, message_id};
 use super::policy::{Decision, backoff, decide, digest_slot};
 use super::render::{RenderOptions, render_with};
 use crate::model::{Notification, NotificationKind};
@@ -197,6 +197,10 @@ impl Notifier {
             to: to.clone(),
             message_id: message_id(row.id, row.created, self.mailer.domain()),
             date: now,
+            thread: row
+                .notification
+                .incident
+                .map(|i| incident_thread(i, self.mailer.domain())),
             email: render_with(&row.notification, &options),
         };
         let message = match self.mailer.message(row.id, &envelope) {
