@@ -837,3 +837,56 @@ async fn each_recipient_is_delivered_once_whatever_happens_to_the_others() {
         "{error}"
     );
 }
+
+#[test]
+fn the_password_file_is_found_in_the_systemd_credentials_directory() {
+    let server = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = tempfile::tempdir().unwrap();
+    std::fs::write(credentials.path().join("smtp"), "from-credentials\n").unwrap();
+    let config = common::write_config(
+        dir.path(),
+        &format!(
+            "\n[email]\nserver = \"{}\"\nfrom = \"veille@example.fr\"\nto = [\"comms@example.fr\"]\nusername = \"veille\"\npassword_file = \"smtp\"\n",
+            server.url()
+        ),
+    );
+    let out = common::veille()
+        .args(["notify", "test", "--config", config.to_str().unwrap()])
+        .env("CREDENTIALS_DIRECTORY", credentials.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(server.auth(), vec!["\0veille\0from-credentials".to_owned()]);
+    assert!(!common::stdout(&out).contains("from-credentials"));
+
+    // Without the credentials directory, the file is looked for beside the configuration, and its
+    // absence is said in words.
+    let out = common::run(&["notify", "test", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        common::stderr(&out).contains("cannot read the password file"),
+        "{}",
+        common::stderr(&out)
+    );
+}
+
+#[test]
+fn a_password_in_the_configuration_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::write_config(
+        dir.path(),
+        "\n[email]\nserver = \"smtp://127.0.0.1\"\nfrom = \"v@example.fr\"\nto = [\"a@example.fr\"]\nusername = \"v\"\npassword = \"hunter2\"\n",
+    );
+    let out = common::run(&["check", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{}:9: [email]: the password must not be written",
+            config.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+}

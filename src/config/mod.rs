@@ -184,7 +184,22 @@ impl Config {
             interval_key(&mut p, &top, &table, "interval", "").unwrap_or(Interval::secs(15 * 60));
         let http: HttpConfig = section(&mut p, &table, "http").unwrap_or_default();
         let sources = read_sources(&mut p, &table, &base, interval);
-        let email: Option<crate::notify::EmailConfig> = section(&mut p, &table, "email");
+        let password_written = table
+            .get("email")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|t| t.contains_key("password"));
+        let email: Option<crate::notify::EmailConfig> = if password_written {
+            p.at(
+                &Section::Table("email".into()),
+                Some("password"),
+                "[email]: the password must not be written in the configuration; put it in a file \
+                 (password_file, e.g. from systemd LoadCredential=) or an environment variable (password_env)"
+                    .into(),
+            );
+            None
+        } else {
+            section(&mut p, &table, "email")
+        };
         if let Some(e) = &email {
             let sec = Section::Table("email".into());
             for (key, problem) in e.problems() {
