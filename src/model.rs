@@ -477,6 +477,44 @@ pub struct NotifiedMention {
     pub terms: Vec<String>,
 }
 
+impl NotifiedMention {
+    /// Longest excerpt kept, in characters: an email shows a glimpse, not the article.
+    pub const EXCERPT_CHARS: usize = 280;
+
+    /// A mention and its analysis as an email shows them (before or after they are stored): the terms are
+    /// those its rules matched, then those that moved its sentiment.
+    pub fn of(m: &Mention, a: &Analysis) -> NotifiedMention {
+        let mut terms: Vec<String> = Vec::new();
+        let rule_terms = a
+            .matches
+            .iter()
+            .flat_map(|rm| rm.terms.iter().map(|t| &t.text));
+        for t in rule_terms.chain(a.sentiment.terms.iter().map(|t| &t.term)) {
+            if !terms.contains(t) {
+                terms.push(t.clone());
+            }
+        }
+        NotifiedMention {
+            source: m.source.clone(),
+            time: Some(m.time()),
+            title: m.title.clone(),
+            excerpt: NotifiedMention::excerpt_of(&m.text),
+            score: Some(a.sentiment.score),
+            label: Some(a.sentiment.label),
+            link: m.link.clone(),
+            terms,
+        }
+    }
+
+    /// The first [`NotifiedMention::EXCERPT_CHARS`] characters of `text`, with an ellipsis when cut.
+    pub fn excerpt_of(text: &str) -> String {
+        match text.char_indices().nth(Self::EXCERPT_CHARS) {
+            Some((i, _)) => format!("{}…", text[..i].trim_end()),
+            None => text.to_owned(),
+        }
+    }
+}
+
 /// One notification: everything an email needs, and nothing else. Stored as JSON in the outbox row written
 /// in the same transaction as the change that causes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -138,17 +138,11 @@ fn insert(
     Ok(conn.last_insert_rowid())
 }
 
-/// Longest excerpt copied into a notification, in characters: an email shows a glimpse, not the article.
-const EXCERPT_CHARS: usize = 280;
-
 impl From<&StoredMention> for NotifiedMention {
     /// A stored mention as an email shows it: its time, a short excerpt, its sentiment, and the terms its
     /// rules matched.
     fn from(m: &StoredMention) -> NotifiedMention {
-        let excerpt = match m.text.char_indices().nth(EXCERPT_CHARS) {
-            Some((i, _)) => format!("{}…", m.text[..i].trim_end()),
-            None => m.text.clone(),
-        };
+        let excerpt = NotifiedMention::excerpt_of(&m.text);
         let mut terms: Vec<String> = Vec::new();
         for t in m.matches.iter().flat_map(|rm| rm.terms.iter()) {
             if !terms.contains(&t.text) {
@@ -537,7 +531,10 @@ mod tests {
         };
         let n = NotifiedMention::from(&m);
         assert_eq!(n.time, Some(at(5)));
-        assert_eq!(n.excerpt.chars().count(), EXCERPT_CHARS + 1);
+        assert_eq!(
+            n.excerpt.chars().count(),
+            NotifiedMention::EXCERPT_CHARS + 1
+        );
         assert_eq!(n.terms, vec!["grève"]);
         assert_eq!(n.label, Some(Label::Neg));
     }
