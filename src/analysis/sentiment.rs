@@ -25,7 +25,7 @@
 //!
 //! Per text the scorer makes one allocation for its word list, plus the terms it returns.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::fold::{Folded, Word};
 use crate::model::{Label, Lang, Sentiment, TermWeight};
@@ -84,6 +84,8 @@ const PHRASE_START: u16 = 1 << 6;
 const POST_BOOST: u16 = 1 << 7;
 /// `de`, which introduces `de ouf`.
 const DE: u16 = 1 << 8;
+/// French `pas` and `jamais` right after a verb, negating it without `ne` (informal writing).
+const POST_NEG: u16 = 1 << 10;
 /// English `like`: a verb of liking only after a subject ("I like it"), otherwise a preposition ("plays
 /// like a TV movie") with no sentiment.
 const LIKE: u16 = 1 << 9;
@@ -293,13 +295,15 @@ impl Lexicon {
         }
         // Hand-written entries win; a zero weight removes the generated one, and keeps inflection from
         // bringing it back.
-        let mut blocked: Vec<&'static str> = Vec::new();
+        let mut blocked: FxHashSet<&'static str> = FxHashSet::default();
+        let mut own: FxHashSet<&'static str> = FxHashSet::default();
         for (k, w) in entries(extra) {
             if w == 0.0 {
                 valences.remove(k);
-                blocked.push(k);
+                blocked.insert(k);
             } else {
                 valences.insert(k, w);
+                own.insert(k);
             }
         }
         let mut lex = Lexicon::default();
@@ -319,7 +323,7 @@ impl Lexicon {
         bases.sort_by(|a, b| a.0.cmp(b.0));
         for (k, w) in bases {
             for form in inflections(k, w, french) {
-                if blocked.contains(&form.as_str()) {
+                if blocked.contains(form.as_str()) {
                     continue;
                 }
                 lex.words.entry(form.into_boxed_str()).or_insert(Entry {
@@ -332,11 +336,10 @@ impl Lexicon {
             lex.words.entry(n.into()).or_default().flags |= NEGATOR;
         }
         // Intensifiers have no valence of their own unless a hand-written entry gives them one ("super").
-        let own = |w: &str| entries(extra).any(|(k, v)| k == w && v != 0.0);
         for &(b, x) in rules.boosters {
             let e = lex.words.entry(b.into()).or_default();
             e.boost = x;
-            if !own(b) {
+            if !own.contains(b) {
                 e.valence = 0.0;
             }
         }
@@ -355,6 +358,9 @@ impl Lexicon {
                 lex.words.entry(w.into()).or_default().flags |= NE_PAIR;
             }
             lex.words.entry("plus".into()).or_default().flags |= PLUS;
+            for w in ["pas", "jamais"] {
+                lex.words.entry(w.into()).or_default().flags |= POST_NEG;
+            }
             lex.words.entry("de".into()).or_default().flags |= DE;
             for w in ["grave", "ouf"] {
                 lex.words.entry(w.into()).or_default().flags |= POST_BOOST;
@@ -811,6 +817,16 @@ fn negated(tokens: &[Token<'_>], i: usize, len: usize) -> bool {
             .take(2)
             .any(|t| t.clause == clause && t.entry.flags & NE_PAIR != 0);
     }
+    // Informal French drops `ne`: "j'accroche pas", "j'aime pas trop". Not when `pas` governs a word of its
+    // own ("excellent, pas cher" is not a negated "excellent").
+    if let Some(next) = tokens.get(i + len)
+        && next.clause == clause
+        && next.entry.flags & POST_NEG != 0
+    {
+        return tokens
+            .get(i + len + 1)
+            .is_none_or(|t| t.clause != clause || t.entry.valence == 0.0);
+    }
     false
 }
 
@@ -945,6 +961,9 @@ mod tests {
         assert!(fr("Un film sans intérêt") < -0.05);
         assert!(fr("Aucun plaisir") < -0.05);
         assert!(fr("c'est pas bon") < -0.05, "pas alone, informal");
+        assert!(fr("j'aime pas") < -0.05, "ne dropped, informal");
+        assert!(fr("j'accroche pas vraiment") < -0.05);
+        assert!(fr("Excellent, pas cher") > 0.05);
         assert!(fr("Jamais déçu par Acme") > -0.05);
         // `plus` without `ne` is "more".
         assert!(fr("le plus beau") > 0.2);
