@@ -43,6 +43,8 @@ const BOOST: f32 = 0.293;
 const CAPS: f32 = 0.733;
 /// Valence from which an English word also lends it to its verb forms.
 const STRONG: f32 = 1.0;
+/// Valence of excess: "too long", "costs too much".
+const EXCESS: f32 = -1.2;
 /// What an inflected form keeps of its base's valence: a guess is worth a little less than an entry.
 const INFLECTED: f32 = 0.9;
 /// Added to a word with letters repeated for emphasis.
@@ -86,6 +88,8 @@ const POST_BOOST: u16 = 1 << 7;
 const DE: u16 = 1 << 8;
 /// French `pas` and `jamais` right after a verb, negating it without `ne` (informal writing).
 const POST_NEG: u16 = 1 << 10;
+/// English `too`, which says excess before a word without sentiment (see [`excess`]).
+const TOO: u16 = 1 << 11;
 /// English `like`: a verb of liking only after a subject ("I like it"), otherwise a preposition ("plays
 /// like a TV movie") with no sentiment.
 const LIKE: u16 = 1 << 9;
@@ -191,6 +195,7 @@ const EN_RULES: Rules = Rules {
         ("utterly", BOOST),
         ("very", BOOST),
         ("super", BOOST),
+        ("too", BOOST),
         ("almost", -BOOST),
         ("barely", -BOOST),
         ("hardly", -BOOST),
@@ -349,6 +354,7 @@ impl Lexicon {
         }
         if !french {
             lex.words.entry("like".into()).or_default().flags |= LIKE;
+            lex.words.entry("too".into()).or_default().flags |= TOO;
         }
         if french {
             for w in ["ne", "n"] {
@@ -652,7 +658,10 @@ impl Scorer {
             }
             let (mut valence, len, term) = match phrase(lex, &tokens, i) {
                 Some((v, n, k)) => (v, n, k),
-                None => (t.entry.valence, 1, t.key),
+                None => match excess(&tokens, i) {
+                    Some(n) => (EXCESS, 2, &folded.as_str()[t.word.start..n.word.end]),
+                    None => (t.entry.valence, 1, t.key),
+                },
             };
             if valence == 0.0
                 || (len == 1
@@ -784,6 +793,20 @@ fn phrase<'a>(lex: &'a Lexicon, tokens: &[Token<'_>], i: usize) -> Option<(f32, 
         return Some((v, 3, k));
     }
     lex.phrases.get(&[a, b, 0]).map(|&(v, k)| (v, 2, k))
+}
+
+/// English `too` before a word without sentiment of its own ("too long", "too much"): the word after it, if
+/// it says excess rather than intensity. Before a sentiment word ("too good") `too` is an intensifier.
+fn excess<'a>(tokens: &[Token<'a>], i: usize) -> Option<Token<'a>> {
+    let t = tokens[i];
+    if t.entry.flags & TOO == 0 {
+        return None;
+    }
+    let n = *tokens.get(i + 1)?;
+    let plain = n.entry.valence == 0.0
+        && n.entry.boost <= 0.0
+        && n.entry.flags & (NEGATOR | PHRASE_START) == 0;
+    (n.clause == t.clause && plain).then_some(n)
 }
 
 /// Whether a French `ne`/`n'` stands up to three words before token `j`, in its clause.
@@ -982,6 +1005,20 @@ mod tests {
             terms("Rappel produit chez Acme", Lang::Fr),
             ["rappel produit"]
         );
+    }
+
+    #[test]
+    fn too_says_excess_before_a_plain_word() {
+        assert!(en("The film is too long") < -0.05);
+        assert!(en("It costs too much") < -0.05);
+        assert!(en("too little, too late") < -0.05);
+        assert!(
+            en("too good") > en("good"),
+            "before a sentiment word it intensifies"
+        );
+        assert_eq!(en("Me too."), 0.0);
+        assert!(en("It is not too long") > 0.05);
+        assert_eq!(terms("The film is too long", Lang::En), ["too long"]);
     }
 
     #[test]
