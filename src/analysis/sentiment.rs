@@ -142,6 +142,8 @@ struct Lexicon {
     words: FxHashMap<Box<str>, Entry>,
     /// Multi-word entries by the ids of their words (0 for a missing third word): valence and key.
     phrases: FxHashMap<[u32; 3], (f32, &'static str)>,
+    /// French rules (`ne… pas`, elisions) rather than English ones (`n't`).
+    french: bool,
 }
 
 /// Rule words of one language: negations, intensifiers, contrast.
@@ -212,7 +214,7 @@ const EN_RULES: Rules = Rules {
         ("fairly", -BOOST),
         ("rather", -BOOST),
     ],
-    contrast: &["but", "however", "although", "though", "yet"],
+    contrast: &["but", "however"],
 };
 
 const FR_RULES: Rules = Rules {
@@ -311,7 +313,10 @@ impl Lexicon {
                 own.insert(k);
             }
         }
-        let mut lex = Lexicon::default();
+        let mut lex = Lexicon {
+            french,
+            ..Lexicon::default()
+        };
         let mut next_id = 1u32;
         let mut phrases = Vec::new();
         let mut bases = Vec::new();
@@ -663,7 +668,14 @@ impl Scorer {
                     None => (t.entry.valence, 1, t.key),
                 },
             };
+            // "won't", "can't": the auxiliary before a split `n't` is not the word "won".
+            let contracted = len == 1
+                && !lex.french
+                && tokens
+                    .get(i + 1)
+                    .is_some_and(|n| folded.word(n.word) == "t");
             if valence == 0.0
+                || contracted
                 || (len == 1
                     && t.entry.flags & LIKE != 0
                     && !(i > 0 && LIKE_SUBJECTS.contains(&folded.word(tokens[i - 1].word))))
@@ -967,6 +979,7 @@ mod tests {
         assert!(en("A phone without problems") > 0.05);
         assert!(en("Nobody likes this") < -0.05);
         assert!(en("I don't like it") < -0.05);
+        assert!(en("They won't answer") <= 0.0, "won't is not a victory");
         // Negation stops at the end of a clause.
         assert!(en("Not now. Great product") > 0.3);
     }
