@@ -7,23 +7,31 @@
 //!
 //! The scorer is lexicon-and-rules, in the manner of VADER (Hutto & Gilbert, 2014), with one lexicon per
 //! language compiled into the binary (see `lexicon/` and `NOTICE`). Each word or multi-word expression found
-//! carries a valence on VADER's -4..4 scale; rules then adjust it:
+//! carries a valence on VADER's -4..4 scale; regular inflections of lexicon words (French plurals, feminines
+//! and `-ment` adverbs, English `-ly` adverbs and verb forms of strong words) share their base's valence.
+//! Rules then adjust it:
 //! - intensifiers and dampeners up to three words before (`very`, `très`, `trop`, `un peu`), and French
-//!   slang intensifiers after (`nul grave`, `génial de ouf`);
+//!   slang intensifiers after (`nul grave`, `génial de ouf`); English `too` before a word without sentiment
+//!   says excess (`too long`);
 //! - negation within the same clause: up to three words before (`not`, `never`, `n't`, `pas`, `jamais`,
-//!   `sans`, `aucun`), or French `ne`/`n'` before and `pas`/`plus`/`jamais`/`rien`/`guère` after
-//!   (`je n'aime pas`); idioms that contain their own negation (`pas mal`, `pas terrible`) are entries;
-//! - contrast: before `but`/`however`/`mais`/`cependant`/`pourtant`/`par contre`/`toutefois` a clause
-//!   weighs half, after it one and a half;
+//!   `sans`, `aucun`), French `ne`/`n'` before and `pas`/`plus`/`jamais`/`rien`/`guère` after
+//!   (`je n'aime pas`), or informal `pas` right after the word (`j'aime pas`); idioms that contain their
+//!   own negation (`pas mal`, `pas terrible`, `no thanks`) are entries;
+//! - contrast: before `but`/`however`/`mais`/`cependant`/`pourtant`/`par contre`/`toutefois` a text weighs
+//!   half, after it one and a half;
 //! - emphasis: words in capitals in a text that is not all capitals, letters repeated three times or more
 //!   (`nuuuul`, which also finds `nul` in the lexicon), exclamation marks;
-//! - emoji and emoticons, in any language.
+//! - emoji and emoticons, in any language;
+//! - English `like` counts only as a verb after a subject (`I like`), not as a preposition.
 //!
-//! The valences are summed and squashed into [-1, 1] as VADER does (`x / sqrt(x² + 15)`). Texts in
-//! [`Lang::Other`] get only their emoji and emoticons: a French or English lexicon read over German says
-//! nothing reliable.
+//! Negative valences then weigh more (×1.2 in English, ×1.5 in French), the sum is divided by the square
+//! root of the number of contributing terms (a long review with many mild words should not look as sure as
+//! one strong word), and squashed into [-1, 1] as VADER does (`x / sqrt(x² + 15)`). The label is
+//! [`Label::of_score`]. Texts in [`Lang::Other`] get only their emoji and emoticons: a French or English
+//! lexicon read over German says nothing reliable.
 //!
-//! Per text the scorer makes one allocation for its word list, plus the terms it returns.
+//! Per text the scorer allocates its word list and the terms it returns; word lookups borrow the folded
+//! text. `benches/sentiment_eval.py` measures quality on development data, `benches/sentiment.rs` speed.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
