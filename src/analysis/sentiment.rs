@@ -617,6 +617,7 @@ impl Scorer {
         let mut clause = 0u16;
         let mut prev_end = 0usize;
         let (mut caps_words, mut letter_words) = (0usize, 0usize);
+        let may_shout = !original.is_ascii() || original.bytes().any(|b| b.is_ascii_uppercase());
         for w in folded.words() {
             if bytes[prev_end..w.start].iter().any(|b| {
                 matches!(
@@ -628,19 +629,20 @@ impl Scorer {
             }
             prev_end = w.end;
             let (entry, key, elongated) = lex.lookup(folded.word(w));
-            let (s, e) = folded.original_range(w.start, w.end);
-            let orig = original.get(s..e).unwrap_or("");
-            let mut letters = 0;
-            let mut upper = true;
-            for c in orig.chars().filter(|c| c.is_alphabetic()) {
-                letters += 1;
-                upper &= c.is_uppercase();
-            }
-            let caps = letters >= 2 && upper;
-            if letters >= 2 {
-                letter_words += 1;
-                caps_words += usize::from(caps);
-            }
+            // Capitals are looked for only in texts that have some: most social text is lower case.
+            let caps = may_shout && {
+                let (s, e) = folded.original_range(w.start, w.end);
+                let orig = original.get(s..e).unwrap_or("");
+                let mut letters = 0;
+                let mut upper = true;
+                for c in orig.chars().filter(|c| c.is_alphabetic()) {
+                    letters += 1;
+                    upper &= c.is_uppercase();
+                }
+                caps_words += usize::from(letters >= 2 && upper);
+                letters >= 2 && upper
+            };
+            letter_words += usize::from(w.end - w.start >= 2 && !bytes[w.start].is_ascii_digit());
             if entry.flags & CONTRAST != 0
                 || (entry.flags & CONTRE != 0 && prev_is(&tokens, folded, "par"))
             {
