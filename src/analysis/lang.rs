@@ -525,6 +525,15 @@ mod tests {
         assert_eq!(detect(&text, Some(Lang::Fr)), Lang::En);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_gets_a_language(text in "\\PC{0,120}") {
+            let folded = fold(&text);
+            let _ = detect(&folded, None);
+            proptest::prop_assert_eq!(detect(&fold(""), Some(Lang::En)), Lang::En);
+        }
+    }
+
     #[test]
     fn empty_text_follows_the_hint() {
         assert_eq!(detect(&fold(""), None), Lang::Other);

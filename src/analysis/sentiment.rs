@@ -517,7 +517,7 @@ struct Token<'a> {
     entry: Entry,
     key: &'a str,
     /// Clause number: punctuation and contrast words end a clause, and negation does not cross one.
-    clause: u16,
+    clause: u32,
     caps: bool,
     elongated: bool,
 }
@@ -614,7 +614,7 @@ impl Scorer {
         let text = folded.as_str();
         let bytes = text.as_bytes();
         let mut tokens: Vec<Token<'a>> = Vec::with_capacity(text.len() / 5 + 4);
-        let mut clause = 0u16;
+        let mut clause = 0u32;
         let mut prev_end = 0usize;
         let (mut caps_words, mut letter_words) = (0usize, 0usize);
         let may_shout = !original.is_ascii() || original.bytes().any(|b| b.is_ascii_uppercase());
@@ -625,7 +625,7 @@ impl Scorer {
                     b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\n' | b'(' | b')'
                 )
             }) {
-                clause += 1;
+                clause = clause.wrapping_add(1);
             }
             prev_end = w.end;
             let (entry, key, elongated) = lex.lookup(folded.word(w));
@@ -646,7 +646,7 @@ impl Scorer {
             if entry.flags & CONTRAST != 0
                 || (entry.flags & CONTRE != 0 && prev_is(&tokens, folded, "par"))
             {
-                clause += 1;
+                clause = clause.wrapping_add(1);
             }
             tokens.push(Token {
                 word: w,
@@ -876,7 +876,7 @@ fn negated(tokens: &[Token<'_>], i: usize, len: usize) -> bool {
 }
 
 /// Intensity added by a slang intensifier right after the unit: `nul grave`, `génial de ouf`.
-fn post_boost(tokens: &[Token<'_>], k: usize, clause: u16) -> f32 {
+fn post_boost(tokens: &[Token<'_>], k: usize, clause: u32) -> f32 {
     let Some(t) = tokens.get(k) else { return 0.0 };
     if t.clause != clause {
         return 0.0;
@@ -1153,6 +1153,25 @@ mod tests {
         assert_eq!(names, ["arnaque", "😡"]);
         assert!(s.terms.iter().all(|t| t.weight < 0.0 && t.weight >= -1.0));
         assert_eq!(s.label, Label::Neg);
+    }
+
+    #[test]
+    fn long_texts_with_many_clauses_stay_in_range() {
+        // More clauses than a u16 counts: clause numbers wrap, they never overflow.
+        let text = "nul, ".repeat(70_000);
+        let s = fr(&text);
+        assert!((-1.0..=-0.9).contains(&s));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_scores_in_range(text in "\\PC{0,200}", french in proptest::bool::ANY) {
+            let lang = if french { Lang::Fr } else { Lang::En };
+            let s = scorer().score(&text, &fold(&text), lang);
+            proptest::prop_assert!(s.score.is_finite() && (-1.0..=1.0).contains(&s.score));
+            proptest::prop_assert!(s.terms.iter().all(|t| (-1.0..=1.0).contains(&t.weight)));
+            proptest::prop_assert_eq!(s.label, Label::of_score(s.score));
+        }
     }
 
     #[test]
