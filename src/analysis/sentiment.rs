@@ -14,7 +14,7 @@
 //!   slang intensifiers after (`nul grave`, `génial de ouf`); English `too` before a word without sentiment
 //!   says excess (`too long`);
 //! - negation within the same clause: up to three words before (`not`, `never`, `n't`, `pas`, `jamais`,
-//!   `sans`, `aucun`), French `ne`/`n'` before and `pas`/`plus`/`jamais`/`rien`/`guère` after
+//!   `sans`, `aucun`, `lacks`, `manque`), French `ne`/`n'` before and `pas`/`plus`/`jamais`/`rien`/`guère` after
 //!   (`je n'aime pas`), or informal `pas` right after the word (`j'aime pas`); idioms that contain their
 //!   own negation (`pas mal`, `pas terrible`, `no thanks`) are entries;
 //! - contrast: before `but`/`however`/`mais`/`cependant`/`pourtant`/`par contre`/`toutefois` a text weighs
@@ -166,7 +166,8 @@ const EN_RULES: Rules = Rules {
         "not", "never", "no", "without", "nobody", "nothing", "none", "neither", "nor", "nowhere",
         "cannot", "t", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "cant",
         "couldnt", "wont", "wouldnt", "shouldnt", "hasnt", "havent", "hadnt", "aint", "mustnt",
-        "neednt", "nope", "rarely", "seldom", "despite",
+        "neednt", "nope", "rarely", "seldom", "despite", "lack", "lacks", "lacking", "lacked",
+        "fails", "failed",
     ],
     boosters: &[
         ("absolutely", BOOST),
@@ -227,6 +228,9 @@ const EN_RULES: Rules = Rules {
 
 const FR_RULES: Rules = Rules {
     negators: &[
+        "manque",
+        "manquent",
+        "manquait",
         "pas",
         "jamais",
         "sans",
@@ -987,6 +991,7 @@ mod tests {
         assert!(en("This isn't good") < -0.05);
         assert!(en("I never liked it") < -0.05);
         assert!(en("A phone without problems") > 0.05);
+        assert!(en("The film lacks charm") < -0.05);
         assert!(en("Nobody likes this") < -0.05);
         assert!(en("I don't like it") < -0.05);
         assert!(en("They won't answer") <= 0.0, "won't is not a victory");
@@ -1006,6 +1011,7 @@ mod tests {
         assert!(fr("Rien de bon") < -0.05);
         assert!(fr("Un film sans intérêt") < -0.05);
         assert!(fr("Aucun plaisir") < -0.05);
+        assert!(fr("Ça manque d'originalité") < -0.05);
         assert!(fr("c'est pas bon") < -0.05, "pas alone, informal");
         assert!(fr("j'aime pas") < -0.05, "ne dropped, informal");
         assert!(fr("j'accroche pas vraiment") < -0.05);
