@@ -595,9 +595,18 @@ impl Scorer {
         let terms = units
             .iter()
             .filter(|u| u.valence != 0.0)
-            .map(|u| TermWeight {
-                term: u.term.to_owned(),
-                weight: ((u.valence / 4.0).clamp(-1.0, 1.0) * 100.0).round() / 100.0,
+            .map(|u| {
+                // Shown on the lexicon's scale (-4..4 as -1..1), rules applied, before the extra weight of
+                // negative words, so that strong words do not all read -1.
+                let v = if u.valence < 0.0 {
+                    u.valence / negative
+                } else {
+                    u.valence
+                };
+                TermWeight {
+                    term: u.term.to_owned(),
+                    weight: ((v / 4.0).clamp(-1.0, 1.0) * 100.0).round() / 100.0,
+                }
             })
             .collect();
         Sentiment {
