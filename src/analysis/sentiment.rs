@@ -13,7 +13,7 @@
 //! - intensifiers and dampeners up to three words before (`very`, `très`, `trop`, `un peu`), and French
 //!   slang intensifiers after (`nul grave`, `génial de ouf`); English `too` before a word without sentiment
 //!   says excess (`too long`);
-//! - negation within the same clause: up to three words before (`not`, `never`, `n't`, `pas`, `jamais`,
+//! - negation within the same clause: up to four words before in English, three in French (`not`, `never`, `n't`, `pas`, `jamais`,
 //!   `sans`, `aucun`, `lacks`, `manque`), French `ne`/`n'` before and `pas`/`plus`/`jamais`/`rien`/`guère` after
 //!   (`je n'aime pas`), or informal `pas` right after the word (`j'aime pas`); idioms that contain their
 //!   own negation (`pas mal`, `pas terrible`, `no thanks`) are entries;
@@ -60,6 +60,9 @@ const ELONGATION: f32 = 0.4;
 /// What negation multiplies a valence by (VADER): a negated positive is negative, a negated negative is
 /// mildly positive ("pas déçu" is not praise, but it is not a complaint).
 const NEGATION: f32 = -0.74;
+/// How many words before a word an English negation reaches, within its clause ("don't think you can go
+/// wrong"); French negations reach three, their `pas` sits closer to what it negates.
+const NEGATION_SCOPE_EN: usize = 4;
 /// Weights of the clauses before and after a contrast word.
 const BEFORE_CONTRAST: f32 = 0.5;
 const AFTER_CONTRAST: f32 = 1.5;
@@ -744,7 +747,14 @@ impl Scorer {
             valence += sign * post_boost(&tokens, i + len, t.clause);
             let first_flags = t.entry.flags;
             // An expression that carries its own negation ("pas mal", "no thanks") is not negated again.
-            if first_flags & (NEGATOR | NE_PAIR) == 0 && negated(&tokens, i, len) {
+            if first_flags & (NEGATOR | NE_PAIR) == 0
+                && negated(
+                    &tokens,
+                    i,
+                    len,
+                    if lex.french { 3 } else { NEGATION_SCOPE_EN },
+                )
+            {
                 valence *= NEGATION;
             }
             let (at, _) = folded.original_range(t.word.start, t.word.end);
@@ -852,10 +862,10 @@ fn ne_before(tokens: &[Token<'_>], j: usize) -> bool {
         .any(|t| t.clause == clause && t.entry.flags & NE != 0)
 }
 
-/// Whether the unit of `len` words at `i` is negated.
-fn negated(tokens: &[Token<'_>], i: usize, len: usize) -> bool {
+/// Whether the unit of `len` words at `i` is negated, by a negation up to `scope` words before it.
+fn negated(tokens: &[Token<'_>], i: usize, len: usize, scope: usize) -> bool {
     let clause = tokens[i].clause;
-    let before = &tokens[i.saturating_sub(3)..i];
+    let before = &tokens[i.saturating_sub(scope)..i];
     for (k, t) in before.iter().enumerate() {
         if t.clause != clause {
             continue;
@@ -864,7 +874,7 @@ fn negated(tokens: &[Token<'_>], i: usize, len: usize) -> bool {
             return true;
         }
         // `ne… plus` negates; `plus` alone means "more".
-        if t.entry.flags & PLUS != 0 && ne_before(tokens, i.saturating_sub(3) + k) {
+        if t.entry.flags & PLUS != 0 && ne_before(tokens, i.saturating_sub(scope) + k) {
             return true;
         }
     }
