@@ -13,10 +13,11 @@
 //! - intensifiers and dampeners up to three words before (`very`, `très`, `trop`, `un peu`), and French
 //!   slang intensifiers after (`nul grave`, `génial de ouf`); English `too` before a word without sentiment
 //!   says excess (`too long`);
-//! - negation within the same clause: up to four words before in English, three in French (`not`, `never`, `n't`, `pas`, `jamais`,
-//!   `sans`, `aucun`, `lacks`, `manque`), French `ne`/`n'` before and `pas`/`plus`/`jamais`/`rien`/`guère` after
-//!   (`je n'aime pas`), or informal `pas` right after the word (`j'aime pas`); idioms that contain their
-//!   own negation (`pas mal`, `pas terrible`, `no thanks`) are entries;
+//! - negation within the same clause, up to four words before in English and three in French (`not`,
+//!   `never`, `n't`, `lacks`, `pas`, `jamais`, `sans`, `aucun`, `manque`), French `ne`/`n'` before and
+//!   `pas`/`plus`/`jamais`/`rien`/`guère` after (`je n'aime pas`), or informal `pas` right after the word
+//!   (`j'aime pas`); idioms that contain their own negation (`pas mal`, `pas terrible`, `no thanks`) are
+//!   entries;
 //! - contrast: before `but`/`however`/`mais`/`cependant`/`pourtant`/`par contre`/`toutefois` a text weighs
 //!   half, after it one and a half;
 //! - emphasis: words in capitals in a text that is not all capitals, letters repeated three times or more
