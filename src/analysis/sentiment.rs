@@ -947,6 +947,12 @@ mod tests {
     }
 
     #[test]
+    fn scorer_is_shared_between_workers() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Scorer>();
+    }
+
+    #[test]
     fn required_examples() {
         assert!(fr("Je ne suis pas déçu") > -0.05);
         assert!(fr("pas terrible") <= -0.05);
