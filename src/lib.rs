@@ -7,6 +7,7 @@
 //! - [`config`]: the daemon's TOML configuration and its validation (`veille check`).
 //! - [`sources`]: when a source is due, fetching it over HTTP or from disk, parsing feeds into mentions.
 //! - [`analysis`]: pure text work: cleaning, folding, language, sentiment, rule matching.
+//! - [`detect`]: pure bad-buzz detection: bucket counts, robust seasonal baselines, incidents, explanations.
 //! - [`store`]: the SQLite database: schema, migrations, every SQL statement, the single writer.
 //! - [`daemon`]: the running service: tasks, signals, readiness, shutdown.
 //! - [`cli`]: the commands a person types.
@@ -15,6 +16,7 @@ pub mod analysis;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod detect;
 pub mod model;
 pub mod sources;
 pub mod store;

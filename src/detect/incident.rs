@@ -1,0 +1,874 @@
+//! Incidents: the decisions detection makes and the per-watch state machine behind them.
+//!
+//! In: a watch's settings, its past bucket counts, the window being judged (or one new mention), its
+//! [`WatchState`], the silences in force and the time. Out: a list of [`Decision`]s and the next state. The
+//! caller (daemon or `veille replay`) persists the state (serde) with the decisions in the same transaction,
+//! so a restart mid-incident carries on without reopening or resending anything.
+//!
+//! A bad-buzz incident opens on the first window that passes every test of [`crate::detect`], grows (peak,
+//! mentions) with the following windows, escalates from warning to critical when the surge reaches
+//! `critical_ratio` times the usual level with a z twice the threshold, and resolves once closed windows have
+//! been back near the usual level for `resolve_after`; a `cooldown` then holds off a new incident. Critical
+//! rule matches alert at once, one alert per mention and rule, grouped into a per-rule incident; while a
+//! bad-buzz incident is open on the brand they are attached to it and not notified separately (inhibition).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::baseline::{Span, history_span, learn};
+use super::counts::{AnalysedMention, BucketCounts, Window, bucket_delta};
+use super::explain::{Explanation, Figures, Lang, duration, moment, plural, quote};
+use super::silence::{Silence, SilenceTarget, active_silence};
+use crate::model::{Severity, WatchSettings};
+
+/// The stable id of an incident: the watch (and rule) with the time it opened. Deterministic, so the store can
+/// keep it as a unique key and a replay finds the same ids.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IncidentId(pub String);
+
+impl std::fmt::Display for IncidentId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What happened to an incident: one line of its timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Opened,
+    /// A new peak.
+    Updated,
+    /// Warning became critical.
+    Escalated,
+    Resolved,
+    /// A critical mention joined the incident.
+    MentionAttached,
+    /// Recorded by the store when a person acknowledges the incident; detection never makes it.
+    Acknowledged,
+    /// Recorded by the store when a person silences the watch or rule; detection never makes it.
+    Silenced,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Opened => "opened",
+            EventKind::Updated => "updated",
+            EventKind::Escalated => "escalated",
+            EventKind::Resolved => "resolved",
+            EventKind::MentionAttached => "mention_attached",
+            EventKind::Acknowledged => "acknowledged",
+            EventKind::Silenced => "silenced",
+        }
+    }
+}
+
+/// Why a decision is not notified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "why", rename_all = "snake_case")]
+pub enum Suppression {
+    /// A silence is in force.
+    Silenced {
+        reason: String,
+        until: DateTime<Utc>,
+    },
+    /// A bad-buzz incident on the same brand is open: the alert is part of it.
+    Inhibited { by: IncidentId },
+    /// The same story (another copy of a syndicated article) already alerted for this rule.
+    SameStory { story: u64 },
+}
+
+/// A change of a bad-buzz incident, or the end of a critical-rule incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentEvent {
+    pub incident: IncidentId,
+    pub watch: String,
+    /// The critical rule for a critical-rule incident; `None` for bad buzz.
+    pub rule: Option<String>,
+    pub kind: EventKind,
+    pub severity: Severity,
+    /// When the decision was made.
+    pub at: DateTime<Utc>,
+    /// When the incident opened (start of its first window).
+    pub opened: DateTime<Utc>,
+    /// Mail it now. `Updated` and critical-rule `Resolved` are recorded, not mailed.
+    pub notify: bool,
+    pub suppressed: Option<Suppression>,
+    /// The highest count of a window (negative stories; critical mentions for a rule incident) and when.
+    pub peak: u32,
+    pub peak_at: DateTime<Utc>,
+    /// Negative mentions (critical mentions for a rule incident) since it opened.
+    pub mentions: u32,
+    /// For `Resolved`: how long the surge lasted, from opening to the first calm window.
+    pub duration_secs: Option<i64>,
+    /// For `Resolved`: how long it had been calm.
+    pub calm_secs: Option<i64>,
+    /// The window that made the decision. `None` for the end of a critical-rule incident.
+    pub explanation: Option<Explanation>,
+}
+
+impl IncidentEvent {
+    /// What happened and why, in French.
+    pub fn explain_fr(&self) -> String {
+        self.words(Lang::Fr)
+    }
+
+    /// What happened and why, in English.
+    pub fn explain_en(&self) -> String {
+        self.words(Lang::En)
+    }
+
+    fn words(&self, lang: Lang) -> String {
+        let fr = lang == Lang::Fr;
+        let watch = quote(&self.watch, lang);
+        let window = self.explanation.as_ref().map_or_else(
+            || "1 h".to_owned(),
+            |e| duration(e.window_end - e.window_start, lang),
+        );
+        let mut out = String::new();
+        match (&self.rule, self.kind, fr) {
+            (None, EventKind::Opened, true) => {
+                let _ = write!(
+                    out,
+                    "Bad buzz détecté sur {watch} (niveau\u{a0}: {}).",
+                    severity_fr(self.severity)
+                );
+            }
+            (None, EventKind::Opened, false) => {
+                let _ = write!(
+                    out,
+                    "Bad buzz detected on {watch} (level: {}).",
+                    self.severity
+                );
+            }
+            (None, EventKind::Updated, true) => {
+                let _ = write!(out, "Bad buzz sur {watch}\u{a0}: nouveau pic.");
+            }
+            (None, EventKind::Updated, false) => {
+                let _ = write!(out, "Bad buzz on {watch}: new peak.");
+            }
+            (None, EventKind::Escalated, true) => {
+                let _ = write!(
+                    out,
+                    "Le bad buzz sur {watch} s'aggrave\u{a0}: niveau critique."
+                );
+            }
+            (None, EventKind::Escalated, false) => {
+                let _ = write!(out, "The bad buzz on {watch} is growing: now critical.");
+            }
+            (None, EventKind::Resolved, true) => {
+                let _ = write!(
+                    out,
+                    "Crise terminée sur {watch}\u{a0}: retour au niveau habituel depuis {}. Durée\u{a0}: {}\u{a0}; pic\u{a0}: {} en {window} (le {})\u{a0}; {} en tout.",
+                    duration(TimeDelta::seconds(self.calm_secs.unwrap_or(0)), lang),
+                    duration(TimeDelta::seconds(self.duration_secs.unwrap_or(0)), lang),
+                    plural(self.peak, "sujet négatif", lang),
+                    moment(self.peak_at, lang),
+                    plural(self.mentions, "mention négative", lang),
+                );
+            }
+            (None, EventKind::Resolved, false) => {
+                let _ = write!(
+                    out,
+                    "Crisis over on {watch}: back to its usual level for {}. Duration: {}; peak: {} in {window} ({}); {} in all.",
+                    duration(TimeDelta::seconds(self.calm_secs.unwrap_or(0)), lang),
+                    duration(TimeDelta::seconds(self.duration_secs.unwrap_or(0)), lang),
+                    plural(self.peak, "negative story", lang),
+                    moment(self.peak_at, lang),
+                    plural(self.mentions, "negative mention", lang),
+                );
+            }
+            (Some(rule), _, true) => {
+                let _ = write!(
+                    out,
+                    "Incident {} sur {watch}\u{a0}: {} ({}) depuis le {}.",
+                    quote(rule, lang),
+                    self.kind.as_str(),
+                    plural(self.mentions, "mention critique", lang),
+                    moment(self.opened, lang),
+                );
+            }
+            (Some(rule), _, false) => {
+                let _ = write!(
+                    out,
+                    "Incident {} on {watch}: {} ({}) since {}.",
+                    quote(rule, lang),
+                    self.kind.as_str(),
+                    plural(self.mentions, "critical mention", lang),
+                    moment(self.opened, lang),
+                );
+            }
+            (None, kind, _) => {
+                let _ = write!(out, "{watch}: {}.", kind.as_str());
+            }
+        }
+        if let Some(s) = &self.suppressed {
+            let _ = write!(out, " {}", suppression_words(s, lang));
+        }
+        if let Some(e) = &self.explanation {
+            out.push('\n');
+            out.push_str(&if fr { e.explain_fr() } else { e.explain_en() });
+        }
+        out
+    }
+}
+
+fn severity_fr(s: Severity) -> &'static str {
+    match s {
+        Severity::Info => "info",
+        Severity::Warning => "alerte",
+        Severity::Critical => "critique",
+    }
+}
+
+fn suppression_words(s: &Suppression, lang: Lang) -> String {
+    match (s, lang) {
+        (Suppression::Silenced { reason, until }, Lang::Fr) => {
+            format!(
+                "(Non notifié\u{a0}: silence jusqu'au {}, {}.)",
+                moment(*until, lang),
+                quote(reason, lang)
+            )
+        }
+        (Suppression::Silenced { reason, until }, Lang::En) => {
+            format!(
+                "(Not notified: silenced until {}, {}.)",
+                moment(*until, lang),
+                quote(reason, lang)
+            )
+        }
+        (Suppression::Inhibited { by }, Lang::Fr) => {
+            format!("(Rattaché à l'incident en cours {by}.)")
+        }
+        (Suppression::Inhibited { by }, Lang::En) => {
+            format!("(Attached to the open incident {by}.)")
+        }
+        (Suppression::SameStory { .. }, Lang::Fr) => "(Même article déjà signalé.)".into(),
+        (Suppression::SameStory { .. }, Lang::En) => "(Same article already reported.)".into(),
+    }
+}
+
+/// One mention matching a critical rule: an alert at once, from the very first mention of a watch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CriticalMention {
+    pub watch: String,
+    pub rule: String,
+    /// The mention's key: one alert per mention and rule, ever.
+    pub mention: String,
+    pub story: u64,
+    pub at: DateTime<Utc>,
+    /// The incident it belongs to: the open bad-buzz incident of the brand if any, else the rule's incident.
+    pub attach_to: IncidentId,
+    /// Whether this mention opens `attach_to` (the store creates the incident).
+    pub opens: bool,
+    pub notify: bool,
+    pub suppressed: Option<Suppression>,
+    pub source: String,
+    pub author: Option<String>,
+    pub title: Option<String>,
+    pub link: Option<String>,
+    pub score: f32,
+    /// The rule's terms found in the mention.
+    pub matched: Vec<String>,
+    /// The terms that made it negative, strongest first.
+    pub sentiment_terms: Vec<String>,
+}
+
+impl CriticalMention {
+    pub fn explain_fr(&self) -> String {
+        self.words(Lang::Fr)
+    }
+
+    pub fn explain_en(&self) -> String {
+        self.words(Lang::En)
+    }
+
+    fn words(&self, lang: Lang) -> String {
+        let fr = lang == Lang::Fr;
+        let title = quote(self.title.as_deref().unwrap_or(&self.mention), lang);
+        let mut out = if fr {
+            format!(
+                "Mention critique sur {} (règle {})\u{a0}: {title} — {}",
+                quote(&self.watch, lang),
+                quote(&self.rule, lang),
+                self.source
+            )
+        } else {
+            format!(
+                "Critical mention of {} (rule {}): {title} — {}",
+                quote(&self.watch, lang),
+                quote(&self.rule, lang),
+                self.source
+            )
+        };
+        if let Some(a) = &self.author {
+            let _ = write!(out, ", {a}");
+        }
+        out.push('.');
+        if !self.matched.is_empty() {
+            let _ = write!(
+                out,
+                " {}{}.",
+                if fr {
+                    "Termes de la règle\u{a0}: "
+                } else {
+                    "Rule terms: "
+                },
+                self.matched.join(", ")
+            );
+        }
+        if !self.sentiment_terms.is_empty() {
+            let _ = write!(
+                out,
+                " {}{}.",
+                if fr {
+                    "Termes négatifs\u{a0}: "
+                } else {
+                    "Negative terms: "
+                },
+                self.sentiment_terms.join(", ")
+            );
+        }
+        if let Some(l) = &self.link {
+            let _ = write!(out, " <{l}>");
+        }
+        if let Some(s) = &self.suppressed {
+            let _ = write!(out, " {}", suppression_words(s, lang));
+        }
+        out
+    }
+}
+
+/// Volume well above its usual level while negativity is not: a launch, a campaign, news. Information only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BuzzAlert {
+    pub watch: String,
+    pub at: DateTime<Utc>,
+    pub notify: bool,
+    pub suppressed: Option<Suppression>,
+    pub explanation: Explanation,
+}
+
+impl BuzzAlert {
+    pub fn explain_fr(&self) -> String {
+        let mut out = format!(
+            "Buzz sur {}\u{a0}: le volume monte sans que la part négative suive.",
+            quote(&self.watch, Lang::Fr)
+        );
+        if let Some(s) = &self.suppressed {
+            let _ = write!(out, " {}", suppression_words(s, Lang::Fr));
+        }
+        format!("{out}\n{}", self.explanation.explain_volume_fr())
+    }
+
+    pub fn explain_en(&self) -> String {
+        let mut out = format!(
+            "Buzz on {}: volume is up, negativity is not.",
+            quote(&self.watch, Lang::En)
+        );
+        if let Some(s) = &self.suppressed {
+            let _ = write!(out, " {}", suppression_words(s, Lang::En));
+        }
+        format!("{out}\n{}", self.explanation.explain_volume_en())
+    }
+}
+
+/// What detection decided. The store records every decision; the notifier mails those with `notify`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Decision {
+    Incident(IncidentEvent),
+    CriticalMention(CriticalMention),
+    Buzz(BuzzAlert),
+}
+
+impl Decision {
+    pub fn notify(&self) -> bool {
+        match self {
+            Decision::Incident(e) => e.notify,
+            Decision::CriticalMention(c) => c.notify,
+            Decision::Buzz(b) => b.notify,
+        }
+    }
+
+    pub fn severity(&self) -> Severity {
+        match self {
+            Decision::Incident(e) => e.severity,
+            Decision::CriticalMention(_) => Severity::Critical,
+            Decision::Buzz(_) => Severity::Info,
+        }
+    }
+
+    pub fn explain_fr(&self) -> String {
+        match self {
+            Decision::Incident(e) => e.explain_fr(),
+            Decision::CriticalMention(c) => c.explain_fr(),
+            Decision::Buzz(b) => b.explain_fr(),
+        }
+    }
+
+    pub fn explain_en(&self) -> String {
+        match self {
+            Decision::Incident(e) => e.explain_en(),
+            Decision::CriticalMention(c) => c.explain_en(),
+            Decision::Buzz(b) => b.explain_en(),
+        }
+    }
+}
+
+/// The counts of one window of an open incident, kept so a window evaluated again replaces its tally
+/// instead of adding to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentWindow {
+    pub start: DateTime<Utc>,
+    pub negative: u32,
+    pub negative_stories: u32,
+}
+
+/// An open bad-buzz incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenIncident {
+    pub id: IncidentId,
+    pub severity: Severity,
+    /// Start of the window that opened it.
+    pub opened: DateTime<Utc>,
+    /// Whether any of its events was notified (a silenced incident's end is not mailed).
+    pub notified: bool,
+    pub windows: Vec<IncidentWindow>,
+    /// Start of the first closed calm window of the current calm run.
+    pub calm_since: Option<DateTime<Utc>>,
+}
+
+impl OpenIncident {
+    /// The highest negative-story count of a window, and that window's start.
+    pub fn peak(&self) -> (u32, DateTime<Utc>) {
+        self.windows.iter().fold((0, self.opened), |(p, at), w| {
+            if w.negative_stories > p {
+                (w.negative_stories, w.start)
+            } else {
+                (p, at)
+            }
+        })
+    }
+
+    /// Negative mentions since it opened.
+    pub fn mentions(&self) -> u32 {
+        self.windows.iter().map(|w| w.negative).sum()
+    }
+
+    fn record(&mut self, counts: &BucketCounts) {
+        let w = IncidentWindow {
+            start: counts.start,
+            negative: counts.negative,
+            negative_stories: counts.negative_stories,
+        };
+        match self.windows.iter_mut().find(|x| x.start == counts.start) {
+            Some(x) => *x = w,
+            None => self.windows.push(w),
+        }
+    }
+}
+
+/// An open critical-rule incident: critical mentions of one rule on one watch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleIncident {
+    pub id: IncidentId,
+    pub rule: String,
+    pub opened: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+    pub mentions: u32,
+    /// Stories already alerted: more copies of a syndicated article attach without a new mail.
+    pub stories: Vec<u64>,
+}
+
+/// Everything detection remembers about a watch between calls. Plain serde data: the store keeps it as
+/// JSON (one row per watch) and hands it back after a restart.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WatchState {
+    /// Start of the watch's history (first window seen, or earliest bucket given).
+    pub since: Option<DateTime<Utc>>,
+    pub incident: Option<OpenIncident>,
+    /// Open critical-rule incidents by rule.
+    pub rules: BTreeMap<String, RuleIncident>,
+    /// When the last bad-buzz incident resolved, for the cool-down.
+    pub last_resolved: Option<DateTime<Utc>>,
+    /// Past incidents, left out of the baseline.
+    pub frozen: Vec<Span>,
+    /// Start of the last window with a volume surge, so a buzz is told once.
+    pub last_buzz: Option<DateTime<Utc>>,
+    /// `mention#rule` keys already alerted, with when.
+    pub alerted: BTreeMap<String, DateTime<Utc>>,
+}
+
+impl WatchState {
+    fn prune(&mut self, settings: &WatchSettings, now: DateTime<Utc>) {
+        let horizon = now - history_span(settings);
+        self.frozen.retain(|s| s.end > horizon);
+        self.alerted.retain(|_, t| *t > horizon);
+    }
+
+    /// Ends critical-rule incidents with no new mention for `resolve_after`.
+    fn resolve_quiet_rules(
+        &mut self,
+        watch: &str,
+        settings: &WatchSettings,
+        now: DateTime<Utc>,
+        out: &mut Vec<Decision>,
+    ) {
+        let quiet = secs(settings.resolve_after);
+        let done: Vec<String> = self
+            .rules
+            .values()
+            .filter(|r| now - r.last >= quiet)
+            .map(|r| r.rule.clone())
+            .collect();
+        for rule in done {
+            if let Some(r) = self.rules.remove(&rule) {
+                out.push(Decision::Incident(IncidentEvent {
+                    incident: r.id,
+                    watch: watch.to_owned(),
+                    rule: Some(r.rule),
+                    kind: EventKind::Resolved,
+                    severity: Severity::Critical,
+                    at: now,
+                    opened: r.opened,
+                    notify: false,
+                    suppressed: None,
+                    peak: r.mentions,
+                    peak_at: r.opened,
+                    mentions: r.mentions,
+                    duration_secs: Some((r.last - r.opened).num_seconds()),
+                    calm_secs: Some((now - r.last).num_seconds()),
+                    explanation: None,
+                }));
+            }
+        }
+    }
+}
+
+fn secs(i: crate::model::Interval) -> TimeDelta {
+    TimeDelta::seconds(i64::try_from(i.as_secs()).unwrap_or(i64::MAX / 4))
+}
+
+fn silence_of(
+    silences: &[Silence],
+    watch: &str,
+    rule: Option<&str>,
+    now: DateTime<Utc>,
+) -> Option<Suppression> {
+    active_silence(silences, &SilenceTarget::Watch(watch.to_owned()), now)
+        .or_else(|| {
+            rule.and_then(|r| active_silence(silences, &SilenceTarget::Rule(r.to_owned()), now))
+        })
+        .map(|s| Suppression::Silenced {
+            reason: s.reason.clone(),
+            until: s.until,
+        })
+}
+
+/// Immediate decisions for one new analysed mention of `watch`: one [`CriticalMention`] per critical rule it
+/// matches and has not alerted for before. Works from the first mention (no warm-up). Call it for each new
+/// mention, in order, before [`evaluate`] for its window; persist the returned state.
+pub fn on_mention(
+    watch: &str,
+    settings: &WatchSettings,
+    mention: &AnalysedMention,
+    state: &WatchState,
+    silences: &[Silence],
+    now: DateTime<Utc>,
+) -> (Vec<Decision>, WatchState) {
+    let mut st = state.clone();
+    let mut out = Vec::new();
+    let rules = mention.critical_rules();
+    if rules.is_empty() {
+        return (out, st);
+    }
+    st.resolve_quiet_rules(watch, settings, now, &mut out);
+    for rule in rules {
+        let key = format!("{}#{rule}", mention.key);
+        if st.alerted.contains_key(&key) {
+            continue;
+        }
+        st.alerted.insert(key, now);
+        let (attach_to, opens, held) = if let Some(inc) = &st.incident {
+            (
+                inc.id.clone(),
+                false,
+                Some(Suppression::Inhibited { by: inc.id.clone() }),
+            )
+        } else if let Some(r) = st.rules.get_mut(rule) {
+            r.last = now;
+            r.mentions += 1;
+            let same = r.stories.contains(&mention.story);
+            if !same {
+                r.stories.push(mention.story);
+            }
+            (
+                r.id.clone(),
+                false,
+                same.then_some(Suppression::SameStory {
+                    story: mention.story,
+                }),
+            )
+        } else {
+            let id = IncidentId(format!(
+                "{watch}/{rule}@{}",
+                now.format("%Y-%m-%dT%H:%M:%SZ")
+            ));
+            st.rules.insert(
+                rule.to_owned(),
+                RuleIncident {
+                    id: id.clone(),
+                    rule: rule.to_owned(),
+                    opened: now,
+                    last: now,
+                    mentions: 1,
+                    stories: vec![mention.story],
+                },
+            );
+            (id, true, None)
+        };
+        let suppressed = held.or_else(|| silence_of(silences, watch, Some(rule), now));
+        let matched = mention
+            .matches
+            .iter()
+            .filter(|m| m.rule == rule)
+            .flat_map(|m| m.terms.iter().map(|t| t.text.clone()))
+            .collect();
+        let mut negative: Vec<_> = mention.terms.iter().filter(|t| t.weight < 0.0).collect();
+        negative.sort_by(|a, b| a.weight.total_cmp(&b.weight));
+        out.push(Decision::CriticalMention(CriticalMention {
+            watch: watch.to_owned(),
+            rule: rule.to_owned(),
+            mention: mention.key.clone(),
+            story: mention.story,
+            at: now,
+            attach_to,
+            opens,
+            notify: suppressed.is_none(),
+            suppressed,
+            source: mention.source.clone(),
+            author: mention.author.clone(),
+            title: mention.title.clone(),
+            link: mention.link.clone(),
+            score: mention.score,
+            matched,
+            sentiment_terms: negative
+                .into_iter()
+                .take(3)
+                .map(|t| t.term.clone())
+                .collect(),
+        }));
+    }
+    (out, st)
+}
+
+/// Judges one window of `watch` against its history and moves its incident along.
+///
+/// `history` holds the watch's past bucket counts (load [`history_span`] worth; order does not matter, missing
+/// buckets count as empty, buckets at or after the window are ignored). `window` is the bucket being judged:
+/// the bucket in progress after a batch (only opening and escalation are decided on it), or a bucket just
+/// closed (`now` at or after its end: calm and resolution are decided on closed buckets only). Evaluating the
+/// same window again with the same counts decides nothing new. Call it at least once per closed bucket, in
+/// order, even when the bucket is empty, and persist the returned state with the decisions.
+pub fn evaluate(
+    watch: &str,
+    settings: &WatchSettings,
+    history: &[BucketCounts],
+    window: &Window<'_>,
+    state: &WatchState,
+    silences: &[Silence],
+    now: DateTime<Utc>,
+) -> (Vec<Decision>, WatchState) {
+    let mut st = state.clone();
+    let mut out = Vec::new();
+    let counts = window.counts;
+    let start = counts.start;
+    let end = start + bucket_delta(settings.bucket);
+    let closed = now >= end;
+
+    let earliest = history
+        .iter()
+        .map(|b| b.start)
+        .chain([start])
+        .min()
+        .unwrap_or(start);
+    let since = st.since.map_or(earliest, |s| s.min(earliest));
+    st.since = Some(since);
+    st.prune(settings, now);
+    st.resolve_quiet_rules(watch, settings, now, &mut out);
+
+    // The baseline is frozen while an incident is open: its windows are not learnt as normal.
+    let mut frozen = st.frozen.clone();
+    if let Some(inc) = &st.incident {
+        frozen.push(Span {
+            start: inc.opened,
+            end: DateTime::<Utc>::MAX_UTC,
+        });
+    }
+    let base = learn(settings, history, since, &frozen, start);
+    let neg = Figures::new(counts.negative_stories, &base.negative);
+    let volume = Figures::new(counts.stories, &base.total);
+    let share_up = counts
+        .negative_share()
+        .is_some_and(|s| s - base.negative_share.unwrap_or(0.0) >= settings.min_share_rise);
+    let warm = start - since >= secs(settings.warmup);
+    let surge = neg.z >= settings.min_z
+        && neg.ratio >= settings.min_ratio
+        && counts.negative_stories >= settings.min_negative
+        && counts.negative_authors >= settings.min_authors
+        && counts.loudest_negative.saturating_mul(2) <= counts.negative_stories;
+    let bad_buzz = surge && share_up;
+    let critical = surge && neg.ratio >= settings.critical_ratio && neg.z >= 2.0 * settings.min_z;
+    let silenced = silence_of(silences, watch, None, now);
+    let explanation = || Explanation::new(watch, window, end, &base);
+
+    match st.incident.take() {
+        None => {
+            let cooling = st
+                .last_resolved
+                .is_some_and(|r| now < r + secs(settings.cooldown));
+            if warm && bad_buzz && !cooling {
+                let severity = if critical {
+                    Severity::Critical
+                } else {
+                    Severity::Warning
+                };
+                let mut inc = OpenIncident {
+                    id: IncidentId(format!("{watch}@{}", start.format("%Y-%m-%dT%H:%MZ"))),
+                    severity,
+                    opened: start,
+                    notified: silenced.is_none(),
+                    windows: Vec::new(),
+                    calm_since: None,
+                };
+                inc.record(counts);
+                out.push(Decision::Incident(event(
+                    watch,
+                    &inc,
+                    EventKind::Opened,
+                    now,
+                    silenced.clone(),
+                    Some(explanation()),
+                )));
+                st.incident = Some(inc);
+            } else if warm
+                && !bad_buzz
+                && volume.z >= settings.min_z
+                && volume.ratio >= settings.min_ratio
+                && counts.stories >= settings.min_negative
+                && counts.authors >= settings.min_authors
+            {
+                // A surge of volume without negativity is told once per episode: again only after a
+                // cool-down without surge.
+                let told = st
+                    .last_buzz
+                    .is_some_and(|t| start - t <= secs(settings.cooldown));
+                st.last_buzz = Some(st.last_buzz.map_or(start, |t| t.max(start)));
+                if !told {
+                    out.push(Decision::Buzz(BuzzAlert {
+                        watch: watch.to_owned(),
+                        at: now,
+                        notify: silenced.is_none(),
+                        suppressed: silenced.clone(),
+                        explanation: explanation(),
+                    }));
+                }
+            }
+        }
+        Some(mut inc) => {
+            if start >= inc.opened {
+                let (old_peak, _) = inc.peak();
+                inc.record(counts);
+                let (peak, _) = inc.peak();
+                if critical && inc.severity < Severity::Critical {
+                    inc.severity = Severity::Critical;
+                    inc.notified |= silenced.is_none();
+                    out.push(Decision::Incident(event(
+                        watch,
+                        &inc,
+                        EventKind::Escalated,
+                        now,
+                        silenced.clone(),
+                        Some(explanation()),
+                    )));
+                } else if peak > old_peak {
+                    let mut e = event(
+                        watch,
+                        &inc,
+                        EventKind::Updated,
+                        now,
+                        None,
+                        Some(explanation()),
+                    );
+                    e.notify = false;
+                    out.push(Decision::Incident(e));
+                }
+                let calm =
+                    counts.negative_stories < settings.min_negative || neg.z < settings.min_z / 2.0;
+                if !calm {
+                    inc.calm_since = None;
+                } else if closed {
+                    let calm_since = *inc.calm_since.get_or_insert(start);
+                    if end - calm_since >= secs(settings.resolve_after) {
+                        let notified = inc.notified && silenced.is_none();
+                        let mut e = event(
+                            watch,
+                            &inc,
+                            EventKind::Resolved,
+                            now,
+                            silenced.clone(),
+                            Some(explanation()),
+                        );
+                        e.notify = notified;
+                        e.duration_secs = Some((calm_since - inc.opened).num_seconds());
+                        e.calm_secs = Some((end - calm_since).num_seconds());
+                        out.push(Decision::Incident(e));
+                        st.frozen.push(Span {
+                            start: inc.opened,
+                            end: calm_since,
+                        });
+                        st.last_resolved = Some(now);
+                        return (out, st);
+                    }
+                }
+            }
+            st.incident = Some(inc);
+        }
+    }
+    (out, st)
+}
+
+fn event(
+    watch: &str,
+    inc: &OpenIncident,
+    kind: EventKind,
+    now: DateTime<Utc>,
+    suppressed: Option<Suppression>,
+    explanation: Option<Explanation>,
+) -> IncidentEvent {
+    let (peak, peak_at) = inc.peak();
+    IncidentEvent {
+        incident: inc.id.clone(),
+        watch: watch.to_owned(),
+        rule: None,
+        kind,
+        severity: inc.severity,
+        at: now,
+        opened: inc.opened,
+        notify: suppressed.is_none(),
+        suppressed,
+        peak,
+        peak_at,
+        mentions: inc.mentions(),
+        duration_secs: None,
+        calm_secs: None,
+        explanation,
+    }
+}
