@@ -872,3 +872,418 @@ fn event(
         explanation,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::counts::tests::mention;
+    use crate::model::{Label, RuleMatch};
+    use chrono::TimeZone;
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap()
+    }
+
+    fn counts(start: DateTime<Utc>, neg: u32, stories: u32) -> BucketCounts {
+        BucketCounts {
+            total: stories,
+            negative: neg,
+            sources: 3,
+            authors: stories,
+            stories,
+            negative_stories: neg,
+            negative_authors: neg,
+            loudest_negative: neg.min(1),
+            ..BucketCounts::empty(start)
+        }
+    }
+
+    /// `days` of hourly history alternating 1 and 2 negative stories of 10.
+    fn history(days: i64) -> Vec<BucketCounts> {
+        (0..days * 24)
+            .map(|h| counts(t0() + TimeDelta::hours(h), 1 + (h % 2) as u32, 10))
+            .collect()
+    }
+
+    struct Judge {
+        settings: WatchSettings,
+        history: Vec<BucketCounts>,
+        state: WatchState,
+        silences: Vec<Silence>,
+    }
+
+    impl Judge {
+        fn new(days: i64) -> Judge {
+            Judge {
+                settings: WatchSettings::default(),
+                history: history(days),
+                state: WatchState::default(),
+                silences: Vec::new(),
+            }
+        }
+
+        /// Judges `c` at `now`, keeps the state, returns the decisions.
+        fn judge(&mut self, c: &BucketCounts, now: DateTime<Utc>) -> Vec<Decision> {
+            let w = Window {
+                counts: c,
+                mentions: &[],
+            };
+            let (d, s) = evaluate(
+                "acme",
+                &self.settings,
+                &self.history,
+                &w,
+                &self.state,
+                &self.silences,
+                now,
+            );
+            self.state = s;
+            d
+        }
+
+        /// Judges the closed bucket at `start` and adds it to the history.
+        fn hour(&mut self, c: BucketCounts) -> Vec<Decision> {
+            let end = c.start + TimeDelta::hours(1);
+            let d = self.judge(&c, end);
+            self.history.push(c);
+            d
+        }
+    }
+
+    fn kinds(d: &[Decision]) -> Vec<EventKind> {
+        d.iter()
+            .filter_map(|d| {
+                if let Decision::Incident(e) = d {
+                    Some(e.kind)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_window_passing_every_test_opens_and_each_failing_test_holds_it() {
+        let day14 = t0() + TimeDelta::days(14);
+        let good = counts(day14, 12, 20);
+        assert_eq!(
+            kinds(&Judge::new(14).judge(&good, day14 + TimeDelta::hours(1))),
+            [EventKind::Opened]
+        );
+        let variants: [(&str, BucketCounts); 5] = [
+            ("share not up", counts(day14, 12, 200)),
+            (
+                "too few voices",
+                BucketCounts {
+                    negative_authors: 2,
+                    ..good.clone()
+                },
+            ),
+            (
+                "one voice carries most",
+                BucketCounts {
+                    loudest_negative: 7,
+                    ..good.clone()
+                },
+            ),
+            ("below the floor", counts(day14, 4, 5)),
+            ("not far enough above usual", counts(day14, 5, 6)),
+        ];
+        for (why, c) in variants {
+            let d = Judge::new(14).judge(&c, day14 + TimeDelta::hours(1));
+            assert!(kinds(&d).is_empty(), "{why}: {d:?}");
+            // Only the loud but not negative window is a buzz.
+            assert_eq!(
+                d.iter().any(|d| matches!(d, Decision::Buzz(_))),
+                why == "share not up",
+                "{why}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_bad_buzz_during_warm_up() {
+        let mut j = Judge::new(2);
+        let start = t0() + TimeDelta::days(2);
+        assert!(
+            j.judge(&counts(start, 30, 35), start + TimeDelta::hours(1))
+                .is_empty()
+        );
+        assert_eq!(
+            j.state.since,
+            Some(t0()),
+            "history starts at the earliest bucket given"
+        );
+        j.settings.warmup = crate::model::Interval::secs(86_400);
+        assert_eq!(
+            kinds(&j.judge(&counts(start, 30, 35), start + TimeDelta::hours(1))),
+            [EventKind::Opened]
+        );
+    }
+
+    #[test]
+    fn lifecycle_open_update_escalate_calm_resolve() {
+        let mut j = Judge::new(14);
+        let s = t0() + TimeDelta::days(14);
+        let h = |n: i64| s + TimeDelta::hours(n);
+        // In progress, half an hour in: opens as a warning.
+        let d = j.judge(&counts(s, 10, 14), h(0) + TimeDelta::minutes(30));
+        assert_eq!(kinds(&d), [EventKind::Opened]);
+        let Decision::Incident(open) = &d[0] else {
+            unreachable!()
+        };
+        assert_eq!(open.severity, Severity::Warning);
+        assert_eq!(open.incident.0, "acme@2026-03-16T00:00Z");
+        // The same bucket closed with more: a new peak is recorded, not mailed.
+        let d = j.hour(counts(s, 14, 18));
+        assert_eq!(kinds(&d), [EventKind::Updated]);
+        assert!(!d[0].notify());
+        // Much higher: escalates once.
+        let d = j.hour(counts(h(1), 40, 45));
+        assert_eq!(kinds(&d), [EventKind::Escalated]);
+        assert!(d[0].notify());
+        assert_eq!(d[0].severity(), Severity::Critical);
+        assert!(
+            j.hour(counts(h(2), 35, 40)).is_empty(),
+            "no new peak, already critical"
+        );
+        // Calm: an open bucket never counts as calm, closed ones do, six hours of them resolve.
+        assert!(
+            j.judge(&counts(h(3), 1, 10), h(3) + TimeDelta::minutes(10))
+                .is_empty()
+        );
+        assert_eq!(j.state.incident.as_ref().unwrap().calm_since, None);
+        for n in 3..8 {
+            assert!(j.hour(counts(h(n), 2, 10)).is_empty(), "hour {n}");
+        }
+        assert_eq!(j.state.incident.as_ref().unwrap().calm_since, Some(h(3)));
+        let d = j.hour(counts(h(8), 1, 10));
+        assert_eq!(kinds(&d), [EventKind::Resolved]);
+        let Decision::Incident(end) = &d[0] else {
+            unreachable!()
+        };
+        assert!(end.notify);
+        assert_eq!(end.duration_secs, Some(3 * 3600));
+        assert_eq!(end.calm_secs, Some(6 * 3600));
+        assert_eq!((end.peak, end.peak_at), (40, h(1)));
+        assert_eq!(end.mentions, 14 + 40 + 35 + 2 * 5 + 1);
+        assert_eq!(
+            j.state.frozen,
+            [Span {
+                start: s,
+                end: h(3)
+            }]
+        );
+        assert_eq!(j.state.last_resolved, Some(h(9)));
+        let fr = end.explain_fr();
+        assert!(fr.contains("Durée\u{a0}: 3 h\u{a0}; pic\u{a0}: 40 sujets négatifs en 1 h (le 16/03 à 01:00 UTC)\u{a0}; 100 mentions négatives en tout."), "{fr}");
+        let en = end.explain_en();
+        assert!(en.starts_with("Crisis over on “acme”: back to its usual level for 6 h. Duration: 3 h; peak: 40 negative stories in 1 h"), "{en}");
+    }
+
+    #[test]
+    fn a_calm_hour_between_bursts_restarts_the_calm_clock() {
+        let mut j = Judge::new(14);
+        let s = t0() + TimeDelta::days(14);
+        let h = |n: i64| s + TimeDelta::hours(n);
+        j.hour(counts(s, 12, 16));
+        for n in 1..4 {
+            j.hour(counts(h(n), 1, 10));
+        }
+        assert!(j.hour(counts(h(4), 12, 16)).is_empty());
+        assert_eq!(j.state.incident.as_ref().unwrap().calm_since, None);
+        for n in 5..10 {
+            assert!(j.hour(counts(h(n), 1, 10)).is_empty());
+        }
+        assert_eq!(kinds(&j.hour(counts(h(10), 1, 10))), [EventKind::Resolved]);
+    }
+
+    #[test]
+    fn a_silenced_incident_ends_unmailed_even_after_the_silence() {
+        let mut j = Judge::new(14);
+        let s = t0() + TimeDelta::days(14);
+        j.silences.push(Silence {
+            target: SilenceTarget::Watch("acme".into()),
+            until: s + TimeDelta::hours(2),
+            reason: "exercice".into(),
+        });
+        let d = j.hour(counts(s, 12, 16));
+        assert!(!d[0].notify());
+        let mut later = Vec::new();
+        for n in 1..7 {
+            later.extend(j.hour(counts(s + TimeDelta::hours(n), 1, 10)));
+        }
+        assert_eq!(kinds(&later), [EventKind::Resolved]);
+        assert!(!later[0].notify(), "nobody was told it began");
+        assert!(j.state.incident.is_none());
+    }
+
+    #[test]
+    fn escalation_after_a_silence_is_mailed() {
+        let mut j = Judge::new(14);
+        let s = t0() + TimeDelta::days(14);
+        j.silences.push(Silence {
+            target: SilenceTarget::Watch("acme".into()),
+            until: s + TimeDelta::minutes(90),
+            reason: "x".into(),
+        });
+        assert!(!j.hour(counts(s, 12, 16))[0].notify());
+        let d = j.hour(counts(s + TimeDelta::hours(1), 40, 44));
+        assert_eq!(kinds(&d), [EventKind::Escalated]);
+        assert!(d[0].notify(), "the silence is over and this is news");
+        assert!(j.state.incident.as_ref().unwrap().notified);
+    }
+
+    fn critical(key: &str, story: u64, rule: &str) -> AnalysedMention {
+        let mut m = mention(key, "forum", Some(key), story, Label::Neg);
+        m.matches.push(RuleMatch {
+            rule: rule.into(),
+            severity: Severity::Critical,
+            terms: Vec::new(),
+        });
+        m.matches.push(RuleMatch {
+            rule: "other".into(),
+            severity: Severity::Warning,
+            terms: Vec::new(),
+        });
+        m
+    }
+
+    fn alert(d: &[Decision]) -> &CriticalMention {
+        d.iter()
+            .find_map(|d| {
+                if let Decision::CriticalMention(c) = d {
+                    Some(c)
+                } else {
+                    None
+                }
+            })
+            .expect("a critical mention")
+    }
+
+    #[test]
+    fn critical_mentions_group_by_rule_and_never_alert_twice() {
+        let s = WatchSettings::default();
+        let now = t0();
+        let st = WatchState::default();
+        let (d, st) = on_mention("acme", &s, &critical("a", 1, "sante"), &st, &[], now);
+        assert_eq!(d.len(), 1, "warning matches do not alert at once");
+        let first = alert(&d).clone();
+        assert!(first.opens && first.notify);
+        assert_eq!(first.attach_to.0, "acme/sante@2026-03-02T00:00:00Z");
+        // The same mention again: nothing.
+        let (d, st) = on_mention(
+            "acme",
+            &s,
+            &critical("a", 1, "sante"),
+            &st,
+            &[],
+            now + TimeDelta::minutes(1),
+        );
+        assert!(d.is_empty());
+        // Another copy of the same story: attached, not mailed.
+        let (d, st) = on_mention(
+            "acme",
+            &s,
+            &critical("b", 1, "sante"),
+            &st,
+            &[],
+            now + TimeDelta::minutes(2),
+        );
+        let c = alert(&d);
+        assert!(!c.opens && !c.notify);
+        assert_eq!(c.suppressed, Some(Suppression::SameStory { story: 1 }));
+        assert_eq!(c.attach_to, first.attach_to);
+        // A new story: attached and mailed.
+        let (d, st) = on_mention(
+            "acme",
+            &s,
+            &critical("c", 2, "sante"),
+            &st,
+            &[],
+            now + TimeDelta::minutes(3),
+        );
+        assert!(alert(&d).notify && !alert(&d).opens);
+        assert_eq!(st.rules["sante"].mentions, 3);
+        // Seven quiet hours later the rule's incident has ended; a new mention opens a new one.
+        let later = now + TimeDelta::hours(7);
+        let (d, st) = on_mention("acme", &s, &critical("d", 3, "sante"), &st, &[], later);
+        assert_eq!(kinds(&d), [EventKind::Resolved]);
+        let c = alert(&d);
+        assert!(c.opens && c.attach_to != first.attach_to);
+        assert_eq!(st.rules.len(), 1);
+    }
+
+    #[test]
+    fn a_rule_silence_holds_its_critical_mentions_only() {
+        let s = WatchSettings::default();
+        let silences = [Silence {
+            target: SilenceTarget::Rule("sante".into()),
+            until: t0() + TimeDelta::days(1),
+            reason: "r".into(),
+        }];
+        let (d, st) = on_mention(
+            "acme",
+            &s,
+            &critical("a", 1, "sante"),
+            &WatchState::default(),
+            &silences,
+            t0(),
+        );
+        assert!(!alert(&d).notify);
+        assert!(matches!(
+            alert(&d).suppressed,
+            Some(Suppression::Silenced { .. })
+        ));
+        assert!(alert(&d).explain_fr().contains("Non notifié"));
+        let (d, _) = on_mention(
+            "acme",
+            &s,
+            &critical("b", 2, "rappel"),
+            &st,
+            &silences,
+            t0(),
+        );
+        assert!(alert(&d).notify);
+    }
+
+    #[test]
+    fn mentions_without_critical_rules_change_nothing() {
+        let st = WatchState::default();
+        let m = mention("a", "s", None, 1, Label::Neg);
+        let (d, st2) = on_mention("acme", &WatchSettings::default(), &m, &st, &[], t0());
+        assert!(d.is_empty());
+        assert_eq!(st, st2);
+    }
+
+    #[test]
+    fn old_frozen_spans_and_alert_keys_are_forgotten() {
+        let mut j = Judge::new(14);
+        j.state.frozen.push(Span {
+            start: t0() - TimeDelta::days(60),
+            end: t0() - TimeDelta::days(59),
+        });
+        j.state
+            .alerted
+            .insert("old#r".into(), t0() - TimeDelta::days(40));
+        j.state
+            .alerted
+            .insert("new#r".into(), t0() + TimeDelta::days(13));
+        let s = t0() + TimeDelta::days(14);
+        j.hour(counts(s, 1, 10));
+        assert!(j.state.frozen.is_empty());
+        assert_eq!(j.state.alerted.keys().collect::<Vec<_>>(), ["new#r"]);
+    }
+
+    #[test]
+    fn state_reads_back_from_json_and_from_an_empty_object() {
+        let mut j = Judge::new(14);
+        let s = t0() + TimeDelta::days(14);
+        j.hour(counts(s, 12, 16));
+        let json = serde_json::to_string(&j.state).unwrap();
+        let back: WatchState = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, j.state);
+        let empty: WatchState = serde_json::from_str("{}").unwrap();
+        assert_eq!(empty, WatchState::default());
+    }
+}

@@ -82,12 +82,14 @@
 //! - [`baseline`]: median, MAD, the Poisson floor, the seasonal profile.
 //! - [`incident`]: decisions, the watch state machine, [`on_mention`] and [`evaluate`].
 //! - [`explain`]: the facts of a decision, in French and English.
+//! - [`settings`]: checking a watch's detection settings.
 //! - [`silence`]: what people silence, and until when.
 
 pub mod baseline;
 pub mod counts;
 pub mod explain;
 pub mod incident;
+pub mod settings;
 pub mod silence;
 
 #[cfg(test)]
@@ -100,4 +102,5 @@ pub use incident::{
     BuzzAlert, CriticalMention, Decision, EventKind, IncidentEvent, IncidentId, IncidentWindow,
     OpenIncident, RuleIncident, Suppression, WatchState, evaluate, on_mention,
 };
+pub use settings::settings_problems;
 pub use silence::{Silence, SilenceTarget, active_silence, is_silenced};
