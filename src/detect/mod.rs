@@ -16,6 +16,10 @@
 //! 3. Write the decisions and the returned state in the same transaction. Mail the decisions whose
 //!    `notify` is true; the others (updates, silenced or inhibited alerts) are recorded only.
 //!
+//! [`WatchFeed`] does exactly this for one watch with its buckets in memory, and [`replay()`] runs it over
+//! stored mentions: `veille replay` can use them as they are, and the daemon either keeps a feed per watch
+//! or calls the two functions itself with counts from the store.
+//!
 //! Acknowledgements and silences are the store's: silences come in as [`Silence`]s, and the timeline kinds
 //! [`EventKind::Acknowledged`] and [`EventKind::Silenced`] are there for the store to record them.
 //!
@@ -82,6 +86,7 @@
 //! - [`baseline`]: median, MAD, the Poisson floor, the seasonal profile.
 //! - [`incident`]: decisions, the watch state machine, [`on_mention`] and [`evaluate`].
 //! - [`explain`]: the facts of a decision, in French and English.
+//! - [`replay`](mod@replay): one watch followed through time, for `veille replay` and the tests.
 //! - [`settings`]: checking a watch's detection settings.
 //! - [`silence`]: what people silence, and until when.
 
@@ -89,6 +94,7 @@ pub mod baseline;
 pub mod counts;
 pub mod explain;
 pub mod incident;
+pub mod replay;
 pub mod settings;
 pub mod silence;
 
@@ -102,5 +108,6 @@ pub use incident::{
     BuzzAlert, CriticalMention, Decision, EventKind, IncidentEvent, IncidentId, IncidentWindow,
     OpenIncident, RuleIncident, Suppression, WatchState, evaluate, on_mention,
 };
+pub use replay::{WatchFeed, replay};
 pub use settings::settings_problems;
 pub use silence::{Silence, SilenceTarget, active_silence, is_silenced};

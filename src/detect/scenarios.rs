@@ -126,11 +126,9 @@ impl Timeline {
     }
 }
 
-/// Drives one watch through time as the daemon does, keeping what the store would keep.
+/// Drives one watch through time as the daemon does, through [`WatchFeed`], collecting every decision.
 struct Runner {
-    settings: WatchSettings,
-    state: WatchState,
-    history: Vec<BucketCounts>,
+    feed: WatchFeed,
     silences: Vec<Silence>,
     decisions: Vec<Decision>,
     /// Serialize and restore the state around every call, as a restart between any two calls would.
@@ -140,75 +138,52 @@ struct Runner {
 impl Runner {
     fn new(settings: WatchSettings) -> Runner {
         Runner {
-            settings,
-            state: WatchState::default(),
-            history: Vec::new(),
+            feed: WatchFeed::new(WATCH, settings, WatchState::default(), Vec::new()),
             silences: Vec::new(),
             decisions: Vec::new(),
             restart_every_call: false,
         }
     }
 
-    fn keep(&mut self, (decisions, state): (Vec<Decision>, WatchState)) {
+    fn state(&self) -> &WatchState {
+        self.feed.state()
+    }
+
+    fn history(&self) -> &[BucketCounts] {
+        self.feed.history()
+    }
+
+    fn settings(&self) -> &WatchSettings {
+        self.feed.settings()
+    }
+
+    fn keep(&mut self, decisions: Vec<Decision>) {
         self.decisions.extend(decisions);
-        self.state = if self.restart_every_call {
-            serde_json::from_str(&serde_json::to_string(&state).unwrap()).unwrap()
-        } else {
-            state
-        };
+        if self.restart_every_call {
+            let json = serde_json::to_string(self.feed.state()).unwrap();
+            self.feed.restore(serde_json::from_str(&json).unwrap());
+        }
     }
 
-    fn evaluate(&mut self, start: DateTime<Utc>, mentions: &[AnalysedMention], now: DateTime<Utc>) {
-        let counts = BucketCounts::aggregate(start, mentions);
-        let window = Window {
-            counts: &counts,
-            mentions,
-        };
-        let r = evaluate(
-            WATCH,
-            &self.settings,
-            &self.history,
-            &window,
-            &self.state,
-            &self.silences,
-            now,
-        );
-        self.keep(r);
-    }
-
-    /// One bucket: mentions one by one, an evaluation of the bucket in progress at half past, one once closed.
+    /// One bucket: mentions one by one, the bucket in progress judged at half past, and once closed.
     fn bucket(&mut self, start: DateTime<Utc>, mut mentions: Vec<AnalysedMention>) {
         mentions.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.key.cmp(&b.key)));
         let half = start + TimeDelta::minutes(30);
         let end = start + TimeDelta::hours(1);
         let split = mentions.partition_point(|m| m.time < half);
-        for m in &mentions[..split] {
-            let r = on_mention(
-                WATCH,
-                &self.settings,
-                m,
-                &self.state,
-                &self.silences,
-                m.time,
-            );
-            self.keep(r);
+        let later = mentions.split_off(split);
+        for m in mentions {
+            let d = self.feed.mention(m, &self.silences);
+            self.keep(d);
         }
-        self.evaluate(start, &mentions[..split], half);
-        for m in &mentions[split..] {
-            let r = on_mention(
-                WATCH,
-                &self.settings,
-                m,
-                &self.state,
-                &self.silences,
-                m.time,
-            );
-            self.keep(r);
+        let d = self.feed.check(half, &self.silences);
+        self.keep(d);
+        for m in later {
+            let d = self.feed.mention(m, &self.silences);
+            self.keep(d);
         }
-        self.evaluate(start, &mentions, end);
-        self.history.push(BucketCounts::aggregate(start, &mentions));
-        let horizon = end - history_span(&self.settings);
-        self.history.retain(|b| b.start >= horizon);
+        let d = self.feed.advance(end, &self.silences);
+        self.keep(d);
     }
 
     fn hours(
@@ -297,9 +272,9 @@ fn a_burst_opens_one_incident_that_escalates_and_resolves() {
         !r.events(EventKind::Updated).is_empty(),
         "a growing burst updates the incident"
     );
-    assert!(r.state.incident.is_none());
+    assert!(r.state().incident.is_none());
     assert_eq!(
-        r.state.frozen.len(),
+        r.state().frozen.len(),
         1,
         "the incident's span is kept out of the baseline"
     );
@@ -331,7 +306,7 @@ fn state_restored_before_every_call_changes_nothing() {
     restarted.restart_every_call = true;
     burst_run(&mut restarted, 7);
     assert_eq!(plain.decisions, restarted.decisions);
-    assert_eq!(plain.state, restarted.state);
+    assert_eq!(plain.state(), restarted.state());
 }
 
 #[test]
@@ -342,18 +317,26 @@ fn evaluating_a_window_again_decides_nothing_new() {
     let start = t0() + TimeDelta::days(14);
     let ms = tl.hour(start, Hour::new(20.0, 4.0, 2.0));
     r.bucket(start, ms.clone());
-    let state = r.state.clone();
-    let before = r.decisions.len();
     assert_eq!(r.events(EventKind::Opened).len(), 1);
-    // The same batch handed again after a restart from the saved state: the store must not see anything new.
-    r.history.pop();
-    r.evaluate(start, &ms, start + TimeDelta::hours(1));
+    // The same batch handed again after a restart from the saved state: nothing new for the store.
+    let state = r.state().clone();
+    let history = &r.history()[..r.history().len() - 1];
+    let counts = BucketCounts::aggregate(start, &ms);
+    let window = Window {
+        counts: &counts,
+        mentions: &ms,
+    };
+    let end = start + TimeDelta::hours(1);
+    let (d, again) = evaluate(WATCH, r.settings(), history, &window, &state, &[], end);
+    assert!(d.is_empty(), "{d:?}");
+    assert_eq!(again, state);
     for m in &ms {
-        let again = on_mention(WATCH, &r.settings, m, &r.state, &[], m.time);
-        assert!(again.0.is_empty());
+        assert!(
+            on_mention(WATCH, r.settings(), m, &state, &[], m.time)
+                .0
+                .is_empty()
+        );
     }
-    assert_eq!(r.decisions.len(), before);
-    assert_eq!(r.state, state);
 }
 
 #[test]
@@ -374,13 +357,13 @@ fn a_big_brand_with_a_daily_evening_burst_raises_nothing_in_four_weeks() {
         r.events(EventKind::Opened)
     );
     assert_eq!(
-        r.history.len(),
+        r.history().len(),
         28 * 24,
         "the runner keeps four weeks, as the store would"
     );
     // Its last evening is judged against the same hour of the week by then.
     let last_evening = t0() + TimeDelta::days(29) + TimeDelta::hours(19);
-    let b = baseline::learn(&r.settings, &r.history, t0(), &[], last_evening);
+    let b = baseline::learn(r.settings(), r.history(), t0(), &[], last_evening);
     assert_eq!(b.profile, Profile::HourOfWeek);
     assert!(
         b.negative.median > 100.0,
@@ -545,7 +528,7 @@ fn a_critical_mention_alerts_at_once_even_during_warm_up() {
     assert_eq!(ends[0].rule.as_deref(), Some("sante"));
     assert_eq!(ends[0].incident, c.attach_to);
     assert!(!ends[0].notify);
-    assert!(r.state.rules.is_empty());
+    assert!(r.state().rules.is_empty());
 }
 
 #[test]
@@ -645,9 +628,15 @@ fn an_open_bad_buzz_inhibits_the_brand_critical_alerts() {
     let start = t0() + TimeDelta::days(14);
     let ms = tl.hour(start, Hour::new(20.0, 4.0, 2.0));
     r.bucket(start, ms);
-    let id = r.state.incident.as_ref().expect("bad buzz open").id.clone();
+    let id = r
+        .state()
+        .incident
+        .as_ref()
+        .expect("bad buzz open")
+        .id
+        .clone();
     let m = critical(tl.mention(start + TimeDelta::hours(1), Label::Neg), "sante");
-    let (d, _) = on_mention(WATCH, &r.settings, &m, &r.state, &[], m.time);
+    let (d, _) = on_mention(WATCH, r.settings(), &m, r.state(), &[], m.time);
     assert_eq!(d.len(), 1);
     let Decision::CriticalMention(c) = &d[0] else {
         panic!("{d:?}")
@@ -674,23 +663,23 @@ fn a_three_day_crisis_stays_one_open_incident() {
         r.events(EventKind::Resolved).is_empty(),
         "still open after three days of crisis"
     );
-    assert!(r.state.incident.is_some());
+    assert!(r.state().incident.is_some());
     // Its own hours are not the norm: the crisis hour is judged against the quiet days before it.
     let frozen = [Span {
         start: crisis,
         end: DateTime::<Utc>::MAX_UTC,
     }];
     let b = baseline::learn(
-        &r.settings,
-        &r.history,
+        r.settings(),
+        r.history(),
         t0(),
         &frozen,
         crisis + TimeDelta::hours(72),
     );
     assert!(b.negative.median <= 2.0);
     let learnt = baseline::learn(
-        &r.settings,
-        &r.history,
+        r.settings(),
+        r.history(),
         t0(),
         &[],
         crisis + TimeDelta::hours(72),
@@ -738,4 +727,77 @@ fn decisions_serialize_for_the_store() {
     assert_eq!(back, r.decisions);
     assert!(json.contains("\"type\":\"incident\""));
     assert!(json.contains("\"kind\":\"opened\""));
+}
+
+#[test]
+fn replaying_stored_mentions_finds_the_same_incident() {
+    let mut tl = Timeline::new(7);
+    let mut mentions = Vec::new();
+    for h in 0..14 * 24 + 9 {
+        let start = t0() + TimeDelta::hours(h);
+        mentions.extend(tl.hour(start, quiet(start)));
+    }
+    let burst = t0() + TimeDelta::days(14) + TimeDelta::hours(9);
+    for (i, neg) in [16.0, 20.0, 40.0, 25.0, 12.0].into_iter().enumerate() {
+        mentions.extend(tl.hour(burst + TimeDelta::hours(i as i64), Hour::new(neg, 4.0, 2.0)));
+    }
+    // Stored mentions come back in any order.
+    mentions.reverse();
+    let until = burst + TimeDelta::hours(20);
+    let (decisions, feed) = replay(WATCH, &WatchSettings::default(), &mentions, &[], until);
+    let kinds: Vec<_> = decisions
+        .iter()
+        .filter_map(|d| match d {
+            Decision::Incident(e) => Some((e.kind, e.opened)),
+            _ => None,
+        })
+        .filter(|(k, _)| *k != EventKind::Updated)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (EventKind::Opened, burst),
+            (EventKind::Escalated, burst),
+            (EventKind::Resolved, burst)
+        ]
+    );
+    assert!(feed.state().incident.is_none());
+    assert_eq!(feed.open_bucket().map(|(s, _)| s), Some(until));
+    assert_eq!(
+        feed.history().last().map(|b| b.start),
+        Some(until - TimeDelta::hours(1))
+    );
+    let opened = decisions.iter().find_map(|d| match d {
+        Decision::Incident(e) if e.kind == EventKind::Opened => Some(e),
+        _ => None,
+    });
+    assert!(
+        opened.unwrap().at < burst + TimeDelta::hours(1),
+        "the quarter-hour checks open it within the bucket"
+    );
+}
+
+#[test]
+fn a_late_mention_counts_in_the_bucket_in_progress() {
+    let mut feed = WatchFeed::new(
+        WATCH,
+        WatchSettings::default(),
+        WatchState::default(),
+        Vec::new(),
+    );
+    let mut tl = Timeline::new(1);
+    let start = t0() + TimeDelta::hours(5);
+    feed.advance(start, &[]);
+    let fresh = tl.mention(start, Label::Neu);
+    let mut late = tl.mention(start, Label::Neg);
+    late.time = start - TimeDelta::hours(3);
+    feed.mention(fresh, &[]);
+    feed.mention(late, &[]);
+    let (s, open) = feed.open_bucket().unwrap();
+    assert_eq!((s, open.len()), (start, 2));
+    feed.advance(start + TimeDelta::hours(2), &[]);
+    let h = feed.history();
+    assert_eq!(h.len(), 2, "the closed bucket and an empty one");
+    assert_eq!((h[0].start, h[0].negative), (start, 1));
+    assert_eq!(h[1].total, 0);
 }
