@@ -912,4 +912,16 @@ mod tests {
         ));
         assert!(e.syndication.is_none());
     }
+
+    proptest::proptest! {
+        /// A French number reads back as the English one: only the separators differ.
+        #[test]
+        fn french_and_english_numbers_agree(x in -1.0e9f64..1.0e9, d in 0usize..3) {
+            let fr = number(x, d, Lang::Fr).replace('\u{202f}', "").replace(',', ".");
+            let en = number(x, d, Lang::En).replace(',', "");
+            proptest::prop_assert_eq!(&fr, &en);
+            let back: f64 = en.parse().unwrap();
+            proptest::prop_assert!((back - x).abs() <= 0.5 * 10f64.powi(-(d as i32)) + 1e-6);
+        }
+    }
 }

@@ -55,6 +55,32 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// What happened, in French, for a timeline line.
+    pub fn words_fr(self) -> &'static str {
+        match self {
+            EventKind::Opened => "ouvert",
+            EventKind::Updated => "nouveau pic",
+            EventKind::Escalated => "aggravé",
+            EventKind::Resolved => "terminé",
+            EventKind::MentionAttached => "mention rattachée",
+            EventKind::Acknowledged => "pris en charge",
+            EventKind::Silenced => "mis en silence",
+        }
+    }
+
+    /// What happened, in English, for a timeline line.
+    pub fn words_en(self) -> &'static str {
+        match self {
+            EventKind::Opened => "opened",
+            EventKind::Updated => "new peak",
+            EventKind::Escalated => "escalated",
+            EventKind::Resolved => "over",
+            EventKind::MentionAttached => "mention attached",
+            EventKind::Acknowledged => "acknowledged",
+            EventKind::Silenced => "silenced",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::Opened => "opened",
@@ -183,28 +209,47 @@ impl IncidentEvent {
                     plural(self.mentions, "negative mention", lang),
                 );
             }
-            (Some(rule), _, true) => {
+            (Some(rule), EventKind::Resolved, true) => {
                 let _ = write!(
                     out,
-                    "Incident {} sur {watch}\u{a0}: {} ({}) depuis le {}.",
+                    "Fin de l'incident {} sur {watch}\u{a0}: aucune nouvelle mention critique depuis {}. {} depuis le {}.",
                     quote(rule, lang),
-                    self.kind.as_str(),
+                    duration(TimeDelta::seconds(self.calm_secs.unwrap_or(0)), lang),
                     plural(self.mentions, "mention critique", lang),
                     moment(self.opened, lang),
                 );
             }
-            (Some(rule), _, false) => {
+            (Some(rule), EventKind::Resolved, false) => {
                 let _ = write!(
                     out,
-                    "Incident {} on {watch}: {} ({}) since {}.",
+                    "Incident {} on {watch} over: no new critical mention for {}. {} since {}.",
                     quote(rule, lang),
-                    self.kind.as_str(),
+                    duration(TimeDelta::seconds(self.calm_secs.unwrap_or(0)), lang),
                     plural(self.mentions, "critical mention", lang),
                     moment(self.opened, lang),
                 );
             }
-            (None, kind, _) => {
-                let _ = write!(out, "{watch}: {}.", kind.as_str());
+            (Some(rule), kind, true) => {
+                let _ = write!(
+                    out,
+                    "Incident {} sur {watch}\u{a0}: {}.",
+                    quote(rule, lang),
+                    kind.words_fr()
+                );
+            }
+            (Some(rule), kind, false) => {
+                let _ = write!(
+                    out,
+                    "Incident {} on {watch}: {}.",
+                    quote(rule, lang),
+                    kind.words_en()
+                );
+            }
+            (None, kind, true) => {
+                let _ = write!(out, "Incident sur {watch}\u{a0}: {}.", kind.words_fr());
+            }
+            (None, kind, false) => {
+                let _ = write!(out, "Incident on {watch}: {}.", kind.words_en());
             }
         }
         if let Some(s) = &self.suppressed {
@@ -1211,6 +1256,16 @@ mod tests {
         assert_eq!(kinds(&d), [EventKind::Resolved]);
         let c = alert(&d);
         assert!(c.opens && c.attach_to != first.attach_to);
+        let Decision::Incident(end) = &d[0] else {
+            unreachable!()
+        };
+        assert_eq!(
+            end.explain_fr(),
+            "Fin de l'incident «\u{a0}sante\u{a0}» sur «\u{a0}acme\u{a0}»\u{a0}: aucune nouvelle mention critique depuis 6 h 57. 3 mentions critiques depuis le 02/03 à 00:00 UTC."
+        );
+        assert!(end.explain_en().starts_with(
+            "Incident “sante” on “acme” over: no new critical mention for 6 h 57 min."
+        ));
         assert_eq!(st.rules.len(), 1);
     }
 
@@ -1285,5 +1340,54 @@ mod tests {
         assert_eq!(back, j.state);
         let empty: WatchState = serde_json::from_str("{}").unwrap();
         assert_eq!(empty, WatchState::default());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+        /// Whatever the counts: one incident at a time, opened, escalated at most once, resolved; updates
+        /// never mailed; no reopening within the cool-down; judging a bucket again decides nothing.
+        #[test]
+        fn the_lifecycle_holds_for_any_counts(negs in proptest::collection::vec(0u32..40, 12..96)) {
+            let mut j = Judge::new(14);
+            let start = t0() + TimeDelta::days(14);
+            let cooldown = TimeDelta::hours(2);
+            let (mut open, mut critical, mut resolved_at) = (false, false, None);
+            for (n, &neg) in negs.iter().enumerate() {
+                let b = start + TimeDelta::hours(n as i64);
+                let mut decisions = j.judge(&counts(b, neg / 2, neg / 2 + 10), b + TimeDelta::minutes(30));
+                let c = counts(b, neg, neg + 10);
+                decisions.extend(j.judge(&c, b + TimeDelta::hours(1)));
+                let state = j.state.clone();
+                proptest::prop_assert!(j.judge(&c, b + TimeDelta::hours(1)).is_empty());
+                proptest::prop_assert_eq!(&j.state, &state);
+                j.history.push(c);
+                for d in &decisions {
+                    let Decision::Incident(e) = d else { continue };
+                    match e.kind {
+                        EventKind::Opened => {
+                            proptest::prop_assert!(!open);
+                            if let Some(r) = resolved_at {
+                                proptest::prop_assert!(e.at >= r + cooldown);
+                            }
+                            open = true;
+                            critical = e.severity == Severity::Critical;
+                        }
+                        EventKind::Escalated => {
+                            proptest::prop_assert!(open && !critical);
+                            critical = true;
+                        }
+                        EventKind::Updated => proptest::prop_assert!(open && !e.notify),
+                        EventKind::Resolved => {
+                            proptest::prop_assert!(open);
+                            open = false;
+                            resolved_at = Some(e.at);
+                        }
+                        other => proptest::prop_assert!(false, "detection never makes {:?}", other),
+                    }
+                }
+                proptest::prop_assert_eq!(open, j.state.incident.is_some());
+            }
+        }
     }
 }
