@@ -206,25 +206,36 @@ impl Explanation {
 
     /// The facts in French: counts and usual level, share, syndication, who, telling mentions, terms.
     pub fn explain_fr(&self) -> String {
-        self.words(Lang::Fr, Metric::Negative)
+        self.words(Lang::Fr, Metric::Negative, true)
     }
 
     /// The facts in English.
     pub fn explain_en(&self) -> String {
-        self.words(Lang::En, Metric::Negative)
+        self.words(Lang::En, Metric::Negative, true)
     }
 
     /// The facts of a volume surge (a `buzz`), in French.
     pub fn explain_volume_fr(&self) -> String {
-        self.words(Lang::Fr, Metric::Volume)
+        self.words(Lang::Fr, Metric::Volume, true)
     }
 
     /// The facts of a volume surge, in English.
     pub fn explain_volume_en(&self) -> String {
-        self.words(Lang::En, Metric::Volume)
+        self.words(Lang::En, Metric::Volume, true)
     }
 
-    fn words(&self, lang: Lang, metric: Metric) -> String {
+    /// The figures only (count against usual level, share, syndication), in French: for a timeline line or
+    /// the end of an incident, where who said what is no longer the point.
+    pub fn summary_fr(&self) -> String {
+        self.words(Lang::Fr, Metric::Negative, false)
+    }
+
+    /// The figures only, in English.
+    pub fn summary_en(&self) -> String {
+        self.words(Lang::En, Metric::Negative, false)
+    }
+
+    fn words(&self, lang: Lang, metric: Metric, full: bool) -> String {
         let fr = lang == Lang::Fr;
         let mut out = String::new();
         let span = duration(self.window_end - self.window_start, lang);
@@ -329,6 +340,9 @@ impl Explanation {
                 );
             }
         }
+        if !full {
+            return out;
+        }
         let colon = if fr { "\u{a0}: " } else { ": " };
         if !self.top_sources.is_empty() {
             let label = if fr {
@@ -338,13 +352,40 @@ impl Explanation {
             };
             let _ = write!(out, "\n{label}{colon}{}.", tallies(&self.top_sources));
         }
-        if !self.top_authors.is_empty() {
-            let label = if fr {
-                "Auteurs principaux"
-            } else {
-                "Top authors"
-            };
-            let _ = write!(out, "\n{label}{colon}{}.", tallies(&self.top_authors));
+        let voices = match metric {
+            Metric::Negative => self.counts.negative_authors,
+            Metric::Volume => self.counts.authors,
+        };
+        if voices > 0 {
+            let _ = write!(
+                out,
+                "\n{}",
+                plural(
+                    voices,
+                    if fr {
+                        "auteur distinct"
+                    } else {
+                        "distinct author"
+                    },
+                    lang
+                )
+            );
+            // Authors are worth naming when some spoke more than once.
+            let loud: Vec<Tally> = self
+                .top_authors
+                .iter()
+                .filter(|t| t.count > 1)
+                .cloned()
+                .collect();
+            if !loud.is_empty() {
+                let label = if fr {
+                    "\u{a0}; les plus actifs"
+                } else {
+                    "; most active"
+                };
+                let _ = write!(out, "{label}{colon}{}", tallies(&loud));
+            }
+            out.push('.');
         }
         if !self.telling.is_empty() {
             let label = if fr {
@@ -352,7 +393,7 @@ impl Explanation {
             } else {
                 "Telling mentions"
             };
-            let _ = write!(out, "\n{label}{colon}");
+            let _ = write!(out, "\n{label}{}", if fr { "\u{a0}:" } else { ":" });
             for t in &self.telling {
                 let _ = write!(out, "\n- {}", telling_line(t, lang));
             }
@@ -882,10 +923,10 @@ mod tests {
             fr.contains("«\u{a0}Acme rappelle ses yaourts\u{a0}»"),
             "{fr}"
         );
-        assert!(
-            fr.contains("\nAuteurs principaux\u{a0}: user0 · forum0 (1), "),
-            "{fr}"
-        );
+        assert!(fr.contains("\n26 auteurs distincts.\n"), "{fr}");
+        assert!(fr.contains("\nMentions marquantes\u{a0}:\n- «\u{a0}title n5\u{a0}» — forum1, user5\u{a0}; score -0,80\u{a0}; termes\u{a0}: scandale, arnaque\n"), "{fr}");
+        assert!(!e.summary_fr().contains('\n'));
+        assert!(e.explain_fr().starts_with(&e.summary_fr()));
         let en = e.explain_en();
         assert!(en.starts_with("7 distinct negative stories (26 negative mentions) in 1 h, against a usual 1 at this hour (×7.0; z = 3.1)."), "{en}");
         assert!(
@@ -911,6 +952,35 @@ mod tests {
             "47 mentions négatives en 1 h, contre 8 d'habitude à cette heure (×5,9\u{a0}; z = 6,2)."
         ));
         assert!(e.syndication.is_none());
+    }
+
+    #[test]
+    fn authors_who_spoke_more_than_once_are_named() {
+        let mut ms: Vec<_> = (0..6u64)
+            .map(|i| mention(&format!("m{i}"), "s", Some(&format!("u{i}")), i, Label::Neg))
+            .collect();
+        for i in 6..9u64 {
+            ms.push(mention(&format!("m{i}"), "s", Some("loud"), i, Label::Neg));
+        }
+        let counts = BucketCounts::aggregate(at(17, 0), &ms);
+        let w = Window {
+            counts: &counts,
+            mentions: &ms,
+        };
+        let e = Explanation::new("acme", &w, at(18, 0), &baseline(1.0, None));
+        let fr = e.explain_fr();
+        assert!(
+            fr.contains("\n7 auteurs distincts\u{a0}; les plus actifs\u{a0}: loud · s (3).\n"),
+            "{fr}"
+        );
+        assert!(
+            e.explain_en()
+                .contains("\n7 distinct authors; most active: loud · s (3).\n")
+        );
+        assert!(
+            fr.contains("Part négative\u{a0}: 100\u{a0}%."),
+            "no usual share to compare with: {fr}"
+        );
     }
 
     proptest::proptest! {

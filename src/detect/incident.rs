@@ -257,7 +257,13 @@ impl IncidentEvent {
         }
         if let Some(e) = &self.explanation {
             out.push('\n');
-            out.push_str(&if fr { e.explain_fr() } else { e.explain_en() });
+            // The end of a crisis needs the figures, not the mentions of a calm hour.
+            out.push_str(&match (self.kind, fr) {
+                (EventKind::Resolved, true) => e.summary_fr(),
+                (EventKind::Resolved, false) => e.summary_en(),
+                (_, true) => e.explain_fr(),
+                (_, false) => e.explain_en(),
+            });
         }
         out
     }

@@ -60,7 +60,8 @@
 //!
 //! **Bad buzz** opens an incident when, after a warm-up (`warmup`, three days), all of these hold for the
 //! window: z ≥ `min_z`; count ≥ `min_ratio` × the usual level (floored at one); count ≥ `min_negative`
-//! stories from ≥ `min_authors` voices; and the negative share of stories is at least `min_share_rise` above
+//! stories from ≥ `min_authors` voices, the loudest voice carrying no more than half of them; and the
+//! negative share of stories is at least `min_share_rise` above
 //! its usual share (so a launch day, loud but not negative, is not a crisis: when volume alone surges, an
 //! information-level [`Decision::Buzz`] is made instead). The floors exist because a statistic on tiny
 //! counts says little: two posts about a quiet brand are not news.
@@ -74,11 +75,24 @@
 //! **Lifecycle.** An incident escalates to critical when the count reaches `critical_ratio` × the usual level
 //! with z ≥ 2 × `min_z`; it resolves when closed buckets have been near the usual level (z < `min_z` / 2,
 //! or below the `min_negative` floor) for `resolve_after`, and that is an event of its own, mailed with the
-//! duration and the peak; then `cooldown` holds off a new incident on the watch. Opening high and closing
-//! low is hysteresis, as in Prometheus alerting rules with `for:` and Alertmanager's resolve notices, so an
-//! incident hovering near the threshold does not flap. Grouping alerts into incidents, inhibiting the
+//! duration and the peak (Alertmanager's resolved notifications); then `cooldown` holds off a new incident
+//! on the watch. Opening high and closing low, and only after a sustained calm, is hysteresis: an incident
+//! hovering near the threshold does not flap (the part the `for:` clause of a Prometheus alerting rule plays
+//! on the way up, a condition that must hold a while, is played here on the way down). Grouping alerts into incidents, inhibiting the
 //! keyword alerts of a brand while its bad-buzz incident is open, and silences that keep recording but stop
 //! notifying are the grouping, inhibition rules and silences of Prometheus Alertmanager.
+//!
+//! # Limits
+//!
+//! - Hours are UTC hours. A 24-hour period is the same in any time zone, but when summer time starts or
+//!   ends the local daily cycle moves by an hour against UTC, and the hour-of-day profile takes about a
+//!   week (half its samples) to follow.
+//! - A bucket in progress is judged against whole past buckets, which is conservative: it can open an
+//!   incident early in a burst, never late.
+//! - A missing bucket counts as zero, so the store must give every bucket that had mentions; a watch whose
+//!   sources were down looks quiet, not unknown.
+//! - Stories are only as good as the content hash: a syndicated article rewritten by each site counts as
+//!   several stories.
 //!
 //! # Layout
 //!
