@@ -11,7 +11,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::counts::{BucketCounts, bucket_delta, bucket_secs};
+use super::counts::{BucketCounts, bucket_delta, bucket_secs, span};
 use crate::model::WatchSettings;
 
 /// From this much history, the same hour of day is compared (before, all hours are).
@@ -49,8 +49,7 @@ pub fn choose_profile(history: TimeDelta, bucket_secs: i64) -> Profile {
 /// How far back the caller should load bucket counts for a watch: the baseline span, and four weeks at least
 /// so that the hour-of-week profile has four samples.
 pub fn history_span(settings: &WatchSettings) -> TimeDelta {
-    let baseline =
-        TimeDelta::seconds(i64::try_from(settings.baseline.as_secs()).unwrap_or(i64::MAX / 2));
+    let baseline = span(settings.baseline);
     baseline.max(TimeDelta::days(HOUR_OF_WEEK_AFTER_DAYS))
 }
 
@@ -179,14 +178,13 @@ pub fn learn(
 ) -> Baseline {
     let bucket = bucket_delta(settings.bucket);
     let profile = choose_profile(window_start - since, bucket_secs(settings.bucket));
-    let span =
-        TimeDelta::seconds(i64::try_from(settings.baseline.as_secs()).unwrap_or(i64::MAX / 2));
+    let baseline_span = span(settings.baseline);
     let (step, lookback) = match profile {
-        Profile::AllHours => (bucket, span),
-        Profile::HourOfDay => (TimeDelta::days(1), span),
+        Profile::AllHours => (bucket, baseline_span),
+        Profile::HourOfDay => (TimeDelta::days(1), baseline_span),
         Profile::HourOfWeek => (
             TimeDelta::days(7),
-            span.max(TimeDelta::days(HOUR_OF_WEEK_AFTER_DAYS)),
+            baseline_span.max(TimeDelta::days(HOUR_OF_WEEK_AFTER_DAYS)),
         ),
     };
     let oldest = since.max(window_start - lookback);

@@ -175,9 +175,26 @@ pub fn bucket_start(time: DateTime<Utc>, bucket: Interval) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or(time)
 }
 
-/// The length of a bucket in seconds, at least one.
+/// A century: no setting means more, and clamping there keeps date arithmetic from overflowing on a
+/// mistyped `"99999999w"`.
+const LONGEST_SECS: i64 = 100 * 366 * 86_400;
+
+/// A number of seconds as a duration, clamped to a century either way (stored figures read back from
+/// JSON are not trusted to be sane).
+pub(crate) fn seconds(s: i64) -> TimeDelta {
+    TimeDelta::seconds(s.clamp(-LONGEST_SECS, LONGEST_SECS))
+}
+
+/// A setting's interval as a duration, at most a century.
+pub(crate) fn span(i: Interval) -> TimeDelta {
+    seconds(i64::try_from(i.as_secs()).unwrap_or(LONGEST_SECS))
+}
+
+/// The length of a bucket in seconds, from one to a century.
 pub(crate) fn bucket_secs(bucket: Interval) -> i64 {
-    i64::try_from(bucket.as_secs()).unwrap_or(i64::MAX).max(1)
+    i64::try_from(bucket.as_secs())
+        .unwrap_or(LONGEST_SECS)
+        .clamp(1, LONGEST_SECS)
 }
 
 pub(crate) fn bucket_delta(bucket: Interval) -> TimeDelta {

@@ -19,7 +19,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::baseline::{Span, history_span, learn};
-use super::counts::{AnalysedMention, BucketCounts, Window, bucket_delta};
+use super::counts::{AnalysedMention, BucketCounts, Window, bucket_delta, seconds, span};
 use super::explain::{Explanation, Figures, Lang, duration, moment, plural, quote};
 use super::silence::{Silence, SilenceTarget, active_silence};
 use crate::model::{Severity, WatchSettings};
@@ -191,8 +191,8 @@ impl IncidentEvent {
                 let _ = write!(
                     out,
                     "Crise terminée sur {watch}\u{a0}: retour au niveau habituel depuis {}. Durée\u{a0}: {}\u{a0}; pic\u{a0}: {} en {window} (le {})\u{a0}; {} en tout.",
-                    duration(TimeDelta::seconds(self.calm_secs.unwrap_or(0)), lang),
-                    duration(TimeDelta::seconds(self.duration_secs.unwrap_or(0)), lang),
+                    duration(seconds(self.calm_secs.unwrap_or(0)), lang),
+                    duration(seconds(self.duration_secs.unwrap_or(0)), lang),
                     plural(self.peak, "sujet négatif", lang),
                     moment(self.peak_at, lang),
                     plural(self.mentions, "mention négative", lang),
@@ -202,8 +202,8 @@ impl IncidentEvent {
                 let _ = write!(
                     out,
                     "Crisis over on {watch}: back to its usual level for {}. Duration: {}; peak: {} in {window} ({}); {} in all.",
-                    duration(TimeDelta::seconds(self.calm_secs.unwrap_or(0)), lang),
-                    duration(TimeDelta::seconds(self.duration_secs.unwrap_or(0)), lang),
+                    duration(seconds(self.calm_secs.unwrap_or(0)), lang),
+                    duration(seconds(self.duration_secs.unwrap_or(0)), lang),
                     plural(self.peak, "negative story", lang),
                     moment(self.peak_at, lang),
                     plural(self.mentions, "negative mention", lang),
@@ -214,7 +214,7 @@ impl IncidentEvent {
                     out,
                     "Fin de l'incident {} sur {watch}\u{a0}: aucune nouvelle mention critique depuis {}. {} depuis le {}.",
                     quote(rule, lang),
-                    duration(TimeDelta::seconds(self.calm_secs.unwrap_or(0)), lang),
+                    duration(seconds(self.calm_secs.unwrap_or(0)), lang),
                     plural(self.mentions, "mention critique", lang),
                     moment(self.opened, lang),
                 );
@@ -224,7 +224,7 @@ impl IncidentEvent {
                     out,
                     "Incident {} on {watch} over: no new critical mention for {}. {} since {}.",
                     quote(rule, lang),
-                    duration(TimeDelta::seconds(self.calm_secs.unwrap_or(0)), lang),
+                    duration(seconds(self.calm_secs.unwrap_or(0)), lang),
                     plural(self.mentions, "critical mention", lang),
                     moment(self.opened, lang),
                 );
@@ -604,7 +604,7 @@ impl WatchState {
 }
 
 fn secs(i: crate::model::Interval) -> TimeDelta {
-    TimeDelta::seconds(i64::try_from(i.as_secs()).unwrap_or(i64::MAX / 4))
+    span(i)
 }
 
 fn silence_of(
@@ -1346,6 +1346,61 @@ mod tests {
         assert_eq!(back, j.state);
         let empty: WatchState = serde_json::from_str("{}").unwrap();
         assert_eq!(empty, WatchState::default());
+    }
+
+    #[test]
+    fn absurd_settings_and_stored_figures_do_not_panic() {
+        let huge = crate::model::Interval::secs(u64::MAX / 2);
+        let settings = WatchSettings {
+            bucket: huge,
+            baseline: huge,
+            warmup: huge,
+            resolve_after: huge,
+            cooldown: huge,
+            ..WatchSettings::default()
+        };
+        let c = counts(t0(), 30, 40);
+        let w = Window {
+            counts: &c,
+            mentions: &[],
+        };
+        let (_, st) = evaluate(
+            "acme",
+            &settings,
+            &history(2),
+            &w,
+            &WatchState::default(),
+            &[],
+            t0(),
+        );
+        let (d, _) = on_mention("acme", &settings, &critical("a", 1, "r"), &st, &[], t0());
+        assert_eq!(d.len(), 1);
+        let mut feed = crate::detect::WatchFeed::new("acme", settings, st, history(1));
+        feed.advance(t0() + TimeDelta::days(400), &[]);
+        let mut e = IncidentEvent {
+            incident: IncidentId("x".into()),
+            watch: "acme".into(),
+            rule: None,
+            kind: EventKind::Resolved,
+            severity: Severity::Warning,
+            at: t0(),
+            opened: t0(),
+            notify: true,
+            suppressed: None,
+            peak: 1,
+            peak_at: t0(),
+            mentions: 1,
+            duration_secs: Some(i64::MAX),
+            calm_secs: Some(i64::MIN),
+            explanation: None,
+        };
+        assert!(
+            e.explain_fr().contains("Durée\u{a0}: 36600 j"),
+            "{}",
+            e.explain_fr()
+        );
+        e.rule = Some("r".into());
+        assert!(!e.explain_en().is_empty());
     }
 
     proptest::proptest! {
