@@ -72,6 +72,8 @@ pub enum Telling {
     MostNegative,
     /// Its story was carried by the most sources.
     MostShared,
+    /// Among the strongest sentiment, either way (for a volume surge).
+    Strongest,
 }
 
 /// One of the few mentions that show what the window is about.
@@ -125,12 +127,33 @@ pub struct Explanation {
 }
 
 impl Explanation {
-    /// Gathers the facts of a window of a watch.
+    /// Gathers the facts of a window of a watch, about its negative mentions.
     pub fn new(
         watch: &str,
         window: &Window<'_>,
         window_end: DateTime<Utc>,
         baseline: &Baseline,
+    ) -> Explanation {
+        Explanation::build(watch, window, window_end, baseline, false)
+    }
+
+    /// Gathers the facts of a volume surge: sources, authors and telling mentions come from all mentions,
+    /// the most shared stories first.
+    pub fn of_volume(
+        watch: &str,
+        window: &Window<'_>,
+        window_end: DateTime<Utc>,
+        baseline: &Baseline,
+    ) -> Explanation {
+        Explanation::build(watch, window, window_end, baseline, true)
+    }
+
+    fn build(
+        watch: &str,
+        window: &Window<'_>,
+        window_end: DateTime<Utc>,
+        baseline: &Baseline,
+        volume: bool,
     ) -> Explanation {
         let counts = window.counts;
         let negatives: Vec<&AnalysedMention> = window
@@ -138,7 +161,7 @@ impl Explanation {
             .iter()
             .filter(|m| m.label == Label::Neg)
             .collect();
-        let pool: Vec<&AnalysedMention> = if negatives.is_empty() {
+        let pool: Vec<&AnalysedMention> = if volume || negatives.is_empty() {
             window.mentions.iter().collect()
         } else {
             negatives
@@ -154,7 +177,11 @@ impl Explanation {
         }
         let carried = |story: u64| story_sources.get(&story).map_or(1, |s| s.len() as u32);
 
-        let telling = telling_mentions(&pool, &carried);
+        let telling = if volume {
+            telling_by_reach(&pool, &carried)
+        } else {
+            telling_mentions(&pool, &carried)
+        };
         let syndication = story_sources
             .iter()
             .filter(|(_, s)| s.len() > 1)
@@ -508,6 +535,73 @@ fn telling_mentions(
             stories.push(m.story);
             chosen.push(telling(m, carried(m.story), Telling::MostShared));
         }
+    }
+    chosen
+}
+
+/// For a volume surge: the stories carried by the most sources, then the strongest sentiment either way,
+/// three at least when there are three, five at most.
+fn telling_by_reach(
+    pool: &[&AnalysedMention],
+    carried: &dyn Fn(u64) -> u32,
+) -> Vec<TellingMention> {
+    let mut chosen: Vec<TellingMention> = Vec::new();
+    let mut stories: Vec<u64> = Vec::new();
+    let mut by_reach: Vec<&AnalysedMention> = pool
+        .iter()
+        .copied()
+        .filter(|m| carried(m.story) > 1)
+        .collect();
+    by_reach.sort_by(|a, b| {
+        carried(b.story)
+            .cmp(&carried(a.story))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    for m in by_reach {
+        if chosen.len() == TELLING {
+            return chosen;
+        }
+        if !stories.contains(&m.story) {
+            stories.push(m.story);
+            chosen.push(telling(m, carried(m.story), Telling::MostShared));
+        }
+    }
+    // Then the strongest voices of each side, alternating, the more numerous side first: a launch is told
+    // by its praise and its grumbles both.
+    let side = |label: Label| {
+        let mut v: Vec<&AnalysedMention> =
+            pool.iter().copied().filter(|m| m.label == label).collect();
+        v.sort_by(|a, b| {
+            b.score
+                .abs()
+                .total_cmp(&a.score.abs())
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        v
+    };
+    let (pos, neg) = (side(Label::Pos), side(Label::Neg));
+    let (first, second) = if pos.len() >= neg.len() {
+        (pos, neg)
+    } else {
+        (neg, pos)
+    };
+    let mut sides = [first.into_iter(), second.into_iter()];
+    let mut turn = 0;
+    while chosen.len() < MOST_NEGATIVE {
+        let Some(m) = sides[turn % 2]
+            .by_ref()
+            .find(|m| !stories.contains(&m.story))
+            .or_else(|| {
+                sides[(turn + 1) % 2]
+                    .by_ref()
+                    .find(|m| !stories.contains(&m.story))
+            })
+        else {
+            break;
+        };
+        stories.push(m.story);
+        chosen.push(telling(m, carried(m.story), Telling::Strongest));
+        turn += 1;
     }
     chosen
 }
@@ -980,6 +1074,61 @@ mod tests {
         assert!(
             fr.contains("Part négative\u{a0}: 100\u{a0}%."),
             "no usual share to compare with: {fr}"
+        );
+    }
+
+    #[test]
+    fn a_volume_surge_is_told_by_reach_then_both_sides() {
+        let mut ms: Vec<_> = (0..5u64)
+            .map(|i| {
+                mention(
+                    &format!("p{i}"),
+                    "s",
+                    Some(&format!("fan{i}")),
+                    i,
+                    Label::Pos,
+                )
+            })
+            .collect();
+        ms[2].score = 0.9;
+        ms.push(mention("n0", "s", Some("grumpy"), 10, Label::Neg));
+        for i in 0..3u64 {
+            ms.push(mention(
+                &format!("w{i}"),
+                &format!("wire{i}"),
+                None,
+                20,
+                Label::Neu,
+            ));
+        }
+        let counts = BucketCounts::aggregate(at(17, 0), &ms);
+        let w = Window {
+            counts: &counts,
+            mentions: &ms,
+        };
+        let e = Explanation::of_volume("acme", &w, at(18, 0), &baseline(1.0, Some(0.2)));
+        let told: Vec<_> = e.telling.iter().map(|t| (t.key.as_str(), t.why)).collect();
+        assert_eq!(
+            told,
+            [
+                ("w0", Telling::MostShared),
+                ("p2", Telling::Strongest),
+                ("n0", Telling::Strongest)
+            ]
+        );
+        assert_eq!(
+            e.top_sources[0],
+            Tally {
+                name: "s".into(),
+                count: 6
+            }
+        );
+        let words = e.explain_volume_fr();
+        assert!(
+            words.starts_with(
+                "7 sujets distincts (9 mentions) en 1 h, contre 30 d'habitude à cette heure"
+            ),
+            "{words}"
         );
     }
 

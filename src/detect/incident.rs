@@ -828,7 +828,7 @@ pub fn evaluate(
                         at: now,
                         notify: silenced.is_none(),
                         suppressed: silenced.clone(),
-                        explanation: explanation(),
+                        explanation: Explanation::of_volume(watch, window, end, &base),
                     }));
                 }
             }

@@ -438,6 +438,15 @@ fn a_launch_is_buzz_not_bad_buzz() {
         buzz.explanation.share < buzz.explanation.usual_share,
         "negativity is down"
     );
+    assert!(
+        buzz.explanation.telling.iter().any(|t| t.score > 0.0),
+        "a launch is told through its loudest mentions, praise included"
+    );
+    let from_sources: u32 = buzz.explanation.top_sources.iter().map(|t| t.count).sum();
+    assert!(
+        from_sources > buzz.explanation.counts.negative,
+        "sources of all mentions"
+    );
     assert_eq!(Decision::Buzz(buzz.clone()).severity(), Severity::Info);
     assert!(
         buzz.explain_fr().starts_with("Buzz sur «\u{a0}acme\u{a0}»"),
