@@ -439,6 +439,33 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// A stable key, unique per decision: what the store can keep UNIQUE (so a batch handed twice records
+    /// once) and derive an email's `Message-ID` from. Deterministic, so a replay finds the same keys.
+    pub fn key(&self) -> String {
+        match self {
+            Decision::Incident(e) => match e.kind {
+                // A new peak can come several times; each peak once.
+                EventKind::Updated => format!("{}/updated/{}", e.incident, e.peak),
+                kind => format!("{}/{}", e.incident, kind.as_str()),
+            },
+            Decision::CriticalMention(c) => format!("{}/{}/mention/{}", c.watch, c.rule, c.mention),
+            Decision::Buzz(b) => format!(
+                "{}/buzz@{}",
+                b.watch,
+                b.explanation.window_start.format("%Y-%m-%dT%H:%MZ")
+            ),
+        }
+    }
+
+    /// The incident the decision belongs to, if any (a buzz belongs to none).
+    pub fn incident(&self) -> Option<&IncidentId> {
+        match self {
+            Decision::Incident(e) => Some(&e.incident),
+            Decision::CriticalMention(c) => Some(&c.attach_to),
+            Decision::Buzz(_) => None,
+        }
+    }
+
     pub fn notify(&self) -> bool {
         match self {
             Decision::Incident(e) => e.notify,

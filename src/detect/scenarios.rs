@@ -810,3 +810,29 @@ fn a_late_mention_counts_in_the_bucket_in_progress() {
     assert_eq!((h[0].start, h[0].negative), (start, 1));
     assert_eq!(h[1].total, 0);
 }
+
+#[test]
+fn decision_keys_are_unique_and_stable() {
+    let mut r = Runner::new(WatchSettings::default());
+    burst_run(&mut r, 7);
+    let mut tl = Timeline::new(8);
+    let at = t0() + TimeDelta::days(17);
+    let ms = vec![
+        critical(tl.mention(at, Label::Neg), "sante"),
+        critical(tl.mention(at, Label::Neg), "sante"),
+    ];
+    r.bucket(at, ms);
+    let keys: Vec<String> = r.decisions.iter().map(Decision::key).collect();
+    let unique: std::collections::BTreeSet<&String> = keys.iter().collect();
+    assert_eq!(unique.len(), keys.len(), "{keys:#?}");
+    assert!(
+        keys.contains(&"acme@2026-03-16T09:00Z/opened".to_owned()),
+        "{keys:#?}"
+    );
+    assert!(keys.iter().any(|k| k.starts_with("acme/sante/mention/")));
+    let mut again = Runner::new(WatchSettings::default());
+    burst_run(&mut again, 7);
+    let first: Vec<String> = again.decisions.iter().map(Decision::key).collect();
+    assert_eq!(first[..], keys[..first.len()]);
+    assert!(r.decisions.iter().all(|d| d.incident().is_some()));
+}
