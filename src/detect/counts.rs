@@ -20,7 +20,7 @@ pub struct AnalysedMention {
     /// Stable key of the mention, unique across sources (`source` and item id): critical alerts are keyed by
     /// it so that a mention never alerts twice.
     pub key: String,
-    /// When it counts (published time, else first seen).
+    /// When it counts: published time, else first seen, and never after first seen.
     pub time: DateTime<Utc>,
     pub source: String,
     pub author: Option<String>,
@@ -42,7 +42,8 @@ impl AnalysedMention {
     pub fn new(mention: &Mention, analysis: &Analysis) -> AnalysedMention {
         AnalysedMention {
             key: format!("{}/{}", mention.source, mention.id),
-            time: mention.time(),
+            // Never later than when veille saw it: a publication date in the future is a feed's mistake.
+            time: mention.time().min(mention.fetched),
             source: mention.source.clone(),
             author: mention.author.clone(),
             story: mention.story,
@@ -343,5 +344,39 @@ pub(crate) mod tests {
             });
         }
         assert_eq!(m.critical_rules(), vec!["r1"]);
+    }
+
+    #[test]
+    fn built_from_a_stored_mention_and_its_analysis() {
+        use crate::model::{Analysis, Mention, Sentiment};
+        let mut stored = Mention {
+            source: "blog".into(),
+            id: "42".into(),
+            link: Some("https://example.org/42".into()),
+            title: Some("Acme déçoit".into()),
+            text: "…".into(),
+            author: Some("ann".into()),
+            lang: None,
+            published: Some(at(9, 0)),
+            fetched: at(10, 0),
+            story: 7,
+        };
+        let analysis = Analysis {
+            sentiment: Sentiment {
+                score: -0.4,
+                label: Label::Neg,
+                terms: Vec::new(),
+            },
+            ..Analysis::default()
+        };
+        let m = AnalysedMention::new(&stored, &analysis);
+        assert_eq!(
+            (m.key.as_str(), m.time, m.story, m.label),
+            ("blog/42", at(9, 0), 7, Label::Neg)
+        );
+        assert_eq!(m.voice(), "ann · blog");
+        // A publication date in the future counts when the item was seen.
+        stored.published = Some(at(23, 0));
+        assert_eq!(AnalysedMention::new(&stored, &analysis).time, at(10, 0));
     }
 }

@@ -7,9 +7,9 @@
 //! stored mentions; the daemon may keep one per watch, or call the two functions itself with counts from
 //! the store. The scenario tests drive detection through it.
 //!
-//! A mention whose time falls before the bucket in progress (an item published hours before it was
-//! fetched) counts in the bucket in progress: a bucket already judged is not judged again, and a surge is
-//! seen when it reaches veille.
+//! A mention counts in the bucket in progress when it arrives: an item published hours before it was
+//! fetched counts now (a bucket already judged is not judged again, and a surge is seen when it reaches
+//! veille).
 
 use chrono::{DateTime, Utc};
 
@@ -77,9 +77,16 @@ impl WatchFeed {
         self.state = state;
     }
 
-    /// Takes one new mention: closes the buckets that ended before it, then checks it for critical rules.
-    pub fn mention(&mut self, mention: AnalysedMention, silences: &[Silence]) -> Vec<Decision> {
-        let now = mention.time.max(self.open_start.unwrap_or(mention.time));
+    /// Takes one new mention arriving at `now` (the clock in the daemon, the mention's time in a replay):
+    /// closes the buckets that ended by then, checks it for critical rules, and counts it in the bucket in
+    /// progress. Time never goes back: a `now` before the bucket in progress counts as its start.
+    pub fn mention(
+        &mut self,
+        mention: AnalysedMention,
+        now: DateTime<Utc>,
+        silences: &[Silence],
+    ) -> Vec<Decision> {
+        let now = now.max(self.open_start.unwrap_or(now));
         let mut out = self.advance(now, silences);
         let (decisions, state) = on_mention(
             &self.watch,
@@ -154,10 +161,10 @@ impl WatchFeed {
     }
 }
 
-/// Replays mentions of one watch (any order; sorted here by time, then key) from a fresh state up to
-/// `until`, judging every bucket once closed and the bucket in progress each quarter of a bucket, as a
-/// daemon polling every quarter of an hour would. Returns the decisions in order and the feed, whose state
-/// and history are what the daemon would have.
+/// Replays mentions of one watch (any order; sorted here by time, then key; those from `until` on are
+/// left out) from a fresh state up to `until`, judging every bucket once closed and the bucket in progress
+/// each quarter of a bucket, as a daemon polling every quarter of an hour would. Returns the decisions in
+/// order and the feed, whose state and history are what the daemon would have.
 pub fn replay(
     watch: &str,
     settings: &WatchSettings,
@@ -165,7 +172,7 @@ pub fn replay(
     silences: &[Silence],
     until: DateTime<Utc>,
 ) -> (Vec<Decision>, WatchFeed) {
-    let mut sorted: Vec<&AnalysedMention> = mentions.iter().collect();
+    let mut sorted: Vec<&AnalysedMention> = mentions.iter().filter(|m| m.time < until).collect();
     sorted.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.key.cmp(&b.key)));
     let mut feed = WatchFeed::new(watch, settings.clone(), WatchState::default(), Vec::new());
     let quarter = bucket_delta(settings.bucket) / 4;
@@ -179,7 +186,7 @@ pub fn replay(
             at += quarter;
         }
         next_check = Some(at);
-        out.extend(feed.mention(m.clone(), silences));
+        out.extend(feed.mention(m.clone(), m.time, silences));
     }
     out.extend(feed.advance(until, silences));
     (out, feed)

@@ -173,13 +173,15 @@ impl Runner {
         let split = mentions.partition_point(|m| m.time < half);
         let later = mentions.split_off(split);
         for m in mentions {
-            let d = self.feed.mention(m, &self.silences);
+            let at = m.time;
+            let d = self.feed.mention(m, at, &self.silences);
             self.keep(d);
         }
         let d = self.feed.check(half, &self.silences);
         self.keep(d);
         for m in later {
-            let d = self.feed.mention(m, &self.silences);
+            let at = m.time;
+            let d = self.feed.mention(m, at, &self.silences);
             self.keep(d);
         }
         let d = self.feed.advance(end, &self.silences);
@@ -800,8 +802,9 @@ fn a_late_mention_counts_in_the_bucket_in_progress() {
     let fresh = tl.mention(start, Label::Neu);
     let mut late = tl.mention(start, Label::Neg);
     late.time = start - TimeDelta::hours(3);
-    feed.mention(fresh, &[]);
-    feed.mention(late, &[]);
+    let (t1, t2) = (fresh.time, late.time);
+    feed.mention(fresh, t1, &[]);
+    feed.mention(late, t2, &[]);
     let (s, open) = feed.open_bucket().unwrap();
     assert_eq!((s, open.len()), (start, 2));
     feed.advance(start + TimeDelta::hours(2), &[]);
