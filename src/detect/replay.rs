@@ -34,7 +34,9 @@ pub struct WatchFeed {
 
 impl WatchFeed {
     /// Starts following `watch` from a saved state (`WatchState::default()` for a new watch) and the
-    /// closed buckets the store holds for it (any order).
+    /// closed buckets the store holds for it (any order). After a restart, feed the stored mentions of the
+    /// bucket in progress again through [`WatchFeed::mention`]: nothing is alerted twice, and the feed goes on
+    /// exactly as if it had not stopped.
     pub fn new(
         watch: &str,
         settings: WatchSettings,

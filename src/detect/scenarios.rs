@@ -839,3 +839,72 @@ fn decision_keys_are_unique_and_stable() {
     assert_eq!(first[..], keys[..first.len()]);
     assert!(r.decisions.iter().all(|d| d.incident().is_some()));
 }
+
+#[test]
+fn a_feed_rebuilt_mid_bucket_after_a_restart_goes_on_unchanged() {
+    let mut tl = Timeline::new(7);
+    let mut mentions = Vec::new();
+    for h in 0..14 * 24 + 9 {
+        let start = t0() + TimeDelta::hours(h);
+        mentions.extend(tl.hour(start, quiet(start)));
+    }
+    let burst = t0() + TimeDelta::days(14) + TimeDelta::hours(9);
+    for (i, neg) in [16.0, 20.0, 40.0].into_iter().enumerate() {
+        let start = burst + TimeDelta::hours(i as i64);
+        let mut ms = tl.hour(start, Hour::new(neg, 4.0, 2.0));
+        // A critical mention in the burst, inhibited by the incident.
+        ms.push(critical(tl.mention(start, Label::Neg), "sante"));
+        mentions.extend(ms);
+    }
+    mentions.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.key.cmp(&b.key)));
+    let until = burst + TimeDelta::hours(12);
+    let settings = WatchSettings::default();
+    let run = |restart_at: Option<DateTime<Utc>>| {
+        let mut feed = WatchFeed::new(WATCH, settings.clone(), WatchState::default(), Vec::new());
+        let mut out = Vec::new();
+        let mut restarted = false;
+        for m in &mentions {
+            if restart_at.is_some_and(|t| m.time >= t) && !restarted {
+                restarted = true;
+                // What the daemon finds after a restart: the saved state, the stored buckets and the
+                // stored mentions of the bucket in progress, fed again.
+                let json = serde_json::to_string(feed.state()).unwrap();
+                let (_, open) = feed.open_bucket().unwrap();
+                let open = open.to_vec();
+                feed = WatchFeed::new(
+                    WATCH,
+                    settings.clone(),
+                    serde_json::from_str(&json).unwrap(),
+                    feed.history().to_vec(),
+                );
+                for o in open {
+                    let at = o.time;
+                    let again = feed.mention(o, at, &[]);
+                    assert!(again.is_empty(), "nothing twice: {again:?}");
+                }
+            }
+            out.extend(feed.mention(m.clone(), m.time, &[]));
+        }
+        out.extend(feed.advance(until, &[]));
+        (out, feed.state().clone())
+    };
+    let (plain, plain_state) = run(None);
+    let (restarted, restarted_state) = run(Some(burst + TimeDelta::minutes(90)));
+    assert_eq!(plain, restarted);
+    assert_eq!(plain_state, restarted_state);
+    assert_eq!(
+        plain
+            .iter()
+            .filter(|d| matches!(d, Decision::Incident(e) if e.kind == EventKind::Opened))
+            .count(),
+        1
+    );
+    let inhibited = plain
+        .iter()
+        .filter(|d| matches!(d, Decision::CriticalMention(c) if c.suppressed.is_some()))
+        .count();
+    assert!(
+        inhibited >= 2,
+        "critical mentions during the incident are attached to it"
+    );
+}
