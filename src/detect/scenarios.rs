@@ -908,3 +908,34 @@ fn a_feed_rebuilt_mid_bucket_after_a_restart_goes_on_unchanged() {
         "critical mentions during the incident are attached to it"
     );
 }
+
+/// Calibration guard: on Poisson noise alone (quiet, medium with a daily cycle, nearly silent), the
+/// thresholds should almost never open an incident. Each count that does is a one-in-ten-thousand-hours
+/// event or rarer, so about one false incident in thirty watch-months is expected; more means the score
+/// has become too lenient.
+#[test]
+fn noise_alone_rarely_opens_an_incident() {
+    use chrono::Timelike;
+    let mut incidents = 0;
+    let mut months = 0;
+    for seed in 0..4u64 {
+        for kind in 0..3u64 {
+            let mut r = Runner::new(WatchSettings::default());
+            let mut tl = Timeline::new(seed * 31 + kind);
+            r.hours(&mut tl, t0(), 30 * 24, |t| {
+                let night = if (1..7).contains(&t.hour()) { 0.3 } else { 1.0 };
+                match kind {
+                    0 => Hour::new(1.0, 4.0, 2.0),
+                    1 => Hour::new(5.0 * night, 20.0 * night, 10.0 * night),
+                    _ => Hour::new(0.3, 1.0, 0.5),
+                }
+            });
+            incidents += r.events(EventKind::Opened).len();
+            months += 1;
+        }
+    }
+    assert!(
+        incidents <= 2,
+        "{incidents} false incidents in {months} watch-months"
+    );
+}
