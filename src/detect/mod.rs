@@ -13,8 +13,10 @@
 //! 2. After each batch, call [`evaluate`] on the bucket in progress (it can open or escalate an incident
 //!    within the first bucket of a burst), and at each bucket boundary call it on the bucket just closed
 //!    (calm and resolution are only judged on closed buckets), with [`history_span`] of past counts.
-//! 3. Write the decisions and the returned state in the same transaction. Mail the decisions whose
-//!    `notify` is true; the others (updates, silenced or inhibited alerts) are recorded only.
+//! 3. Write the decisions and the returned state in the same transaction, each decision under its
+//!    [`Decision::key`] (stable and unique: a batch handed twice is recorded once, and the key makes a
+//!    good `Message-ID`). Mail the decisions whose `notify` is true; the others (updates, silenced or
+//!    inhibited alerts) are recorded only.
 //!
 //! [`WatchFeed`] does exactly this for one watch with its buckets in memory, and [`replay()`] runs it over
 //! stored mentions: `veille replay` can use them as they are, and the daemon either keeps a feed per watch
