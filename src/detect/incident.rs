@@ -46,7 +46,8 @@ pub enum EventKind {
     /// Warning became critical.
     Escalated,
     Resolved,
-    /// A critical mention joined the incident.
+    /// A critical mention joined the incident: the store records it from a [`CriticalMention`] whose
+    /// `opens` is false.
     MentionAttached,
     /// Recorded by the store when a person acknowledges the incident; detection never makes it.
     Acknowledged,
