@@ -483,6 +483,20 @@ impl Decision {
         }
     }
 
+    /// The decision in words, in a person's language: English for English, French otherwise (the default).
+    pub fn explain(&self, lang: crate::model::Lang) -> String {
+        match lang {
+            crate::model::Lang::En => self.explain_en(),
+            crate::model::Lang::Fr | crate::model::Lang::Other => self.explain_fr(),
+        }
+    }
+
+    /// The first line of [`Decision::explain`]: what happened, for a mail subject or a timeline line.
+    pub fn headline(&self, lang: crate::model::Lang) -> String {
+        let words = self.explain(lang);
+        words.lines().next().unwrap_or_default().to_owned()
+    }
+
     pub fn explain_fr(&self) -> String {
         match self {
             Decision::Incident(e) => e.explain_fr(),

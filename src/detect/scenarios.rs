@@ -838,6 +838,19 @@ fn decision_keys_are_unique_and_stable() {
     let first: Vec<String> = again.decisions.iter().map(Decision::key).collect();
     assert_eq!(first[..], keys[..first.len()]);
     assert!(r.decisions.iter().all(|d| d.incident().is_some()));
+    let opened = &r.decisions[0];
+    assert_eq!(
+        opened.headline(crate::model::Lang::Fr),
+        "Bad buzz détecté sur «\u{a0}acme\u{a0}» (niveau\u{a0}: alerte)."
+    );
+    assert_eq!(
+        opened.headline(crate::model::Lang::En),
+        "Bad buzz detected on “acme” (level: warning)."
+    );
+    assert_eq!(
+        opened.explain(crate::model::Lang::Other),
+        opened.explain_fr()
+    );
 }
 
 #[test]
