@@ -31,6 +31,9 @@ use crate::store::{Store, StoreError};
 /// How long `veille run --once` may spend handing pending emails to the server before it exits.
 pub const FLUSH_DEADLINE: Duration = Duration::from_secs(30);
 
+/// How often detection's clock moves when no mention arrives (so that incidents resolve in quiet times).
+const TICK: Duration = Duration::from_secs(60);
+
 /// How long shutdown may take before what is left is abandoned.
 pub const STOP_DEADLINE: Duration = Duration::from_secs(10);
 
@@ -135,7 +138,12 @@ impl Daemon {
             .http
             .build()
             .map_err(|e| DaemonError::Setup(e.to_string()))?;
-        let (writer, writer_thread) = writer::spawn(store);
+        let detector = crate::detector::Detector::load(
+            &store,
+            crate::detector::spec_of(analyzer.rules()),
+            Utc::now(),
+        )?;
+        let (writer, writer_thread) = writer::spawn(store, Box::new(detector));
         let stages = Stages {
             fetcher: Arc::new(fetcher),
             analyzer: Arc::new(analyzer),
@@ -182,6 +190,10 @@ impl Daemon {
                 Ok(Err(e)) => store_error = Some(e),
                 Err(join) => return Err(DaemonError::Setup(format!("a poll task failed: {join}"))),
             }
+        }
+        // Let detection judge the buckets that closed meanwhile (calm, resolution).
+        if let Err(e) = self.stages.writer.tick(Utc::now()).await {
+            store_error.get_or_insert(e);
         }
         summary.seconds = started.elapsed().as_secs_f64();
         let email = self.config.email.clone();
@@ -230,6 +242,7 @@ impl Daemon {
         let mut last_watchdog = Instant::now();
         let mut last_cycle: Option<Instant> = None;
         let mut last_prune: Option<Instant> = None;
+        let mut last_tick = Instant::now();
         let mut fatal: Option<StoreError> = None;
 
         let metrics_token = token.child_token();
@@ -263,6 +276,12 @@ impl Daemon {
 
         loop {
             let now = Utc::now();
+            if last_tick.elapsed() >= TICK {
+                if let Err(e) = self.stages.writer.tick(now).await {
+                    tracing::error!(error = %e, "Detection could not judge the closed buckets.");
+                }
+                last_tick = Instant::now();
+            }
             if last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(86_400)) {
                 let before = now - chrono::Duration::days(i64::from(self.config.retention_days));
                 match self.stages.writer.prune(before).await {
@@ -305,7 +324,7 @@ impl Daemon {
                 () = token.cancelled() => break,
                 _ = sigterm.recv() => { tracing::info!(signal = "SIGTERM", "Stopping."); break }
                 _ = sigint.recv() => { tracing::info!(signal = "SIGINT", "Stopping."); break }
-                _ = sighup.recv() => self.reload(),
+                _ = sighup.recv() => self.reload().await,
                 Some((name, report)) = report_rx.recv() => match report {
                     Ok(None) => {
                         in_flight.remove(&name);
@@ -433,7 +452,7 @@ impl Daemon {
     }
 
     /// Reloads configuration and rules; keeps the running ones when the new ones are invalid.
-    fn reload(&mut self) {
+    async fn reload(&mut self) {
         let path: PathBuf = self.config.path.clone();
         let loaded = Config::load(&path).and_then(|c| build_analyzer(&c).map(|a| (c, a)));
         match loaded {
@@ -447,6 +466,10 @@ impl Daemon {
                     tracing::warn!(
                         "The [email] settings changed; they apply at the next restart, not on reload."
                     );
+                }
+                let spec = crate::detector::spec_of(analyzer.rules());
+                if let Err(e) = self.stages.writer.set_spec(spec, Utc::now()).await {
+                    tracing::error!(error = %e, "Detection could not take the new watches.");
                 }
                 self.stages.analyzer = Arc::new(analyzer);
                 if config.http != self.config.http {

@@ -612,3 +612,20 @@ impl Notification {
         }
     }
 }
+
+/// A watch as detection needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchSpec {
+    pub id: String,
+    /// Display name (the brand).
+    pub name: String,
+    pub settings: WatchSettings,
+}
+
+/// What the rule files say that detection needs: the watches, and the rules that only count (they never
+/// alert on their own).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DetectionSpec {
+    pub watches: Vec<WatchSpec>,
+    pub count_only_rules: std::collections::HashSet<String>,
+}

@@ -8,6 +8,7 @@
 //! ([`writer`]); the CLI opens its own read-only connections, which WAL mode lets run beside the writer
 //! without blocking it. The schema is versioned by `PRAGMA user_version` and migrated at open.
 
+pub mod incidents;
 pub mod outbox;
 pub mod schema;
 pub mod writer;
@@ -82,13 +83,22 @@ pub struct Poll {
     pub mentions: Vec<AnalysedMention>,
 }
 
+/// A mention a write has just stored, with its row id.
+pub struct NewRow<'a> {
+    pub row: i64,
+    pub mention: &'a Mention,
+    pub analysis: &'a Analysis,
+}
+
 /// What a poll's write changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PollWritten {
     /// Mentions that were not in the store before.
     pub new_mentions: usize,
     /// Rule matches of those new mentions.
     pub new_matches: usize,
+    /// Row ids of the new mentions, with their index in the poll.
+    pub new_rows: Vec<(i64, usize)>,
 }
 
 /// A mention as read back, with its analysis.
@@ -239,6 +249,19 @@ impl Store {
     /// # Errors
     /// On any SQLite failure; nothing of any of the polls is then written.
     pub fn write_polls(&mut self, polls: &[&Poll]) -> Result<Vec<PollWritten>> {
+        self.write_polls_with(polls, |_, _| Ok(()))
+    }
+
+    /// Writes several polls in one transaction and, in the same transaction, runs `then` on the mentions
+    /// that were new (detection records its decisions there): all of it is committed, or none of it.
+    ///
+    /// # Errors
+    /// On any SQLite failure, including one returned by `then`.
+    pub fn write_polls_with(
+        &mut self,
+        polls: &[&Poll],
+        then: impl FnOnce(&rusqlite::Transaction<'_>, &[NewRow<'_>]) -> rusqlite::Result<()>,
+    ) -> Result<Vec<PollWritten>> {
         let path = self.path.clone();
         let err = |source| StoreError::Sqlite {
             path: path.clone(),
@@ -246,11 +269,40 @@ impl Store {
         };
         let tx = self.conn.transaction().map_err(err)?;
         let mut all = Vec::with_capacity(polls.len());
+        let mut new = Vec::new();
         for poll in polls {
-            all.push(write_poll_in(&tx, poll).map_err(err)?);
+            let written = write_poll_in(&tx, poll).map_err(err)?;
+            for &(row, i) in &written.new_rows {
+                let am = &poll.mentions[i];
+                new.push(NewRow {
+                    row,
+                    mention: &am.mention,
+                    analysis: &am.analysis,
+                });
+            }
+            all.push(written);
         }
+        then(&tx, &new).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(all)
+    }
+
+    /// Runs `f` in a transaction of its own (detection's clock ticks between polls).
+    ///
+    /// # Errors
+    /// On any SQLite failure, including one returned by `f`.
+    pub fn in_transaction(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        f(&tx).map_err(err)?;
+        tx.commit().map_err(err)
     }
 
     /// Every source's saved state, by name.
@@ -377,6 +429,92 @@ impl Store {
         Ok(mentions)
     }
 
+    /// Mentions by row id, with their analysis as stored, in the order given.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn mentions_with_analysis(&self, keys: &[i64]) -> Result<Vec<(i64, Mention, Analysis)>> {
+        let mut out = Vec::with_capacity(keys.len());
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT source, guid, link, title, text, author, lang_declared, published, fetched, story, lang, score,
+                        label, terms
+                 FROM mention WHERE id = ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut matches = self
+            .conn
+            .prepare_cached(
+                "SELECT rule, severity, terms FROM mention_match WHERE mention = ?1 ORDER BY rule",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut watches = self
+            .conn
+            .prepare_cached("SELECT watch FROM mention_watch WHERE mention = ?1 ORDER BY watch")
+            .map_err(|e| self.err(e))?;
+        for &key in keys {
+            let row = stmt
+                .query_row([key], |r| {
+                    let mention = Mention {
+                        source: r.get(0)?,
+                        id: r.get(1)?,
+                        link: r.get(2)?,
+                        title: r.get(3)?,
+                        text: r.get(4)?,
+                        author: r.get(5)?,
+                        lang: r.get(6)?,
+                        published: r.get::<_, Option<i64>>(7)?.map(from_ts),
+                        fetched: from_ts(r.get(8)?),
+                        story: r.get::<_, i64>(9)? as u64,
+                    };
+                    let score = r.get::<_, Option<f64>>(11)?.unwrap_or(0.0) as f32;
+                    let analysis = Analysis {
+                        lang: r
+                            .get::<_, Option<String>>(10)?
+                            .map_or(Lang::Other, |l| Lang::from_tag(&l)),
+                        sentiment: crate::model::Sentiment {
+                            score,
+                            label: Label::of_score(score),
+                            terms: r
+                                .get::<_, Option<String>>(13)?
+                                .and_then(|t| serde_json::from_str(&t).ok())
+                                .unwrap_or_default(),
+                        },
+                        ..Analysis::default()
+                    };
+                    Ok((mention, analysis))
+                })
+                .optional()
+                .map_err(|e| self.err(e))?;
+            let Some((mention, mut analysis)) = row else {
+                continue;
+            };
+            let rows = matches
+                .query_map([key], |r| {
+                    let severity: String = r.get(1)?;
+                    let terms: String = r.get(2)?;
+                    Ok(RuleMatch {
+                        rule: r.get(0)?,
+                        severity: crate::model::Severity::parse(&severity).unwrap_or_default(),
+                        terms: serde_json::from_str(&terms).unwrap_or_default(),
+                    })
+                })
+                .map_err(|e| self.err(e))?;
+            analysis.matches = rows
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(|e| self.err(e))?;
+            let rows = watches
+                .query_map([key], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            analysis.watches = rows
+                .collect::<rusqlite::Result<Vec<String>>>()
+                .map_err(|e| self.err(e))?;
+            out.push((key, mention, analysis));
+        }
+        Ok(out)
+    }
+
     /// Number of stored mentions.
     ///
     /// # Errors
@@ -493,7 +631,7 @@ fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Resul
     let mut insert_match = tx.prepare_cached(
         "INSERT OR IGNORE INTO mention_match (mention, rule, severity, terms) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    for am in &poll.mentions {
+    for (index, am) in poll.mentions.iter().enumerate() {
         let m = &am.mention;
         let a = &am.analysis;
         let terms = if a.sentiment.terms.is_empty() {
@@ -524,6 +662,7 @@ fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Resul
         written.new_mentions += 1;
         written.new_matches += a.matches.len();
         let key = tx.last_insert_rowid();
+        written.new_rows.push((key, index));
         for rm in &a.matches {
             let terms = serde_json::to_string(&rm.terms).unwrap_or_else(|_| "[]".into());
             insert_match.execute(params![key, rm.rule, rm.severity.as_str(), terms])?;

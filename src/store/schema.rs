@@ -83,6 +83,89 @@ const MIGRATIONS: &[&str] = &[
         immediate INTEGER NOT NULL
     );
     CREATE INDEX outbox_recipient_at ON outbox_recipient (recipient, at);",
+    // 3: detection: which watches a mention counts towards, bucket counts and state per watch, incidents,
+    // their timeline, alerts, and silences.
+    "CREATE TABLE mention_watch (
+        watch TEXT NOT NULL,
+        mention INTEGER NOT NULL REFERENCES mention (id) ON DELETE CASCADE,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (watch, mention)
+    );
+    CREATE INDEX mention_watch_at ON mention_watch (watch, at);
+    CREATE INDEX mention_watch_mention ON mention_watch (mention);
+    CREATE TABLE watch_bucket (
+        watch TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        counts TEXT NOT NULL,
+        PRIMARY KEY (watch, start)
+    );
+    CREATE TABLE watch_state (
+        watch TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        updated INTEGER NOT NULL
+    );
+    CREATE TABLE incident (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        watch TEXT,
+        rule TEXT,
+        severity TEXT NOT NULL,
+        opened_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        resolved_at INTEGER,
+        peak_count INTEGER NOT NULL DEFAULT 0,
+        peak_at INTEGER,
+        mentions INTEGER NOT NULL DEFAULT 0,
+        baseline REAL,
+        explanation TEXT,
+        summary_fr TEXT,
+        summary_en TEXT,
+        silenced INTEGER NOT NULL DEFAULT 0,
+        acknowledged_at INTEGER,
+        acknowledged_by TEXT,
+        ack_note TEXT
+    );
+    CREATE INDEX incident_open ON incident (resolved_at, watch);
+    CREATE TABLE incident_event (
+        id INTEGER PRIMARY KEY,
+        incident INTEGER NOT NULL REFERENCES incident (id) ON DELETE CASCADE,
+        key TEXT NOT NULL UNIQUE,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        notify INTEGER NOT NULL,
+        text_fr TEXT NOT NULL,
+        text_en TEXT NOT NULL,
+        detail TEXT,
+        by TEXT
+    );
+    CREATE INDEX incident_event_incident ON incident_event (incident, at);
+    CREATE TABLE alert (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        incident INTEGER REFERENCES incident (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        watch TEXT,
+        rule TEXT,
+        mention TEXT,
+        at INTEGER NOT NULL,
+        notify INTEGER NOT NULL,
+        text_fr TEXT NOT NULL,
+        text_en TEXT NOT NULL
+    );
+    CREATE INDEX alert_at ON alert (at);
+    CREATE TABLE silence (
+        id INTEGER PRIMARY KEY,
+        target_kind TEXT NOT NULL CHECK (target_kind IN ('watch', 'rule')),
+        target TEXT NOT NULL,
+        until INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        created_by TEXT,
+        removed INTEGER
+    );",
 ];
 
 /// The schema version this build writes.

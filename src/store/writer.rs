@@ -11,11 +11,85 @@ use std::thread::JoinHandle;
 use chrono::{DateTime, Utc};
 use tokio::sync::oneshot;
 
-use super::{Poll, PollWritten, Result, Store, StoreError};
+use super::incidents::SilenceRow;
+use super::{NewRow, Poll, PollWritten, Result, Store, StoreError};
+use crate::model::DetectionSpec;
+
+/// What runs inside the writer's transactions besides storing mentions: the detection stage. The store
+/// defines the hook and knows nothing of detection itself.
+pub trait WriteHook: Send {
+    /// Called in the transaction that stored `new`, with the silences in force and the clock.
+    ///
+    /// # Errors
+    /// A failure rolls back the whole transaction.
+    fn on_write(
+        &mut self,
+        tx: &rusqlite::Transaction<'_>,
+        new: &[NewRow<'_>],
+        silences: &[SilenceRow],
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()>;
+
+    /// Called in a transaction of its own when time passes without new mentions.
+    ///
+    /// # Errors
+    /// A failure rolls back the transaction.
+    fn on_tick(
+        &mut self,
+        tx: &rusqlite::Transaction<'_>,
+        silences: &[SilenceRow],
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()>;
+
+    /// Rebuilds the hook's state from the store (after a failed transaction, or with new watches).
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    fn reload(
+        &mut self,
+        store: &Store,
+        spec: Option<DetectionSpec>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+}
+
+/// A hook that does nothing (for tools that only store mentions).
+pub struct NoHook;
+
+impl WriteHook for NoHook {
+    fn on_write(
+        &mut self,
+        _: &rusqlite::Transaction<'_>,
+        _: &[NewRow<'_>],
+        _: &[SilenceRow],
+        _: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        Ok(())
+    }
+
+    fn on_tick(
+        &mut self,
+        _: &rusqlite::Transaction<'_>,
+        _: &[SilenceRow],
+        _: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        Ok(())
+    }
+
+    fn reload(&mut self, _: &Store, _: Option<DetectionSpec>, _: DateTime<Utc>) -> Result<()> {
+        Ok(())
+    }
+}
 
 enum Request {
     Poll(Box<Poll>, oneshot::Sender<Result<PollWritten>>),
     Prune(DateTime<Utc>, oneshot::Sender<Result<usize>>),
+    Tick(DateTime<Utc>, oneshot::Sender<Result<()>>),
+    Spec(
+        Box<DetectionSpec>,
+        DateTime<Utc>,
+        oneshot::Sender<Result<()>>,
+    ),
 }
 
 /// A handle to the writer thread; clone it freely.
@@ -56,12 +130,31 @@ const MAX_GROUP: usize = 64;
 
 type PollReply = (Box<Poll>, oneshot::Sender<Result<PollWritten>>);
 
-fn flush(store: &mut Store, polls: Vec<PollReply>) {
+/// The clock of a batch: the latest fetch time of its polls.
+fn batch_time(polls: &[&Poll]) -> DateTime<Utc> {
+    polls
+        .iter()
+        .filter_map(|p| p.state.last_fetch)
+        .max()
+        .unwrap_or_else(Utc::now)
+}
+
+fn flush(store: &mut Store, hook: &mut dyn WriteHook, polls: Vec<PollReply>) {
     if polls.is_empty() {
         return;
     }
     let batch: Vec<&Poll> = polls.iter().map(|(p, _)| p.as_ref()).collect();
-    match store.write_polls(&batch) {
+    let now = batch_time(&batch);
+    let result = store.silences(now).and_then(|silences| {
+        store.write_polls_with(&batch, |tx, new| hook.on_write(tx, new, &silences, now))
+    });
+    if result.is_err() {
+        // The transaction rolled back: detection's memory must go back to what the store holds.
+        if let Err(e) = hook.reload(store, None, now) {
+            tracing::error!(error = %e, "Detection could not reload from the database.");
+        }
+    }
+    match result {
         Ok(written) => {
             for ((_, reply), w) in polls.into_iter().zip(written) {
                 let _ = reply.send(Ok(w));
@@ -81,8 +174,8 @@ fn flush(store: &mut Store, polls: Vec<PollReply>) {
     }
 }
 
-/// Starts the writer thread on `store`.
-pub fn spawn(mut store: Store) -> (Writer, WriterThread) {
+/// Starts the writer thread on `store`, with `hook` running in its transactions.
+pub fn spawn(mut store: Store, mut hook: Box<dyn WriteHook>) -> (Writer, WriterThread) {
     let (tx, rx) = mpsc::channel::<Request>();
     let handle = std::thread::Builder::new()
         .name("veille-writer".into())
@@ -101,12 +194,26 @@ pub fn spawn(mut store: Store) -> (Writer, WriterThread) {
                             }
                         }
                         Request::Prune(before, reply) => {
-                            flush(&mut store, std::mem::take(&mut polls));
+                            flush(&mut store, hook.as_mut(), std::mem::take(&mut polls));
                             let _ = reply.send(store.prune(before));
+                        }
+                        Request::Tick(now, reply) => {
+                            flush(&mut store, hook.as_mut(), std::mem::take(&mut polls));
+                            let result = store.silences(now).and_then(|silences| {
+                                store.in_transaction(|tx| hook.on_tick(tx, &silences, now))
+                            });
+                            if result.is_err() {
+                                let _ = hook.reload(&store, None, now);
+                            }
+                            let _ = reply.send(result);
+                        }
+                        Request::Spec(spec, now, reply) => {
+                            flush(&mut store, hook.as_mut(), std::mem::take(&mut polls));
+                            let _ = reply.send(hook.reload(&store, Some(*spec), now));
                         }
                     }
                 }
-                flush(&mut store, polls);
+                flush(&mut store, hook.as_mut(), polls);
             }
         })
         .expect("cannot start the database writer thread");
@@ -122,6 +229,30 @@ impl Writer {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(Request::Poll(Box::new(poll), reply))
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Lets time pass for detection: closed buckets are judged, incidents may resolve.
+    ///
+    /// # Errors
+    /// The store's error, or [`StoreError::WriterGone`].
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<()> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Request::Tick(now, reply))
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Gives detection new watches (after a reload).
+    ///
+    /// # Errors
+    /// The store's error, or [`StoreError::WriterGone`].
+    pub async fn set_spec(&self, spec: DetectionSpec, now: DateTime<Utc>) -> Result<()> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Request::Spec(Box::new(spec), now, reply))
             .map_err(|_| StoreError::WriterGone)?;
         answer.await.map_err(|_| StoreError::WriterGone)?
     }

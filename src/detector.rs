@@ -1,0 +1,574 @@
+//! The detection stage of the running pipeline: one [`WatchFeed`] per watch, fed with the mentions the
+//! writer stores, its decisions written in the same transaction.
+//!
+//! In: the watches of the rule files, the new mentions of a write (with their row ids and analysis), the
+//! clock (the poll's time in the daemon, the mentions' own times in `veille replay`), the silences in force.
+//! Out: incidents, their timeline and alerts ([`crate::store::incidents`]), each watch's state and closed
+//! buckets, and an outbox row for every decision to be mailed — all in the transaction that stores the
+//! mentions, so after a crash either all of it is there or none of it.
+//!
+//! The decisions themselves are [`crate::detect`]'s; this module only drives it and turns its decisions into
+//! rows and notifications. After a restart, [`Detector::load`] rebuilds every feed from the stored state and
+//! buckets and feeds the bucket in progress its stored mentions again; decisions are recorded under unique
+//! keys, so nothing is recorded or mailed twice.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::Transaction;
+
+use crate::detect::{
+    AnalysedMention, BucketCounts, Decision, EventKind, Silence, SilenceTarget, Suppression,
+    WatchFeed, WatchState, history_span,
+};
+use crate::model::{
+    Analysis, DetectionSpec, Headline, Mention, Notification, NotificationKind, NotifiedMention,
+    Severity, WatchSettings, WatchSpec,
+};
+use crate::store::incidents::{self, DecisionRecord, SilenceRow};
+use crate::store::{NewRow, Store, outbox};
+
+/// The detection part of a rule set.
+pub fn spec_of(rules: &crate::analysis::rules::RuleSet) -> DetectionSpec {
+    DetectionSpec {
+        watches: rules
+            .watches()
+            .iter()
+            .map(|w| WatchSpec {
+                id: w.id.clone(),
+                name: w.name.clone(),
+                settings: w.detection.clone(),
+            })
+            .collect(),
+        count_only_rules: rules
+            .rules()
+            .iter()
+            .filter(|r| r.action == crate::analysis::rules::Action::Count)
+            .map(|r| r.id.clone())
+            .collect(),
+    }
+}
+
+/// Prefix of the feeds that carry the critical mentions of rules that count towards no watch.
+const RULE_FEED: &str = "rule:";
+
+/// The detection stage.
+pub struct Detector {
+    spec: DetectionSpec,
+    feeds: HashMap<String, WatchFeed>,
+    /// Start of the newest bucket written to the store, per watch.
+    persisted: HashMap<String, DateTime<Utc>>,
+}
+
+fn to_silences(rows: &[SilenceRow]) -> Vec<Silence> {
+    rows.iter()
+        .map(|r| Silence {
+            target: if r.target_kind == "rule" {
+                SilenceTarget::Rule(r.target.clone())
+            } else {
+                SilenceTarget::Watch(r.target.clone())
+            },
+            until: r.until,
+            reason: r.reason.clone(),
+        })
+        .collect()
+}
+
+impl Detector {
+    /// Rebuilds detection from the store: every watch's saved state, its closed buckets, and the stored
+    /// mentions of its bucket in progress.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn load(
+        store: &Store,
+        spec: DetectionSpec,
+        now: DateTime<Utc>,
+    ) -> crate::store::Result<Detector> {
+        let mut detector = Detector {
+            spec: DetectionSpec::default(),
+            feeds: HashMap::new(),
+            persisted: HashMap::new(),
+        };
+        detector.apply_spec(store, spec, now)?;
+        Ok(detector)
+    }
+
+    /// Takes new watches (after a reload): feeds of kept watches go on, new ones are built from the store,
+    /// removed ones are dropped.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn apply_spec(
+        &mut self,
+        store: &Store,
+        spec: DetectionSpec,
+        now: DateTime<Utc>,
+    ) -> crate::store::Result<()> {
+        let silences = to_silences(&store.silences(now)?);
+        let mut feeds = HashMap::new();
+        for w in &spec.watches {
+            let kept = self
+                .feeds
+                .remove(&w.id)
+                .filter(|f| f.settings() == &w.settings);
+            let feed = match kept {
+                Some(f) => f,
+                None => self.rebuild(store, &w.id, &w.settings, now, &silences)?,
+            };
+            feeds.insert(w.id.clone(), feed);
+        }
+        // Feeds of rules without a watch are rebuilt on demand.
+        for (id, feed) in self.feeds.drain() {
+            if id.starts_with(RULE_FEED) {
+                feeds.insert(id, feed);
+            }
+        }
+        self.feeds = feeds;
+        self.spec = spec;
+        Ok(())
+    }
+
+    fn rebuild(
+        &mut self,
+        store: &Store,
+        watch: &str,
+        settings: &WatchSettings,
+        now: DateTime<Utc>,
+        silences: &[Silence],
+    ) -> crate::store::Result<WatchFeed> {
+        let state: WatchState = store
+            .watch_state(watch)?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        let since = now - history_span(settings);
+        let history: Vec<BucketCounts> = store
+            .watch_buckets(watch, since)?
+            .iter()
+            .filter_map(|c| serde_json::from_str(c).ok())
+            .collect();
+        let last = history.iter().map(|b| b.start).max();
+        if let Some(last) = last {
+            self.persisted.insert(watch.to_owned(), last);
+        }
+        let mut feed = WatchFeed::new(watch, settings.clone(), state, history);
+        // The bucket in progress: its mentions are stored, its counts not yet.
+        let open_from = last.map_or(since, |l| {
+            l + crate::detect::counts::bucket_delta(settings.bucket)
+        });
+        let keys = store.watch_mention_keys(watch, open_from)?;
+        for (_, mention, analysis) in store.mentions_with_analysis(&keys)? {
+            let am = self.analysed(&mention, &analysis);
+            // These decisions were recorded with the mention, before the restart.
+            let _ = feed.mention(am, now.min(mention.time().max(open_from)), silences);
+        }
+        Ok(feed)
+    }
+
+    fn analysed(&self, mention: &Mention, analysis: &Analysis) -> AnalysedMention {
+        let mut am = AnalysedMention::new(mention, analysis);
+        am.matches
+            .retain(|m| !self.spec.count_only_rules.contains(&m.rule));
+        am
+    }
+
+    fn brand(&self, watch: &str) -> String {
+        self.spec
+            .watches
+            .iter()
+            .find(|w| w.id == watch)
+            .map_or_else(
+                || watch.trim_start_matches(RULE_FEED).to_owned(),
+                |w| w.name.clone(),
+            )
+    }
+
+    fn feed(&mut self, watch: &str) -> &mut WatchFeed {
+        self.feeds.entry(watch.to_owned()).or_insert_with(|| {
+            // A critical rule that counts towards no watch: its mentions still alert, on a feed of its own.
+            WatchFeed::new(
+                watch,
+                WatchSettings::default(),
+                WatchState::default(),
+                Vec::new(),
+            )
+        })
+    }
+
+    /// Feeds the mentions just stored, then judges the buckets in progress of the watches they touched.
+    ///
+    /// # Errors
+    /// On SQLite failure; the caller must then roll back and [`Detector::load`] again.
+    pub fn on_mentions(
+        &mut self,
+        tx: &Transaction<'_>,
+        new: &[NewRow<'_>],
+        silences: &[SilenceRow],
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        if new.is_empty() {
+            return Ok(());
+        }
+        let silences = to_silences(silences);
+        let mut order: Vec<&NewRow<'_>> = new.iter().collect();
+        order.sort_by_key(|n| (n.mention.time(), n.row));
+        let mut touched: Vec<String> = Vec::new();
+        let mut texts: HashMap<String, (String, NotifiedMention)> = HashMap::new();
+        for n in order {
+            let am = self.analysed(n.mention, n.analysis);
+            let mut watches: Vec<String> = n.analysis.watches.clone();
+            incidents::add_mention_watches(tx, n.row, n.mention.time(), &watches)?;
+            if watches.is_empty() && !am.critical_rules().is_empty() {
+                watches = am
+                    .critical_rules()
+                    .iter()
+                    .map(|r| format!("{RULE_FEED}{r}"))
+                    .collect();
+            }
+            texts.insert(
+                am.key.clone(),
+                (
+                    n.mention.text.clone(),
+                    NotifiedMention::of(n.mention, n.analysis),
+                ),
+            );
+            for w in watches {
+                let decisions = self.feed(&w).mention(am.clone(), now, &silences);
+                self.record_all(tx, &decisions, &texts, now)?;
+                if !touched.contains(&w) {
+                    touched.push(w);
+                }
+            }
+        }
+        for w in touched {
+            let decisions = self.feed(&w).check(now, &silences);
+            self.record_all(tx, &decisions, &texts, now)?;
+            self.persist(tx, &w, now)?;
+        }
+        Ok(())
+    }
+
+    /// Moves every watch's time to `now`: closed buckets are judged (calm, resolution) and stored.
+    ///
+    /// # Errors
+    /// On SQLite failure; the caller must then roll back and [`Detector::load`] again.
+    pub fn tick(
+        &mut self,
+        tx: &Transaction<'_>,
+        silences: &[SilenceRow],
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        let silences = to_silences(silences);
+        let watches: Vec<String> = self.feeds.keys().cloned().collect();
+        for w in watches {
+            let decisions = self.feed(&w).advance(now, &silences);
+            self.record_all(tx, &decisions, &HashMap::new(), now)?;
+            self.persist(tx, &w, now)?;
+        }
+        Ok(())
+    }
+
+    fn persist(
+        &mut self,
+        tx: &Transaction<'_>,
+        watch: &str,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        let Some(feed) = self.feeds.get(watch) else {
+            return Ok(());
+        };
+        let after = self.persisted.get(watch).copied();
+        for b in feed
+            .history()
+            .iter()
+            .filter(|b| after.is_none_or(|a| b.start > a))
+        {
+            let json = serde_json::to_string(b).unwrap_or_default();
+            incidents::put_bucket(tx, watch, b.start, &json)?;
+        }
+        if let Some(last) = feed.history().last() {
+            self.persisted.insert(watch.to_owned(), last.start);
+        }
+        let state = serde_json::to_string(feed.state()).unwrap_or_default();
+        incidents::put_watch_state(tx, watch, &state, now)
+    }
+
+    fn record_all(
+        &self,
+        tx: &Transaction<'_>,
+        decisions: &[Decision],
+        texts: &HashMap<String, (String, NotifiedMention)>,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        for d in decisions {
+            let record = self.record_of(d);
+            if let Some(incident) = incidents::record(tx, &record)? {
+                if d.notify() {
+                    let n = self.notification(d, incident, texts);
+                    outbox::enqueue_in(tx, &n, now)?;
+                }
+                tracing::info!(
+                    incident,
+                    watch = record.watch.as_deref().unwrap_or(""),
+                    event = record.event,
+                    severity = %record.severity,
+                    notify = d.notify(),
+                    "Detection decided."
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn record_of(&self, d: &Decision) -> DecisionRecord {
+        let detail = serde_json::to_string(d).unwrap_or_default();
+        let (text_fr, text_en) = (d.explain_fr(), d.explain_en());
+        match d {
+            Decision::Incident(e) => {
+                let silenced = matches!(e.suppressed, Some(Suppression::Silenced { .. }));
+                DecisionRecord {
+                    key: d.key(),
+                    incident_key: e.incident.0.clone(),
+                    incident_kind: if e.rule.is_some() {
+                        "critical_mention"
+                    } else {
+                        "bad_buzz"
+                    },
+                    event: e.kind.as_str(),
+                    alert: matches!(e.kind, EventKind::Opened | EventKind::Escalated),
+                    watch: Some(e.watch.clone()).filter(|w| !w.starts_with(RULE_FEED)),
+                    rule: e.rule.clone(),
+                    severity: e.severity,
+                    at: e.at,
+                    opened: e.opened,
+                    resolved: (e.kind == EventKind::Resolved).then_some(e.at),
+                    notify: e.notify,
+                    silenced,
+                    peak: Some(e.peak),
+                    peak_at: Some(e.peak_at),
+                    mentions: Some(e.mentions),
+                    baseline: e.explanation.as_ref().map(|x| x.negative.median),
+                    explanation: e
+                        .explanation
+                        .as_ref()
+                        .and_then(|x| serde_json::to_string(x).ok()),
+                    summary_fr: e
+                        .explanation
+                        .as_ref()
+                        .map(crate::detect::Explanation::summary_fr),
+                    summary_en: e
+                        .explanation
+                        .as_ref()
+                        .map(crate::detect::Explanation::summary_en),
+                    text_fr,
+                    text_en,
+                    detail,
+                    mention: None,
+                }
+            }
+            Decision::CriticalMention(c) => DecisionRecord {
+                key: d.key(),
+                incident_key: c.attach_to.0.clone(),
+                incident_kind: "critical_mention",
+                event: "critical_mention",
+                alert: true,
+                watch: Some(c.watch.clone()).filter(|w| !w.starts_with(RULE_FEED)),
+                rule: Some(c.rule.clone()),
+                severity: Severity::Critical,
+                at: c.at,
+                opened: c.at,
+                resolved: None,
+                notify: c.notify,
+                silenced: matches!(c.suppressed, Some(Suppression::Silenced { .. })),
+                peak: None,
+                peak_at: None,
+                mentions: None,
+                baseline: None,
+                explanation: None,
+                summary_fr: None,
+                summary_en: None,
+                text_fr,
+                text_en,
+                detail,
+                mention: Some(c.mention.clone()),
+            },
+            Decision::Buzz(b) => DecisionRecord {
+                key: d.key(),
+                incident_key: d.key(),
+                incident_kind: "buzz",
+                event: "buzz",
+                alert: true,
+                watch: Some(b.watch.clone()),
+                rule: None,
+                severity: Severity::Info,
+                at: b.at,
+                opened: b.explanation.window_start,
+                resolved: Some(
+                    b.explanation
+                        .window_end
+                        .min(b.at.max(b.explanation.window_start)),
+                ),
+                notify: b.notify,
+                silenced: matches!(b.suppressed, Some(Suppression::Silenced { .. })),
+                peak: Some(b.explanation.volume.count),
+                peak_at: Some(b.explanation.window_start),
+                mentions: Some(b.explanation.counts.total),
+                baseline: Some(b.explanation.volume.median),
+                explanation: serde_json::to_string(&b.explanation).ok(),
+                summary_fr: Some(b.explanation.summary_fr()),
+                summary_en: Some(b.explanation.summary_en()),
+                text_fr,
+                text_en,
+                detail,
+                mention: None,
+            },
+        }
+    }
+
+    fn notification(
+        &self,
+        d: &Decision,
+        incident: i64,
+        texts: &HashMap<String, (String, NotifiedMention)>,
+    ) -> Notification {
+        let (kind, watch, at) = match d {
+            Decision::Incident(e) => (
+                match e.kind {
+                    EventKind::Resolved => NotificationKind::IncidentResolved,
+                    EventKind::Escalated | EventKind::Updated => {
+                        NotificationKind::IncidentEscalated
+                    }
+                    _ => NotificationKind::IncidentOpened,
+                },
+                e.watch.clone(),
+                e.at,
+            ),
+            Decision::CriticalMention(c) => {
+                (NotificationKind::CriticalMention, c.watch.clone(), c.at)
+            }
+            Decision::Buzz(b) => (NotificationKind::IncidentOpened, b.watch.clone(), b.at),
+        };
+        let mut n = Notification::new(kind, d.severity(), self.brand(&watch), at);
+        n.incident = Some(incident);
+        n.watch = Some(watch).filter(|w| !w.starts_with(RULE_FEED));
+        n.explanation_fr = Some(d.explain_fr());
+        n.explanation_en = Some(d.explain_en());
+        let explanation = match d {
+            Decision::Incident(e) => {
+                n.rule.clone_from(&e.rule);
+                n.silenced = matches!(e.suppressed, Some(Suppression::Silenced { .. }));
+                if e.kind == EventKind::Resolved {
+                    n.headline.duration_secs = e.duration_secs.map(|s| s.max(0) as u64);
+                    n.headline.peak = Some(e.peak);
+                }
+                e.explanation.as_ref()
+            }
+            Decision::Buzz(b) => Some(&b.explanation),
+            Decision::CriticalMention(c) => {
+                n.rule = Some(c.rule.clone());
+                n.silenced = matches!(c.suppressed, Some(Suppression::Silenced { .. }));
+                n.terms.clone_from(&c.matched);
+                let shown = texts
+                    .get(&c.mention)
+                    .map(|(_, nm)| nm.clone())
+                    .unwrap_or_else(|| NotifiedMention {
+                        source: c.source.clone(),
+                        time: Some(c.at),
+                        title: c.title.clone(),
+                        excerpt: String::new(),
+                        score: Some(c.score),
+                        label: None,
+                        link: c.link.clone(),
+                        terms: c.matched.clone(),
+                    });
+                n.mentions.push(shown);
+                None
+            }
+        };
+        if let Some(x) = explanation {
+            let bucket = x.window_end - x.window_start;
+            n.headline = Headline {
+                count: Some(x.negative.count),
+                window: Some(window_words(bucket)),
+                baseline: Some(x.negative.median),
+                ratio: Some(x.negative.ratio),
+                z: Some(x.negative.z),
+                negative_share: x.share,
+                usual_negative_share: x.usual_share,
+                sources: Some(x.counts.sources),
+                ..n.headline
+            };
+            if matches!(d, Decision::Buzz(_)) {
+                n.headline.count = Some(x.volume.count);
+                n.headline.baseline = Some(x.volume.median);
+                n.headline.ratio = Some(x.volume.ratio);
+                n.headline.z = Some(x.volume.z);
+            }
+            n.terms = x.terms.iter().map(|t| t.name.clone()).collect();
+            for t in &x.telling {
+                let mut shown = texts
+                    .get(&t.key)
+                    .map(|(_, nm)| nm.clone())
+                    .unwrap_or_else(|| NotifiedMention {
+                        source: t.source.clone(),
+                        time: None,
+                        title: t.title.clone(),
+                        excerpt: String::new(),
+                        score: Some(t.score),
+                        label: None,
+                        link: t.link.clone(),
+                        terms: t.terms.clone(),
+                    });
+                if shown.terms.is_empty() {
+                    shown.terms.clone_from(&t.terms);
+                }
+                n.mentions.push(shown);
+            }
+        }
+        n
+    }
+}
+
+/// "1 h", "30 min": a window as people say it.
+fn window_words(d: chrono::TimeDelta) -> String {
+    let mins = d.num_minutes();
+    if mins >= 60 && mins % 60 == 0 {
+        format!("{} h", mins / 60)
+    } else {
+        format!("{mins} min")
+    }
+}
+
+impl crate::store::writer::WriteHook for Detector {
+    fn on_write(
+        &mut self,
+        tx: &Transaction<'_>,
+        new: &[NewRow<'_>],
+        silences: &[SilenceRow],
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        self.on_mentions(tx, new, silences, now)
+    }
+
+    fn on_tick(
+        &mut self,
+        tx: &Transaction<'_>,
+        silences: &[SilenceRow],
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        self.tick(tx, silences, now)
+    }
+
+    fn reload(
+        &mut self,
+        store: &Store,
+        spec: Option<DetectionSpec>,
+        now: DateTime<Utc>,
+    ) -> crate::store::Result<()> {
+        let spec = spec.unwrap_or_else(|| self.spec.clone());
+        // Start from the store alone: nothing of the failed transaction stays in memory.
+        self.feeds.clear();
+        self.persisted.clear();
+        self.apply_spec(store, spec, now)
+    }
+}
