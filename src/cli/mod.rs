@@ -5,6 +5,7 @@
 //! unusable database); 2 usage errors (from clap).
 
 mod demo;
+pub mod generate;
 mod inspect;
 mod logging;
 
@@ -82,6 +83,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write the manual pages or shell completions, generated from this command line (for packaging).
+    #[command(hide = true)]
+    Generate {
+        #[command(subcommand)]
+        artefact: generate::Artefact,
+    },
 }
 
 /// Runs the command line and returns the process exit code.
@@ -112,6 +119,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             limit,
             json,
         } => inspect::mentions(&cli.config, source, since, rule, limit, json),
+        Command::Generate { artefact } => generate::run(&artefact),
     }
 }
 
