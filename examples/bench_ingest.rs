@@ -35,7 +35,20 @@ fn main() -> anyhow::Result<()> {
             "[[source]]\nname = \"f{i}\"\nurl = \"feeds/f{i}.xml\""
         )?;
     }
+    // The example rules of the repository: realistic matching work for every item.
     std::fs::create_dir_all(dir.path().join("rules"))?;
+    for (name, text) in [
+        (
+            "maison-brioche.toml",
+            include_str!("../rules/maison-brioche.toml"),
+        ),
+        (
+            "acme-telecom.toml",
+            include_str!("../rules/acme-telecom.toml"),
+        ),
+    ] {
+        std::fs::write(dir.path().join("rules").join(name), text)?;
+    }
     let config_path = dir.path().join("veille.toml");
     std::fs::write(&config_path, config)?;
     let config = veille::config::Config::load(&config_path).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -12,7 +12,7 @@
 //! - SIGHUP: reload the configuration and rules through the same validation as `veille check`; when they are
 //!   invalid the running ones stay, and every problem is logged.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -66,8 +66,21 @@ impl std::fmt::Display for OnceSummary {
 ///
 /// # Errors
 /// The rules' problems, as configuration errors.
-pub fn build_analyzer(_config: &Config) -> Result<Analyzer, ConfigErrors> {
-    Ok(Analyzer::new())
+pub fn build_analyzer(config: &Config) -> Result<Analyzer, ConfigErrors> {
+    match crate::config::rules::load_rules(&config.rules) {
+        Ok(rules) => Ok(Analyzer::new(rules)),
+        Err(errors) => Err(ConfigErrors(
+            errors
+                .into_iter()
+                // Rule errors name their own file, line and column.
+                .map(|e| crate::config::ConfigError {
+                    file: std::path::PathBuf::new(),
+                    line: None,
+                    message: e.to_string(),
+                })
+                .collect(),
+        )),
+    }
 }
 
 /// A started daemon: the database is open and every stage is built.
@@ -102,6 +115,7 @@ impl Daemon {
             writer,
             backoff_cap: config.http.max_backoff.0,
             cpu: Arc::new(tokio::sync::Semaphore::new(Stages::cpu_permits())),
+            shutdown: CancellationToken::new(),
         };
         Ok(Daemon {
             config,
@@ -128,7 +142,8 @@ impl Daemon {
         let mut store_error = None;
         while let Some(joined) = set.join_next().await {
             match joined {
-                Ok(Ok(report)) => {
+                Ok(Ok(None)) => {}
+                Ok(Ok(Some(report))) => {
                     summary.items += report.items;
                     summary.new_mentions += report.new_mentions;
                     if report.error.is_some() {
@@ -173,14 +188,35 @@ impl Daemon {
         let mut sighup = signal(SignalKind::hangup()).map_err(setup)?;
 
         let tracker = TaskTracker::new();
-        let (report_tx, mut report_rx) =
-            tokio::sync::mpsc::channel::<Result<PollReport, StoreError>>(64);
-        let mut in_flight: HashSet<String> = HashSet::new();
+        type Report = (String, Result<Option<PollReport>, StoreError>);
+        let (report_tx, mut report_rx) = tokio::sync::mpsc::channel::<Report>(64);
+        // Polls in flight, with when they started: a poll stuck far beyond the HTTP timeout means the
+        // pipeline is wedged, and the watchdog must then stop being fed so that systemd restarts us.
+        let mut in_flight: HashMap<String, Instant> = HashMap::new();
         let watchdog = sd_notify::watchdog_enabled().map(|d| d / 2);
         let mut last_watchdog = Instant::now();
         let mut last_cycle: Option<Instant> = None;
         let mut last_prune: Option<Instant> = None;
         let mut fatal: Option<StoreError> = None;
+
+        let metrics_token = token.child_token();
+        if let Some(metrics) = self.config.metrics.clone() {
+            let db = self.config.database.clone();
+            let metrics_token = metrics_token.clone();
+            // Bind before READY=1, so that a bad address fails the start rather than going unnoticed.
+            let listener_check = std::net::TcpListener::bind(metrics.listen).map_err(|e| {
+                DaemonError::Setup(format!(
+                    "[metrics] cannot listen on {}: {e}",
+                    metrics.listen
+                ))
+            })?;
+            drop(listener_check);
+            tracker.spawn(async move {
+                if let Err(e) = crate::metrics::serve(metrics, db, metrics_token).await {
+                    tracing::error!(error = %e, "Metrics endpoint stopped.");
+                }
+            });
+        }
 
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
         self.notify_status(last_cycle, None);
@@ -203,7 +239,7 @@ impl Daemon {
             }
             let mut next_wake = now + chrono::Duration::seconds(60);
             for source in self.config.sources.iter().filter(|s| s.enabled) {
-                if in_flight.contains(&source.name) {
+                if in_flight.contains_key(&source.name) {
                     continue;
                 }
                 let due = self
@@ -212,14 +248,14 @@ impl Daemon {
                     .and_then(|s| s.next_due)
                     .unwrap_or(now);
                 if due <= now {
-                    in_flight.insert(source.name.clone());
+                    in_flight.insert(source.name.clone(), Instant::now());
                     let stages = self.stages.clone();
                     let source = source.clone();
                     let previous = self.states.get(&source.name).cloned();
                     let tx = report_tx.clone();
                     tracker.spawn(async move {
                         let report = poll_source(&stages, &source, previous, now).await;
-                        let _ = tx.send(report).await;
+                        let _ = tx.send((source.name.clone(), report)).await;
                     });
                 } else if due < next_wake {
                     next_wake = due;
@@ -235,14 +271,29 @@ impl Daemon {
                 _ = sigterm.recv() => { tracing::info!(signal = "SIGTERM", "Stopping."); break }
                 _ = sigint.recv() => { tracing::info!(signal = "SIGINT", "Stopping."); break }
                 _ = sighup.recv() => self.reload(),
-                Some(report) = report_rx.recv() => match report {
-                    Ok(report) => {
+                Some((name, report)) = report_rx.recv() => match report {
+                    Ok(None) => {
+                        in_flight.remove(&name);
+                    }
+                    Ok(Some(report)) => {
                         in_flight.remove(&report.source);
                         self.states.insert(report.source.clone(), report.state);
                         if in_flight.is_empty() {
                             last_cycle = Some(Instant::now());
+                            crate::metrics::METRICS
+                                .last_cycle
+                                .store(Utc::now().timestamp().max(0) as u64, std::sync::atomic::Ordering::Relaxed);
                         }
                         self.notify_status(last_cycle, None);
+                    }
+                    Err(e) if e.is_transient() => {
+                        // A full disk or a locked database: nothing of this poll was written and the
+                        // source's saved state is unchanged, so its items are fetched again. Retry later.
+                        in_flight.remove(&name);
+                        let retry = Utc::now() + chrono::Duration::seconds(60);
+                        self.states.entry(name.clone()).or_default().next_due = Some(retry);
+                        tracing::error!(source = %name, error = %e, "Database write failed; retrying in 60 s.");
+                        self.notify_status(last_cycle, Some("écriture en base impossible (disque plein ?)"));
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "Database write failed; stopping so that the service restarts.");
@@ -252,7 +303,16 @@ impl Daemon {
                 },
                 () = tokio::time::sleep(sleep_for) => {}
             }
-            if let Some(w) = watchdog {
+            let stuck_after = self.config.http.timeout.0 * 2 + Duration::from_secs(60);
+            let wedged = in_flight
+                .values()
+                .any(|started| started.elapsed() > stuck_after);
+            if wedged {
+                tracing::error!(
+                    "A poll has been running far beyond the HTTP timeout; the watchdog is no longer fed."
+                );
+            }
+            if let Some(w) = watchdog.filter(|_| !wedged) {
                 if last_watchdog.elapsed() >= w {
                     let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
                     last_watchdog = Instant::now();
@@ -261,6 +321,11 @@ impl Daemon {
         }
 
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+        let stop_started = Instant::now();
+        metrics_token.cancel();
+        // Polls still fetching are abandoned (nothing of them is written yet); polls past their fetch finish
+        // their parse and their one transaction.
+        self.stages.shutdown.cancel();
         tracker.close();
         drop(report_tx);
         if tokio::time::timeout(STOP_DEADLINE, tracker.wait())
@@ -268,11 +333,23 @@ impl Daemon {
             .is_err()
         {
             tracing::warn!(
-                in_flight = in_flight.len(),
-                "Stop deadline reached; abandoning the polls in flight (they will be fetched again)."
+                "Stop deadline reached; abandoning the work in flight (it will be done again)."
             );
         }
-        self.shutdown();
+        let Daemon {
+            stages,
+            writer_thread,
+            ..
+        } = self;
+        drop(stages);
+        let left = STOP_DEADLINE
+            .saturating_sub(stop_started.elapsed())
+            .max(Duration::from_secs(1));
+        if !writer_thread.join_timeout(left) {
+            tracing::warn!(
+                "The database writer did not finish in time; its open transaction is rolled back."
+            );
+        }
         tracing::info!("Daemon stopped.");
         match fatal {
             Some(e) => Err(e.into()),
@@ -310,6 +387,22 @@ impl Daemon {
                     );
                 }
                 self.stages.analyzer = Arc::new(analyzer);
+                if config.http != self.config.http {
+                    match config.http.build() {
+                        Ok(fetcher) => {
+                            self.stages.fetcher = Arc::new(fetcher);
+                            self.stages.backoff_cap = config.http.max_backoff.0;
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "New HTTP settings unusable; the running ones stay.")
+                        }
+                    }
+                }
+                if config.metrics != self.config.metrics {
+                    tracing::warn!(
+                        "The [metrics] settings changed; they apply at the next restart, not on reload."
+                    );
+                }
                 let sources = config.sources.len();
                 self.config = Config {
                     database: self.config.database.clone(),

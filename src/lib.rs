@@ -9,6 +9,7 @@
 //! - [`analysis`]: pure text work: cleaning, folding, language, sentiment, rule matching.
 //! - [`store`]: the SQLite database: schema, migrations, every SQL statement, the single writer.
 //! - [`pipeline`]: one poll of one source: fetch, parse, analyse, store.
+//! - [`metrics`]: the daemon's counters and the optional Prometheus endpoint.
 //! - [`daemon`]: the running service: tasks, signals, readiness, shutdown.
 //! - [`cli`]: the commands a person types.
 
@@ -16,6 +17,7 @@ pub mod analysis;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod metrics;
 pub mod model;
 pub mod pipeline;
 pub mod sources;

@@ -154,12 +154,35 @@ pub struct Sentiment {
     pub terms: Vec<TermWeight>,
 }
 
-/// A term of a rule found in a text, with its byte range in the original text.
+/// Which part of a mention a matched term was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TextField {
+    Title,
+    #[default]
+    Text,
+    Author,
+}
+
+impl TextField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextField::Title => "title",
+            TextField::Text => "text",
+            TextField::Author => "author",
+        }
+    }
+}
+
+/// A term of a rule found in a text, with its byte range in the original text of `field`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MatchedTerm {
     pub text: String,
     pub start: usize,
     pub end: usize,
+    /// The field `start` and `end` point into (the text when absent from stored JSON).
+    #[serde(default)]
+    pub field: TextField,
 }
 
 /// One rule matching one text, and why.
@@ -176,6 +199,9 @@ pub struct Analysis {
     pub lang: Lang,
     pub sentiment: Sentiment,
     pub matches: Vec<RuleMatch>,
+    /// Ids of the watches the mention counts towards.
+    #[serde(default)]
+    pub watches: Vec<String>,
 }
 
 #[cfg(test)]

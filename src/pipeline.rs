@@ -44,6 +44,8 @@ pub struct Stages {
     /// Bounds the CPU work (parsing, analysis) in flight to the number of cores: more would only add
     /// threads and memory, not speed.
     pub cpu: Arc<tokio::sync::Semaphore>,
+    /// Cancelled when the daemon stops: polls still fetching are abandoned (nothing was written yet).
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl Stages {
@@ -53,7 +55,8 @@ impl Stages {
     }
 }
 
-/// Polls one source once and stores what it found.
+/// Polls one source once and stores what it found. Returns `None` when the poll was abandoned because the
+/// daemon is stopping (during the fetch, before anything was written).
 ///
 /// # Errors
 /// Only when the store cannot be written: the caller must stop, since nothing would be kept. Fetch and parse
@@ -63,20 +66,27 @@ pub async fn poll_source(
     source: &SourceConfig,
     previous: Option<SourceState>,
     now: DateTime<Utc>,
-) -> Result<PollReport, StoreError> {
+) -> Result<Option<PollReport>, StoreError> {
     let started = Instant::now();
     let url = source.location.display();
     let mut state = previous.unwrap_or_else(|| SourceState {
         name: source.name.clone(),
         ..SourceState::default()
     });
-    state.url = source.url.clone();
+    state.name.clone_from(&source.name);
+    state.url.clone_from(&source.url);
     let validators = Validators {
         etag: state.etag.clone(),
         last_modified: state.last_modified.clone(),
     };
     state.last_fetch = Some(now);
-    let fetched = stages.fetcher.fetch(&source.location, &validators).await;
+    let fetched = tokio::select! {
+        fetched = stages.fetcher.fetch(&source.location, &validators) => fetched,
+        () = stages.shutdown.cancelled() => {
+            tracing::info!(source = %source.name, url = %url, "Fetch abandoned: stopping.");
+            return Ok(None);
+        }
+    };
     let interval = source.interval.0;
     let mut analysed = Vec::new();
     let outcome: Result<usize, FetchError> = match fetched {
@@ -162,6 +172,7 @@ pub async fn poll_source(
         }
     };
     let next_due = state.next_due;
+    let next_status = state.last_status;
     let written = stages
         .writer
         .write_poll(Poll {
@@ -170,7 +181,24 @@ pub async fn poll_source(
         })
         .await?;
     state.mentions += written.new_mentions as u64;
-    let elapsed_ms = started.elapsed().as_millis() as u64;
+    let elapsed = started.elapsed();
+    let elapsed_ms = elapsed.as_millis() as u64;
+    let m = &crate::metrics::METRICS;
+    m.observe_fetch(elapsed.as_secs_f64());
+    let counter = match (&error, next_status) {
+        (Some(_), _) => &m.fetch_error,
+        (None, Some(304)) => &m.fetch_not_modified,
+        (None, _) => &m.fetch_ok,
+    };
+    counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    m.mentions_stored.fetch_add(
+        written.new_mentions as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    m.rules_matched.fetch_add(
+        written.new_matches as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     match &error {
         None => tracing::info!(
             source = %source.name,
@@ -182,12 +210,12 @@ pub async fn poll_source(
         ),
         Some(e) => tracing::warn!(source = %source.name, url = %url, error = %e, "Feed failed."),
     }
-    Ok(PollReport {
+    Ok(Some(PollReport {
         source: source.name.clone(),
         error,
         items,
         new_mentions: written.new_mentions,
         next_due,
         state,
-    })
+    }))
 }

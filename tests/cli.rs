@@ -182,6 +182,7 @@ fn run_once_exits_0_when_sources_fail_and_1_when_the_config_is_bad() {
 fn run_once_with_an_unusable_database_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("not-a-dir"), "x").unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
     let config = dir.path().join("veille.toml");
     std::fs::write(&config, "database = \"not-a-dir/veille.db\"\n").unwrap();
     let out = run(&["run", "--once", "--config", config.to_str().unwrap()]);

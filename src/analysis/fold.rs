@@ -147,7 +147,7 @@ impl Iterator for Words<'_> {
 
 /// Characters that are invisible in print and only serve to dodge a match: zero-width spaces and joiners,
 /// word joiner, soft hyphen, byte-order mark, directional marks.
-fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{180E}'
         | '\u{200B}'..='\u{200F}'

@@ -8,4 +8,9 @@
 pub mod analyzer;
 pub mod clean;
 pub mod fold;
+pub mod lang;
+pub mod query;
+pub mod rules;
+pub mod sentiment;
+
 pub use analyzer::Analyzer;

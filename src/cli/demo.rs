@@ -44,6 +44,18 @@ const FEEDS: &[(&str, &str, &[u8], &str)] = &[
     ),
 ];
 
+/// The example rule files of the repository, as the demo installs them.
+const RULES: &[(&str, &str)] = &[
+    (
+        "maison-brioche.toml",
+        include_str!("../../rules/maison-brioche.toml"),
+    ),
+    (
+        "acme-telecom.toml",
+        include_str!("../../rules/acme-telecom.toml"),
+    ),
+];
+
 /// Replaces `@@RFC2822-5h@@` and `@@RFC3339-5h@@` with the date five hours before `now`.
 fn render(template: &[u8], now: chrono::DateTime<Utc>) -> Vec<u8> {
     let mut out = Vec::with_capacity(template.len());
@@ -90,6 +102,9 @@ fn write_demo(dir: &Path, db: &Path) -> anyhow::Result<PathBuf> {
         ));
     }
     std::fs::create_dir_all(dir.join("rules"))?;
+    for (name, text) in RULES {
+        std::fs::write(dir.join("rules").join(name), text)?;
+    }
     let path = dir.join("veille.toml");
     std::fs::write(&path, config)?;
     Ok(path)
@@ -127,10 +142,17 @@ pub fn run(db: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             m.lang.as_str(),
             m.label.as_str(),
             m.score,
-            m.title.as_deref().unwrap_or("(sans titre)")
+            m.title
+                .clone()
+                .unwrap_or_else(|| super::inspect::excerpt(&m.text, 70))
         )?;
         for rm in &m.matches {
-            let terms: Vec<&str> = rm.terms.iter().map(|t| t.text.as_str()).collect();
+            let mut terms: Vec<&str> = Vec::new();
+            for t in &rm.terms {
+                if !terms.iter().any(|seen| seen.eq_ignore_ascii_case(&t.text)) {
+                    terms.push(&t.text);
+                }
+            }
             writeln!(
                 out,
                 "      ↳ règle {} ({}) : {}",

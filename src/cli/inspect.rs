@@ -137,7 +137,12 @@ pub fn mentions(
                 writeln!(out, "    {}", excerpt(&m.text, 140))?;
             }
             for rm in &m.matches {
-                let terms: Vec<&str> = rm.terms.iter().map(|t| t.text.as_str()).collect();
+                let mut terms: Vec<&str> = Vec::new();
+                for t in &rm.terms {
+                    if !terms.iter().any(|seen| seen.eq_ignore_ascii_case(&t.text)) {
+                        terms.push(&t.text);
+                    }
+                }
                 writeln!(
                     out,
                     "    ↳ rule {} ({}): {}",
@@ -150,4 +155,118 @@ pub fn mentions(
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `veille status`: the daemon's health from the database. Exit 0 when all is well, 1 when something needs
+/// attention (failing sources, undelivered or delayed notifications, open incidents), 2 when the daemon does
+/// not seem to run (no fetch for longer than `stale`, or no database).
+pub fn status(config_path: &Path, stale: Option<String>, json: bool) -> anyhow::Result<ExitCode> {
+    let Some(config) = load_config(config_path) else {
+        return Ok(ExitCode::from(2));
+    };
+    let stale = match stale.as_deref().map(Interval::parse).transpose() {
+        Ok(Some(s)) => s.0,
+        Ok(None) => {
+            let longest = config
+                .sources
+                .iter()
+                .filter(|s| s.enabled)
+                .map(|s| s.interval.0)
+                .max()
+                .unwrap_or_default();
+            (longest * 3).max(std::time::Duration::from_secs(1800))
+        }
+        Err(e) => {
+            eprintln!("veille: --stale: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let store = match Store::open_read_only(&config.database) {
+        Ok(s) => s,
+        Err(e) => {
+            writeln!(std::io::stdout(), "CRITICAL: {e}")?;
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let health = store.health()?;
+    let states = store.source_states()?;
+    let now = Utc::now();
+    let mut problems: Vec<String> = Vec::new();
+    let mut critical = false;
+    match health.last_fetch {
+        Some(t) if (now - t).to_std().unwrap_or_default() <= stale => {}
+        Some(t) => {
+            critical = true;
+            problems.push(format!(
+                "no fetch since {} (is the daemon running?)",
+                when(Some(t))
+            ));
+        }
+        None => {
+            critical = true;
+            problems.push("no fetch ever recorded (is the daemon running?)".into());
+        }
+    }
+    for s in states.iter().filter(|s| s.consecutive_errors > 0) {
+        problems.push(format!(
+            "source {} failing ({} in a row): {}",
+            s.name,
+            s.consecutive_errors,
+            s.last_error.as_deref().unwrap_or("")
+        ));
+    }
+    if health.outbox_failed > 0 {
+        problems.push(format!(
+            "{} notification(s) could not be delivered (see veille outbox)",
+            health.outbox_failed
+        ));
+    }
+    if let Some(t) = health
+        .outbox_oldest_pending
+        .filter(|t| now - *t > chrono::Duration::hours(1))
+    {
+        problems.push(format!(
+            "notifications pending since {} (is the mail server reachable?)",
+            when(Some(t))
+        ));
+    }
+    if health.open_incidents > 0 {
+        problems.push(format!(
+            "{} incident(s) open (see veille incidents --open)",
+            health.open_incidents
+        ));
+    }
+    let verdict = if critical {
+        "CRITICAL"
+    } else if problems.is_empty() {
+        "OK"
+    } else {
+        "ATTENTION"
+    };
+    let mut out = std::io::stdout().lock();
+    if json {
+        let row = serde_json::json!({ "status": verdict, "health": health, "problems": problems });
+        writeln!(out, "{row}")?;
+    } else {
+        writeln!(
+            out,
+            "{verdict}: {} sources ({} failing), {} mentions, last fetch {}, last success {}, {} incident(s) open, outbox {} pending / {} failed",
+            health.sources,
+            health.failing_sources,
+            health.mentions,
+            when(health.last_fetch),
+            when(health.last_success),
+            health.open_incidents,
+            health.outbox_pending,
+            health.outbox_failed
+        )?;
+        for p in &problems {
+            writeln!(out, "  - {p}")?;
+        }
+    }
+    Ok(ExitCode::from(match verdict {
+        "OK" => 0,
+        "ATTENTION" => 1,
+        _ => 2,
+    }))
 }

@@ -8,6 +8,8 @@ mod demo;
 pub mod generate;
 mod inspect;
 mod logging;
+pub mod rules;
+pub mod score;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -66,6 +68,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The daemon's health from the database; exit 0 ok, 1 attention needed, 2 not running (for monitoring).
+    Status {
+        /// Consider the daemon stopped when nothing was fetched for this long (default: three times the
+        /// longest source interval, at least 30 min).
+        #[arg(long, value_name = "DUR")]
+        stale: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Scores the sentiment of text on standard input, one text per line.
+    Score(score::ScoreArgs),
+    /// Validate the watch rules, or test them on a text.
+    Rules(rules::RulesArgs),
     /// List stored mentions, newest first.
     Mentions {
         /// Only this source.
@@ -98,6 +113,15 @@ pub fn main() -> ExitCode {
     logging::init(cli.log_format.as_deref(), daemon_like);
     match dispatch(cli) {
         Ok(code) => code,
+        // A reader that stops reading (`veille mentions | head`) is not an error.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "veille: {e:#}");
             ExitCode::from(1)
@@ -112,6 +136,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check => check(&cli.config),
         Command::Fetch { source, json } => fetch(&source, json),
         Command::Sources { json } => inspect::sources(&cli.config, json),
+        Command::Status { stale, json } => inspect::status(&cli.config, stale, json),
+        Command::Score(args) => score::run(args),
+        Command::Rules(args) => Ok(rules::run(args)),
         Command::Mentions {
             source,
             since,
@@ -159,7 +186,7 @@ fn run(config_path: &Path, once: bool) -> anyhow::Result<ExitCode> {
         let daemon = Daemon::start(config)?;
         if once {
             let summary = daemon.run_once().await?;
-            println!("{summary}");
+            writeln!(std::io::stdout(), "{summary}")?;
         } else {
             daemon
                 .run(tokio_util::sync::CancellationToken::new())
@@ -181,14 +208,15 @@ fn check(config_path: &Path) -> anyhow::Result<ExitCode> {
         let _ = writeln!(err, "veille: {} problem(s) in the rules", errors.0.len());
         return Ok(ExitCode::from(1));
     }
-    println!(
+    writeln!(
+        std::io::stdout(),
         "{}: ok ({} sources, {} enabled; database {}; rules {})",
         config_path.display(),
         config.sources.len(),
         config.sources.iter().filter(|s| s.enabled).count(),
         config.database.display(),
         config.rules.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,11 +8,13 @@
 //! directory, so a configuration directory can be moved as a whole.
 
 pub mod lines;
+pub mod rules;
 
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
+use crate::metrics::MetricsConfig;
 use crate::model::Interval;
 use crate::sources::fetch::{HttpConfig, Location};
 use lines::{Section, TomlLines};
@@ -31,6 +33,7 @@ pub struct ConfigError {
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.line {
+            _ if self.file.as_os_str().is_empty() => f.write_str(&self.message),
             Some(line) => write!(f, "{}:{line}: {}", self.file.display(), self.message),
             None => write!(f, "{}: {}", self.file.display(), self.message),
         }
@@ -80,6 +83,8 @@ pub struct Config {
     /// Poll interval of sources that set none.
     pub interval: Interval,
     pub http: HttpConfig,
+    /// The Prometheus endpoint, when configured.
+    pub metrics: Option<MetricsConfig>,
     pub sources: Vec<SourceConfig>,
 }
 
@@ -89,6 +94,7 @@ const TOP_KEYS: &[&str] = &[
     "retention_days",
     "interval",
     "http",
+    "metrics",
     "source",
 ];
 const SOURCE_KEYS: &[&str] = &["name", "url", "interval", "tags", "enabled"];
@@ -180,6 +186,10 @@ impl Config {
         let interval =
             interval_key(&mut p, &top, &table, "interval", "").unwrap_or(Interval::secs(15 * 60));
         let http: HttpConfig = section(&mut p, &table, "http").unwrap_or_default();
+        let metrics: Option<MetricsConfig> = section(&mut p, &table, "metrics");
+        if let Some(Err(e)) = metrics.as_ref().map(MetricsConfig::validate) {
+            p.at(&Section::Table("metrics".into()), Some("listen"), e);
+        }
         let sources = read_sources(&mut p, &table, &base, interval);
         if p.errors.is_empty() {
             Ok(Config {
@@ -189,6 +199,7 @@ impl Config {
                 retention_days,
                 interval,
                 http,
+                metrics,
                 sources,
             })
         } else {
@@ -205,6 +216,7 @@ impl Config {
             retention_days: 180,
             interval: Interval::secs(15 * 60),
             http: HttpConfig::default(),
+            metrics: None,
             sources: Vec::new(),
         }
     }
@@ -555,6 +567,18 @@ interval = "5 fortnights"
                 .contains(":1: interval = \"1s\" is too short"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn metrics_must_stay_on_loopback_unless_allowed() {
+        let err = load("[metrics]\nlisten = \"0.0.0.0:9808\"\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(":2: [metrics] listen = \"0.0.0.0:9808\" is not a loopback address"),
+            "{err}"
+        );
+        let ok = load("[metrics]\nlisten = \"0.0.0.0:9808\"\nallow_remote = true\n").unwrap();
+        assert!(ok.metrics.is_some());
     }
 
     #[test]

@@ -86,6 +86,8 @@ pub struct Poll {
 pub struct PollWritten {
     /// Mentions that were not in the store before.
     pub new_mentions: usize,
+    /// Rule matches of those new mentions.
+    pub new_matches: usize,
 }
 
 /// A mention as read back, with its analysis.
@@ -114,6 +116,21 @@ pub struct MentionFilter {
     pub since: Option<DateTime<Utc>>,
     pub rule: Option<String>,
     pub limit: Option<usize>,
+}
+
+/// The figures `veille status` and the metrics endpoint report.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Health {
+    pub sources: u64,
+    pub failing_sources: u64,
+    pub mentions: u64,
+    pub last_fetch: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub open_incidents: u64,
+    pub outbox_pending: u64,
+    pub outbox_failed: u64,
+    /// When the oldest pending notification was queued.
+    pub outbox_oldest_pending: Option<DateTime<Utc>>,
 }
 
 /// An open database.
@@ -380,6 +397,50 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Whether a table exists (tables of later features may be absent from a database of an older build).
+    fn has_table(&self, name: &str) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [name],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The daemon's health as the database sees it.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn health(&self) -> Result<Health> {
+        let mut h = Health::default();
+        let q = |sql: &str| -> Result<Option<i64>> {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, Option<i64>>(0))
+                .map_err(|e| self.err(e))
+        };
+        h.sources = q("SELECT count(*) FROM source")?.unwrap_or(0) as u64;
+        h.failing_sources =
+            q("SELECT count(*) FROM source WHERE consecutive_errors > 0")?.unwrap_or(0) as u64;
+        h.mentions = q("SELECT count(*) FROM mention")?.unwrap_or(0) as u64;
+        h.last_fetch = q("SELECT max(last_fetch) FROM source")?.map(from_ts);
+        h.last_success = q("SELECT max(last_success) FROM source")?.map(from_ts);
+        if self.has_table("incident")? {
+            h.open_incidents =
+                q("SELECT count(*) FROM incident WHERE resolved_at IS NULL")?.unwrap_or(0) as u64;
+        }
+        if self.has_table("outbox")? {
+            h.outbox_pending =
+                q("SELECT count(*) FROM outbox WHERE status = 'pending'")?.unwrap_or(0) as u64;
+            h.outbox_failed =
+                q("SELECT count(*) FROM outbox WHERE status = 'failed'")?.unwrap_or(0) as u64;
+            h.outbox_oldest_pending =
+                q("SELECT min(created_at) FROM outbox WHERE status = 'pending'")?.map(from_ts);
+        }
+        Ok(h)
+    }
+
     /// Runs `PRAGMA integrity_check`; `Ok(true)` when the file is sound.
     ///
     /// # Errors
@@ -460,6 +521,7 @@ fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Resul
             continue;
         }
         written.new_mentions += 1;
+        written.new_matches += a.matches.len();
         let key = tx.last_insert_rowid();
         for rm in &a.matches {
             let terms = serde_json::to_string(&rm.terms).unwrap_or_else(|_| "[]".into());
@@ -493,4 +555,97 @@ fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Resul
         s.next_due.map(ts),
     ])?;
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Analysis, Mention};
+
+    fn mention(source: &str, id: &str, text: &str) -> AnalysedMention {
+        AnalysedMention {
+            mention: Mention {
+                source: source.into(),
+                id: id.into(),
+                link: None,
+                title: Some(format!("titre {id}")),
+                text: text.into(),
+                author: None,
+                lang: None,
+                published: None,
+                fetched: from_ts(1_700_000_000),
+                story: 1,
+            },
+            analysis: Analysis::default(),
+        }
+    }
+
+    fn poll(source: &str, mentions: Vec<AnalysedMention>) -> Poll {
+        Poll {
+            state: SourceState {
+                name: source.into(),
+                url: "x.xml".into(),
+                ..SourceState::default()
+            },
+            mentions,
+        }
+    }
+
+    #[test]
+    fn a_poll_is_written_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("v.db")).unwrap();
+        let p = poll("a", vec![mention("a", "1", "x"), mention("a", "2", "y")]);
+        assert_eq!(store.write_poll(&p).unwrap().new_mentions, 2);
+        assert_eq!(store.write_poll(&p).unwrap().new_mentions, 0);
+        assert_eq!(store.mention_count().unwrap(), 2);
+        assert_eq!(store.source_state("a").unwrap().unwrap().mentions, 2);
+    }
+
+    /// A full disk must fail the whole poll, say it is worth retrying, and leave what was there intact.
+    #[test]
+    fn a_full_database_fails_the_poll_whole_and_transiently() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("v.db")).unwrap();
+        store
+            .write_poll(&poll("a", vec![mention("a", "0", "first")]))
+            .unwrap();
+        let pages: i64 = store
+            .conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        store
+            .conn
+            .pragma_update(None, "max_page_count", pages)
+            .unwrap();
+        let big: Vec<AnalysedMention> = (1..200)
+            .map(|i| mention("a", &i.to_string(), &"texte long ".repeat(200)))
+            .collect();
+        let err = store.write_poll(&poll("a", big.clone())).unwrap_err();
+        assert!(err.is_transient(), "{err}");
+        assert_eq!(
+            store.mention_count().unwrap(),
+            1,
+            "nothing of the failed poll may remain"
+        );
+        store
+            .conn
+            .pragma_update(None, "max_page_count", 1_073_741_823i64)
+            .unwrap();
+        assert_eq!(store.write_poll(&poll("a", big)).unwrap().new_mentions, 199);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.db");
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+        drop(conn);
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 999, .. })
+        ));
+    }
 }

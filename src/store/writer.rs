@@ -34,6 +34,21 @@ impl WriterThread {
     pub fn join(self) {
         let _ = self.handle.join();
     }
+
+    /// Waits at most `timeout` for the writer to finish; `false` if it is still busy then (its open
+    /// transaction, if any, is rolled back by SQLite when the process exits).
+    pub fn join_timeout(self, timeout: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        while !self.handle.is_finished() {
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            std::thread::park_timeout((deadline - now).min(std::time::Duration::from_millis(10)));
+        }
+        let _ = self.handle.join();
+        true
+    }
 }
 
 /// Most polls written in one transaction.

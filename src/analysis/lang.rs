@@ -1,0 +1,533 @@
+//! Language: is a text French, English or something else?
+//!
+//! In: a [`Folded`] text (the same one rules and sentiment read) and the language its feed declares, if any.
+//! Out: [`Lang::Fr`], [`Lang::En`] or [`Lang::Other`]. Called by the analysis pipeline once per mention and by
+//! `veille score --lang auto`.
+//!
+//! The first pass counts very frequent function words of French, of English, and of the neighbouring
+//! languages that are most often mistaken for them (German, Spanish, Italian, Portuguese, Dutch), plus words
+//! in other scripts. Most texts of more than a few words settle there, at a fraction of the cost of a
+//! trigram model. Short or mixed texts go to the second pass: the feed's hint if the words do not contradict
+//! it, else whatlang over all its languages (not an allow-list, so that German stays `Other`), else the
+//! stronger of French and English.
+
+use rustc_hash::FxHashMap;
+use std::sync::OnceLock;
+
+use super::fold::Folded;
+use super::sentiment::{
+    EN_BASE as EN_WORDS, EN_EXTRA as EN_EXTRA_WORDS, FR_BASE as FR_WORDS,
+    FR_EXTRA as FR_EXTRA_WORDS,
+};
+use crate::model::Lang;
+
+/// Weight of a function word for (French, English, other languages). Halves mark words shared with a
+/// neighbour: `la`, `de` and `que` are also Spanish, `in` and `will` also German.
+type Votes = (f32, f32, f32);
+
+const FRENCH: &[(&str, f32)] = &[
+    ("le", 1.0),
+    ("les", 1.0),
+    ("des", 1.0),
+    ("du", 1.0),
+    ("est", 1.0),
+    ("et", 1.0),
+    ("je", 1.0),
+    ("nous", 1.0),
+    ("vous", 1.0),
+    ("ils", 1.0),
+    ("elle", 1.0),
+    ("elles", 1.0),
+    ("pas", 1.0),
+    ("ne", 1.0),
+    ("qu", 1.0),
+    ("au", 1.0),
+    ("aux", 1.0),
+    ("ce", 1.0),
+    ("cette", 1.0),
+    ("ces", 1.0),
+    ("mais", 0.5),
+    ("pour", 1.0),
+    ("avec", 1.0),
+    ("sur", 1.0),
+    ("dans", 1.0),
+    ("qui", 1.0),
+    ("tres", 1.0),
+    ("tout", 1.0),
+    ("sont", 1.0),
+    ("ont", 1.0),
+    ("suis", 1.0),
+    ("mon", 1.0),
+    ("mes", 1.0),
+    ("ton", 1.0),
+    ("ses", 1.0),
+    ("leur", 1.0),
+    ("bien", 1.0),
+    ("fait", 1.0),
+    ("etre", 1.0),
+    ("avoir", 1.0),
+    ("ca", 1.0),
+    ("c", 1.0),
+    ("j", 1.0),
+    ("l", 1.0),
+    ("d", 1.0),
+    ("n", 1.0),
+    ("une", 1.0),
+    ("la", 0.5),
+    ("de", 0.5),
+    ("que", 0.5),
+    ("un", 0.5),
+    ("il", 0.5),
+    ("en", 0.5),
+    ("par", 1.0),
+    ("comme", 1.0),
+    ("aussi", 1.0),
+    ("sans", 1.0),
+    ("encore", 1.0),
+    ("deja", 1.0),
+    ("apres", 1.0),
+    ("quand", 1.0),
+    ("merci", 1.0),
+    ("oui", 1.0),
+    ("non", 0.5),
+    ("ou", 1.0),
+    ("mais", 0.5),
+    ("votre", 1.0),
+    ("notre", 1.0),
+    ("nos", 1.0),
+    ("vos", 1.0),
+    ("moi", 1.0),
+    ("toi", 1.0),
+    ("lui", 1.0),
+    ("cela", 1.0),
+    ("tous", 1.0),
+    ("fois", 1.0),
+    ("rien", 1.0),
+    ("jamais", 1.0),
+    ("toujours", 1.0),
+    ("trop", 1.0),
+    ("peu", 1.0),
+    ("chez", 1.0),
+    ("sa", 0.5),
+    ("ma", 0.5),
+    ("tu", 0.5),
+    ("se", 0.5),
+    ("qui", 1.0),
+    ("quoi", 1.0),
+    ("ete", 1.0),
+    ("avez", 1.0),
+    ("sommes", 1.0),
+    ("etes", 1.0),
+    ("vraiment", 1.0),
+    ("nul", 1.0),
+    ("genial", 1.0),
+    ("super", 0.5),
+];
+
+const ENGLISH: &[(&str, f32)] = &[
+    ("the", 1.0),
+    ("and", 1.0),
+    ("is", 1.0),
+    ("are", 1.0),
+    ("was", 0.5),
+    ("were", 1.0),
+    ("to", 1.0),
+    ("of", 1.0),
+    ("in", 0.5),
+    ("that", 1.0),
+    ("it", 1.0),
+    ("for", 1.0),
+    ("with", 1.0),
+    ("this", 1.0),
+    ("you", 1.0),
+    ("i", 0.5),
+    ("my", 1.0),
+    ("not", 1.0),
+    ("have", 1.0),
+    ("has", 1.0),
+    ("be", 1.0),
+    ("but", 1.0),
+    ("they", 1.0),
+    ("we", 1.0),
+    ("he", 1.0),
+    ("she", 1.0),
+    ("at", 1.0),
+    ("from", 1.0),
+    ("by", 1.0),
+    ("your", 1.0),
+    ("our", 1.0),
+    ("what", 1.0),
+    ("so", 0.5),
+    ("just", 1.0),
+    ("can", 1.0),
+    ("will", 0.5),
+    ("would", 1.0),
+    ("do", 0.5),
+    ("does", 1.0),
+    ("did", 1.0),
+    ("about", 1.0),
+    ("all", 1.0),
+    ("get", 1.0),
+    ("if", 1.0),
+    ("or", 1.0),
+    ("an", 1.0),
+    ("been", 1.0),
+    ("had", 1.0),
+    ("there", 1.0),
+    ("their", 1.0),
+    ("which", 1.0),
+    ("who", 1.0),
+    ("when", 1.0),
+    ("how", 1.0),
+    ("its", 1.0),
+    ("very", 1.0),
+    ("really", 1.0),
+    ("t", 1.0),
+    ("me", 0.5),
+    ("no", 0.5),
+    ("one", 1.0),
+    ("out", 1.0),
+    ("up", 1.0),
+    ("more", 1.0),
+    ("than", 1.0),
+    ("them", 1.0),
+    ("his", 1.0),
+    ("her", 1.0),
+    ("on", 0.5),
+    ("like", 1.0),
+    ("good", 1.0),
+    ("great", 1.0),
+    ("thanks", 1.0),
+    ("love", 1.0),
+    ("should", 1.0),
+    ("could", 1.0),
+    ("because", 1.0),
+    ("only", 1.0),
+    ("never", 1.0),
+    ("too", 1.0),
+];
+
+const OTHER: &[(&str, f32)] = &[
+    // German
+    ("der", 1.0),
+    ("die", 1.0),
+    ("das", 1.0),
+    ("und", 1.0),
+    ("ist", 1.0),
+    ("nicht", 1.0),
+    ("ich", 1.0),
+    ("mit", 1.0),
+    ("sie", 1.0),
+    ("wir", 1.0),
+    ("ein", 1.0),
+    ("eine", 1.0),
+    ("den", 1.0),
+    ("dem", 1.0),
+    ("zu", 1.0),
+    ("auf", 1.0),
+    ("fur", 1.0),
+    ("von", 1.0),
+    ("sich", 1.0),
+    ("auch", 1.0),
+    ("es", 0.5),
+    ("sehr", 1.0),
+    ("aber", 1.0),
+    ("wie", 1.0),
+    ("noch", 1.0),
+    ("nur", 1.0),
+    ("was", 0.5),
+    ("will", 0.5),
+    // Spanish
+    ("el", 1.0),
+    ("los", 1.0),
+    ("las", 1.0),
+    ("y", 1.0),
+    ("del", 1.0),
+    ("con", 1.0),
+    ("por", 1.0),
+    ("una", 1.0),
+    ("muy", 1.0),
+    ("para", 1.0),
+    ("pero", 1.0),
+    ("como", 1.0),
+    ("esta", 1.0),
+    ("este", 1.0),
+    ("es", 0.5),
+    ("lo", 1.0),
+    ("mas", 1.0),
+    ("su", 1.0),
+    ("al", 0.5),
+    ("la", 0.5),
+    ("de", 0.5),
+    ("que", 0.5),
+    ("un", 0.5),
+    ("en", 0.5),
+    ("se", 0.5),
+    ("tu", 0.5),
+    ("no", 0.5),
+    ("sa", 0.5),
+    // Italian
+    ("che", 1.0),
+    ("di", 1.0),
+    ("della", 1.0),
+    ("il", 0.5),
+    ("sono", 1.0),
+    ("per", 1.0),
+    ("e", 1.0),
+    ("non", 0.5),
+    ("molto", 1.0),
+    ("questo", 1.0),
+    ("ma", 0.5),
+    ("gli", 1.0),
+    ("anche", 1.0),
+    // Portuguese
+    ("nao", 1.0),
+    ("voce", 1.0),
+    ("uma", 1.0),
+    ("com", 1.0),
+    ("isso", 1.0),
+    ("muito", 1.0),
+    ("em", 1.0),
+    ("os", 1.0),
+    ("mais", 0.5),
+    ("da", 1.0),
+    ("do", 0.5),
+    // Dutch
+    ("het", 1.0),
+    ("een", 1.0),
+    ("van", 1.0),
+    ("niet", 1.0),
+    ("ik", 1.0),
+    ("zijn", 1.0),
+    ("ook", 1.0),
+    ("op", 1.0),
+    ("maar", 1.0),
+    ("voor", 1.0),
+    ("wat", 1.0),
+    ("heb", 1.0),
+];
+
+fn votes() -> &'static FxHashMap<&'static str, Votes> {
+    static VOTES: OnceLock<FxHashMap<&'static str, Votes>> = OnceLock::new();
+    VOTES.get_or_init(|| {
+        let mut map: FxHashMap<&'static str, Votes> = FxHashMap::default();
+        for &(w, x) in FRENCH {
+            map.entry(w).or_default().0 = x;
+        }
+        for &(w, x) in ENGLISH {
+            map.entry(w).or_default().1 = x;
+        }
+        for &(w, x) in OTHER {
+            map.entry(w).or_default().2 = x;
+        }
+        map
+    })
+}
+
+/// Whether a folded word is written in a script that is neither French nor English (Cyrillic, Greek,
+/// Arabic, CJK…). Folding has already turned accented Latin letters into ASCII.
+fn foreign_script(word: &str) -> bool {
+    word.chars()
+        .next()
+        .is_some_and(|c| !c.is_ascii() && c.is_alphabetic() && c > '\u{024F}')
+}
+
+/// Words that only one of the two sentiment lexicons knows: `1` French, `-1` English. Sentiment words are
+/// what short social texts are made of ("Top !", "arnaque", "awesome"), so they settle many texts the
+/// function words leave open.
+fn lexicon_sides() -> &'static FxHashMap<&'static str, i8> {
+    static SIDES: OnceLock<FxHashMap<&'static str, i8>> = OnceLock::new();
+    SIDES.get_or_init(|| {
+        let mut map: FxHashMap<&'static str, i8> = FxHashMap::default();
+        for (side, data) in [
+            (1i8, FR_WORDS),
+            (1, FR_EXTRA_WORDS),
+            (-1, EN_WORDS),
+            (-1, EN_EXTRA_WORDS),
+        ] {
+            for line in data.lines().filter(|l| !l.starts_with('#')) {
+                let Some((key, _)) = line.split_once('\t') else {
+                    continue;
+                };
+                if key.contains(' ') {
+                    continue;
+                }
+                map.entry(key)
+                    .and_modify(|s| {
+                        if *s != side {
+                            *s = 0
+                        }
+                    })
+                    .or_insert(side);
+            }
+        }
+        map.retain(|_, s| *s != 0);
+        map
+    })
+}
+
+/// Lexicon votes of a folded text: (French, English).
+fn lexicon_votes(text: &Folded) -> (f32, f32) {
+    let sides = lexicon_sides();
+    let (mut f, mut e) = (0.0f32, 0.0f32);
+    for w in text.words() {
+        match sides.get(text.word(w)) {
+            Some(1) => f += 0.5,
+            Some(-1) => e += 0.5,
+            _ => {}
+        }
+    }
+    (f, e)
+}
+
+/// Function-word votes of a folded text: (French, English, other).
+fn count(text: &Folded) -> Votes {
+    let votes = votes();
+    let (mut f, mut e, mut o) = (0.0f32, 0.0f32, 0.0f32);
+    for w in text.words() {
+        let word = text.word(w);
+        if let Some(&(vf, ve, vo)) = votes.get(word) {
+            f += vf;
+            e += ve;
+            o += vo;
+        } else if foreign_script(word) {
+            o += 1.0;
+        }
+    }
+    (f, e, o)
+}
+
+/// Detects the language of a folded text. `hint` is the language the feed declares: it settles short or
+/// ambiguous texts, but words that clearly say otherwise win over it.
+pub fn detect(text: &Folded, hint: Option<Lang>) -> Lang {
+    let (mut f, mut e, o) = count(text);
+    let mut ranked = [(f, Lang::Fr), (e, Lang::En), (o, Lang::Other)];
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let (best, lang) = ranked[0];
+    let second = ranked[1].0;
+    // Clear function-word majority: two votes at least, twice the runner-up's, one and a half ahead.
+    if best >= 2.0 && best >= 2.0 * second && best - second >= 1.5 {
+        return lang;
+    }
+    let (lf, le) = lexicon_votes(text);
+    f += lf;
+    e += le;
+    let side = |l: Lang| match l {
+        Lang::Fr => f,
+        Lang::En => e,
+        Lang::Other => o,
+    };
+    if let Some(h) = hint {
+        // The hint stands unless another language has clearly more votes than it.
+        let others = [Lang::Fr, Lang::En, Lang::Other]
+            .into_iter()
+            .filter(|&l| l != h)
+            .map(side)
+            .fold(0.0f32, f32::max);
+        if side(h) + 1.0 >= others {
+            return h;
+        }
+    }
+    let stronger = if f > e {
+        Some(Lang::Fr)
+    } else if e > f {
+        Some(Lang::En)
+    } else {
+        None
+    };
+    if let Some(l) = stronger
+        && o <= f.max(e)
+    {
+        return l;
+    }
+    // Too few words for the first pass: ask the trigram model, over all its languages.
+    if let Some(info) = whatlang::detect(text.as_str()) {
+        let guess = match info.lang() {
+            whatlang::Lang::Fra => Lang::Fr,
+            whatlang::Lang::Eng => Lang::En,
+            _ => Lang::Other,
+        };
+        if info.is_reliable() || guess != Lang::Other {
+            if guess == Lang::Other && o < f.max(e) {
+                // A function word of ours outweighs an unsure guess at a third language.
+                return stronger.unwrap_or(guess);
+            }
+            return guess;
+        }
+    }
+    if o > f.max(e) {
+        return Lang::Other;
+    }
+    stronger.or(hint).unwrap_or(Lang::Other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fold::fold;
+
+    fn lang(s: &str) -> Lang {
+        detect(&fold(s), None)
+    }
+
+    #[test]
+    fn french_sentences() {
+        assert_eq!(lang("Je ne suis pas déçu par le service client"), Lang::Fr);
+        assert_eq!(lang("Acme m'a arnaqué, c'est honteux"), Lang::Fr);
+        assert_eq!(lang("Super service, merci !"), Lang::Fr);
+        assert_eq!(lang("Acme m'a arnaqué 😡"), Lang::Fr);
+        assert_eq!(
+            lang("Grève à la SNCF : les trains sont annulés demain"),
+            Lang::Fr
+        );
+    }
+
+    #[test]
+    fn english_sentences() {
+        assert_eq!(
+            lang("The customer service is terrible and I want a refund"),
+            Lang::En
+        );
+        assert_eq!(lang("Worst product ever, not buying this again"), Lang::En);
+        assert_eq!(lang("I love it!"), Lang::En);
+        assert_eq!(lang("Awesome!"), Lang::En);
+    }
+
+    #[test]
+    fn other_languages_stay_other() {
+        assert_eq!(
+            lang("Der Kundendienst ist nicht gut und ich bin sehr enttäuscht"),
+            Lang::Other
+        );
+        assert_eq!(
+            lang("El servicio es muy malo y no funciona con mi cuenta"),
+            Lang::Other
+        );
+        assert_eq!(
+            lang("Questo prodotto è molto buono, lo consiglio a tutti per il prezzo"),
+            Lang::Other
+        );
+        assert_eq!(lang("Служба поддержки не отвечает уже неделю"), Lang::Other);
+    }
+
+    #[test]
+    fn hint_settles_short_texts() {
+        assert_eq!(detect(&fold("Acme"), Some(Lang::Fr)), Lang::Fr);
+        assert_eq!(detect(&fold("Acme"), Some(Lang::En)), Lang::En);
+        assert_eq!(detect(&fold("Top !"), Some(Lang::Fr)), Lang::Fr);
+    }
+
+    #[test]
+    fn words_beat_a_wrong_hint() {
+        let text = fold("Le produit est arrivé cassé et le service client ne répond pas");
+        assert_eq!(detect(&text, Some(Lang::En)), Lang::Fr);
+        let text = fold("The product arrived broken and the support does not answer");
+        assert_eq!(detect(&text, Some(Lang::Fr)), Lang::En);
+    }
+
+    #[test]
+    fn empty_text_follows_the_hint() {
+        assert_eq!(detect(&fold(""), None), Lang::Other);
+        assert_eq!(detect(&fold("😡 !!!"), Some(Lang::Fr)), Lang::Fr);
+    }
+}

@@ -1,0 +1,711 @@
+//! The compiled form of every query and the one-pass matching of a mention against all of them.
+//!
+//! In: boolean trees ([`Expr`]) whose word and phrase leaves point into a shared phrase table (built with
+//! [`Builder`] by the compiler), then per mention a [`MentionView`]. Out: the [`Outcome`] of
+//! [`super::RuleSet::evaluate`]. See the parent module for why it is built this way.
+
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::Regex;
+
+use super::{MentionView, Outcome, RuleSet};
+use crate::analysis::fold::{Folded, Word, fold};
+use crate::analysis::query::{Atom, Scope};
+use crate::model::{Lang, MatchedTerm, RuleMatch, TextField};
+
+/// At most this many regex matches per field are shown in an explanation: the rule matched either way.
+const MAX_REGEX_EXPLAINED: usize = 5;
+
+/// A compiled query.
+#[derive(Debug, Clone)]
+pub(crate) enum Expr {
+    Phrase {
+        phrase: u32,
+        scope: Scope,
+    },
+    /// A phrase looked for in the author's name.
+    Author(Vec<Atom>),
+    Regex {
+        regex: u32,
+        scope: Scope,
+    },
+    Site(String),
+    Lang(Lang),
+    Near {
+        left: Vec<(u32, Scope)>,
+        right: Vec<(u32, Scope)>,
+        distance: u32,
+    },
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+}
+
+/// Collects the phrases and regexes of every query, each once.
+#[derive(Debug, Default)]
+pub(crate) struct Builder {
+    phrases: Vec<Vec<Atom>>,
+    phrase_ids: HashMap<Vec<Atom>, u32>,
+    regexes: Vec<Regex>,
+    regex_ids: HashMap<String, u32>,
+}
+
+impl Builder {
+    pub fn phrase(&mut self, atoms: Vec<Atom>) -> u32 {
+        if let Some(&id) = self.phrase_ids.get(&atoms) {
+            return id;
+        }
+        let id = self.phrases.len() as u32;
+        self.phrases.push(atoms.clone());
+        self.phrase_ids.insert(atoms, id);
+        id
+    }
+
+    pub fn regex(&mut self, regex: Regex) -> u32 {
+        if let Some(&id) = self.regex_ids.get(regex.as_str()) {
+            return id;
+        }
+        let id = self.regexes.len() as u32;
+        self.regex_ids.insert(regex.as_str().to_owned(), id);
+        self.regexes.push(regex);
+        id
+    }
+
+    /// Builds the matcher for these targets (rules first, then watches). `rule_watch[i]` is the index of
+    /// the watch rule `i` counts towards.
+    pub fn build(
+        self,
+        targets: &[&Expr],
+        rule_count: usize,
+        rule_watch: Vec<Option<u32>>,
+    ) -> Matcher {
+        // How many targets use each phrase: a phrase many rules share is a common word, a poor trigger.
+        let mut usage = vec![0u32; self.phrases.len()];
+        for t in targets {
+            let mut seen = Vec::new();
+            phrases_of(t, &mut seen);
+            seen.sort_unstable();
+            seen.dedup();
+            for p in seen {
+                usage[p as usize] += 1;
+            }
+        }
+        let cost = |p: u32| -> u64 {
+            let longest = self.phrases[p as usize]
+                .iter()
+                .map(|a| a.word.len())
+                .max()
+                .unwrap_or(0);
+            u64::from(usage[p as usize]) * 4 + if longest <= 3 { 16 } else { 0 }
+        };
+        let mut triggers: Vec<Vec<u32>> = vec![Vec::new(); self.phrases.len()];
+        let mut always = Vec::new();
+        for (i, t) in targets.iter().enumerate() {
+            match trigger(t, &cost) {
+                Some((set, _)) => {
+                    for p in set {
+                        let list = &mut triggers[p as usize];
+                        if list.last() != Some(&(i as u32)) {
+                            list.push(i as u32);
+                        }
+                    }
+                }
+                None => always.push(i as u32),
+            }
+        }
+        // One automaton pattern per distinct anchor word; the anchor of a phrase is its longest word,
+        // which is usually its rarest.
+        let mut pattern_ids: HashMap<&str, usize> = HashMap::new();
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut anchors: Vec<Vec<Anchor>> = Vec::new();
+        for (p, atoms) in self.phrases.iter().enumerate() {
+            let (pos, atom) = atoms
+                .iter()
+                .enumerate()
+                .max_by_key(|(i, a)| (a.word.len(), usize::MAX - i))
+                .unwrap_or_else(|| unreachable!("phrases have at least one word"));
+            let id = *pattern_ids.entry(atom.word.as_str()).or_insert_with(|| {
+                patterns.push(atom.word.as_str());
+                anchors.push(Vec::new());
+                patterns.len() - 1
+            });
+            anchors[id].push(Anchor {
+                phrase: p as u32,
+                pos: pos as u32,
+            });
+        }
+        let ac = if patterns.is_empty() {
+            None
+        } else {
+            // The DFA is the fastest to search (see PERFORMANCE.md); fall back to the automatic choice if
+            // it would be too big. Leftmost-longest rather than overlapping: patterns are letters and
+            // digits only, so a match inside a word never straddles the start of the next word, and the
+            // only matches leftmost-longest hides at a word start are the longest one's prefixes, which
+            // `implied` lists.
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&patterns)
+                .or_else(|_| {
+                    AhoCorasick::builder()
+                        .match_kind(MatchKind::LeftmostLongest)
+                        .build(&patterns)
+                })
+                .ok()
+        };
+        let exact_only = anchors
+            .iter()
+            .map(|list| {
+                list.iter()
+                    .all(|a| !self.phrases[a.phrase as usize][a.pos as usize].prefix)
+            })
+            .collect();
+        let pattern_len = patterns.iter().map(|p| p.len()).collect();
+        let implied = patterns
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                (0..patterns.len())
+                    .filter(|&j| j != i && p.starts_with(patterns[j]))
+                    .collect()
+            })
+            .collect();
+        Matcher {
+            ac,
+            exact_only,
+            pattern_len,
+            implied,
+            anchors,
+            phrases: self.phrases,
+            triggers,
+            always,
+            regexes: self.regexes,
+            rule_count,
+            rule_watch,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Anchor {
+    phrase: u32,
+    /// Position of the anchor word in the phrase.
+    pos: u32,
+}
+
+/// Every phrase and regex of every rule and watch, ready to scan mentions.
+#[derive(Debug)]
+pub(crate) struct Matcher {
+    ac: Option<AhoCorasick>,
+    /// By automaton pattern: the phrases anchored on it.
+    anchors: Vec<Vec<Anchor>>,
+    /// By automaton pattern: no phrase uses it as a prefix, so a hit must end at a word end.
+    exact_only: Vec<bool>,
+    /// By automaton pattern: its length in bytes.
+    pattern_len: Vec<usize>,
+    /// By automaton pattern: the other patterns it starts with (`boycott` implies `boy`).
+    implied: Vec<Vec<usize>>,
+    phrases: Vec<Vec<Atom>>,
+    /// By phrase: the targets a hit on it may make true.
+    triggers: Vec<Vec<u32>>,
+    /// Targets that have to be evaluated for every mention.
+    always: Vec<u32>,
+    regexes: Vec<Regex>,
+    rule_count: usize,
+    rule_watch: Vec<Option<u32>>,
+}
+
+/// One occurrence of a phrase in a field.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    phrase: u32,
+    field: TextField,
+    /// First and last word index.
+    first: u32,
+    last: u32,
+    /// Byte range in the folded field.
+    start: usize,
+    end: usize,
+}
+
+fn phrases_of(e: &Expr, out: &mut Vec<u32>) {
+    match e {
+        Expr::Phrase { phrase, .. } => out.push(*phrase),
+        Expr::Near { left, right, .. } => out.extend(left.iter().chain(right).map(|(p, _)| *p)),
+        Expr::And(items) | Expr::Or(items) => items.iter().for_each(|i| phrases_of(i, out)),
+        Expr::Not(inner) => phrases_of(inner, out),
+        Expr::Author(_) | Expr::Regex { .. } | Expr::Site(_) | Expr::Lang(_) => {}
+    }
+}
+
+/// A set of phrases one of which must be present for `e` to be true, chosen as cheap as possible; `None`
+/// when `e` can be true without any phrase of the automaton (then it is evaluated for every mention).
+fn trigger(e: &Expr, cost: &dyn Fn(u32) -> u64) -> Option<(Vec<u32>, u64)> {
+    match e {
+        Expr::Phrase { phrase, .. } => Some((vec![*phrase], cost(*phrase))),
+        Expr::Near { left, right, .. } => {
+            let side = |s: &[(u32, Scope)]| {
+                let set: Vec<u32> = s.iter().map(|(p, _)| *p).collect();
+                let c = set.iter().map(|p| cost(*p)).sum::<u64>();
+                (set, c)
+            };
+            let (l, r) = (side(left), side(right));
+            Some(if r.1 < l.1 { r } else { l })
+        }
+        Expr::And(items) => items
+            .iter()
+            .filter_map(|i| trigger(i, cost))
+            .min_by_key(|(_, c)| *c),
+        Expr::Or(items) => {
+            let mut set = Vec::new();
+            let mut total = 0;
+            for i in items {
+                let (s, c) = trigger(i, cost)?;
+                set.extend(s);
+                total += c;
+            }
+            Some((set, total))
+        }
+        Expr::Not(_) | Expr::Author(_) | Expr::Regex { .. } | Expr::Site(_) | Expr::Lang(_) => None,
+    }
+}
+
+/// The words of a folded text, split as far as needed and no further.
+struct LazyWords<'t, 'w> {
+    iter: crate::analysis::fold::Words<'t>,
+    words: &'w mut Vec<Word>,
+}
+
+impl LazyWords<'_, '_> {
+    /// Splits until there are `n` words, or the text ends.
+    fn fill(&mut self, n: usize) {
+        while self.words.len() < n {
+            match self.iter.next() {
+                Some(w) => self.words.push(w),
+                None => break,
+            }
+        }
+    }
+
+    /// The index of the word starting at byte `s`, if one does.
+    fn index_of(&mut self, s: usize) -> Option<usize> {
+        while self.words.last().is_none_or(|w| w.start < s) {
+            let w = self.iter.next()?;
+            self.words.push(w);
+        }
+        self.words.binary_search_by_key(&s, |w| w.start).ok()
+    }
+}
+
+/// Whether the character before byte `i` is part of a word (so a match at `i` is inside a word).
+fn word_char_before(text: &str, i: usize) -> bool {
+    match text.as_bytes()[..i].last() {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric),
+    }
+}
+
+/// Whether the character at byte `i` is part of a word (so a match ending at `i` ends inside a word).
+fn word_char_at(text: &str, i: usize) -> bool {
+    match text.as_bytes().get(i) {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => text[i..].chars().next().is_some_and(char::is_alphanumeric),
+    }
+}
+
+fn atom_matches(atom: &Atom, word: &str) -> bool {
+    if atom.prefix {
+        word.starts_with(atom.word.as_str())
+    } else {
+        word == atom.word
+    }
+}
+
+fn scope_allows(scope: Scope, field: TextField) -> bool {
+    match scope {
+        Scope::Any => field != TextField::Author,
+        Scope::Title => field == TextField::Title,
+        Scope::Text => field == TextField::Text,
+        Scope::Author => field == TextField::Author,
+    }
+}
+
+/// The words of `words` (ranges into `text`) that spell `atoms` from index `first`.
+fn phrase_at(atoms: &[Atom], text: &str, words: &[Word], first: usize) -> bool {
+    first + atoms.len() <= words.len()
+        && atoms
+            .iter()
+            .zip(&words[first..])
+            .all(|(a, w)| atom_matches(a, &text[w.start..w.end]))
+}
+
+impl Matcher {
+    fn scan(&self, field: TextField, folded: &Folded, words: &mut Vec<Word>, hits: &mut Vec<Hit>) {
+        let Some(ac) = &self.ac else { return };
+        let text = folded.as_str();
+        // Words are split lazily, only as far as a hit needs: most mentions have no hit at all.
+        words.clear();
+        let mut lazy = LazyWords {
+            iter: folded.words(),
+            words,
+        };
+        for m in ac.find_iter(text) {
+            let s = m.start();
+            if word_char_before(text, s) {
+                continue;
+            }
+            let longest = m.pattern().as_usize();
+            // Leftmost-longest reports only the longest pattern at `s`: the shorter ones that also start
+            // there (its prefixes) are checked here.
+            for &pattern in std::iter::once(&longest).chain(&self.implied[longest]) {
+                if self.exact_only[pattern] && word_char_at(text, s + self.pattern_len[pattern]) {
+                    continue;
+                }
+                let Some(wi) = lazy.index_of(s) else { break };
+                for anchor in &self.anchors[pattern] {
+                    let pos = anchor.pos as usize;
+                    if wi < pos {
+                        continue;
+                    }
+                    let first = wi - pos;
+                    let atoms = &self.phrases[anchor.phrase as usize];
+                    lazy.fill(first + atoms.len());
+                    if phrase_at(atoms, text, lazy.words, first) {
+                        let last = first + atoms.len() - 1;
+                        hits.push(Hit {
+                            phrase: anchor.phrase,
+                            field,
+                            first: first as u32,
+                            last: last as u32,
+                            start: lazy.words[first].start,
+                            end: lazy.words[last].end,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn evaluate<'r>(&self, set: &'r RuleSet, m: &MentionView<'_>) -> Outcome<'r> {
+        let mut hits = Vec::new();
+        let mut words = Vec::new();
+        if let Some(title) = m.title {
+            self.scan(TextField::Title, title.folded, &mut words, &mut hits);
+        }
+        self.scan(TextField::Text, m.text.folded, &mut words, &mut hits);
+        hits.sort_unstable_by_key(|h| (h.phrase, h.field as u8, h.first));
+
+        let mut candidates: Vec<u32> = self.always.clone();
+        let mut last_phrase = u32::MAX;
+        for h in &hits {
+            if h.phrase != last_phrase {
+                candidates.extend_from_slice(&self.triggers[h.phrase as usize]);
+                last_phrase = h.phrase;
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+
+        let ctx = Ctx {
+            m,
+            hits: &hits,
+            matcher: self,
+            regex_memo: RefCell::new(vec![[None; 2]; self.regexes.len()]),
+            author: OnceCell::new(),
+        };
+        let mut outcome = Outcome::default();
+        let mut watch_hit = vec![false; set.watches.len()];
+        for &t in &candidates {
+            let t = t as usize;
+            if t < self.rule_count {
+                let rule = &set.rules[t];
+                if !rule.filters.accepts(m, || {
+                    ctx.folded_author().map(|(f, _)| f.as_str().to_owned())
+                }) {
+                    continue;
+                }
+                if let Some(s) = m.sentiment
+                    && !rule.sentiment.accepts(s)
+                {
+                    continue;
+                }
+                if !ctx.eval(&rule.expr) {
+                    continue;
+                }
+                let mut terms = Vec::new();
+                ctx.explain(&rule.expr, &mut terms);
+                terms.sort_by(|a, b| {
+                    (a.field as u8, a.start, a.end).cmp(&(b.field as u8, b.start, b.end))
+                });
+                terms.dedup();
+                // "Acme" inside "Acme Telecom" says nothing more: keep the widest term of a spot.
+                let widest: Vec<bool> = terms
+                    .iter()
+                    .map(|t| {
+                        !terms.iter().any(|u| {
+                            u.field == t.field
+                                && u.start <= t.start
+                                && t.end <= u.end
+                                && (u.start, u.end) != (t.start, t.end)
+                        })
+                    })
+                    .collect();
+                let mut keep = widest.into_iter();
+                terms.retain(|_| keep.next().unwrap_or(true));
+                outcome.matches.push(RuleMatch {
+                    rule: rule.id.clone(),
+                    severity: rule.severity,
+                    terms,
+                });
+                if let Some(w) = self.rule_watch[t] {
+                    watch_hit[w as usize] = true;
+                }
+            } else {
+                let w = t - self.rule_count;
+                let watch = &set.watches[w];
+                if watch_hit[w]
+                    || !watch.filters.accepts(m, || {
+                        ctx.folded_author().map(|(f, _)| f.as_str().to_owned())
+                    })
+                {
+                    continue;
+                }
+                watch_hit[w] = ctx.eval(&watch.expr);
+            }
+        }
+        // Stable: rules of equal severity stay in definition order.
+        outcome
+            .matches
+            .sort_by_key(|m| std::cmp::Reverse(m.severity));
+        outcome.watches = set
+            .watches
+            .iter()
+            .zip(&watch_hit)
+            .filter(|(_, hit)| **hit)
+            .map(|(w, _)| w.id.as_str())
+            .collect();
+        outcome
+    }
+}
+
+/// What is known of one mention while its candidate rules are evaluated.
+struct Ctx<'a, 'm> {
+    m: &'a MentionView<'m>,
+    /// Sorted by phrase.
+    hits: &'a [Hit],
+    matcher: &'a Matcher,
+    /// By regex: whether it matches the title, the text (computed on first use).
+    regex_memo: RefCell<Vec<[Option<bool>; 2]>>,
+    author: OnceCell<Option<(Folded, Vec<Word>)>>,
+}
+
+impl Ctx<'_, '_> {
+    fn hits_of(&self, phrase: u32) -> &[Hit] {
+        let start = self.hits.partition_point(|h| h.phrase < phrase);
+        let end = start + self.hits[start..].partition_point(|h| h.phrase == phrase);
+        &self.hits[start..end]
+    }
+
+    fn folded_author(&self) -> Option<&(Folded, Vec<Word>)> {
+        self.author
+            .get_or_init(|| {
+                self.m.author.map(|a| {
+                    let f = fold(a.trim());
+                    let words = f.words().collect();
+                    (f, words)
+                })
+            })
+            .as_ref()
+    }
+
+    fn field(&self, field: TextField) -> Option<(&str, &Folded)> {
+        match field {
+            TextField::Title => self.m.title.map(|t| (t.original, t.folded)),
+            TextField::Text => Some((self.m.text.original, self.m.text.folded)),
+            TextField::Author => None,
+        }
+    }
+
+    fn regex_matches(&self, regex: u32, field: TextField) -> bool {
+        let slot = usize::from(field == TextField::Text);
+        if let Some(known) = self.regex_memo.borrow()[regex as usize][slot] {
+            return known;
+        }
+        let found = self.field(field).is_some_and(|(_, folded)| {
+            self.matcher.regexes[regex as usize].is_match(folded.as_str())
+        });
+        self.regex_memo.borrow_mut()[regex as usize][slot] = Some(found);
+        found
+    }
+
+    fn near_pairs(
+        &self,
+        left: &[(u32, Scope)],
+        right: &[(u32, Scope)],
+        distance: u32,
+    ) -> Vec<(Hit, Hit)> {
+        let mut pairs = Vec::new();
+        for &(lp, ls) in left {
+            for l in self
+                .hits_of(lp)
+                .iter()
+                .filter(|h| scope_allows(ls, h.field))
+            {
+                for &(rp, rs) in right {
+                    for r in self
+                        .hits_of(rp)
+                        .iter()
+                        .filter(|h| scope_allows(rs, h.field))
+                    {
+                        if l.field != r.field {
+                            continue;
+                        }
+                        let gap = if l.last < r.first {
+                            r.first - l.last - 1
+                        } else if r.last < l.first {
+                            l.first - r.last - 1
+                        } else {
+                            0
+                        };
+                        if gap <= distance {
+                            pairs.push((*l, *r));
+                        }
+                    }
+                }
+            }
+        }
+        pairs
+    }
+
+    fn site_matches(&self, host: &str) -> bool {
+        let Some(site) = self.m.site else {
+            return false;
+        };
+        // Accept a URL as well as a bare host.
+        let site = site.split_once("://").map_or(site, |(_, rest)| rest);
+        let site = site.split(['/', '?', '#']).next().unwrap_or("");
+        let site = site.rsplit_once('@').map_or(site, |(_, h)| h);
+        let site = site.split(':').next().unwrap_or("").trim_end_matches('.');
+        site.eq_ignore_ascii_case(host)
+            || (site.len() > host.len()
+                && site.as_bytes()[site.len() - host.len() - 1] == b'.'
+                && site[site.len() - host.len()..].eq_ignore_ascii_case(host))
+    }
+
+    fn author_range(&self, atoms: &[Atom]) -> Option<(usize, usize)> {
+        let (folded, words) = self.folded_author()?;
+        (0..words.len())
+            .find(|&i| phrase_at(atoms, folded.as_str(), words, i))
+            .map(|i| (words[i].start, words[i + atoms.len() - 1].end))
+    }
+
+    fn eval(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Phrase { phrase, scope } => self
+                .hits_of(*phrase)
+                .iter()
+                .any(|h| scope_allows(*scope, h.field)),
+            Expr::Author(atoms) => self.author_range(atoms).is_some(),
+            Expr::Regex { regex, scope } => {
+                (scope_allows(*scope, TextField::Title)
+                    && self.regex_matches(*regex, TextField::Title))
+                    || (scope_allows(*scope, TextField::Text)
+                        && self.regex_matches(*regex, TextField::Text))
+            }
+            Expr::Site(host) => self.site_matches(host),
+            Expr::Lang(lang) => self.m.lang == Some(*lang),
+            Expr::Near {
+                left,
+                right,
+                distance,
+            } => !self.near_pairs(left, right, *distance).is_empty(),
+            Expr::And(items) => items.iter().all(|i| self.eval(i)),
+            Expr::Or(items) => items.iter().any(|i| self.eval(i)),
+            Expr::Not(inner) => !self.eval(inner),
+        }
+    }
+
+    fn term(&self, field: TextField, start: usize, end: usize) -> Option<MatchedTerm> {
+        let (original, folded) = match field {
+            TextField::Author => {
+                let (folded, _) = self.folded_author()?;
+                (self.m.author?.trim(), folded)
+            }
+            _ => self.field(field)?,
+        };
+        let (s, e) = folded.original_range(start, end);
+        // A caller that hands a folded text not made from `original` gets no term rather than a panic.
+        let text = original.get(s..e)?;
+        let lead = self.m.author.map_or(0, |a| a.len() - a.trim_start().len());
+        let shift = if field == TextField::Author { lead } else { 0 };
+        Some(MatchedTerm {
+            text: text.to_owned(),
+            start: s + shift,
+            end: e + shift,
+            field,
+        })
+    }
+
+    /// Adds the terms that make the true expression `e` true.
+    fn explain(&self, e: &Expr, out: &mut Vec<MatchedTerm>) {
+        match e {
+            Expr::Phrase { phrase, scope } => {
+                for h in self
+                    .hits_of(*phrase)
+                    .iter()
+                    .filter(|h| scope_allows(*scope, h.field))
+                {
+                    out.extend(self.term(h.field, h.start, h.end));
+                }
+            }
+            Expr::Author(atoms) => {
+                if let Some((s, e)) = self.author_range(atoms) {
+                    out.extend(self.term(TextField::Author, s, e));
+                }
+            }
+            Expr::Regex { regex, scope } => {
+                for field in [TextField::Title, TextField::Text] {
+                    if !scope_allows(*scope, field) {
+                        continue;
+                    }
+                    let Some((_, folded)) = self.field(field) else {
+                        continue;
+                    };
+                    for m in self.matcher.regexes[*regex as usize]
+                        .find_iter(folded.as_str())
+                        .filter(|m| !m.is_empty())
+                        .take(MAX_REGEX_EXPLAINED)
+                    {
+                        out.extend(self.term(field, m.start(), m.end()));
+                    }
+                }
+            }
+            Expr::Near {
+                left,
+                right,
+                distance,
+            } => {
+                for (l, r) in self.near_pairs(left, right, *distance) {
+                    out.extend(self.term(l.field, l.start, l.end));
+                    out.extend(self.term(r.field, r.start, r.end));
+                }
+            }
+            Expr::And(items) => items.iter().for_each(|i| self.explain(i, out)),
+            Expr::Or(items) => {
+                for i in items {
+                    if self.eval(i) {
+                        self.explain(i, out);
+                    }
+                }
+            }
+            Expr::Site(_) | Expr::Lang(_) | Expr::Not(_) => {}
+        }
+    }
+}
