@@ -50,6 +50,19 @@ fn man_pages_cover_every_command_and_its_options() {
         !main.contains("generate"),
         "the packaging command stays out of the manual"
     );
+    for section in [
+        ".SH \"EXIT STATUS\"",
+        ".SH SIGNALS",
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+        ".SH \"SEE ALSO\"",
+    ] {
+        assert!(main.contains(section), "veille.1 lacks {section}");
+    }
+    assert!(
+        main.find(".SH FILES") < main.find(".SH VERSION"),
+        "the service sections come before VERSION"
+    );
 
     let commands = visible_commands();
     assert!(commands.iter().any(|c| c == "run") && commands.iter().any(|c| c == "check"));

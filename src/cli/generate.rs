@@ -56,11 +56,19 @@ fn man_pages(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut cmd = Cli::command().disable_help_subcommand(true);
     cmd.build();
     let mut written = Vec::new();
-    let top = clap_mangen::Man::new(cmd.clone()).manual("veille");
-    written.push(
-        top.generate_to(dir)
-            .with_context(|| format!("cannot write the manual page in {}", dir.display()))?,
-    );
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd.clone())
+        .manual("veille")
+        .render(&mut page)?;
+    let page = String::from_utf8(page).context("the manual page is not UTF-8")?;
+    // The sections a person running the service looks for, before VERSION where man pages keep them.
+    let page = match page.find("\n.SH VERSION") {
+        Some(at) => format!("{}\n{}{}", &page[..at], service_sections(), &page[at + 1..]),
+        None => format!("{page}{}", service_sections()),
+    };
+    let path = dir.join("veille.1");
+    std::fs::write(&path, page).with_context(|| format!("cannot write {}", path.display()))?;
+    written.push(path);
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let page = clap_mangen::Man::new(sub.clone()).manual("veille");
         written.push(
@@ -69,6 +77,67 @@ fn man_pages(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         );
     }
     Ok(written)
+}
+
+/// EXIT STATUS, SIGNALS, ENVIRONMENT, FILES and SEE ALSO of `veille.1`, in roff.
+fn service_sections() -> String {
+    let config = crate::config::DEFAULT_PATH.replace('-', "\\-");
+    let deadline = crate::daemon::STOP_DEADLINE.as_secs();
+    format!(
+        r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+Success. \fBrun \-\-once\fR exits 0 even when some sources failed.
+.TP
+\fB1\fR
+The command could not do its job: invalid configuration or rules (every problem is listed with its file
+and line), unreadable source, unusable database.
+.TP
+\fB2\fR
+Usage error.
+.SH SIGNALS
+.TP
+\fBSIGHUP\fR
+\fBrun\fR reloads the configuration and rules through the same validation as \fBcheck\fR; when they are
+invalid the running ones stay and every problem is logged (\fBsystemctl reload veille\fR).
+.TP
+\fBSIGTERM\fR, \fBSIGINT\fR
+\fBrun\fR stops taking new work, lets the polls in flight commit, and exits within {deadline} seconds; what it
+abandons is fetched again at the next start.
+.SH ENVIRONMENT
+.TP
+\fBVEILLE_CONFIG\fR
+The configuration file when \fB\-\-config\fR is not given.
+.TP
+\fBVEILLE_LOG\fR, \fBRUST_LOG\fR
+What to log, in the tracing filter syntax (\fBdebug\fR, \fBveille=debug\fR); \fBinfo\fR for \fBrun\fR and
+\fBwarn\fR for the other commands by default.
+.TP
+\fBJOURNAL_STREAM\fR
+Set by systemd; logs then go to the journal with structured fields.
+.TP
+\fBNOTIFY_SOCKET\fR, \fBWATCHDOG_USEC\fR
+Set by systemd; \fBrun\fR reports readiness, a status line and watchdog pings there.
+.SH FILES
+.TP
+\fI{config}\fR
+The configuration (TOML); relative paths in it start from its directory.
+.TP
+\fI/etc/veille/rules/*.toml\fR
+The watch rules; examples in \fI/usr/share/doc/veille/examples/rules/\fR.
+.TP
+\fI/var/lib/veille/veille.db\fR
+The SQLite database: sources' state, mentions, alerts and incidents.
+.TP
+\fI/etc/veille/smtp\-password\fR
+The SMTP password, given to the service as the systemd credential \fBsmtp\-password\fR.
+.TP
+\fI/usr/lib/systemd/system/veille.service\fR
+The service; local changes go in a drop\-in (\fBsystemctl edit veille\fR).
+.SH "SEE ALSO"
+\fBsystemctl\fR(1), \fBjournalctl\fR(1), \fBsystemd.exec\fR(5), \fI/usr/share/doc/veille/README.md\fR
+"#
+    )
 }
 
 fn completions(shell: Shell, dir: &Path) -> anyhow::Result<PathBuf> {
