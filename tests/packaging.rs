@@ -80,6 +80,21 @@ fn man_pages_cover_every_command_and_its_options() {
         );
     }
     assert!(read(&out_dir.join("veille-run.1")).contains("once"));
+
+    // Every page a page refers to exists (nested commands such as `rules check` included).
+    for entry in std::fs::read_dir(&out_dir).unwrap() {
+        let text = read(&entry.unwrap().path());
+        for reference in text.lines().filter_map(|l| l.strip_suffix("(1)")) {
+            if let Some(name) = reference.strip_prefix("veille\\-") {
+                let page = out_dir.join(format!("veille-{}.1", name.replace("\\-", "-")));
+                assert!(
+                    page.exists(),
+                    "{} is referred to but missing",
+                    page.display()
+                );
+            }
+        }
+    }
 }
 
 #[test]

@@ -17,7 +17,7 @@ use super::Cli;
 /// What `veille generate` writes.
 #[derive(Debug, Subcommand)]
 pub enum Artefact {
-    /// The manual pages: `veille.1`, and `veille-COMMAND.1` for each command.
+    /// The manual pages: `veille.1`, and `veille-COMMAND.1` for each command (and nested command).
     Man {
         /// Directory to write into (created if missing).
         dir: PathBuf,
@@ -69,14 +69,26 @@ fn man_pages(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let path = dir.join("veille.1");
     std::fs::write(&path, page).with_context(|| format!("cannot write {}", path.display()))?;
     written.push(path);
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+    command_pages(&cmd, dir, &mut written)?;
+    Ok(written)
+}
+
+/// `veille-COMMAND.1` for every visible command, and `veille-COMMAND-SUB.1` for nested ones (which the
+/// parent page lists), depth first.
+fn command_pages(
+    parent: &clap::Command,
+    dir: &Path,
+    written: &mut Vec<PathBuf>,
+) -> anyhow::Result<()> {
+    for sub in parent.get_subcommands().filter(|s| !s.is_hide_set()) {
         let page = clap_mangen::Man::new(sub.clone()).manual("veille");
         written.push(
             page.generate_to(dir)
                 .with_context(|| format!("cannot write a manual page in {}", dir.display()))?,
         );
+        command_pages(sub, dir, written)?;
     }
-    Ok(written)
+    Ok(())
 }
 
 /// EXIT STATUS, SIGNALS, ENVIRONMENT, FILES and SEE ALSO of `veille.1`, in roff.
