@@ -138,7 +138,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sources { json } => inspect::sources(&cli.config, json),
         Command::Status { stale, json } => inspect::status(&cli.config, stale, json),
         Command::Score(args) => score::run(args),
-        Command::Rules(args) => Ok(rules::run(args)),
+        Command::Rules(args) => Ok(rules::run(args, &cli.config)),
         Command::Mentions {
             source,
             since,

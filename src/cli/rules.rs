@@ -18,8 +18,26 @@ use crate::analysis::rules::{FieldText, MentionView, RuleSet};
 use crate::config::rules::{RulesLoadError, load_rules};
 use crate::model::{Lang, RuleMatch};
 
-/// Where rules are read from when no directory is given.
+/// Where rules are read from when no directory is given and there is no configuration file.
 const DEFAULT_RULES_DIR: &str = "rules";
+
+/// The rules directory of the configuration at `config`; `rules` in the current directory when that file
+/// does not exist. A configuration that exists but is invalid is reported, not silently replaced.
+fn configured_dir(config: &std::path::Path) -> Result<PathBuf, ExitCode> {
+    if !config.exists() {
+        return Ok(PathBuf::from(DEFAULT_RULES_DIR));
+    }
+    match crate::config::Config::load(config) {
+        Ok(c) => Ok(c.rules),
+        Err(errors) => {
+            let mut err = std::io::stderr().lock();
+            for e in &errors.0 {
+                let _ = writeln!(err, "{e}");
+            }
+            Err(ExitCode::from(1))
+        }
+    }
+}
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
@@ -31,7 +49,7 @@ pub struct RulesArgs {
 pub enum RulesCommand {
     /// Validate the rule files and list their rules and watches; exit 1 with every error if any.
     Check {
-        /// Directory of `*.toml` rule files (default: `rules`).
+        /// Directory of `*.toml` rule files (default: the configuration's `rules`, else `./rules`).
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
         /// Same as DIR.
@@ -40,7 +58,7 @@ pub enum RulesCommand {
     },
     /// Show which rules match a text, and the terms that made them match (byte offsets in the text).
     Test {
-        /// Directory of `*.toml` rule files (default: `rules`).
+        /// Directory of `*.toml` rule files (default: the configuration's `rules`, else `./rules`).
         #[arg(long = "rules", value_name = "DIR")]
         rules: Option<PathBuf>,
         /// Language of the texts (`fr`, `en`, `other`); without it, rules' language filters are not applied.
@@ -56,15 +74,23 @@ pub enum RulesCommand {
 }
 
 /// Runs `veille rules …`.
-pub fn run(args: RulesArgs) -> ExitCode {
+pub fn run(args: RulesArgs, config: &std::path::Path) -> ExitCode {
+    let given = match &args.command {
+        RulesCommand::Check { dir, rules } => rules.clone().or_else(|| dir.clone()),
+        RulesCommand::Test { rules, .. } => rules.clone(),
+    };
+    let dir = match given {
+        Some(d) => d,
+        None => match configured_dir(config) {
+            Ok(d) => d,
+            Err(code) => return code,
+        },
+    };
     match args.command {
-        RulesCommand::Check { dir, rules } => check(rules.or(dir)),
+        RulesCommand::Check { .. } => check(Some(dir)),
         RulesCommand::Test {
-            rules,
-            lang,
-            json,
-            text,
-        } => test(rules, lang.as_deref().map(Lang::from_tag), json, text),
+            lang, json, text, ..
+        } => test(Some(dir), lang.as_deref().map(Lang::from_tag), json, text),
     }
 }
 
@@ -98,6 +124,12 @@ fn check(dir: Option<PathBuf>) -> ExitCode {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    if set.rules().is_empty() && set.watches().is_empty() {
+        eprintln!(
+            "note: no rule or watch in {}: is it the right directory (it should hold *.toml files)?",
+            dir.display()
+        );
+    }
     let mut out = std::io::stdout().lock();
     let rows: Vec<[String; 4]> = set
         .rules()

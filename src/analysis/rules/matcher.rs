@@ -222,9 +222,6 @@ pub(crate) struct Matcher {
 struct Hit {
     phrase: u32,
     field: TextField,
-    /// First and last word index.
-    first: u32,
-    last: u32,
     /// Byte range in the folded field.
     start: usize,
     end: usize,
@@ -272,31 +269,70 @@ fn trigger(e: &Expr, cost: &dyn Fn(u32) -> u64) -> Option<(Vec<u32>, u64)> {
     }
 }
 
-/// The words of a folded text, split as far as needed and no further.
-struct LazyWords<'t, 'w> {
-    iter: crate::analysis::fold::Words<'t>,
-    words: &'w mut Vec<Word>,
+/// Whether `c` belongs to a word: the same definition as [`crate::analysis::fold::Folded::words`].
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        c.is_alphanumeric()
+    }
 }
 
-impl LazyWords<'_, '_> {
-    /// Splits until there are `n` words, or the text ends.
-    fn fill(&mut self, n: usize) {
-        while self.words.len() < n {
-            match self.iter.next() {
-                Some(w) => self.words.push(w),
-                None => break,
-            }
-        }
-    }
+/// The end of the word that starts at byte `s`.
+fn word_end(text: &str, s: usize) -> usize {
+    let rest = &text[s..];
+    s + rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len())
+}
 
-    /// The index of the word starting at byte `s`, if one does.
-    fn index_of(&mut self, s: usize) -> Option<usize> {
-        while self.words.last().is_none_or(|w| w.start < s) {
-            let w = self.iter.next()?;
-            self.words.push(w);
-        }
-        self.words.binary_search_by_key(&s, |w| w.start).ok()
+/// The first word at or after byte `from`.
+fn next_word(text: &str, from: usize) -> Option<(usize, usize)> {
+    let rest = &text[from..];
+    let start = from + rest.find(is_word_char)?;
+    Some((start, word_end(text, start)))
+}
+
+/// The last word that ends at or before byte `before`.
+fn prev_word(text: &str, before: usize) -> Option<(usize, usize)> {
+    let head = &text[..before];
+    let (i, c) = head.char_indices().rev().find(|&(_, c)| is_word_char(c))?;
+    let end = i + c.len_utf8();
+    let start = head[..end]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| is_word_char(c))
+        .last()
+        .map_or(end, |(i, _)| i);
+    Some((start, end))
+}
+
+/// Whether `atoms` are spelt by consecutive words around the word `anchor` (a byte range of `text`),
+/// which is word number `pos` of the phrase; gives the byte range of the whole phrase.
+fn phrase_around(
+    atoms: &[Atom],
+    pos: usize,
+    text: &str,
+    anchor: (usize, usize),
+) -> Option<(usize, usize)> {
+    if !atom_matches(&atoms[pos], &text[anchor.0..anchor.1]) {
+        return None;
     }
+    let mut end = anchor.1;
+    for atom in &atoms[pos + 1..] {
+        let (s, e) = next_word(text, end)?;
+        if !atom_matches(atom, &text[s..e]) {
+            return None;
+        }
+        end = e;
+    }
+    let mut start = anchor.0;
+    for atom in atoms[..pos].iter().rev() {
+        let (s, e) = prev_word(text, start)?;
+        if !atom_matches(atom, &text[s..e]) {
+            return None;
+        }
+        start = s;
+    }
+    Some((start, end))
 }
 
 /// Whether the character before byte `i` is part of a word (so a match at `i` is inside a word).
@@ -347,45 +383,33 @@ fn phrase_at(atoms: &[Atom], text: &str, words: &[Word], first: usize) -> bool {
 }
 
 impl Matcher {
-    fn scan(&self, field: TextField, folded: &Folded, words: &mut Vec<Word>, hits: &mut Vec<Hit>) {
+    fn scan(&self, field: TextField, folded: &Folded, hits: &mut Vec<Hit>) {
         let Some(ac) = &self.ac else { return };
         let text = folded.as_str();
-        // Words are split lazily, only as far as a hit needs: most mentions have no hit at all.
-        words.clear();
-        let mut lazy = LazyWords {
-            iter: folded.words(),
-            words,
-        };
+        // No word list is built: a hit is checked by walking the words around it, so a mention without
+        // hits costs one pass of the automaton and nothing more.
         for m in ac.find_iter(text) {
             let s = m.start();
             if word_char_before(text, s) {
                 continue;
             }
             let longest = m.pattern().as_usize();
+            let mut end = None;
             // Leftmost-longest reports only the longest pattern at `s`: the shorter ones that also start
             // there (its prefixes) are checked here.
             for &pattern in std::iter::once(&longest).chain(&self.implied[longest]) {
                 if self.exact_only[pattern] && word_char_at(text, s + self.pattern_len[pattern]) {
                     continue;
                 }
-                let Some(wi) = lazy.index_of(s) else { break };
-                for anchor in &self.anchors[pattern] {
-                    let pos = anchor.pos as usize;
-                    if wi < pos {
-                        continue;
-                    }
-                    let first = wi - pos;
-                    let atoms = &self.phrases[anchor.phrase as usize];
-                    lazy.fill(first + atoms.len());
-                    if phrase_at(atoms, text, lazy.words, first) {
-                        let last = first + atoms.len() - 1;
+                let anchor = (s, *end.get_or_insert_with(|| word_end(text, s)));
+                for a in &self.anchors[pattern] {
+                    let atoms = &self.phrases[a.phrase as usize];
+                    if let Some((start, end)) = phrase_around(atoms, a.pos as usize, text, anchor) {
                         hits.push(Hit {
-                            phrase: anchor.phrase,
+                            phrase: a.phrase,
                             field,
-                            first: first as u32,
-                            last: last as u32,
-                            start: lazy.words[first].start,
-                            end: lazy.words[last].end,
+                            start,
+                            end,
                         });
                     }
                 }
@@ -395,14 +419,17 @@ impl Matcher {
 
     pub fn evaluate<'r>(&self, set: &'r RuleSet, m: &MentionView<'_>) -> Outcome<'r> {
         let mut hits = Vec::new();
-        let mut words = Vec::new();
         if let Some(title) = m.title {
-            self.scan(TextField::Title, title.folded, &mut words, &mut hits);
+            self.scan(TextField::Title, title.folded, &mut hits);
         }
-        self.scan(TextField::Text, m.text.folded, &mut words, &mut hits);
-        hits.sort_unstable_by_key(|h| (h.phrase, h.field as u8, h.first));
+        self.scan(TextField::Text, m.text.folded, &mut hits);
+        if hits.is_empty() && self.always.is_empty() {
+            return Outcome::default();
+        }
+        hits.sort_unstable_by_key(|h| (h.phrase, h.field as u8, h.start));
 
-        let mut candidates: Vec<u32> = self.always.clone();
+        let mut candidates: Vec<u32> = Vec::with_capacity(self.always.len() + 2 * hits.len());
+        candidates.extend_from_slice(&self.always);
         let mut last_phrase = u32::MAX;
         for h in &hits {
             if h.phrase != last_phrase {
@@ -419,6 +446,7 @@ impl Matcher {
             matcher: self,
             regex_memo: RefCell::new(vec![[None; 2]; self.regexes.len()]),
             author: OnceCell::new(),
+            word_starts: [OnceCell::new(), OnceCell::new()],
         };
         let mut outcome = Outcome::default();
         let mut watch_hit = vec![false; set.watches.len()];
@@ -504,6 +532,8 @@ struct Ctx<'a, 'm> {
     /// By regex: whether it matches the title, the text (computed on first use).
     regex_memo: RefCell<Vec<[Option<bool>; 2]>>,
     author: OnceCell<Option<(Folded, Vec<Word>)>>,
+    /// Start offsets of the words of the title and of the text, split on the first `NEAR`.
+    word_starts: [OnceCell<Vec<usize>>; 2],
 }
 
 impl Ctx<'_, '_> {
@@ -545,6 +575,19 @@ impl Ctx<'_, '_> {
         found
     }
 
+    /// The first and last word numbers of a hit.
+    fn word_span(&self, h: &Hit) -> (usize, usize) {
+        let slot = usize::from(h.field == TextField::Text);
+        let starts = self.word_starts[slot].get_or_init(|| {
+            self.field(h.field)
+                .map(|(_, f)| f.words().map(|w| w.start).collect())
+                .unwrap_or_default()
+        });
+        let first = starts.partition_point(|&s| s < h.start);
+        let last = starts.partition_point(|&s| s < h.end).saturating_sub(1);
+        (first, last.max(first))
+    }
+
     fn near_pairs(
         &self,
         left: &[(u32, Scope)],
@@ -567,14 +610,16 @@ impl Ctx<'_, '_> {
                         if l.field != r.field {
                             continue;
                         }
-                        let gap = if l.last < r.first {
-                            r.first - l.last - 1
-                        } else if r.last < l.first {
-                            l.first - r.last - 1
+                        let (lf, ll) = self.word_span(l);
+                        let (rf, rl) = self.word_span(r);
+                        let gap = if ll < rf {
+                            rf - ll - 1
+                        } else if rl < lf {
+                            lf - rl - 1
                         } else {
                             0
                         };
-                        if gap <= distance {
+                        if gap <= distance as usize {
                             pairs.push((*l, *r));
                         }
                     }

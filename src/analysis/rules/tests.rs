@@ -717,3 +717,73 @@ fn shorter_terms_starting_where_a_longer_one_matches_are_found() {
     );
     assert_eq!(ids(&s, &Mention::new("boycottage")), ["r0"]);
 }
+
+/// The words of a text as folding splits them: the reference the matcher must agree with.
+fn folded_words(t: &str) -> Vec<String> {
+    let f = fold(t);
+    f.words().map(|w| f.word(w).to_owned()).collect()
+}
+
+fn atom_ok(atom: &str, word: &str) -> bool {
+    match atom.strip_suffix('*') {
+        Some(p) => word.starts_with(p),
+        None => word == atom,
+    }
+}
+
+fn vocab_atom() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "acme", "boycott", "boycott*", "arnaq*", "eau", "l", "reseau", "jus",
+    ])
+    .prop_map(str::to_owned)
+}
+
+fn vocab_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            prop::sample::select(vec![
+                "acme",
+                "Acme",
+                "boycott",
+                "boycottez",
+                "arnaque",
+                "l'eau",
+                "L’EAU",
+                "réseau",
+                "jus",
+                "#acme",
+                "acmeist"
+            ])
+            .prop_map(str::to_owned),
+            "[ ,.'’@#-]{1,3}",
+        ],
+        0..16,
+    )
+    .prop_map(|v| v.join(" "))
+}
+
+proptest! {
+    #[test]
+    fn phrases_agree_with_the_folded_words(atoms in prop::collection::vec(vocab_atom(), 1..4), t in vocab_text()) {
+        let query = format!("\"{}\"", atoms.join(" "));
+        let words = folded_words(&t);
+        let expected = words.windows(atoms.len()).any(|w| w.iter().zip(&atoms).all(|(w, a)| atom_ok(a, w)));
+        prop_assert_eq!(hit(&query, &t), expected, "{} in {:?} ({:?})", query, t, words);
+    }
+
+    #[test]
+    fn near_agrees_with_the_folded_words(a in vocab_atom(), b in vocab_atom(), n in 0usize..4, t in vocab_text()) {
+        let query = format!("{a} NEAR/{n} {b}");
+        let words = folded_words(&t);
+        let at = |x: &str| words.iter().enumerate().filter(|(_, w)| atom_ok(x, w)).map(|(i, _)| i).collect::<Vec<_>>();
+        let expected = at(&a).iter().any(|&i| at(&b).iter().any(|&j| i.abs_diff(j).saturating_sub(1) <= n));
+        prop_assert_eq!(hit(&query, &t), expected, "{} in {:?} ({:?})", query, t, words);
+    }
+}
+
+#[test]
+fn a_rule_set_can_be_shared_between_threads() {
+    // The daemon matches on worker threads and swaps the set on reload behind an `Arc`.
+    fn shared<T: Send + Sync + 'static>() {}
+    shared::<RuleSet>();
+}
