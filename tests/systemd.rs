@@ -139,6 +139,14 @@ fn the_smtp_password_is_a_credential_the_configuration_comments_point_at() {
         .split_once(':')
         .expect("LoadCredential=NAME:PATH");
     assert!(source.starts_with("/etc/veille/"), "{credential}");
+    // LoadCredential= fails the start when its file is missing: the package creates it.
+    let postinst = include_str!("../packaging/debian/postinst");
+    assert!(
+        postinst.contains(&format!(
+            "install -m 0600 -o root -g root /dev/null {source}"
+        )),
+        "postinst should create {source}"
+    );
     let path = format!("/run/credentials/veille.service/{name}");
     assert!(
         PACKAGED_CONFIG.contains(&format!("# password_file = \"{path}\"")),
