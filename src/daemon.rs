@@ -28,6 +28,9 @@ use crate::pipeline::{PollReport, Stages, poll_source};
 use crate::store::writer::{self, WriterThread};
 use crate::store::{Store, StoreError};
 
+/// How long `veille run --once` may spend handing pending emails to the server before it exits.
+pub const FLUSH_DEADLINE: Duration = Duration::from_secs(30);
+
 /// How long shutdown may take before what is left is abandoned.
 pub const STOP_DEADLINE: Duration = Duration::from_secs(10);
 
@@ -59,6 +62,30 @@ impl std::fmt::Display for OnceSummary {
             "{} sources ok, {} failed; {} items, {} new mentions in {:.2} s",
             self.sources_ok, self.sources_failed, self.items, self.new_mentions, self.seconds
         )
+    }
+}
+
+/// Hands pending outbox rows to the mail server within [`FLUSH_DEADLINE`]; logs what it could not do.
+async fn flush_outbox(
+    email: Option<&crate::notify::EmailConfig>,
+    config_dir: &std::path::Path,
+    database: &std::path::Path,
+) {
+    if email.is_none() {
+        tracing::info!(
+            "No [email] table in the configuration: notifications stay in the outbox, unsent."
+        );
+    }
+    match crate::notify::flush(email, config_dir, database, FLUSH_DEADLINE).await {
+        Ok(Some(r)) if r != crate::notify::PassReport::default() => tracing::info!(
+            sent = r.sent,
+            held = r.held,
+            failed = r.failed,
+            deferred = r.deferred,
+            "Outbox flushed."
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "Outbox not flushed; the rows stay pending."),
     }
 }
 
@@ -157,7 +184,13 @@ impl Daemon {
             }
         }
         summary.seconds = started.elapsed().as_secs_f64();
+        let email = self.config.email.clone();
+        let config_dir = crate::notify::worker::config_dir(&self.config.path);
+        let database = self.config.database.clone();
         self.shutdown();
+        if store_error.is_none() {
+            self::flush_outbox(email.as_ref(), &config_dir, &database).await;
+        }
         match store_error {
             Some(e) => Err(e.into()),
             None => Ok(summary),
@@ -217,6 +250,8 @@ impl Daemon {
                 }
             });
         }
+        let notify_token = token.child_token();
+        self.spawn_notifier(&tracker, notify_token.clone());
 
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
         self.notify_status(last_cycle, None);
@@ -326,6 +361,7 @@ impl Daemon {
         // Polls still fetching are abandoned (nothing of them is written yet); polls past their fetch finish
         // their parse and their one transaction.
         self.stages.shutdown.cancel();
+        notify_token.cancel();
         tracker.close();
         drop(report_tx);
         if tokio::time::timeout(STOP_DEADLINE, tracker.wait())
@@ -357,6 +393,27 @@ impl Daemon {
         }
     }
 
+    /// Starts the outbox worker when the configuration has an `[email]` table; says once that nothing will
+    /// be sent when it has none, or when the mailer cannot be built (the rows wait in the outbox).
+    fn spawn_notifier(&self, tracker: &TaskTracker, token: CancellationToken) {
+        let Some(email) = &self.config.email else {
+            tracing::info!(
+                "No [email] table in the configuration: notifications stay in the outbox, unsent."
+            );
+            return;
+        };
+        let dir = crate::notify::worker::config_dir(&self.config.path);
+        match crate::notify::Notifier::open(email, &dir, &self.config.database) {
+            Ok(notifier) => {
+                tracker.spawn(notifier.run(token));
+            }
+            Err(e) => tracing::error!(
+                error = %e,
+                "Cannot start the notifier: notifications stay in the outbox, unsent."
+            ),
+        }
+    }
+
     fn notify_status(&self, last_cycle: Option<Instant>, problem: Option<&str>) {
         let enabled = self.config.sources.iter().filter(|s| s.enabled).count();
         let failing = self
@@ -384,6 +441,11 @@ impl Daemon {
                 if config.database != self.config.database {
                     tracing::warn!(
                         "The database path changed; it applies at the next restart, not on reload."
+                    );
+                }
+                if config.email != self.config.email {
+                    tracing::warn!(
+                        "The [email] settings changed; they apply at the next restart, not on reload."
                     );
                 }
                 self.stages.analyzer = Arc::new(analyzer);

@@ -8,6 +8,7 @@
 //! - [`sources`]: when a source is due, fetching it over HTTP or from disk, parsing feeds into mentions.
 //! - [`analysis`]: pure text work: cleaning, folding, language, sentiment, rule matching.
 //! - [`store`]: the SQLite database: schema, migrations, every SQL statement, the single writer.
+//! - [`notify`]: the email outbox worker, its templates (fr, en), throttle, quiet hours and digests.
 //! - [`pipeline`]: one poll of one source: fetch, parse, analyse, store.
 //! - [`metrics`]: the daemon's counters and the optional Prometheus endpoint.
 //! - [`daemon`]: the running service: tasks, signals, readiness, shutdown.
@@ -19,6 +20,7 @@ pub mod config;
 pub mod daemon;
 pub mod metrics;
 pub mod model;
+pub mod notify;
 pub mod pipeline;
 pub mod sources;
 pub mod store;

@@ -132,13 +132,19 @@ fn the_packaged_configuration_is_valid_and_uses_the_directories_systemd_creates(
 }
 
 #[test]
-fn the_smtp_password_is_a_credential_the_configuration_comments_point_at() {
+fn the_smtp_password_is_a_credential_the_packaged_email_example_reads() {
     let s = service_settings();
     let credential = one(&s, "LoadCredential");
     let (name, source) = credential
         .split_once(':')
         .expect("LoadCredential=NAME:PATH");
-    assert!(source.starts_with("/etc/veille/"), "{credential}");
+    // Under systemd veille finds a relative password_file in $CREDENTIALS_DIRECTORY; run by hand it looks
+    // beside the configuration. Both must be the same file.
+    assert_eq!(Path::new(source), Path::new("/etc/veille").join(name));
+    assert!(
+        PACKAGED_CONFIG.contains(&format!("# password_file = \"{name}\"")),
+        "packaging/veille.toml should show password_file = \"{name}\""
+    );
     // LoadCredential= fails the start when its file is missing: the package creates it.
     let postinst = include_str!("../packaging/debian/postinst");
     assert!(
@@ -146,11 +152,6 @@ fn the_smtp_password_is_a_credential_the_configuration_comments_point_at() {
             "install -m 0600 -o root -g root /dev/null {source}"
         )),
         "postinst should create {source}"
-    );
-    let path = format!("/run/credentials/veille.service/{name}");
-    assert!(
-        PACKAGED_CONFIG.contains(&format!("# password_file = \"{path}\"")),
-        "packaging/veille.toml should show password_file = \"{path}\""
     );
     // Secrets come in as credentials, never through the unit's environment.
     for value in s.get("Environment").into_iter().flatten() {
@@ -162,4 +163,26 @@ fn the_smtp_password_is_a_credential_the_configuration_comments_point_at() {
             "Environment={value}"
         );
     }
+}
+
+#[test]
+fn the_commented_email_example_is_valid_once_uncommented() {
+    let mut lines = PACKAGED_CONFIG
+        .lines()
+        .skip_while(|l| *l != "# [email]")
+        .take_while(|l| l.starts_with('#'));
+    let mut example = String::new();
+    for line in lines.by_ref() {
+        example.push_str(line.trim_start_matches('#').trim_start());
+        example.push('\n');
+    }
+    assert!(
+        example.starts_with("[email]\n"),
+        "no commented [email] table:\n{example}"
+    );
+    // After the [[source]] tables, where a new table header is valid TOML.
+    let text = format!("{PACKAGED_CONFIG}\n{example}");
+    let config = Config::from_text(Path::new(DEFAULT_PATH), &text)
+        .unwrap_or_else(|e| panic!("the [email] example is invalid:\n{e}\n{example}"));
+    assert!(config.email.is_some());
 }

@@ -8,6 +8,7 @@ mod demo;
 pub mod generate;
 mod inspect;
 mod logging;
+mod notify;
 pub mod rules;
 pub mod score;
 
@@ -98,11 +99,36 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Email: try the configured settings.
+    Notify {
+        #[command(subcommand)]
+        action: NotifyAction,
+    },
+    /// List notifications waiting to be sent, held for the digest, sent and failed, newest first.
+    Outbox {
+        /// One JSON object per notification.
+        #[arg(long)]
+        json: bool,
+        /// At most N notifications.
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        limit: usize,
+    },
     /// Write the manual pages or shell completions, generated from this command line (for packaging).
     #[command(hide = true)]
     Generate {
         #[command(subcommand)]
         artefact: generate::Artefact,
+    },
+}
+
+/// What `veille notify` does.
+#[derive(Debug, Subcommand)]
+pub enum NotifyAction {
+    /// Send a test email with the configured settings and print what the server answered.
+    Test {
+        /// Send to this address instead of the configured `to`.
+        #[arg(long, value_name = "ADDR")]
+        to: Option<String>,
     },
 }
 
@@ -146,6 +172,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             limit,
             json,
         } => inspect::mentions(&cli.config, source, since, rule, limit, json),
+        Command::Notify {
+            action: NotifyAction::Test { to },
+        } => notify::test(&cli.config, to),
+        Command::Outbox { json, limit } => notify::outbox(&cli.config, json, limit),
         Command::Generate { artefact } => generate::run(&artefact),
     }
 }

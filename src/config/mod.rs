@@ -86,6 +86,8 @@ pub struct Config {
     /// The Prometheus endpoint, when configured.
     pub metrics: Option<MetricsConfig>,
     pub sources: Vec<SourceConfig>,
+    /// Where alert emails go; `None` when the file has no `[email]` table (nothing is sent).
+    pub email: Option<crate::notify::EmailConfig>,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -96,6 +98,7 @@ const TOP_KEYS: &[&str] = &[
     "http",
     "metrics",
     "source",
+    "email",
 ];
 const SOURCE_KEYS: &[&str] = &["name", "url", "interval", "tags", "enabled"];
 const MIN_INTERVAL: u64 = 10;
@@ -191,6 +194,28 @@ impl Config {
             p.at(&Section::Table("metrics".into()), Some("listen"), e);
         }
         let sources = read_sources(&mut p, &table, &base, interval);
+        let password_written = table
+            .get("email")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|t| t.contains_key("password"));
+        let email: Option<crate::notify::EmailConfig> = if password_written {
+            p.at(
+                &Section::Table("email".into()),
+                Some("password"),
+                "[email]: the password must not be written in the configuration; put it in a file \
+                 (password_file, e.g. from systemd LoadCredential=) or an environment variable (password_env)"
+                    .into(),
+            );
+            None
+        } else {
+            section(&mut p, &table, "email")
+        };
+        if let Some(e) = &email {
+            let sec = Section::Table("email".into());
+            for (key, problem) in e.problems() {
+                p.at(&sec, Some(key), format!("[email]: {problem}"));
+            }
+        }
         if p.errors.is_empty() {
             Ok(Config {
                 path: path.to_owned(),
@@ -201,6 +226,7 @@ impl Config {
                 http,
                 metrics,
                 sources,
+                email,
             })
         } else {
             Err(ConfigErrors(p.errors))
@@ -218,6 +244,7 @@ impl Config {
             http: HttpConfig::default(),
             metrics: None,
             sources: Vec::new(),
+            email: None,
         }
     }
 }

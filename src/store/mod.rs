@@ -8,6 +8,7 @@
 //! ([`writer`]); the CLI opens its own read-only connections, which WAL mode lets run beside the writer
 //! without blocking it. The schema is versioned by `PRAGMA user_version` and migrated at open.
 
+pub mod outbox;
 pub mod schema;
 pub mod writer;
 
@@ -432,11 +433,11 @@ impl Store {
         }
         if self.has_table("outbox")? {
             h.outbox_pending =
-                q("SELECT count(*) FROM outbox WHERE status = 'pending'")?.unwrap_or(0) as u64;
+                q("SELECT count(*) FROM outbox WHERE state = 'pending'")?.unwrap_or(0) as u64;
             h.outbox_failed =
-                q("SELECT count(*) FROM outbox WHERE status = 'failed'")?.unwrap_or(0) as u64;
+                q("SELECT count(*) FROM outbox WHERE state = 'failed'")?.unwrap_or(0) as u64;
             h.outbox_oldest_pending =
-                q("SELECT min(created_at) FROM outbox WHERE status = 'pending'")?.map(from_ts);
+                q("SELECT min(created) FROM outbox WHERE state = 'pending'")?.map(from_ts);
         }
         Ok(h)
     }

@@ -57,6 +57,32 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX mention_match_rule ON mention_match (rule);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // 2: the notification outbox, and who got which immediate email (for the per-recipient throttle).
+    "CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        created INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        incident INTEGER,
+        watch TEXT,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt INTEGER NOT NULL,
+        last_error TEXT,
+        last_response TEXT,
+        sent INTEGER,
+        folded INTEGER NOT NULL DEFAULT 0,
+        digest INTEGER
+    );
+    CREATE INDEX outbox_state ON outbox (state, next_attempt);
+    CREATE TABLE outbox_recipient (
+        outbox INTEGER NOT NULL REFERENCES outbox (id) ON DELETE CASCADE,
+        recipient TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        immediate INTEGER NOT NULL
+    );
+    CREATE INDEX outbox_recipient_at ON outbox_recipient (recipient, at);",
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,171 @@
+//! `veille notify test` and `veille outbox`: try the mail settings, and see what the outbox holds.
+//!
+//! `notify test` sends one email with the configured settings, straight to the server (not through the
+//! outbox), and prints exactly what the server answered: its code and text, or its refusal. `outbox` opens
+//! the database read-only and lists pending, held, sent and failed notifications.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use chrono::Utc;
+
+use crate::model::{Headline, Notification, NotificationKind, Severity};
+use crate::notify::mailer::{Envelope, MailError, Mailer};
+use crate::notify::render::{RenderOptions, render_with};
+use crate::store::Store;
+use crate::store::outbox::OutboxState;
+
+use super::{load_config, runtime};
+
+/// `veille notify test [--to ADDR]`.
+pub fn test(config_path: &Path, to: Option<String>) -> anyhow::Result<ExitCode> {
+    let Some(config) = load_config(config_path) else {
+        return Ok(ExitCode::from(1));
+    };
+    let Some(email) = &config.email else {
+        eprintln!(
+            "veille: {} has no [email] table: nothing can be sent",
+            config_path.display()
+        );
+        return Ok(ExitCode::from(1));
+    };
+    let now = Utc::now();
+    let mut n = Notification::new(
+        NotificationKind::IncidentOpened,
+        Severity::Info,
+        "veille",
+        now,
+    );
+    n.headline = Headline::default();
+    n.explanation_fr = Some(
+        "Ceci est un courriel d'essai de veille : si vous le lisez, les alertes vous parviendront."
+            .into(),
+    );
+    n.explanation_en =
+        Some("This is a veille test email: if you read it, alerts will reach you.".into());
+    let mut email_text = render_with(&n, &RenderOptions::new(email.locale));
+    email_text.subject = match email.locale {
+        crate::notify::Locale::Fr => "[veille] Essai d'envoi".into(),
+        crate::notify::Locale::En => "[veille] Test email".into(),
+    };
+    let recipients = to.map_or_else(|| email.to.clone(), |a| vec![a]);
+    let envelope = Envelope {
+        to: recipients.clone(),
+        message_id: String::new(),
+        date: now,
+        thread: None,
+        email: email_text,
+    };
+    let dir = crate::notify::worker::config_dir(&config.path);
+    let rt = runtime()?;
+    // The SMTP client's connection pool lives on the runtime: build, use and drop it there.
+    let outcome = rt.block_on(async {
+        let mailer = Mailer::build(email, &dir)?;
+        let server = mailer.server().to_string();
+        let envelope = Envelope {
+            message_id: format!("veille.test.{}@{}", now.timestamp_millis(), mailer.domain()),
+            ..envelope
+        };
+        mailer.send(0, &envelope).await.map(|a| (server, a))
+    });
+    match outcome {
+        Ok((server, accepted)) => {
+            println!(
+                "{server}: accepted for {}: {accepted}",
+                recipients.join(", ")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            match &e {
+                MailError::Smtp {
+                    code: Some(code), ..
+                } => {
+                    eprintln!("veille: refused ({code}): {e}");
+                }
+                _ => eprintln!("veille: {e}"),
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// `veille outbox [--json]`.
+pub fn outbox(config_path: &Path, json: bool, limit: usize) -> anyhow::Result<ExitCode> {
+    let Some(config) = load_config(config_path) else {
+        return Ok(ExitCode::from(1));
+    };
+    let store = Store::open_read_only(&config.database).with_context(|| {
+        format!(
+            "cannot open the database (has `veille run` been started with {}?)",
+            config_path.display()
+        )
+    })?;
+    let rows = store.outbox(None, limit)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if json {
+        for r in &rows {
+            let line = serde_json::json!({
+                "id": r.id,
+                "created": r.created.to_rfc3339(),
+                "state": r.state,
+                "kind": r.notification.kind,
+                "severity": r.notification.severity,
+                "incident": r.notification.incident,
+                "watch": r.notification.watch,
+                "brand": r.notification.brand,
+                "attempts": r.attempts,
+                "next_attempt": (r.state == OutboxState::Pending).then(|| r.next_attempt.to_rfc3339()),
+                "sent": r.sent.map(|t| t.to_rfc3339()),
+                "response": r.last_response,
+                "error": r.last_error,
+                "digest": r.digest,
+            });
+            serde_json::to_writer(&mut out, &line)?;
+            writeln!(out)?;
+        }
+    } else {
+        let counts = store.outbox_counts()?;
+        let summary: Vec<String> = counts
+            .iter()
+            .map(|(s, n)| format!("{n} {}", s.as_str()))
+            .collect();
+        writeln!(
+            out,
+            "outbox: {}",
+            if summary.is_empty() {
+                "empty".into()
+            } else {
+                summary.join(", ")
+            }
+        )?;
+        for r in &rows {
+            let n = &r.notification;
+            let detail = match r.state {
+                OutboxState::Sent => r.last_response.clone().unwrap_or_default(),
+                OutboxState::Pending if r.attempts > 0 => format!(
+                    "attempt {} at {}: {}",
+                    r.attempts + 1,
+                    r.next_attempt.format("%Y-%m-%d %H:%M:%S"),
+                    r.last_error.as_deref().unwrap_or("")
+                ),
+                _ => r.last_error.clone().unwrap_or_default(),
+            };
+            writeln!(
+                out,
+                "{:>5}  {}  {:<8}  {:<18}  {:<8}  {}  {}",
+                r.id,
+                r.created.format("%Y-%m-%d %H:%M"),
+                r.state.as_str(),
+                n.kind.as_str(),
+                n.severity.as_str(),
+                n.brand,
+                detail
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

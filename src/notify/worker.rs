@@ -1,0 +1,425 @@
+//! The outbox worker: sends what is due, marks it, retries what failed, and gathers held rows into digests.
+//!
+//! In: outbox rows (written by detection, in the transaction of their cause), the `[email]` settings and a
+//! clock value for each pass. Out: emails on the wire, and rows marked `sent`, `failed`, `held` or
+//! `digested`. The daemon runs [`Notifier::run`]; `veille run --once` calls [`flush`].
+//!
+//! **Its own connection.** The worker opens the database read-write on a connection of its own rather than
+//! going through the mention writer: its writes are few and small (one row marked per email), WAL mode and
+//! the busy timeout serialise them with the writer's commits, and keeping it apart means a slow or dead
+//! mail server never delays the storing of mentions, nor does a burst of mentions delay an alert. Its
+//! SQLite calls are short and run on the async thread between SMTP exchanges.
+//!
+//! **Exactly once, as far as SMTP allows.** Each recipient gets its own SMTP transaction, recorded as soon
+//! as the server's final `250` comes back; the row is marked sent once every recipient is done. If the
+//! process dies between a `250` and its record, the row is still pending at the next start and that
+//! recipient gets it again, once, with the same `Message-ID` (derived from the row), so that the resend is
+//! recognisable. A recipient refused for good (5xx) is noted on the row; the others still get it. Rows are sent in
+//! the order they were queued; after a transient failure the pass stops there (the server is probably
+//! down), so that a recovery delivers them in order. A permanent refusal marks the row failed and the pass
+//! goes on.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
+
+use super::config::{EmailConfig, Schedule};
+use super::mailer::{Envelope, MailError, Mailer, incident_thread, message_id};
+use super::policy::{Decision, backoff, decide, digest_slot};
+use super::render::{RenderOptions, render_with};
+use crate::model::{Notification, NotificationKind};
+use crate::store::outbox::OutboxRow;
+use crate::store::{Store, StoreError};
+
+/// Where the digest schedule's progress is kept (the last slot handled, RFC 3339).
+const DIGEST_META: &str = "notify.digest.last";
+
+/// Transient failures tolerated for one row before it is marked failed: with the backoff (30 s doubling
+/// to 1 h) about six hours of trying, after which the rows queued behind it may go.
+pub const MAX_ATTEMPTS: u32 = 12;
+
+/// How often the running worker looks for new rows when none is due sooner.
+const POLL: Duration = Duration::from_secs(5);
+
+/// Why the worker could not do its job.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Mail(#[from] MailError),
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PassReport {
+    pub sent: usize,
+    pub held: usize,
+    pub failed: usize,
+    /// Rows that failed transiently and wait for their next attempt.
+    pub deferred: usize,
+    pub digests: usize,
+}
+
+/// A hook run after the server accepted row `id` and before it is marked; returning `false` makes the pass
+/// stop there, as if the process had died at the worst moment. Tests use it; the daemon never sets it.
+pub type AfterAccept = Box<dyn FnMut(i64) -> bool + Send>;
+
+/// The outbox worker for one `[email]` configuration and one database.
+pub struct Notifier {
+    config: EmailConfig,
+    schedule: Schedule,
+    mailer: Mailer,
+    store: Store,
+    stop: CancellationToken,
+    after_accept: Option<AfterAccept>,
+}
+
+impl std::fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notifier")
+            .field("mailer", &self.mailer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Notifier {
+    /// Builds the mail client and opens the database on a connection of its own.
+    ///
+    /// # Errors
+    /// When the settings are unusable, the password cannot be read, or the database cannot be opened.
+    pub fn open(
+        config: &EmailConfig,
+        config_dir: &Path,
+        database: &Path,
+    ) -> Result<Notifier, NotifyError> {
+        let schedule = config
+            .schedule()
+            .map_err(|e| NotifyError::Mail(MailError::Setup(e)))?;
+        let mailer = Mailer::build(config, config_dir)?;
+        let store = Store::open(database)?;
+        Ok(Notifier {
+            config: config.clone(),
+            schedule,
+            mailer,
+            store,
+            stop: CancellationToken::new(),
+            after_accept: None,
+        })
+    }
+
+    /// Sets the hook run between the server's acceptance and the marking of a row (see [`AfterAccept`]).
+    pub fn set_after_accept(&mut self, hook: AfterAccept) {
+        self.after_accept = Some(hook);
+    }
+
+    /// The database connection the worker uses.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// One pass at `now`: queue a digest if one is due, then send every row due at `now`.
+    ///
+    /// # Errors
+    /// Only when the database fails; mail failures are recorded on their rows.
+    pub async fn pass(&mut self, now: DateTime<Utc>) -> Result<PassReport, NotifyError> {
+        self.pass_due_before(now, now).await
+    }
+
+    async fn pass_due_before(
+        &mut self,
+        now: DateTime<Utc>,
+        due_before: DateTime<Utc>,
+    ) -> Result<PassReport, NotifyError> {
+        let mut report = PassReport::default();
+        if self.queue_digest(now)?.is_some() {
+            report.digests += 1;
+        }
+        loop {
+            let rows = self.store.outbox_due(due_before, 64)?;
+            if rows.is_empty() {
+                return Ok(report);
+            }
+            for row in rows {
+                if self.stop.is_cancelled() {
+                    return Ok(report);
+                }
+                match self.handle(&row, now, &mut report).await? {
+                    Flow::Next => {}
+                    Flow::Stop => return Ok(report),
+                }
+            }
+        }
+    }
+
+    async fn handle(
+        &mut self,
+        row: &OutboxRow,
+        now: DateTime<Utc>,
+        report: &mut PassReport,
+    ) -> Result<Flow, NotifyError> {
+        let hour_ago = now - chrono::Duration::hours(1);
+        let store = &self.store;
+        let decision = decide(
+            &row.notification,
+            now,
+            &self.config,
+            &self.schedule,
+            &mut |r| store.outbox_sent_to_since(r, hour_ago).unwrap_or(0),
+        );
+        let (to, cap_reached, folded, immediate) = match decision {
+            Decision::Hold(reason) => {
+                self.store.outbox_hold(row.id, reason)?;
+                tracing::info!(
+                    notification = row.id,
+                    reason,
+                    "Notification held for the digest."
+                );
+                report.held += 1;
+                return Ok(Flow::Next);
+            }
+            Decision::Send {
+                to,
+                cap_reached,
+                folded,
+                immediate,
+            } => (to, cap_reached, folded, immediate),
+        };
+        let options = RenderOptions {
+            locale: self.config.locale,
+            tz: self.schedule.tz,
+            max_mentions: self.config.digest.max_mentions,
+            cap_reached,
+        };
+        let envelope = Envelope {
+            to: to.clone(),
+            message_id: message_id(row.id, row.created, self.mailer.domain()),
+            date: now,
+            thread: row
+                .notification
+                .incident
+                .map(|i| incident_thread(i, self.mailer.domain())),
+            email: render_with(&row.notification, &options),
+        };
+        let message = match self.mailer.message(row.id, &envelope) {
+            Ok(m) => m,
+            Err(e) => return self.refused(row, &e.to_string(), report),
+        };
+        // One SMTP transaction per recipient, each recorded as soon as the server accepts it: a refusal
+        // or a failure for one recipient never costs another a duplicate or a missed email.
+        let delivered = self.store.outbox_delivered_to(row.id)?;
+        let mut accepted_any = !delivered.is_empty();
+        let mut last_reply = row.last_response.clone().unwrap_or_default();
+        let mut refused: Vec<String> = Vec::new();
+        for recipient in &to {
+            if delivered.contains(&recipient.to_ascii_lowercase()) {
+                continue;
+            }
+            match self.mailer.send_to(row.id, &message, recipient).await {
+                Ok(accepted) => {
+                    if let Some(hook) = self.after_accept.as_mut() {
+                        if !hook(row.id) {
+                            return Ok(Flow::Stop);
+                        }
+                    }
+                    self.store
+                        .outbox_record_delivery(row.id, recipient, now, immediate)?;
+                    accepted_any = true;
+                    last_reply = accepted.to_string();
+                }
+                Err(e) if e.is_transient() => return self.deferred(row, now, &e, report),
+                Err(e) => {
+                    tracing::error!(
+                        notification = row.id,
+                        recipient = %recipient,
+                        error = %e,
+                        "Mail refused for a recipient."
+                    );
+                    refused.push(format!("{recipient}: {e}"));
+                }
+            }
+        }
+        if !accepted_any {
+            return self.refused(row, &refused.join("; "), report);
+        }
+        let refused = (!refused.is_empty()).then(|| refused.join("; "));
+        self.store
+            .outbox_mark_sent(row.id, now, &last_reply, folded, refused.as_deref())?;
+        tracing::info!(
+            notification = row.id,
+            kind = row.notification.kind.as_str(),
+            recipients = to.len(),
+            response = %last_reply,
+            "Mail sent."
+        );
+        report.sent += 1;
+        Ok(Flow::Next)
+    }
+
+    /// Records a transient failure: the row waits for its next attempt, or is given up after
+    /// [`MAX_ATTEMPTS`]. The pass stops there, to keep the order.
+    fn deferred(
+        &mut self,
+        row: &OutboxRow,
+        now: DateTime<Utc>,
+        e: &MailError,
+        report: &mut PassReport,
+    ) -> Result<Flow, NotifyError> {
+        if row.attempts + 1 >= MAX_ATTEMPTS {
+            let error = format!("gave up after {MAX_ATTEMPTS} attempts: {e}");
+            self.store.outbox_mark_failed(row.id, &error)?;
+            tracing::error!(notification = row.id, error = %error, "Mail abandoned; see `veille outbox`.");
+            report.failed += 1;
+            return Ok(Flow::Next);
+        }
+        let next = now + backoff(row.attempts);
+        self.store.outbox_mark_retry(row.id, next, &e.to_string())?;
+        tracing::warn!(
+            notification = row.id,
+            attempts = row.attempts + 1,
+            retry_at = %next.to_rfc3339(),
+            error = %e,
+            "Mail deferred; it will be tried again."
+        );
+        report.deferred += 1;
+        Ok(Flow::Stop)
+    }
+
+    /// Records a permanent failure: the row is not tried again.
+    fn refused(
+        &mut self,
+        row: &OutboxRow,
+        error: &str,
+        report: &mut PassReport,
+    ) -> Result<Flow, NotifyError> {
+        self.store.outbox_mark_failed(row.id, error)?;
+        tracing::error!(
+            notification = row.id,
+            error = %error,
+            "Mail refused for good; see `veille outbox`."
+        );
+        report.failed += 1;
+        Ok(Flow::Next)
+    }
+
+    /// Queues a digest when a digest time has passed since the last one handled and there is something to
+    /// say. Returns its row id.
+    fn queue_digest(&mut self, now: DateTime<Utc>) -> Result<Option<i64>, NotifyError> {
+        let slot = digest_slot(now, &self.schedule);
+        let last = self
+            .store
+            .meta(DIGEST_META)?
+            .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+            .map(|t| t.with_timezone(&Utc));
+        let value = slot.to_rfc3339();
+        let Some(last) = last else {
+            // First run: start the schedule here rather than sending a digest at once.
+            self.store.set_meta(DIGEST_META, &value)?;
+            return Ok(None);
+        };
+        if slot <= last {
+            return Ok(None);
+        }
+        let rows = self.store.outbox_for_digest()?;
+        if rows.is_empty() {
+            self.store
+                .outbox_queue_digest(None, &[], now, DIGEST_META, &value)?;
+            return Ok(None);
+        }
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let items: Vec<Notification> = rows.into_iter().map(|r| r.notification).collect();
+        let severity = items.iter().map(|n| n.severity).max().unwrap_or_default();
+        let mut brands: Vec<&str> = Vec::new();
+        for n in &items {
+            if !brands.contains(&n.brand.as_str()) {
+                brands.push(&n.brand);
+            }
+        }
+        let mut digest =
+            Notification::new(NotificationKind::Digest, severity, brands.join(", "), now);
+        digest.items = items;
+        let id = self
+            .store
+            .outbox_queue_digest(Some(&digest), &ids, now, DIGEST_META, &value)?;
+        tracing::info!(notification = ?id, carried = ids.len(), "Digest queued.");
+        Ok(id)
+    }
+
+    /// Sends until `token` is cancelled: a pass now, then whenever a row is due (at least every few
+    /// seconds, to see new rows). Cancellation is honoured between emails, never inside an SMTP exchange.
+    pub async fn run(mut self, token: CancellationToken) {
+        self.stop = token.clone();
+        tracing::info!(server = %self.mailer.server(), "Notifier started.");
+        loop {
+            if let Err(e) = self.pass(Utc::now()).await {
+                tracing::error!(error = %e, "Outbox pass failed; it will be tried again.");
+            }
+            let wait = match self.store.outbox_next_due() {
+                Ok(Some(t)) => (t - Utc::now()).to_std().unwrap_or(Duration::ZERO),
+                _ => POLL,
+            }
+            .clamp(Duration::from_millis(200), POLL);
+            tokio::select! {
+                () = token.cancelled() => break,
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+        tracing::info!("Notifier stopped.");
+    }
+
+    /// Hands every pending row to the server, whatever its backoff says, within `limit`; what could not
+    /// be delivered stays pending.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn flush(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: Duration,
+    ) -> Result<PassReport, NotifyError> {
+        let far = now + chrono::Duration::days(36_500);
+        match tokio::time::timeout(limit, self.pass_due_before(now, far)).await {
+            Ok(r) => r,
+            Err(_) => {
+                tracing::warn!(
+                    seconds = limit.as_secs(),
+                    "Outbox flush timed out; the rest stays pending."
+                );
+                Ok(PassReport::default())
+            }
+        }
+    }
+}
+
+enum Flow {
+    Next,
+    Stop,
+}
+
+/// What `veille run --once` calls: with an `[email]` table, hand every pending row to the server within
+/// `limit`. `None` when there is no `[email]` table.
+///
+/// # Errors
+/// When the notifier cannot be built or the database fails.
+pub async fn flush(
+    email: Option<&EmailConfig>,
+    config_dir: &Path,
+    database: &Path,
+    limit: Duration,
+) -> Result<Option<PassReport>, NotifyError> {
+    let Some(email) = email else {
+        return Ok(None);
+    };
+    let mut notifier = Notifier::open(email, config_dir, database)?;
+    notifier.flush(Utc::now(), limit).await.map(Some)
+}
+
+/// The directory relative paths of a configuration file resolve against.
+pub fn config_dir(config_path: &Path) -> PathBuf {
+    config_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
