@@ -7,6 +7,7 @@
 //! - [`config`]: the daemon's TOML configuration and its validation (`veille check`).
 //! - [`sources`]: when a source is due, fetching it over HTTP or from disk, parsing feeds into mentions.
 //! - [`analysis`]: pure text work: cleaning, folding, language, sentiment, rule matching.
+//! - [`detect`]: pure bad-buzz detection: bucket counts, robust seasonal baselines, incidents, explanations.
 //! - [`store`]: the SQLite database: schema, migrations, every SQL statement, the single writer.
 //! - [`notify`]: the email outbox worker, its templates (fr, en), throttle, quiet hours and digests.
 //! - [`pipeline`]: one poll of one source: fetch, parse, analyse, store.
@@ -18,6 +19,7 @@ pub mod analysis;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod detect;
 pub mod metrics;
 pub mod model;
 pub mod notify;

@@ -360,27 +360,32 @@ mod interval_tests {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WatchSettings {
-    /// Size of a counting bucket.
+    /// Size of a counting bucket (the window judged at once). Hour-of-day and hour-of-week comparisons need
+    /// a bucket that divides a day.
     pub bucket: Interval,
-    /// How far back the usual level is learnt.
+    /// How far back the usual level is learnt (the same-hour-of-week comparison looks back four weeks at
+    /// least).
     pub baseline: Interval,
-    /// No bad-buzz alert before this much history (critical mentions alert from the start).
+    /// No bad-buzz or buzz alert before this much history (critical mentions alert from the start).
     pub warmup: Interval,
-    /// Robust z-score the negative count must reach.
+    /// Robust z-score the negative count must reach; an incident calms below half of it.
     pub min_z: f64,
-    /// Multiple of the usual level the negative count must reach.
+    /// Multiple of the usual level the negative count must reach; also what a volume surge (buzz) needs.
     pub min_ratio: f64,
-    /// Floor: at least this many negative mentions in the window…
+    /// Floor: at least this many distinct negative stories in the window (twenty copies of one article
+    /// are one story)…
     pub min_negative: u32,
-    /// …from at least this many distinct authors.
+    /// …from at least this many distinct authors, none of whom carries more than half of them.
     pub min_authors: u32,
     /// The negative share must exceed its usual value by at least this much (0.10 = ten points).
     pub min_share_rise: f64,
-    /// Multiple of the usual level at which an incident escalates to critical.
+    /// Multiple of the usual level at which an incident escalates to critical (with a z twice `min_z`).
     pub critical_ratio: f64,
-    /// An incident resolves once the count has been back near its usual level this long.
+    /// An incident resolves once the count has been back near its usual level this long; a critical-rule
+    /// incident once no critical mention came for this long.
     pub resolve_after: Interval,
-    /// After a resolution, no new incident for the same watch before this much time.
+    /// After a resolution, no new incident for the same watch before this much time; also how long a
+    /// volume surge must pause before a new buzz is told.
     pub cooldown: Interval,
 }
 

@@ -7,9 +7,11 @@
 //! The first pass counts very frequent function words of French, of English, and of the neighbouring
 //! languages that are most often mistaken for them (German, Spanish, Italian, Portuguese, Dutch), plus words
 //! in other scripts. Most texts of more than a few words settle there, at a fraction of the cost of a
-//! trigram model. Short or mixed texts go to the second pass: the feed's hint if the words do not contradict
-//! it, else whatlang over all its languages (not an allow-list, so that German stays `Other`), else the
-//! stronger of French and English.
+//! trigram model. Short or mixed texts go to the second pass: sentiment words only one of the two lexicons
+//! knows ("arnaque", "awesome") add their votes; then the feed's hint wins if the words do not contradict
+//! it, else the stronger of French and English, else whatlang over all its languages (not an allow-list, so
+//! that German stays `Other`). A text that still points nowhere and has no word of another language is read
+//! as French or English by whatlang restricted to those two, so that its sentiment is still scored.
 
 use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
@@ -384,8 +386,17 @@ fn lexicon_votes(text: &Folded) -> (f32, f32) {
 fn count(text: &Folded) -> Votes {
     let votes = votes();
     let (mut f, mut e, mut o) = (0.0f32, 0.0f32, 0.0f32);
+    let bytes = text.as_str().as_bytes();
     for w in text.words() {
         let word = text.word(w);
+        // Elided letters (`l'`, `d'`, `n't`) count only beside their apostrophe: the `D` of `:-D` is not
+        // French.
+        if matches!(word, "c" | "d" | "j" | "l" | "n" | "t")
+            && bytes.get(w.end) != Some(&b'\'')
+            && (w.start == 0 || bytes[w.start - 1] != b'\'')
+        {
+            continue;
+        }
         if let Some(&(vf, ve, vo)) = votes.get(word) {
             f += vf;
             e += ve;
@@ -458,7 +469,24 @@ pub fn detect(text: &Folded, hint: Option<Lang>) -> Lang {
     if o > f.max(e) {
         return Lang::Other;
     }
-    stronger.or(hint).unwrap_or(Lang::Other)
+    if let Some(l) = stronger.or(hint) {
+        return l;
+    }
+    // Nothing points anywhere (a few words, an emoticon): a text with no word of another language and no
+    // other script is read as French or English, whichever the trigram model finds closer, so that its
+    // sentiment is still scored.
+    if o == 0.0 {
+        static FR_EN: OnceLock<whatlang::Detector> = OnceLock::new();
+        let detector = FR_EN.get_or_init(|| {
+            whatlang::Detector::with_allowlist(vec![whatlang::Lang::Fra, whatlang::Lang::Eng])
+        });
+        match detector.detect_lang(text.as_str()) {
+            Some(whatlang::Lang::Fra) => return Lang::Fr,
+            Some(whatlang::Lang::Eng) => return Lang::En,
+            _ => {}
+        }
+    }
+    Lang::Other
 }
 
 #[cfg(test)]
@@ -491,6 +519,7 @@ mod tests {
         assert_eq!(lang("Worst product ever, not buying this again"), Lang::En);
         assert_eq!(lang("I love it!"), Lang::En);
         assert_eq!(lang("Awesome!"), Lang::En);
+        assert_eq!(lang("So awesome. :-D"), Lang::En);
     }
 
     #[test]
@@ -523,6 +552,15 @@ mod tests {
         assert_eq!(detect(&text, Some(Lang::En)), Lang::Fr);
         let text = fold("The product arrived broken and the support does not answer");
         assert_eq!(detect(&text, Some(Lang::Fr)), Lang::En);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_gets_a_language(text in "\\PC{0,120}") {
+            let folded = fold(&text);
+            let _ = detect(&folded, None);
+            proptest::prop_assert_eq!(detect(&fold(""), Some(Lang::En)), Lang::En);
+        }
     }
 
     #[test]

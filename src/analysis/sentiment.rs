@@ -7,25 +7,34 @@
 //!
 //! The scorer is lexicon-and-rules, in the manner of VADER (Hutto & Gilbert, 2014), with one lexicon per
 //! language compiled into the binary (see `lexicon/` and `NOTICE`). Each word or multi-word expression found
-//! carries a valence on VADER's -4..4 scale; rules then adjust it:
+//! carries a valence on VADER's -4..4 scale; regular inflections of lexicon words (French plurals, feminines
+//! and `-ment` adverbs, English `-ly` adverbs and verb forms of strong words) share their base's valence.
+//! Rules then adjust it:
 //! - intensifiers and dampeners up to three words before (`very`, `très`, `trop`, `un peu`), and French
-//!   slang intensifiers after (`nul grave`, `génial de ouf`);
-//! - negation within the same clause: up to three words before (`not`, `never`, `n't`, `pas`, `jamais`,
-//!   `sans`, `aucun`), or French `ne`/`n'` before and `pas`/`plus`/`jamais`/`rien`/`guère` after
-//!   (`je n'aime pas`); idioms that contain their own negation (`pas mal`, `pas terrible`) are entries;
-//! - contrast: before `but`/`however`/`mais`/`cependant`/`pourtant`/`par contre`/`toutefois` a clause
-//!   weighs half, after it one and a half;
+//!   slang intensifiers after (`nul grave`, `génial de ouf`); English `too` before a word without sentiment
+//!   says excess (`too long`);
+//! - negation within the same clause, up to four words before in English and three in French (`not`,
+//!   `never`, `n't`, `lacks`, `pas`, `jamais`, `sans`, `aucun`, `manque`), French `ne`/`n'` before and
+//!   `pas`/`plus`/`jamais`/`rien`/`guère` after (`je n'aime pas`), or informal `pas` right after the word
+//!   (`j'aime pas`); idioms that contain their own negation (`pas mal`, `pas terrible`, `no thanks`) are
+//!   entries;
+//! - contrast: before `but`/`however`/`mais`/`cependant`/`pourtant`/`par contre`/`toutefois` a text weighs
+//!   half, after it one and a half;
 //! - emphasis: words in capitals in a text that is not all capitals, letters repeated three times or more
 //!   (`nuuuul`, which also finds `nul` in the lexicon), exclamation marks;
-//! - emoji and emoticons, in any language.
+//! - emoji and emoticons, in any language;
+//! - English `like` counts only as a verb after a subject (`I like`), not as a preposition.
 //!
-//! The valences are summed and squashed into [-1, 1] as VADER does (`x / sqrt(x² + 15)`). Texts in
-//! [`Lang::Other`] get only their emoji and emoticons: a French or English lexicon read over German says
-//! nothing reliable.
+//! Negative valences then weigh more (×1.2 in English, ×1.5 in French), the sum is divided by the square
+//! root of the number of contributing terms (a long review with many mild words should not look as sure as
+//! one strong word), and squashed into [-1, 1] as VADER does (`x / sqrt(x² + 15)`). The label is
+//! [`Label::of_score`]. Texts in [`Lang::Other`] get only their emoji and emoticons: a French or English
+//! lexicon read over German says nothing reliable.
 //!
-//! Per text the scorer makes one allocation for its word list, plus the terms it returns.
+//! Per text the scorer allocates its word list and the terms it returns; word lookups borrow the folded
+//! text. `benches/sentiment_eval.py` measures quality on development data, `benches/sentiment.rs` speed.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::fold::{Folded, Word};
 use crate::model::{Label, Lang, Sentiment, TermWeight};
@@ -43,6 +52,8 @@ const BOOST: f32 = 0.293;
 const CAPS: f32 = 0.733;
 /// Valence from which an English word also lends it to its verb forms.
 const STRONG: f32 = 1.0;
+/// Valence of excess: "too long", "costs too much".
+const EXCESS: f32 = -1.2;
 /// What an inflected form keeps of its base's valence: a guess is worth a little less than an entry.
 const INFLECTED: f32 = 0.9;
 /// Added to a word with letters repeated for emphasis.
@@ -50,6 +61,9 @@ const ELONGATION: f32 = 0.4;
 /// What negation multiplies a valence by (VADER): a negated positive is negative, a negated negative is
 /// mildly positive ("pas déçu" is not praise, but it is not a complaint).
 const NEGATION: f32 = -0.74;
+/// How many words before a word an English negation reaches, within its clause ("don't think you can go
+/// wrong"); French negations reach three, their `pas` sits closer to what it negates.
+const NEGATION_SCOPE_EN: usize = 4;
 /// Weights of the clauses before and after a contrast word.
 const BEFORE_CONTRAST: f32 = 0.5;
 const AFTER_CONTRAST: f32 = 1.5;
@@ -84,6 +98,10 @@ const PHRASE_START: u16 = 1 << 6;
 const POST_BOOST: u16 = 1 << 7;
 /// `de`, which introduces `de ouf`.
 const DE: u16 = 1 << 8;
+/// French `pas` and `jamais` right after a verb, negating it without `ne` (informal writing).
+const POST_NEG: u16 = 1 << 10;
+/// English `too`, which says excess before a word without sentiment (see [`excess`]).
+const TOO: u16 = 1 << 11;
 /// English `like`: a verb of liking only after a subject ("I like it"), otherwise a preposition ("plays
 /// like a TV movie") with no sentiment.
 const LIKE: u16 = 1 << 9;
@@ -136,6 +154,8 @@ struct Lexicon {
     words: FxHashMap<Box<str>, Entry>,
     /// Multi-word entries by the ids of their words (0 for a missing third word): valence and key.
     phrases: FxHashMap<[u32; 3], (f32, &'static str)>,
+    /// French rules (`ne… pas`, elisions) rather than English ones (`n't`).
+    french: bool,
 }
 
 /// Rule words of one language: negations, intensifiers, contrast.
@@ -150,7 +170,8 @@ const EN_RULES: Rules = Rules {
         "not", "never", "no", "without", "nobody", "nothing", "none", "neither", "nor", "nowhere",
         "cannot", "t", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "cant",
         "couldnt", "wont", "wouldnt", "shouldnt", "hasnt", "havent", "hadnt", "aint", "mustnt",
-        "neednt", "nope", "rarely", "seldom", "despite",
+        "neednt", "nope", "rarely", "seldom", "despite", "lack", "lacks", "lacking", "lacked",
+        "fails", "failed",
     ],
     boosters: &[
         ("absolutely", BOOST),
@@ -189,6 +210,7 @@ const EN_RULES: Rules = Rules {
         ("utterly", BOOST),
         ("very", BOOST),
         ("super", BOOST),
+        ("too", BOOST),
         ("almost", -BOOST),
         ("barely", -BOOST),
         ("hardly", -BOOST),
@@ -205,11 +227,14 @@ const EN_RULES: Rules = Rules {
         ("fairly", -BOOST),
         ("rather", -BOOST),
     ],
-    contrast: &["but", "however", "although", "though", "yet"],
+    contrast: &["but", "however"],
 };
 
 const FR_RULES: Rules = Rules {
     negators: &[
+        "manque",
+        "manquent",
+        "manquait",
         "pas",
         "jamais",
         "sans",
@@ -293,16 +318,21 @@ impl Lexicon {
         }
         // Hand-written entries win; a zero weight removes the generated one, and keeps inflection from
         // bringing it back.
-        let mut blocked: Vec<&'static str> = Vec::new();
+        let mut blocked: FxHashSet<&'static str> = FxHashSet::default();
+        let mut own: FxHashSet<&'static str> = FxHashSet::default();
         for (k, w) in entries(extra) {
             if w == 0.0 {
                 valences.remove(k);
-                blocked.push(k);
+                blocked.insert(k);
             } else {
                 valences.insert(k, w);
+                own.insert(k);
             }
         }
-        let mut lex = Lexicon::default();
+        let mut lex = Lexicon {
+            french,
+            ..Lexicon::default()
+        };
         let mut next_id = 1u32;
         let mut phrases = Vec::new();
         let mut bases = Vec::new();
@@ -319,7 +349,7 @@ impl Lexicon {
         bases.sort_by(|a, b| a.0.cmp(b.0));
         for (k, w) in bases {
             for form in inflections(k, w, french) {
-                if blocked.contains(&form.as_str()) {
+                if blocked.contains(form.as_str()) {
                     continue;
                 }
                 lex.words.entry(form.into_boxed_str()).or_insert(Entry {
@@ -332,11 +362,10 @@ impl Lexicon {
             lex.words.entry(n.into()).or_default().flags |= NEGATOR;
         }
         // Intensifiers have no valence of their own unless a hand-written entry gives them one ("super").
-        let own = |w: &str| entries(extra).any(|(k, v)| k == w && v != 0.0);
         for &(b, x) in rules.boosters {
             let e = lex.words.entry(b.into()).or_default();
             e.boost = x;
-            if !own(b) {
+            if !own.contains(b) {
                 e.valence = 0.0;
             }
         }
@@ -346,6 +375,7 @@ impl Lexicon {
         }
         if !french {
             lex.words.entry("like".into()).or_default().flags |= LIKE;
+            lex.words.entry("too".into()).or_default().flags |= TOO;
         }
         if french {
             for w in ["ne", "n"] {
@@ -355,6 +385,9 @@ impl Lexicon {
                 lex.words.entry(w.into()).or_default().flags |= NE_PAIR;
             }
             lex.words.entry("plus".into()).or_default().flags |= PLUS;
+            for w in ["pas", "jamais"] {
+                lex.words.entry(w.into()).or_default().flags |= POST_NEG;
+            }
             lex.words.entry("de".into()).or_default().flags |= DE;
             for w in ["grave", "ouf"] {
                 lex.words.entry(w.into()).or_default().flags |= POST_BOOST;
@@ -492,7 +525,7 @@ struct Token<'a> {
     entry: Entry,
     key: &'a str,
     /// Clause number: punctuation and contrast words end a clause, and negation does not cross one.
-    clause: u16,
+    clause: u32,
     caps: bool,
     elongated: bool,
 }
@@ -566,9 +599,18 @@ impl Scorer {
         let terms = units
             .iter()
             .filter(|u| u.valence != 0.0)
-            .map(|u| TermWeight {
-                term: u.term.to_owned(),
-                weight: ((u.valence / 4.0).clamp(-1.0, 1.0) * 100.0).round() / 100.0,
+            .map(|u| {
+                // Shown on the lexicon's scale (-4..4 as -1..1), rules applied, before the extra weight of
+                // negative words, so that strong words do not all read -1.
+                let v = if u.valence < 0.0 {
+                    u.valence / negative
+                } else {
+                    u.valence
+                };
+                TermWeight {
+                    term: u.term.to_owned(),
+                    weight: ((v / 4.0).clamp(-1.0, 1.0) * 100.0).round() / 100.0,
+                }
             })
             .collect();
         Sentiment {
@@ -589,9 +631,10 @@ impl Scorer {
         let text = folded.as_str();
         let bytes = text.as_bytes();
         let mut tokens: Vec<Token<'a>> = Vec::with_capacity(text.len() / 5 + 4);
-        let mut clause = 0u16;
+        let mut clause = 0u32;
         let mut prev_end = 0usize;
         let (mut caps_words, mut letter_words) = (0usize, 0usize);
+        let may_shout = !original.is_ascii() || original.bytes().any(|b| b.is_ascii_uppercase());
         for w in folded.words() {
             if bytes[prev_end..w.start].iter().any(|b| {
                 matches!(
@@ -599,27 +642,28 @@ impl Scorer {
                     b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\n' | b'(' | b')'
                 )
             }) {
-                clause += 1;
+                clause = clause.wrapping_add(1);
             }
             prev_end = w.end;
             let (entry, key, elongated) = lex.lookup(folded.word(w));
-            let (s, e) = folded.original_range(w.start, w.end);
-            let orig = original.get(s..e).unwrap_or("");
-            let mut letters = 0;
-            let mut upper = true;
-            for c in orig.chars().filter(|c| c.is_alphabetic()) {
-                letters += 1;
-                upper &= c.is_uppercase();
-            }
-            let caps = letters >= 2 && upper;
-            if letters >= 2 {
-                letter_words += 1;
-                caps_words += usize::from(caps);
-            }
+            // Capitals are looked for only in texts that have some: most social text is lower case.
+            let caps = may_shout && {
+                let (s, e) = folded.original_range(w.start, w.end);
+                let orig = original.get(s..e).unwrap_or("");
+                let mut letters = 0;
+                let mut upper = true;
+                for c in orig.chars().filter(|c| c.is_alphabetic()) {
+                    letters += 1;
+                    upper &= c.is_uppercase();
+                }
+                caps_words += usize::from(letters >= 2 && upper);
+                letters >= 2 && upper
+            };
+            letter_words += usize::from(w.end - w.start >= 2 && !bytes[w.start].is_ascii_digit());
             if entry.flags & CONTRAST != 0
                 || (entry.flags & CONTRE != 0 && prev_is(&tokens, folded, "par"))
             {
-                clause += 1;
+                clause = clause.wrapping_add(1);
             }
             tokens.push(Token {
                 word: w,
@@ -646,9 +690,19 @@ impl Scorer {
             }
             let (mut valence, len, term) = match phrase(lex, &tokens, i) {
                 Some((v, n, k)) => (v, n, k),
-                None => (t.entry.valence, 1, t.key),
+                None => match excess(&tokens, i) {
+                    Some(n) => (EXCESS, 2, &folded.as_str()[t.word.start..n.word.end]),
+                    None => (t.entry.valence, 1, t.key),
+                },
             };
+            // "won't", "can't": the auxiliary before a split `n't` is not the word "won".
+            let contracted = len == 1
+                && !lex.french
+                && tokens
+                    .get(i + 1)
+                    .is_some_and(|n| folded.word(n.word) == "t");
             if valence == 0.0
+                || contracted
                 || (len == 1
                     && t.entry.flags & LIKE != 0
                     && !(i > 0 && LIKE_SUBJECTS.contains(&folded.word(tokens[i - 1].word))))
@@ -694,7 +748,14 @@ impl Scorer {
             valence += sign * post_boost(&tokens, i + len, t.clause);
             let first_flags = t.entry.flags;
             // An expression that carries its own negation ("pas mal", "no thanks") is not negated again.
-            if first_flags & (NEGATOR | NE_PAIR) == 0 && negated(&tokens, i, len) {
+            if first_flags & (NEGATOR | NE_PAIR) == 0
+                && negated(
+                    &tokens,
+                    i,
+                    len,
+                    if lex.french { 3 } else { NEGATION_SCOPE_EN },
+                )
+            {
                 valence *= NEGATION;
             }
             let (at, _) = folded.original_range(t.word.start, t.word.end);
@@ -780,6 +841,20 @@ fn phrase<'a>(lex: &'a Lexicon, tokens: &[Token<'_>], i: usize) -> Option<(f32, 
     lex.phrases.get(&[a, b, 0]).map(|&(v, k)| (v, 2, k))
 }
 
+/// English `too` before a word without sentiment of its own ("too long", "too much"): the word after it, if
+/// it says excess rather than intensity. Before a sentiment word ("too good") `too` is an intensifier.
+fn excess<'a>(tokens: &[Token<'a>], i: usize) -> Option<Token<'a>> {
+    let t = tokens[i];
+    if t.entry.flags & TOO == 0 {
+        return None;
+    }
+    let n = *tokens.get(i + 1)?;
+    let plain = n.entry.valence == 0.0
+        && n.entry.boost <= 0.0
+        && n.entry.flags & (NEGATOR | PHRASE_START) == 0;
+    (n.clause == t.clause && plain).then_some(n)
+}
+
 /// Whether a French `ne`/`n'` stands up to three words before token `j`, in its clause.
 fn ne_before(tokens: &[Token<'_>], j: usize) -> bool {
     let clause = tokens[j].clause;
@@ -788,10 +863,10 @@ fn ne_before(tokens: &[Token<'_>], j: usize) -> bool {
         .any(|t| t.clause == clause && t.entry.flags & NE != 0)
 }
 
-/// Whether the unit of `len` words at `i` is negated.
-fn negated(tokens: &[Token<'_>], i: usize, len: usize) -> bool {
+/// Whether the unit of `len` words at `i` is negated, by a negation up to `scope` words before it.
+fn negated(tokens: &[Token<'_>], i: usize, len: usize, scope: usize) -> bool {
     let clause = tokens[i].clause;
-    let before = &tokens[i.saturating_sub(3)..i];
+    let before = &tokens[i.saturating_sub(scope)..i];
     for (k, t) in before.iter().enumerate() {
         if t.clause != clause {
             continue;
@@ -800,7 +875,7 @@ fn negated(tokens: &[Token<'_>], i: usize, len: usize) -> bool {
             return true;
         }
         // `ne… plus` negates; `plus` alone means "more".
-        if t.entry.flags & PLUS != 0 && ne_before(tokens, i.saturating_sub(3) + k) {
+        if t.entry.flags & PLUS != 0 && ne_before(tokens, i.saturating_sub(scope) + k) {
             return true;
         }
     }
@@ -811,11 +886,21 @@ fn negated(tokens: &[Token<'_>], i: usize, len: usize) -> bool {
             .take(2)
             .any(|t| t.clause == clause && t.entry.flags & NE_PAIR != 0);
     }
+    // Informal French drops `ne`: "j'accroche pas", "j'aime pas trop". Not when `pas` governs a word of its
+    // own ("excellent, pas cher" is not a negated "excellent").
+    if let Some(next) = tokens.get(i + len)
+        && next.clause == clause
+        && next.entry.flags & POST_NEG != 0
+    {
+        return tokens
+            .get(i + len + 1)
+            .is_none_or(|t| t.clause != clause || t.entry.valence == 0.0);
+    }
     false
 }
 
 /// Intensity added by a slang intensifier right after the unit: `nul grave`, `génial de ouf`.
-fn post_boost(tokens: &[Token<'_>], k: usize, clause: u16) -> f32 {
+fn post_boost(tokens: &[Token<'_>], k: usize, clause: u32) -> f32 {
     let Some(t) = tokens.get(k) else { return 0.0 };
     if t.clause != clause {
         return 0.0;
@@ -859,6 +944,12 @@ mod tests {
             .into_iter()
             .map(|t| t.term)
             .collect()
+    }
+
+    #[test]
+    fn scorer_is_shared_between_workers() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Scorer>();
     }
 
     #[test]
@@ -926,8 +1017,10 @@ mod tests {
         assert!(en("This isn't good") < -0.05);
         assert!(en("I never liked it") < -0.05);
         assert!(en("A phone without problems") > 0.05);
+        assert!(en("The film lacks charm") < -0.05);
         assert!(en("Nobody likes this") < -0.05);
         assert!(en("I don't like it") < -0.05);
+        assert!(en("They won't answer") <= 0.0, "won't is not a victory");
         // Negation stops at the end of a clause.
         assert!(en("Not now. Great product") > 0.3);
     }
@@ -944,7 +1037,11 @@ mod tests {
         assert!(fr("Rien de bon") < -0.05);
         assert!(fr("Un film sans intérêt") < -0.05);
         assert!(fr("Aucun plaisir") < -0.05);
+        assert!(fr("Ça manque d'originalité") < -0.05);
         assert!(fr("c'est pas bon") < -0.05, "pas alone, informal");
+        assert!(fr("j'aime pas") < -0.05, "ne dropped, informal");
+        assert!(fr("j'accroche pas vraiment") < -0.05);
+        assert!(fr("Excellent, pas cher") > 0.05);
         assert!(fr("Jamais déçu par Acme") > -0.05);
         // `plus` without `ne` is "more".
         assert!(fr("le plus beau") > 0.2);
@@ -963,6 +1060,20 @@ mod tests {
             terms("Rappel produit chez Acme", Lang::Fr),
             ["rappel produit"]
         );
+    }
+
+    #[test]
+    fn too_says_excess_before_a_plain_word() {
+        assert!(en("The film is too long") < -0.05);
+        assert!(en("It costs too much") < -0.05);
+        assert!(en("too little, too late") < -0.05);
+        assert!(
+            en("too good") > en("good"),
+            "before a sentiment word it intensifies"
+        );
+        assert_eq!(en("Me too."), 0.0);
+        assert!(en("It is not too long") > 0.05);
+        assert_eq!(terms("The film is too long", Lang::En), ["too long"]);
     }
 
     #[test]
@@ -1074,6 +1185,25 @@ mod tests {
         assert_eq!(names, ["arnaque", "😡"]);
         assert!(s.terms.iter().all(|t| t.weight < 0.0 && t.weight >= -1.0));
         assert_eq!(s.label, Label::Neg);
+    }
+
+    #[test]
+    fn long_texts_with_many_clauses_stay_in_range() {
+        // More clauses than a u16 counts: clause numbers wrap, they never overflow.
+        let text = "nul, ".repeat(70_000);
+        let s = fr(&text);
+        assert!((-1.0..=-0.9).contains(&s));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_scores_in_range(text in "\\PC{0,200}", french in proptest::bool::ANY) {
+            let lang = if french { Lang::Fr } else { Lang::En };
+            let s = scorer().score(&text, &fold(&text), lang);
+            proptest::prop_assert!(s.score.is_finite() && (-1.0..=1.0).contains(&s.score));
+            proptest::prop_assert!(s.terms.iter().all(|t| (-1.0..=1.0).contains(&t.weight)));
+            proptest::prop_assert_eq!(s.label, Label::of_score(s.score));
+        }
     }
 
     #[test]
