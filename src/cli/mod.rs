@@ -5,6 +5,7 @@
 //! unusable database); 2 usage errors (from clap).
 
 mod demo;
+pub mod generate;
 mod inspect;
 mod logging;
 mod notify;
@@ -112,6 +113,12 @@ pub enum Command {
         #[arg(long, value_name = "N", default_value_t = 50)]
         limit: usize,
     },
+    /// Write the manual pages or shell completions, generated from this command line (for packaging).
+    #[command(hide = true)]
+    Generate {
+        #[command(subcommand)]
+        artefact: generate::Artefact,
+    },
 }
 
 /// What `veille notify` does.
@@ -169,6 +176,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             action: NotifyAction::Test { to },
         } => notify::test(&cli.config, to),
         Command::Outbox { json, limit } => notify::outbox(&cli.config, json, limit),
+        Command::Generate { artefact } => generate::run(&artefact),
     }
 }
 
