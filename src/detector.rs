@@ -326,6 +326,13 @@ impl Detector {
         match d {
             Decision::Incident(e) => {
                 let silenced = matches!(e.suppressed, Some(Suppression::Silenced { .. }));
+                // The incident keeps the explanation of its opening and of its peak window, not of later
+                // quieter windows (a resolution's window is the calm one).
+                let surge = e.explanation.as_ref().filter(|x| {
+                    e.kind == EventKind::Opened
+                        || (matches!(e.kind, EventKind::Escalated | EventKind::Updated)
+                            && x.negative.count >= e.peak)
+                });
                 DecisionRecord {
                     key: d.key(),
                     incident_key: e.incident.0.clone(),
@@ -347,19 +354,10 @@ impl Detector {
                     peak: Some(e.peak),
                     peak_at: Some(e.peak_at),
                     mentions: Some(e.mentions),
-                    baseline: e.explanation.as_ref().map(|x| x.negative.median),
-                    explanation: e
-                        .explanation
-                        .as_ref()
-                        .and_then(|x| serde_json::to_string(x).ok()),
-                    summary_fr: e
-                        .explanation
-                        .as_ref()
-                        .map(crate::detect::Explanation::summary_fr),
-                    summary_en: e
-                        .explanation
-                        .as_ref()
-                        .map(crate::detect::Explanation::summary_en),
+                    baseline: surge.map(|x| x.negative.median),
+                    explanation: surge.and_then(|x| serde_json::to_string(x).ok()),
+                    summary_fr: surge.map(crate::detect::Explanation::summary_fr),
+                    summary_en: surge.map(crate::detect::Explanation::summary_en),
                     text_fr,
                     text_en,
                     detail,

@@ -12,6 +12,7 @@
 //! - [`store`]: the SQLite database: schema, migrations, every SQL statement, the single writer.
 //! - [`notify`]: the email outbox worker, its templates (fr, en), throttle, quiet hours and digests.
 //! - [`pipeline`]: one poll of one source: fetch, parse, analyse, store.
+//! - [`replay`]: the pipeline on feed files with the items' own time as the clock (`veille replay`).
 //! - [`metrics`]: the daemon's counters and the optional Prometheus endpoint.
 //! - [`daemon`]: the running service: tasks, signals, readiness, shutdown.
 //! - [`cli`]: the commands a person types.
@@ -26,5 +27,6 @@ pub mod metrics;
 pub mod model;
 pub mod notify;
 pub mod pipeline;
+pub mod replay;
 pub mod sources;
 pub mod store;

@@ -9,6 +9,7 @@ pub mod generate;
 mod inspect;
 mod logging;
 mod notify;
+mod replay;
 pub mod rules;
 pub mod score;
 
@@ -78,6 +79,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run feed files through the whole pipeline with each item's published time as the clock, into a
+    /// separate database, and print the incidents it would have opened.
+    Replay(replay::ReplayArgs),
     /// Scores the sentiment of text on standard input, one text per line.
     Score(score::ScoreArgs),
     /// Validate the watch rules, or test them on a text.
@@ -164,6 +168,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sources { json } => inspect::sources(&cli.config, json),
         Command::Status { stale, json } => inspect::status(&cli.config, stale, json),
         Command::Score(args) => score::run(args),
+        Command::Replay(args) => replay::run(args, &cli.config),
         Command::Rules(args) => Ok(rules::run(args, &cli.config)),
         Command::Mentions {
             source,
