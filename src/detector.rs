@@ -449,8 +449,9 @@ impl Detector {
         let mut n = Notification::new(kind, d.severity(), self.brand(&watch), at);
         n.incident = Some(incident);
         n.watch = Some(watch).filter(|w| !w.starts_with(RULE_FEED));
-        n.explanation_fr = Some(d.explain_fr());
-        n.explanation_en = Some(d.explain_en());
+        // What happened, in one sentence: the figures and mentions follow in their own sections.
+        n.explanation_fr = Some(d.headline(crate::model::Lang::Fr));
+        n.explanation_en = Some(d.headline(crate::model::Lang::En));
         let explanation = match d {
             Decision::Incident(e) => {
                 n.rule.clone_from(&e.rule);

@@ -86,6 +86,89 @@ fn render(template: &[u8], now: chrono::DateTime<Utc>) -> Vec<u8> {
     out
 }
 
+/// Ordinary talk about Maison Brioche over the three weeks before now: what veille learns the brand's usual
+/// level from. Deterministic, so every demo tells the same story.
+fn history_feed(now: chrono::DateTime<Utc>) -> String {
+    const ORDINARY: &[&str] = &[
+        "Les croissants de Maison Brioche sont vraiment bons ce matin",
+        "Maison Brioche ouvre une boutique près de chez moi, accueil sympa",
+        "Pause café chez Maison Brioche avec les collègues",
+        "La galette de Maison Brioche était excellente",
+        "Maison Brioche : file d'attente un peu longue mais personnel agréable",
+        "Maison Brioche propose une nouvelle baguette aux céréales",
+    ];
+    let mut rng = fastrand::Rng::with_seed(2026);
+    let mut items = String::new();
+    for day in 1..=21 {
+        for k in 0..3 {
+            let at = now - chrono::Duration::days(day)
+                + chrono::Duration::hours(k * 5 - 6)
+                + chrono::Duration::minutes(rng.i64(0..50));
+            let text = ORDINARY[rng.usize(..ORDINARY.len())];
+            items.push_str(&format!(
+                "<item><guid>h-{day}-{k}</guid><title>{text}</title><author>client{}@forum.example (client{})</author>\
+                 <pubDate>{}</pubDate><description>{text}</description></item>",
+                rng.u32(..30),
+                rng.u32(..30),
+                at.to_rfc2822()
+            ));
+        }
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Archives</title><language>fr</language>{items}</channel></rss>"
+    )
+}
+
+/// The last two hours on a social network: angry customers after the product recall.
+fn burst_feed(now: chrono::DateTime<Utc>) -> String {
+    const ANGRY: &[(&str, &str)] = &[
+        (
+            "lea_m",
+            "Ma fille a été malade après une brioche de Maison Brioche, je suis furieuse",
+        ),
+        (
+            "karim75",
+            "Maison Brioche ne répond à personne, service client injoignable, c'est honteux",
+        ),
+        (
+            "jdupont",
+            "Plus jamais Maison Brioche, aucune excuse après le rappel",
+        ),
+        (
+            "sandrine.b",
+            "Déçue par Maison Brioche, ils minimisent le problème, scandaleux",
+        ),
+        (
+            "tom_r",
+            "Maison Brioche devrait avoir honte de sa communication, lamentable",
+        ),
+        (
+            "amelie",
+            "Remboursement refusé chez Maison Brioche, très mauvaise expérience",
+        ),
+        (
+            "nico_b",
+            "Maison Brioche : toujours aucune information claire, c'est inadmissible",
+        ),
+        (
+            "fatou",
+            "J'ai jeté toutes mes brioches Maison Brioche, je n'ai plus confiance",
+        ),
+    ];
+    let mut items = String::new();
+    for (i, (author, text)) in ANGRY.iter().enumerate() {
+        let at = now - chrono::Duration::minutes(110 - 14 * i as i64);
+        items.push_str(&format!(
+            "<item><guid>s-{i}</guid><author>{author}@social.example ({author})</author><pubDate>{}</pubDate>\
+             <description>{text}</description></item>",
+            at.to_rfc2822()
+        ));
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>#MaisonBrioche</title><language>fr</language>{items}</channel></rss>"
+    )
+}
+
 fn write_demo(dir: &Path, db: &Path) -> anyhow::Result<PathBuf> {
     let now = Utc::now();
     let feeds = dir.join("feeds");
@@ -101,6 +184,9 @@ fn write_demo(dir: &Path, db: &Path) -> anyhow::Result<PathBuf> {
             "\n[[source]]\nname = {name:?}\nurl = \"feeds/{file}\"\ntags = [{tag:?}]\n"
         ));
     }
+    std::fs::write(feeds.join("reseau-social.xml"), burst_feed(now))?;
+    config.push_str("\n[[source]]\nname = \"reseau-social\"\nurl = \"feeds/reseau-social.xml\"\ntags = [\"social\"]\n");
+    std::fs::write(dir.join("historique.xml"), history_feed(now))?;
     std::fs::create_dir_all(dir.join("rules"))?;
     for (name, text) in RULES {
         std::fs::write(dir.join("rules").join(name), text)?;
@@ -126,13 +212,29 @@ pub fn run(db: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         db.display()
     )?;
     writeln!(out)?;
+    // First what veille would have learnt over three weeks (the brand's usual level), replayed with each
+    // item's own time as the clock; then one poll of the sample feeds, now.
+    let analyzer = crate::daemon::build_analyzer(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let history = crate::replay::replay(&[tmp.path().join("historique.xml")], &analyzer, &db)?;
+    writeln!(
+        out,
+        "History: {} ordinary mentions over three weeks replayed (the usual level).",
+        history.mentions
+    )?;
     let rt = super::runtime()?;
     let summary = rt.block_on(async { Daemon::start(config)?.run_once().await })?;
     writeln!(out, "Poll: {summary}")?;
     writeln!(out)?;
     let store = Store::open_read_only(&db)?;
-    let mentions = store.mentions(&MentionFilter::default())?;
-    writeln!(out, "Mentions ({}), newest first:", mentions.len())?;
+    let mentions = store.mentions(&MentionFilter {
+        since: Some(Utc::now() - chrono::Duration::days(10)),
+        ..MentionFilter::default()
+    })?;
+    writeln!(
+        out,
+        "Mentions of the last ten days ({}), newest first:",
+        mentions.len()
+    )?;
     for m in &mentions {
         writeln!(
             out,
@@ -160,6 +262,56 @@ pub fn run(db: Option<PathBuf>) -> anyhow::Result<ExitCode> {
                 rm.severity,
                 terms.join(", ")
             )?;
+        }
+    }
+    writeln!(out)?;
+    let incidents = store.incidents(false, None)?;
+    writeln!(out, "Incidents ({}):", incidents.len())?;
+    for i in &incidents {
+        writeln!(
+            out,
+            "  #{} {} — {} ({}), ouvert le {}{}",
+            i.id,
+            i.severity.to_uppercase(),
+            i.watch.as_deref().or(i.rule.as_deref()).unwrap_or("?"),
+            i.kind,
+            i.opened_at.format("%d/%m %H:%M"),
+            if i.resolved_at.is_some() {
+                ", résolu"
+            } else {
+                ""
+            }
+        )?;
+        if let Some(x) = i
+            .explanation
+            .as_deref()
+            .and_then(|x| serde_json::from_str::<crate::detect::Explanation>(x).ok())
+        {
+            for line in x.explain_fr().lines() {
+                writeln!(out, "      {line}")?;
+            }
+        } else if let Some(e) = store.incident_events(i.id)?.first() {
+            writeln!(out, "      {}", e.text_fr)?;
+        }
+    }
+    // The email veille would send first for the most serious incident (rendered, not sent).
+    let rows = store.outbox(None, 100)?;
+    let first = rows
+        .iter()
+        .filter(|r| r.notification.kind == crate::model::NotificationKind::IncidentOpened)
+        .max_by_key(|r| (r.notification.severity, std::cmp::Reverse(r.id)))
+        .or(rows.last());
+    if let Some(row) = first {
+        let email = crate::notify::render(&row.notification, crate::notify::Locale::Fr);
+        writeln!(out)?;
+        writeln!(
+            out,
+            "The email veille would send ({} notification(s) queued; nothing is sent in the demo):",
+            rows.len()
+        )?;
+        writeln!(out, "  Subject: {}", email.subject)?;
+        for line in email.text.lines() {
+            writeln!(out, "  | {line}")?;
         }
     }
     out.flush()?;

@@ -49,7 +49,14 @@ impl AnalysedMention {
             story: mention.story,
             label: analysis.sentiment.label,
             score: analysis.sentiment.score,
-            title: mention.title.clone(),
+            // Posts without a title (most social ones) are shown by the start of their text.
+            title: mention.title.clone().or_else(|| {
+                let text = mention.text.trim();
+                (!text.is_empty()).then(|| match text.char_indices().nth(80) {
+                    Some((i, _)) => format!("{}…", text[..i].trim_end()),
+                    None => text.to_owned(),
+                })
+            }),
             link: mention.link.clone(),
             terms: analysis.sentiment.terms.clone(),
             matches: analysis.matches.clone(),
