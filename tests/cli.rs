@@ -199,10 +199,16 @@ fn demo_runs_offline_and_shows_mentions() {
     let out = run(&["demo"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("4 sources ok, 0 failed"), "{text}");
+    assert!(text.contains("5 sources ok, 0 failed"), "{text}");
     assert!(
         text.contains("Grève dans les ateliers de Maison Brioche"),
         "{text}"
     );
     assert!(text.contains("Acme Telecom confirms data breach"), "{text}");
+    // Detection: the critical mentions and the bad buzz with its explanation, and the email it would send.
+    assert!(text.contains("règle brioche-boycott (critical)"), "{text}");
+    assert!(text.contains("maison-brioche (bad_buzz)"), "{text}");
+    assert!(text.contains("mentions négatives en 1 h, contre"), "{text}");
+    assert!(text.contains("Subject: [veille] "), "{text}");
+    assert!(text.contains("veille incidents ack"), "{text}");
 }
