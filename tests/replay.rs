@@ -203,3 +203,62 @@ fn replaying_twice_records_nothing_twice() {
     let store = veille::store::Store::open_read_only(&dir.path().join("replay.db")).unwrap();
     assert_eq!(store.alerts(None).unwrap().len(), 1);
 }
+
+/// A restart in the middle of an incident: the second run rebuilds detection from the database, the
+/// incident goes on (it does not reopen) and nothing is recorded or queued twice.
+#[test]
+fn a_restart_mid_incident_neither_reopens_nor_resends() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut before = quiet(14);
+    let burst = t0() + Duration::days(14) + Duration::hours(10);
+    let angry = |i: i64| Item {
+        at: burst + Duration::minutes(i * 2),
+        author: format!("colere{}", i % 30),
+        text: format!("{} — message {i}", NEGATIVE[i as usize % NEGATIVE.len()]),
+    };
+    before.extend((0..30).map(angry));
+    let first = replay(dir.path(), &[("forum-1", rss(&before, "a"))]);
+    assert_eq!(
+        first.iter().filter(|i| i["kind"] == "bad_buzz").count(),
+        1,
+        "{first:#?}"
+    );
+    assert!(first[0]["resolved_at"].is_null());
+
+    // The process stops here. The next run brings the rest of the burst, then calm.
+    let mut after: Vec<Item> = (30..60).map(angry).collect();
+    for h in 0..24 {
+        after.push(Item {
+            at: burst + Duration::hours(4 + h),
+            author: format!("client{}", h % 7),
+            text: NEUTRAL[h as usize % NEUTRAL.len()].to_owned(),
+        });
+    }
+    std::fs::remove_file(dir.path().join("feeds/forum-1.xml")).unwrap();
+    let second = replay(dir.path(), &[("forum-2", rss(&after, "b"))]);
+    let bad: Vec<&serde_json::Value> = second.iter().filter(|i| i["kind"] == "bad_buzz").collect();
+    assert_eq!(
+        bad.len(),
+        1,
+        "the incident must go on, not reopen: {second:#?}"
+    );
+    assert_eq!(bad[0]["incident"], first[0]["incident"]);
+    assert!(!bad[0]["resolved_at"].is_null(), "{second:#?}");
+
+    let store = veille::store::Store::open_read_only(&dir.path().join("replay.db")).unwrap();
+    let queued: Vec<String> = store
+        .outbox(None, 1000)
+        .unwrap()
+        .iter()
+        .map(|r| format!("{:?}", r.notification.kind))
+        .collect();
+    let opened = queued
+        .iter()
+        .filter(|k| k.as_str() == "IncidentOpened")
+        .count();
+    let resolved = queued
+        .iter()
+        .filter(|k| k.as_str() == "IncidentResolved")
+        .count();
+    assert_eq!((opened, resolved), (1, 1), "{queued:?}");
+}
