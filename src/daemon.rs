@@ -48,6 +48,23 @@ pub enum DaemonError {
     Setup(String),
 }
 
+/// Makes any panic outside the parsing of untrusted input fatal: it is logged, and the process aborts so that
+/// systemd restarts a clean one rather than leaving a half-alive daemon (a task that died while the others
+/// go on). Panics while parsing a feed stay that feed's error: the parser runs behind `catch_unwind`, which
+/// is why the build keeps unwinding instead of `panic = "abort"`.
+pub fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if crate::sources::parse::PARSING_UNTRUSTED.with(std::cell::Cell::get) {
+            tracing::debug!(panic = %info, "The feed parser panicked; the source gets an error.");
+            return;
+        }
+        tracing::error!(panic = %info, "A task panicked: this is a bug. Aborting so that the service restarts clean.");
+        default(info);
+        std::process::abort();
+    }));
+}
+
 /// The summary of `veille run --once`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OnceSummary {

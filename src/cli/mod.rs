@@ -141,6 +141,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let daemon_like = matches!(cli.command, Command::Run { .. });
     logging::init(cli.log_format.as_deref(), daemon_like);
+    crate::daemon::install_panic_hook();
     match dispatch(cli) {
         Ok(code) => code,
         // A reader that stops reading (`veille mentions | head`) is not an error.

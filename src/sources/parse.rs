@@ -262,6 +262,20 @@ fn root_start(doc: &str) -> Option<usize> {
     None
 }
 
+thread_local! {
+    /// Set while untrusted bytes are being parsed: a panic there is that source's error, not a bug of the
+    /// daemon (see [`crate::daemon::install_panic_hook`]).
+    pub static PARSING_UNTRUSTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` marked as parsing untrusted input, catching its panic.
+fn guarded<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    PARSING_UNTRUSTED.with(|p| p.set(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    PARSING_UNTRUSTED.with(|p| p.set(false));
+    result
+}
+
 /// Parses feed bytes into mentions of source `source`.
 ///
 /// # Errors
@@ -279,13 +293,13 @@ pub fn parse_feed(
     let doc = normalize_dialect(strip_xml_declaration(&text));
     let doc: &str = &doc;
     let parse = |doc: &str| {
-        catch_unwind(AssertUnwindSafe(|| {
+        guarded(|| {
             let parser = feed_rs::parser::Builder::new()
                 // Keep missing ids empty: veille derives its own stable id below.
                 .id_generator(|_, _, _| String::new())
                 .build();
             parser.parse(doc.as_bytes())
-        }))
+        })
     };
     let mut parsed = parse(doc);
     if let Ok(Err(feed_rs::parser::ParseFeedError::JsonUnsupportedVersion(_))) = &parsed {
@@ -686,6 +700,19 @@ mod tests {
             r#"{"version": "1.0", "title": "t", "items": [{"id": "1", "content_text": "x"}]}"#;
         let feed = parse_feed("s", doc.as_bytes(), None, now()).unwrap();
         assert_eq!(feed.mentions.len(), 1);
+    }
+
+    #[test]
+    fn untrusted_parsing_is_marked_and_its_panics_caught() {
+        let result = guarded(|| {
+            assert!(PARSING_UNTRUSTED.with(std::cell::Cell::get));
+            panic!("hostile bytes")
+        });
+        assert!(result.is_err());
+        assert!(
+            !PARSING_UNTRUSTED.with(std::cell::Cell::get),
+            "the mark must not outlive the parse"
+        );
     }
 
     #[test]

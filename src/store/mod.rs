@@ -776,6 +776,30 @@ mod tests {
     }
 
     #[test]
+    fn pruning_removes_old_mentions_and_their_matches() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("v.db")).unwrap();
+        let mut old = mention("a", "old", "x");
+        old.mention.published = Some(from_ts(1_000_000_000));
+        old.analysis.matches.push(RuleMatch {
+            rule: "r".into(),
+            severity: crate::model::Severity::Info,
+            terms: Vec::new(),
+        });
+        let recent = mention("a", "new", "y");
+        store.write_poll(&poll("a", vec![old, recent])).unwrap();
+        assert_eq!(store.prune(from_ts(1_500_000_000)).unwrap(), 1);
+        let left = store.mentions(&MentionFilter::default()).unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].id, "new");
+        let matches: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM mention_match", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(matches, 0, "matches go with their mention");
+    }
+
+    #[test]
     fn a_newer_schema_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v.db");
