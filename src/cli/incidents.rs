@@ -438,6 +438,11 @@ impl Layout<'_> {
         number(x, decimals, self.lang)
     }
 
+    /// A figure with one decimal unless it is whole, as the explanation writes it.
+    fn figure(&self, x: f64) -> String {
+        self.n(x, if x.fract() == 0.0 { 0 } else { 1 })
+    }
+
     fn colon(&self) -> &'static str {
         self.t("\u{a0}: ", ": ")
     }
@@ -662,8 +667,8 @@ impl Layout<'_> {
             &format!(
                 "{} {}, MAD {} ({profile}, {})",
                 self.t("médiane", "median"),
-                self.n(figures.median, 1),
-                self.n(figures.mad, 1),
+                self.figure(figures.median),
+                self.figure(figures.mad),
                 plural(x.samples, self.t("échantillon", "sample"), self.lang)
             ),
         );
@@ -1255,6 +1260,105 @@ mod tests {
             distinct(&words),
             ["Boycott", "Maison Brioche", "n'achetez plus"]
         );
+    }
+
+    /// A bad buzz of seven angry customers, one syndicated story among them, against a usual one an hour.
+    fn explained_burst() -> Explanation {
+        use crate::detect::counts::tests::{at, mention};
+        use crate::detect::{Baseline, BucketCounts, Level, Window};
+        use crate::model::{Label, TermWeight};
+        let mut ms = Vec::new();
+        for i in 0..6u64 {
+            let mut m = mention(
+                &format!("n{i}"),
+                &format!("forum{}", i % 2),
+                Some(&format!("user{i}")),
+                i,
+                Label::Neg,
+            );
+            m.score = -0.3 - 0.1 * i as f32;
+            m.terms = vec![TermWeight {
+                term: "scandale".into(),
+                weight: -0.7,
+            }];
+            ms.push(m);
+        }
+        for i in 0..3u64 {
+            let mut m = mention(&format!("s{i}"), &format!("site{i}"), None, 99, Label::Neg);
+            m.title = Some("Acme rappelle ses yaourts".into());
+            ms.push(m);
+        }
+        let counts = BucketCounts::aggregate(at(17, 0), &ms);
+        let level = |median: f64| Level {
+            median,
+            mad: 0.5,
+            spread: 1.0,
+            samples: 14,
+        };
+        let baseline = Baseline {
+            profile: Profile::HourOfDay,
+            samples: 14,
+            negative: level(1.0),
+            total: level(3.0),
+            negative_share: Some(0.2),
+        };
+        let window = Window {
+            counts: &counts,
+            mentions: &ms,
+        };
+        Explanation::new("acme", &window, at(18, 0), &baseline)
+    }
+
+    #[test]
+    fn a_bad_buzz_is_laid_out_with_its_figures_mentions_and_timeline() {
+        let x = explained_burst();
+        let mut r = row();
+        r.explanation = serde_json::to_string(&x).ok();
+        let events = [EventRow {
+            at: r.opened_at,
+            kind: "opened".into(),
+            severity: "warning".into(),
+            notify: true,
+            text_fr: format!("Bad buzz détecté sur « acme ».\n{}", x.summary_fr()),
+            text_en: "Bad buzz detected on “acme”.".into(),
+            by: None,
+        }];
+        let layout = |lang| {
+            Layout {
+                lang,
+                row: &r,
+                status: "open",
+                rule_name: None,
+                explanation: Some(&x),
+                decisions: &[],
+                events: &events,
+            }
+            .render()
+        };
+        let fr = layout(Lang::Fr);
+        for expected in [
+            "Incident 1 — bad buzz, alerte, en cours\n",
+            "\nCe qui s'est passé\n  Bad buzz détecté sur « acme ».\n",
+            "nombre            7 sujets négatifs distincts (9 mentions négatives)\n",
+            "habituellement    médiane 1, MAD 0,5 (à la même heure, 14 échantillons)\n",
+            "part négative     100\u{a0}% (habituellement 20\u{a0}%)\n",
+            "\nMentions marquantes\n  1. «\u{a0}title n5\u{a0}» — forum1, user5\n",
+            "score -0,80\u{a0}; parmi les plus négatives\u{a0}; termes\u{a0}: scandale\n",
+            "repris par 3 sources",
+            "reprise           un même article repris par 3 sources",
+            "termes dominants  scandale (6)",
+            "\nChronologie\n",
+            "alerte    mail        Bad buzz détecté sur « acme ».\n      7 sujets",
+        ] {
+            assert!(fr.contains(expected), "{expected:?} not in:\n{fr}");
+        }
+        let en = layout(Lang::En);
+        assert!(
+            en.contains("\nFigures (window from 02 Mar 17:00 UTC, 1 h)\n"),
+            "{en}"
+        );
+        assert!(en.contains("\nTimeline\n"), "{en}");
+        assert!(en.contains("negative share    100% (usually 20%)"), "{en}");
     }
 
     #[test]
