@@ -6,6 +6,7 @@
 
 mod demo;
 pub mod generate;
+mod incidents;
 mod inspect;
 mod logging;
 mod notify;
@@ -117,6 +118,12 @@ pub enum Command {
         #[arg(long, value_name = "N", default_value_t = 50)]
         limit: usize,
     },
+    /// List incidents, newest first; `show ID` explains one with its timeline, `ack ID` records who handles it.
+    Incidents(incidents::IncidentsArgs),
+    /// List alerts (each critical mention, incident opened or escalated), newest first.
+    Alerts(incidents::AlertsArgs),
+    /// Stop mailing the alerts of a watch or rule for a while, list silences, end one.
+    Silence(incidents::SilenceArgs),
     /// Write the manual pages or shell completions, generated from this command line (for packaging).
     #[command(hide = true)]
     Generate {
@@ -182,6 +189,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             action: NotifyAction::Test { to },
         } => notify::test(&cli.config, to),
         Command::Outbox { json, limit } => notify::outbox(&cli.config, json, limit),
+        Command::Incidents(args) => incidents::incidents(&cli.config, args),
+        Command::Alerts(args) => incidents::alerts(&cli.config, args),
+        Command::Silence(args) => incidents::silence(&cli.config, args),
         Command::Generate { artefact } => generate::run(&artefact),
     }
 }

@@ -728,12 +728,22 @@ pub fn on_mention(
             (id, true, None)
         };
         let suppressed = held.or_else(|| silence_of(silences, watch, Some(rule), now));
-        let matched = mention
+        // A term found in the title and again in the text is one term for a reader: each once, whatever
+        // its case, as first written.
+        let mut matched: Vec<String> = Vec::new();
+        for t in mention
             .matches
             .iter()
             .filter(|m| m.rule == rule)
-            .flat_map(|m| m.terms.iter().map(|t| t.text.clone()))
-            .collect();
+            .flat_map(|m| m.terms.iter())
+        {
+            if !matched
+                .iter()
+                .any(|s| s.to_lowercase() == t.text.to_lowercase())
+            {
+                matched.push(t.text.clone());
+            }
+        }
         let mut negative: Vec<_> = mention.terms.iter().filter(|t| t.weight < 0.0).collect();
         negative.sort_by(|a, b| a.weight.total_cmp(&b.weight));
         out.push(Decision::CriticalMention(CriticalMention {

@@ -485,6 +485,34 @@ fn critical(mut m: AnalysedMention, rule: &str) -> AnalysedMention {
     m
 }
 
+/// Guards against rule terms listed twice in an alert ("Boycott, Maison Brioche, boycott, Maison Brioche")
+/// when they occur in the title and again in the text.
+#[test]
+fn a_critical_mention_lists_each_rule_term_once() {
+    let mut r = Runner::new(WatchSettings::default());
+    let mut tl = Timeline::new(2);
+    let start = t0();
+    let mut m = critical(tl.mention(start, Label::Neg), "sante");
+    for text in ["Intoxication", "salmonelle", "intoxication"] {
+        m.matches[0].terms.push(MatchedTerm {
+            text: text.into(),
+            start: 0,
+            end: text.len(),
+            field: Default::default(),
+        });
+    }
+    r.bucket(start, vec![m]);
+    let matched: Vec<_> = r
+        .decisions
+        .iter()
+        .filter_map(|d| match d {
+            Decision::CriticalMention(c) => Some(c.matched.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(matched, [vec!["intoxication", "salmonelle"]]);
+}
+
 #[test]
 fn a_critical_mention_alerts_at_once_even_during_warm_up() {
     let mut r = Runner::new(WatchSettings::default());

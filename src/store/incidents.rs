@@ -438,6 +438,25 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The decisions behind an incident's timeline (each event's `detail`, the [`crate::detect::Decision`]
+    /// as JSON), oldest first; events recorded by a person (acknowledgement, silence) have none.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn incident_decisions(&self, id: i64) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT detail FROM incident_event WHERE incident = ?1 AND detail IS NOT NULL ORDER BY at, id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([id], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<String>>>()
+            .map_err(|e| self.err(e))
+    }
+
     /// Alerts, newest first.
     ///
     /// # Errors
