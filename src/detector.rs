@@ -413,8 +413,19 @@ impl Detector {
                 mentions: Some(b.explanation.counts.total),
                 baseline: Some(b.explanation.volume.median),
                 explanation: serde_json::to_string(&b.explanation).ok(),
-                summary_fr: Some(b.explanation.summary_fr()),
-                summary_en: Some(b.explanation.summary_en()),
+                // A buzz is about volume, not negativity: its summary is the volume's first line.
+                summary_fr: b
+                    .explanation
+                    .explain_volume_fr()
+                    .lines()
+                    .next()
+                    .map(str::to_owned),
+                summary_en: b
+                    .explanation
+                    .explain_volume_en()
+                    .lines()
+                    .next()
+                    .map(str::to_owned),
                 text_fr,
                 text_en,
                 detail,
