@@ -90,16 +90,20 @@ impl WatchFeed {
     ) -> Vec<Decision> {
         let now = now.max(self.open_start.unwrap_or(now));
         let mut out = self.advance(now, silences);
-        let (decisions, state) = on_mention(
-            &self.watch,
-            &self.settings,
-            &mention,
-            &self.state,
-            silences,
-            now,
-        );
-        out.extend(decisions);
-        self.state = state;
+        // Most mentions match no critical rule: `on_mention` would then hand back the state unchanged, at
+        // the price of a copy of it.
+        if !mention.critical_rules().is_empty() {
+            let (decisions, state) = on_mention(
+                &self.watch,
+                &self.settings,
+                &mention,
+                &self.state,
+                silences,
+                now,
+            );
+            out.extend(decisions);
+            self.state = state;
+        }
         self.open_start
             .get_or_insert_with(|| bucket_start(now, self.settings.bucket));
         self.open.push(mention);
