@@ -249,12 +249,7 @@ pub fn run(db: Option<PathBuf>) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| super::inspect::excerpt(&m.text, 70))
         )?;
         for rm in &m.matches {
-            let mut terms: Vec<&str> = Vec::new();
-            for t in &rm.terms {
-                if !terms.iter().any(|seen| seen.eq_ignore_ascii_case(&t.text)) {
-                    terms.push(&t.text);
-                }
-            }
+            let terms = super::inspect::distinct_terms(rm);
             writeln!(
                 out,
                 "      ↳ règle {} ({}) : {}",

@@ -21,6 +21,17 @@ pub fn excerpt(text: &str, max: usize) -> String {
     }
 }
 
+/// The terms of a rule match, each once (a brand named in the title and the text is one term).
+pub fn distinct_terms(rm: &crate::model::RuleMatch) -> Vec<&str> {
+    let mut terms: Vec<&str> = Vec::new();
+    for t in &rm.terms {
+        if !terms.iter().any(|seen| seen.eq_ignore_ascii_case(&t.text)) {
+            terms.push(&t.text);
+        }
+    }
+    terms
+}
+
 fn when(t: Option<DateTime<Utc>>) -> String {
     t.map_or_else(
         || "—".to_owned(),
@@ -137,12 +148,7 @@ pub fn mentions(
                 writeln!(out, "    {}", excerpt(&m.text, 140))?;
             }
             for rm in &m.matches {
-                let mut terms: Vec<&str> = Vec::new();
-                for t in &rm.terms {
-                    if !terms.iter().any(|seen| seen.eq_ignore_ascii_case(&t.text)) {
-                        terms.push(&t.text);
-                    }
-                }
+                let terms = distinct_terms(rm);
                 writeln!(
                     out,
                     "    ↳ rule {} ({}): {}",
