@@ -213,3 +213,85 @@ fn status_flags_failing_sources_and_a_stopped_daemon() {
         stdout(&out)
     );
 }
+
+#[test]
+fn sighup_with_a_broken_rule_file_keeps_the_old_rules_then_applies_the_fixed_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(common::fixture("feeds/rss2.xml"), dir.path().join("a.xml")).unwrap();
+    std::fs::copy(common::fixture("feeds/atom.xml"), dir.path().join("b.xml")).unwrap();
+    let config = write_config(dir.path(), "[[source]]\nname = \"a\"\nurl = \"a.xml\"\n");
+    let rule_file = dir.path().join("rules/acme.toml");
+    std::fs::write(
+        &rule_file,
+        "[[rule]]\nid = \"acme-offre\"\nname = \"Offre\"\nquery = \"acme AND offre\"\n",
+    )
+    .unwrap();
+    let (mut notify, socket) = NotifySocket::bind(dir.path());
+    let mut child = start(&config, &socket, &[]);
+    assert!(notify.wait_for("READY=1", T).is_some(), "{}", log(&config));
+
+    // A broken rule file: refused, the daemon goes on with the rules it has.
+    std::fs::write(
+        &rule_file,
+        "[[rule]]\nid = \"acme-outage\"\nname = \"Panne\"\nquery = \"acme AND (outage\"\n",
+    )
+    .unwrap();
+    signal(&child, "HUP");
+    assert!(
+        eventually(T, || log(&config).contains("Reload refused")),
+        "no reload error logged: {}",
+        log(&config)
+    );
+    assert!(
+        log(&config).contains("acme.toml:4:"),
+        "the error names the file and line: {}",
+        log(&config)
+    );
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the daemon must keep running"
+    );
+
+    // Fixed, with a new source: the new rule applies to what the new source brings.
+    std::fs::write(
+        &rule_file,
+        "[[rule]]\nid = \"acme-outage\"\nname = \"Panne\"\nquery = \"acme AND outage\"\n",
+    )
+    .unwrap();
+    write_config(
+        dir.path(),
+        "[[source]]\nname = \"a\"\nurl = \"a.xml\"\n[[source]]\nname = \"b\"\nurl = \"b.xml\"\n",
+    );
+    signal(&child, "HUP");
+    let config_arg = config.to_str().unwrap().to_owned();
+    assert!(
+        eventually(T, || {
+            let out = run(&[
+                "mentions",
+                "--config",
+                &config_arg,
+                "--rule",
+                "acme-outage",
+                "--json",
+            ]);
+            stdout(&out).lines().count() == 1
+        }),
+        "the fixed rule did not apply; log: {}",
+        log(&config)
+    );
+    let out = run(&[
+        "mentions",
+        "--config",
+        &config_arg,
+        "--rule",
+        "acme-offre",
+        "--json",
+    ]);
+    assert_eq!(
+        stdout(&out).lines().count(),
+        1,
+        "the first rule matched the first source"
+    );
+    signal(&child, "TERM");
+    assert!(wait_exit(&mut child, Duration::from_secs(15)).is_some_and(|s| s.success()));
+}
