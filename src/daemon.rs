@@ -136,6 +136,8 @@ pub struct Daemon {
     stages: Stages,
     writer_thread: WriterThread,
     states: HashMap<String, SourceState>,
+    /// Open incidents, as last read from the database (for `STATUS=`).
+    open_incidents: u64,
 }
 
 impl Daemon {
@@ -174,6 +176,7 @@ impl Daemon {
             stages,
             writer_thread,
             states,
+            open_incidents: 0,
         })
     }
 
@@ -283,6 +286,9 @@ impl Daemon {
         let notify_token = token.child_token();
         self.spawn_notifier(&tracker, notify_token.clone());
 
+        if let Ok(h) = Store::open_read_only(&self.config.database).and_then(|s| s.health()) {
+            self.open_incidents = h.open_incidents;
+        }
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
         self.notify_status(last_cycle, None);
         tracing::info!(
@@ -296,6 +302,10 @@ impl Daemon {
             if last_tick.elapsed() >= TICK {
                 if let Err(e) = self.stages.writer.tick(now).await {
                     tracing::error!(error = %e, "Detection could not judge the closed buckets.");
+                }
+                if let Ok(h) = Store::open_read_only(&self.config.database).and_then(|s| s.health())
+                {
+                    self.open_incidents = h.open_incidents;
                 }
                 last_tick = Instant::now();
             }
@@ -461,7 +471,12 @@ impl Daemon {
             Some(t) => format!("dernier cycle il y a {} s", t.elapsed().as_secs()),
             None => "premier cycle en cours".to_owned(),
         };
-        let mut status = format!("{enabled} sources ({failing} en échec), {cycle}");
+        let incidents = match self.open_incidents {
+            0 => "aucun incident ouvert".to_owned(),
+            1 => "1 incident ouvert".to_owned(),
+            n => format!("{n} incidents ouverts"),
+        };
+        let mut status = format!("{enabled} sources ({failing} en échec), {incidents}, {cycle}");
         if let Some(p) = problem {
             status = format!("{p} — {status}");
         }
