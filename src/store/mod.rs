@@ -412,15 +412,7 @@ impl Store {
             .map_err(|e| self.err(e))?;
         for m in &mut mentions {
             let rows = matches
-                .query_map([m.key], |r| {
-                    let severity: String = r.get(1)?;
-                    let terms: String = r.get(2)?;
-                    Ok(RuleMatch {
-                        rule: r.get(0)?,
-                        severity: crate::model::Severity::parse(&severity).unwrap_or_default(),
-                        terms: serde_json::from_str(&terms).unwrap_or_default(),
-                    })
-                })
+                .query_map([m.key], rule_match_row)
                 .map_err(|e| self.err(e))?;
             m.matches = rows
                 .collect::<rusqlite::Result<Vec<_>>>()
@@ -491,15 +483,7 @@ impl Store {
                 continue;
             };
             let rows = matches
-                .query_map([key], |r| {
-                    let severity: String = r.get(1)?;
-                    let terms: String = r.get(2)?;
-                    Ok(RuleMatch {
-                        rule: r.get(0)?,
-                        severity: crate::model::Severity::parse(&severity).unwrap_or_default(),
-                        terms: serde_json::from_str(&terms).unwrap_or_default(),
-                    })
-                })
+                .query_map([key], rule_match_row)
                 .map_err(|e| self.err(e))?;
             analysis.matches = rows
                 .collect::<rusqlite::Result<Vec<_>>>()
@@ -616,6 +600,17 @@ impl Store {
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
+}
+
+/// A row of `SELECT rule, severity, terms FROM mention_match`.
+fn rule_match_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RuleMatch> {
+    let severity: String = r.get(1)?;
+    let terms: String = r.get(2)?;
+    Ok(RuleMatch {
+        rule: r.get(0)?,
+        severity: crate::model::Severity::parse(&severity).unwrap_or_default(),
+        terms: serde_json::from_str(&terms).unwrap_or_default(),
+    })
 }
 
 /// Writes one poll inside an open transaction: the mentions not already stored, their rule matches, and the
