@@ -114,20 +114,34 @@ async fn flush_outbox(
 /// # Errors
 /// The rules' problems, as configuration errors.
 pub fn build_analyzer(config: &Config) -> Result<Analyzer, ConfigErrors> {
-    match crate::config::rules::load_rules(&config.rules) {
-        Ok(rules) => Ok(Analyzer::new(rules)),
-        Err(errors) => Err(ConfigErrors(
-            errors
+    // Rule errors name their own file, line and column: the message stands alone.
+    let problem = |message: String| crate::config::ConfigError {
+        file: std::path::PathBuf::new(),
+        line: None,
+        message,
+    };
+    let rules = crate::config::rules::load_rules(&config.rules).map_err(|errors| {
+        ConfigErrors(errors.into_iter().map(|e| problem(e.to_string())).collect())
+    })?;
+    // Detection settings that parse but cannot work (a bucket that does not divide a day…).
+    let unusable: Vec<_> = rules
+        .watches()
+        .iter()
+        .flat_map(|w| {
+            crate::detect::settings_problems(&w.detection)
                 .into_iter()
-                // Rule errors name their own file, line and column.
-                .map(|e| crate::config::ConfigError {
-                    file: std::path::PathBuf::new(),
-                    line: None,
-                    message: e.to_string(),
+                .map(move |p| {
+                    problem(format!(
+                        "{}: watch {:?}: [watch.detection] {p}",
+                        w.location, w.id
+                    ))
                 })
-                .collect(),
-        )),
+        })
+        .collect();
+    if !unusable.is_empty() {
+        return Err(ConfigErrors(unusable));
     }
+    Ok(Analyzer::new(rules))
 }
 
 /// A started daemon: the database is open and every stage is built.

@@ -212,3 +212,25 @@ fn demo_runs_offline_and_shows_mentions() {
     assert!(text.contains("Subject: [veille] "), "{text}");
     assert!(text.contains("veille incidents ack"), "{text}");
 }
+
+#[test]
+fn check_refuses_detection_settings_that_cannot_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    std::fs::write(
+        dir.path().join("rules/brand.toml"),
+        "[[watch]]\nid = \"acme\"\nquery = \"acme\"\n\n[watch.detection]\nbucket = \"7m\"\n",
+    )
+    .unwrap();
+    let out = run(&["check", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("brand.toml:2:"),
+        "the watch is located in its file: {err}"
+    );
+    assert!(
+        err.contains("watch \"acme\": [watch.detection] bucket 7m does not divide a day"),
+        "{err}"
+    );
+}
