@@ -301,6 +301,14 @@ impl Detector {
         now: DateTime<Utc>,
     ) -> rusqlite::Result<()> {
         for d in decisions {
+            let mut d = d.clone();
+            let watch = match &d {
+                Decision::Incident(e) => e.watch.clone(),
+                Decision::CriticalMention(c) => c.watch.clone(),
+                Decision::Buzz(b) => b.watch.clone(),
+            };
+            d.name_watch(&self.brand(&watch));
+            let d = &d;
             let record = self.record_of(d);
             if let Some(incident) = incidents::record(tx, &record)? {
                 if d.notify() {

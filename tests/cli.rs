@@ -210,6 +210,10 @@ fn demo_runs_offline_and_shows_mentions() {
     assert!(text.contains("maison-brioche (bad_buzz)"), "{text}");
     assert!(text.contains("mentions négatives en 1 h, contre"), "{text}");
     assert!(text.contains("Subject: [veille] "), "{text}");
+    assert!(
+        text.contains("Bad buzz détecté sur «\u{a0}Maison Brioche\u{a0}»"),
+        "the words name the brand, not the watch id: {text}"
+    );
     assert!(text.contains("veille incidents ack"), "{text}");
 }
 

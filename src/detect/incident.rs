@@ -115,6 +115,9 @@ pub enum Suppression {
 pub struct IncidentEvent {
     pub incident: IncidentId,
     pub watch: String,
+    /// The watch's display name (the brand), for the words; the id when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch_name: Option<String>,
     /// The critical rule for a critical-rule incident; `None` for bad buzz.
     pub rule: Option<String>,
     pub kind: EventKind,
@@ -152,7 +155,7 @@ impl IncidentEvent {
 
     fn words(&self, lang: Lang) -> String {
         let fr = lang == Lang::Fr;
-        let watch = quote(&self.watch, lang);
+        let watch = quote(self.watch_name.as_deref().unwrap_or(&self.watch), lang);
         let window = self.explanation.as_ref().map_or_else(
             || "1 h".to_owned(),
             |e| duration(e.window_end - e.window_start, lang),
@@ -309,6 +312,9 @@ fn suppression_words(s: &Suppression, lang: Lang) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CriticalMention {
     pub watch: String,
+    /// The watch's display name (the brand), for the words; the id when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch_name: Option<String>,
     pub rule: String,
     /// The mention's key: one alert per mention and rule, ever.
     pub mention: String,
@@ -346,14 +352,14 @@ impl CriticalMention {
         let mut out = if fr {
             format!(
                 "Mention critique sur {} (règle {})\u{a0}: {title} — {}",
-                quote(&self.watch, lang),
+                quote(self.watch_name.as_deref().unwrap_or(&self.watch), lang),
                 quote(&self.rule, lang),
                 self.source
             )
         } else {
             format!(
                 "Critical mention of {} (rule {}): {title} — {}",
-                quote(&self.watch, lang),
+                quote(self.watch_name.as_deref().unwrap_or(&self.watch), lang),
                 quote(&self.rule, lang),
                 self.source
             )
@@ -400,6 +406,9 @@ impl CriticalMention {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BuzzAlert {
     pub watch: String,
+    /// The watch's display name (the brand), for the words; the id when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch_name: Option<String>,
     pub at: DateTime<Utc>,
     pub notify: bool,
     pub suppressed: Option<Suppression>,
@@ -410,7 +419,7 @@ impl BuzzAlert {
     pub fn explain_fr(&self) -> String {
         let mut out = format!(
             "Buzz sur {}\u{a0}: le volume monte sans que la part négative suive.",
-            quote(&self.watch, Lang::Fr)
+            quote(self.watch_name.as_deref().unwrap_or(&self.watch), Lang::Fr)
         );
         if let Some(s) = &self.suppressed {
             let _ = write!(out, " {}", suppression_words(s, Lang::Fr));
@@ -421,7 +430,7 @@ impl BuzzAlert {
     pub fn explain_en(&self) -> String {
         let mut out = format!(
             "Buzz on {}: volume is up, negativity is not.",
-            quote(&self.watch, Lang::En)
+            quote(self.watch_name.as_deref().unwrap_or(&self.watch), Lang::En)
         );
         if let Some(s) = &self.suppressed {
             let _ = write!(out, " {}", suppression_words(s, Lang::En));
@@ -442,6 +451,16 @@ pub enum Decision {
 impl Decision {
     /// A stable key, unique per decision: what the store can keep UNIQUE (so a batch handed twice records
     /// once) and derive an email's `Message-ID` from. Deterministic, so a replay finds the same keys.
+    /// Gives the decision the watch's display name (the brand) for its words; its key is unchanged.
+    pub fn name_watch(&mut self, name: &str) {
+        let slot = match self {
+            Decision::Incident(e) => &mut e.watch_name,
+            Decision::CriticalMention(c) => &mut c.watch_name,
+            Decision::Buzz(b) => &mut b.watch_name,
+        };
+        *slot = Some(name.to_owned());
+    }
+
     pub fn key(&self) -> String {
         match self {
             Decision::Incident(e) => match e.kind {
@@ -626,6 +645,7 @@ impl WatchState {
                 out.push(Decision::Incident(IncidentEvent {
                     incident: r.id,
                     watch: watch.to_owned(),
+                    watch_name: None,
                     rule: Some(r.rule),
                     kind: EventKind::Resolved,
                     severity: Severity::Critical,
@@ -748,6 +768,7 @@ pub fn on_mention(
         negative.sort_by(|a, b| a.weight.total_cmp(&b.weight));
         out.push(Decision::CriticalMention(CriticalMention {
             watch: watch.to_owned(),
+            watch_name: None,
             rule: rule.to_owned(),
             mention: mention.key.clone(),
             story: mention.story,
@@ -877,6 +898,7 @@ pub fn evaluate(
                 if !told {
                     out.push(Decision::Buzz(BuzzAlert {
                         watch: watch.to_owned(),
+                        watch_name: None,
                         at: now,
                         notify: silenced.is_none(),
                         suppressed: silenced.clone(),
@@ -960,6 +982,7 @@ fn event(
     IncidentEvent {
         incident: inc.id.clone(),
         watch: watch.to_owned(),
+        watch_name: None,
         rule: None,
         kind,
         severity: inc.severity,
@@ -1432,6 +1455,7 @@ mod tests {
         let mut e = IncidentEvent {
             incident: IncidentId("x".into()),
             watch: "acme".into(),
+            watch_name: None,
             rule: None,
             kind: EventKind::Resolved,
             severity: Severity::Warning,
