@@ -295,3 +295,54 @@ fn sighup_with_a_broken_rule_file_keeps_the_old_rules_then_applies_the_fixed_one
     signal(&child, "TERM");
     assert!(wait_exit(&mut child, Duration::from_secs(15)).is_some_and(|s| s.success()));
 }
+
+/// `kill -9` while a poll is in flight: SQLite's journal keeps the file whole, and the next run stores
+/// what was left, nothing twice.
+#[test]
+fn kill_9_mid_poll_loses_nothing_and_duplicates_nothing() {
+    let server = Server::start(|req, _| match req.path.as_str() {
+        "/slow" => Response {
+            stall: Some(Duration::from_secs(30)),
+            ..Response::ok(read_fixture("feeds/rss2-more.xml"))
+        },
+        "/healed" => Response::ok(read_fixture("feeds/rss2-more.xml")),
+        _ => Response::ok(read_fixture("feeds/atom.xml")),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let body = format!(
+        "[[source]]\nname = \"slow\"\nurl = \"{}\"\n[[source]]\nname = \"fast\"\nurl = \"{}\"\n",
+        server.url("/slow"),
+        server.url("/fast")
+    );
+    let config = write_config(dir.path(), &body);
+    let (mut notify, socket) = NotifySocket::bind(dir.path());
+    let mut child = start(&config, &socket, &[]);
+    assert!(notify.wait_for("READY=1", T).is_some());
+    let db = dir.path().join("veille.db");
+    assert!(eventually(T, || veille::store::Store::open_read_only(&db)
+        .and_then(|s| s.mention_count())
+        .is_ok_and(|n| n == 2)));
+    assert!(eventually(T, || server
+        .requests()
+        .iter()
+        .any(|r| r.path == "/slow")));
+    signal(&child, "KILL");
+    let exit = wait_exit(&mut child, Duration::from_secs(5)).expect("kill -9 ends the process");
+    assert!(!exit.success());
+
+    let store = veille::store::Store::open_read_only(&db).unwrap();
+    assert!(store.integrity_ok().unwrap());
+    assert_eq!(store.mention_count().unwrap(), 2);
+    drop(store);
+    // The slow source answers now: the next run stores its three items, and the fast one's two not again.
+    let healed = body.replace("/slow", "/healed");
+    let config = write_config(dir.path(), &healed);
+    let out = run(&["run", "--once", "--config", config.to_str().unwrap()]);
+    assert!(
+        stdout(&out).contains("2 sources ok, 0 failed"),
+        "{}",
+        stdout(&out)
+    );
+    let store = veille::store::Store::open_read_only(&db).unwrap();
+    assert_eq!(store.mention_count().unwrap(), 2 + 3);
+}

@@ -83,7 +83,7 @@ pub enum Command {
     /// Run feed files through the whole pipeline with each item's published time as the clock, into a
     /// separate database, and print the incidents it would have opened.
     Replay(replay::ReplayArgs),
-    /// Scores the sentiment of text on standard input, one text per line.
+    /// Score the sentiment of text on standard input, one text per line.
     Score(score::ScoreArgs),
     /// Validate the watch rules, or test them on a text.
     Rules(rules::RulesArgs),
