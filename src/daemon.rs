@@ -233,7 +233,7 @@ impl Daemon {
         let email = self.config.email.clone();
         let config_dir = crate::notify::worker::config_dir(&self.config.path);
         let database = self.config.database.clone();
-        self.shutdown();
+        self.close(None);
         if store_error.is_none() {
             self::flush_outbox(email.as_ref(), &config_dir, &database).await;
         }
@@ -244,14 +244,22 @@ impl Daemon {
     }
 
     /// Closes the database once the last write is committed.
-    fn shutdown(self) {
+    /// Drops the stages and waits for the writer to commit and close, at most `within` when given;
+    /// `false` when it was still busy then.
+    fn close(self, within: Option<Duration>) -> bool {
         let Daemon {
             stages,
             writer_thread,
             ..
         } = self;
         drop(stages);
-        writer_thread.join();
+        match within {
+            Some(d) => writer_thread.join_timeout(d),
+            None => {
+                writer_thread.join();
+                true
+            }
+        }
     }
 
     /// Runs until `token` is cancelled or a stop signal arrives.
@@ -432,16 +440,10 @@ impl Daemon {
                 "Stop deadline reached; abandoning the work in flight (it will be done again)."
             );
         }
-        let Daemon {
-            stages,
-            writer_thread,
-            ..
-        } = self;
-        drop(stages);
         let left = STOP_DEADLINE
             .saturating_sub(stop_started.elapsed())
             .max(Duration::from_secs(1));
-        if !writer_thread.join_timeout(left) {
+        if !self.close(Some(left)) {
             tracing::warn!(
                 "The database writer did not finish in time; its open transaction is rolled back."
             );

@@ -213,7 +213,8 @@ impl Detector {
         let mut order: Vec<&NewRow<'_>> = new.iter().collect();
         order.sort_by_key(|n| (n.mention.time(), n.row));
         let mut touched: Vec<String> = Vec::new();
-        let mut texts: HashMap<String, (String, NotifiedMention)> = HashMap::new();
+        // The mentions of this write by key: an email shows them, built only when one is queued.
+        let mut shown: HashMap<String, &NewRow<'_>> = HashMap::new();
         for n in order {
             let am = self.analysed(n.mention, n.analysis);
             let mut watches: Vec<String> = n.analysis.watches.clone();
@@ -225,16 +226,10 @@ impl Detector {
                     .map(|r| format!("{RULE_FEED}{r}"))
                     .collect();
             }
-            texts.insert(
-                am.key.clone(),
-                (
-                    n.mention.text.clone(),
-                    NotifiedMention::of(n.mention, n.analysis),
-                ),
-            );
+            shown.insert(am.key.clone(), n);
             for w in watches {
                 let decisions = self.feed(&w).mention(am.clone(), now, &silences);
-                self.record_all(tx, &decisions, &texts, now)?;
+                self.record_all(tx, &decisions, &shown, now)?;
                 if !touched.contains(&w) {
                     touched.push(w);
                 }
@@ -242,7 +237,7 @@ impl Detector {
         }
         for w in touched {
             let decisions = self.feed(&w).check(now, &silences);
-            self.record_all(tx, &decisions, &texts, now)?;
+            self.record_all(tx, &decisions, &shown, now)?;
             self.persist(tx, &w, now)?;
         }
         Ok(())
@@ -297,22 +292,17 @@ impl Detector {
         &self,
         tx: &Transaction<'_>,
         decisions: &[Decision],
-        texts: &HashMap<String, (String, NotifiedMention)>,
+        shown: &HashMap<String, &NewRow<'_>>,
         now: DateTime<Utc>,
     ) -> rusqlite::Result<()> {
         for d in decisions {
             let mut d = d.clone();
-            let watch = match &d {
-                Decision::Incident(e) => e.watch.clone(),
-                Decision::CriticalMention(c) => c.watch.clone(),
-                Decision::Buzz(b) => b.watch.clone(),
-            };
-            d.name_watch(&self.brand(&watch));
+            d.name_watch(&self.brand(d.watch()));
             let d = &d;
             let record = self.record_of(d);
             if let Some(incident) = incidents::record(tx, &record)? {
                 if d.notify() {
-                    let n = self.notification(d, incident, texts);
+                    let n = self.notification(d, incident, shown);
                     outbox::enqueue_in(tx, &n, now)?;
                 }
                 tracing::info!(
@@ -446,7 +436,7 @@ impl Detector {
         &self,
         d: &Decision,
         incident: i64,
-        texts: &HashMap<String, (String, NotifiedMention)>,
+        shown: &HashMap<String, &NewRow<'_>>,
     ) -> Notification {
         let (kind, watch, at) = match d {
             Decision::Incident(e) => (
@@ -486,9 +476,9 @@ impl Detector {
                 n.rule = Some(c.rule.clone());
                 n.silenced = matches!(c.suppressed, Some(Suppression::Silenced { .. }));
                 n.terms.clone_from(&c.matched);
-                let shown = texts
+                let shown = shown
                     .get(&c.mention)
-                    .map(|(_, nm)| nm.clone())
+                    .map(|row| NotifiedMention::of(row.mention, row.analysis))
                     .unwrap_or_else(|| NotifiedMention {
                         source: c.source.clone(),
                         time: Some(c.at),
@@ -524,9 +514,9 @@ impl Detector {
             }
             n.terms = x.terms.iter().map(|t| t.name.clone()).collect();
             for t in &x.telling {
-                let mut shown = texts
+                let mut shown = shown
                     .get(&t.key)
-                    .map(|(_, nm)| nm.clone())
+                    .map(|row| NotifiedMention::of(row.mention, row.analysis))
                     .unwrap_or_else(|| NotifiedMention {
                         source: t.source.clone(),
                         time: None,

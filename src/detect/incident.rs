@@ -110,6 +110,11 @@ pub enum Suppression {
     SameStory { story: u64 },
 }
 
+/// The name a decision's words use for its watch: the display name when known, else the id.
+fn shown_watch<'a>(name: &'a Option<String>, id: &'a str) -> &'a str {
+    name.as_deref().unwrap_or(id)
+}
+
 /// A change of a bad-buzz incident, or the end of a critical-rule incident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IncidentEvent {
@@ -155,7 +160,7 @@ impl IncidentEvent {
 
     fn words(&self, lang: Lang) -> String {
         let fr = lang == Lang::Fr;
-        let watch = quote(self.watch_name.as_deref().unwrap_or(&self.watch), lang);
+        let watch = quote(shown_watch(&self.watch_name, &self.watch), lang);
         let window = self.explanation.as_ref().map_or_else(
             || "1 h".to_owned(),
             |e| duration(e.window_end - e.window_start, lang),
@@ -352,14 +357,14 @@ impl CriticalMention {
         let mut out = if fr {
             format!(
                 "Mention critique sur {} (règle {})\u{a0}: {title} — {}",
-                quote(self.watch_name.as_deref().unwrap_or(&self.watch), lang),
+                quote(shown_watch(&self.watch_name, &self.watch), lang),
                 quote(&self.rule, lang),
                 self.source
             )
         } else {
             format!(
                 "Critical mention of {} (rule {}): {title} — {}",
-                quote(self.watch_name.as_deref().unwrap_or(&self.watch), lang),
+                quote(shown_watch(&self.watch_name, &self.watch), lang),
                 quote(&self.rule, lang),
                 self.source
             )
@@ -419,7 +424,7 @@ impl BuzzAlert {
     pub fn explain_fr(&self) -> String {
         let mut out = format!(
             "Buzz sur {}\u{a0}: le volume monte sans que la part négative suive.",
-            quote(self.watch_name.as_deref().unwrap_or(&self.watch), Lang::Fr)
+            quote(shown_watch(&self.watch_name, &self.watch), Lang::Fr)
         );
         if let Some(s) = &self.suppressed {
             let _ = write!(out, " {}", suppression_words(s, Lang::Fr));
@@ -430,7 +435,7 @@ impl BuzzAlert {
     pub fn explain_en(&self) -> String {
         let mut out = format!(
             "Buzz on {}: volume is up, negativity is not.",
-            quote(self.watch_name.as_deref().unwrap_or(&self.watch), Lang::En)
+            quote(shown_watch(&self.watch_name, &self.watch), Lang::En)
         );
         if let Some(s) = &self.suppressed {
             let _ = write!(out, " {}", suppression_words(s, Lang::En));
@@ -451,6 +456,15 @@ pub enum Decision {
 impl Decision {
     /// A stable key, unique per decision: what the store can keep UNIQUE (so a batch handed twice records
     /// once) and derive an email's `Message-ID` from. Deterministic, so a replay finds the same keys.
+    /// The watch the decision is about, by id.
+    pub fn watch(&self) -> &str {
+        match self {
+            Decision::Incident(e) => &e.watch,
+            Decision::CriticalMention(c) => &c.watch,
+            Decision::Buzz(b) => &b.watch,
+        }
+    }
+
     /// Gives the decision the watch's display name (the brand) for its words; its key is unchanged.
     pub fn name_watch(&mut self, name: &str) {
         let slot = match self {
