@@ -7,9 +7,9 @@
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 
+use super::index::WordIndex;
 use super::{MentionView, Outcome, RuleSet};
 use crate::analysis::fold::{Folded, Word, fold};
 use crate::analysis::query::{Atom, Scope};
@@ -115,7 +115,7 @@ impl Builder {
                 None => always.push(i as u32),
             }
         }
-        // One automaton pattern per distinct anchor word; the anchor of a phrase is its longest word,
+        // One index entry per distinct anchor word; the anchor of a phrase is its longest word,
         // which is usually its rarest.
         let mut pattern_ids: HashMap<&str, usize> = HashMap::new();
         let mut patterns: Vec<&str> = Vec::new();
@@ -136,47 +136,16 @@ impl Builder {
                 pos: pos as u32,
             });
         }
-        let ac = if patterns.is_empty() {
-            None
-        } else {
-            // The DFA is the fastest to search (see PERFORMANCE.md); fall back to the automatic choice if
-            // it would be too big. Leftmost-longest rather than overlapping: patterns are letters and
-            // digits only, so a match inside a word never straddles the start of the next word, and the
-            // only matches leftmost-longest hides at a word start are the longest one's prefixes, which
-            // `implied` lists.
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&patterns)
-                .or_else(|_| {
-                    AhoCorasick::builder()
-                        .match_kind(MatchKind::LeftmostLongest)
-                        .build(&patterns)
-                })
-                .ok()
-        };
-        let exact_only = anchors
+        let prefix = anchors
             .iter()
             .map(|list| {
                 list.iter()
-                    .all(|a| !self.phrases[a.phrase as usize][a.pos as usize].prefix)
+                    .any(|a| self.phrases[a.phrase as usize][a.pos as usize].prefix)
             })
             .collect();
-        let pattern_len = patterns.iter().map(|p| p.len()).collect();
-        let implied = patterns
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                (0..patterns.len())
-                    .filter(|&j| j != i && p.starts_with(patterns[j]))
-                    .collect()
-            })
-            .collect();
+        let index = WordIndex::new(patterns.into_iter().map(Box::from).collect(), prefix);
         Matcher {
-            ac,
-            exact_only,
-            pattern_len,
-            implied,
+            index,
             anchors,
             phrases: self.phrases,
             triggers,
@@ -198,15 +167,10 @@ struct Anchor {
 /// Every phrase and regex of every rule and watch, ready to scan mentions.
 #[derive(Debug)]
 pub(crate) struct Matcher {
-    ac: Option<AhoCorasick>,
-    /// By automaton pattern: the phrases anchored on it.
+    /// The anchor word of every phrase.
+    index: WordIndex,
+    /// By word of the index: the phrases anchored on it.
     anchors: Vec<Vec<Anchor>>,
-    /// By automaton pattern: no phrase uses it as a prefix, so a hit must end at a word end.
-    exact_only: Vec<bool>,
-    /// By automaton pattern: its length in bytes.
-    pattern_len: Vec<usize>,
-    /// By automaton pattern: the other patterns it starts with (`boycott` implies `boy`).
-    implied: Vec<Vec<usize>>,
     phrases: Vec<Vec<Atom>>,
     /// By phrase: the targets a hit on it may make true.
     triggers: Vec<Vec<u32>>,
@@ -238,7 +202,7 @@ fn phrases_of(e: &Expr, out: &mut Vec<u32>) {
 }
 
 /// A set of phrases one of which must be present for `e` to be true, chosen as cheap as possible; `None`
-/// when `e` can be true without any phrase of the automaton (then it is evaluated for every mention).
+/// when `e` can be true without any phrase of the index (then it is evaluated for every mention).
 fn trigger(e: &Expr, cost: &dyn Fn(u32) -> u64) -> Option<(Vec<u32>, u64)> {
     match e {
         Expr::Phrase { phrase, .. } => Some((vec![*phrase], cost(*phrase))),
@@ -335,27 +299,6 @@ fn phrase_around(
     Some((start, end))
 }
 
-/// Whether the character before byte `i` is part of a word (so a match at `i` is inside a word).
-fn word_char_before(text: &str, i: usize) -> bool {
-    match text.as_bytes()[..i].last() {
-        None => false,
-        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
-        Some(_) => text[..i]
-            .chars()
-            .next_back()
-            .is_some_and(char::is_alphanumeric),
-    }
-}
-
-/// Whether the character at byte `i` is part of a word (so a match ending at `i` ends inside a word).
-fn word_char_at(text: &str, i: usize) -> bool {
-    match text.as_bytes().get(i) {
-        None => false,
-        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
-        Some(_) => text[i..].chars().next().is_some_and(char::is_alphanumeric),
-    }
-}
-
 fn atom_matches(atom: &Atom, word: &str) -> bool {
     if atom.prefix {
         word.starts_with(atom.word.as_str())
@@ -384,37 +327,24 @@ fn phrase_at(atoms: &[Atom], text: &str, words: &[Word], first: usize) -> bool {
 
 impl Matcher {
     fn scan(&self, field: TextField, folded: &Folded, hits: &mut Vec<Hit>) {
-        let Some(ac) = &self.ac else { return };
         let text = folded.as_str();
-        // No word list is built: a hit is checked by walking the words around it, so a mention without
-        // hits costs one pass of the automaton and nothing more.
-        for m in ac.find_iter(text) {
-            let s = m.start();
-            if word_char_before(text, s) {
-                continue;
-            }
-            let longest = m.pattern().as_usize();
-            let mut end = None;
-            // Leftmost-longest reports only the longest pattern at `s`: the shorter ones that also start
-            // there (its prefixes) are checked here.
-            for &pattern in std::iter::once(&longest).chain(&self.implied[longest]) {
-                if self.exact_only[pattern] && word_char_at(text, s + self.pattern_len[pattern]) {
-                    continue;
-                }
-                let anchor = (s, *end.get_or_insert_with(|| word_end(text, s)));
-                for a in &self.anchors[pattern] {
-                    let atoms = &self.phrases[a.phrase as usize];
-                    if let Some((start, end)) = phrase_around(atoms, a.pos as usize, text, anchor) {
-                        hits.push(Hit {
-                            phrase: a.phrase,
-                            field,
-                            start,
-                            end,
-                        });
-                    }
+        // No word list is kept: a found word is checked against its phrases by walking the words around
+        // it, so a mention without hits costs one pass over its words and nothing more.
+        self.index.scan(text, |found| {
+            for a in &self.anchors[found.word as usize] {
+                let atoms = &self.phrases[a.phrase as usize];
+                if let Some((start, end)) =
+                    phrase_around(atoms, a.pos as usize, text, (found.start, found.end))
+                {
+                    hits.push(Hit {
+                        phrase: a.phrase,
+                        field,
+                        start,
+                        end,
+                    });
                 }
             }
-        }
+        });
     }
 
     pub fn evaluate<'r>(&self, set: &'r RuleSet, m: &MentionView<'_>) -> Outcome<'r> {
@@ -446,10 +376,10 @@ impl Matcher {
             matcher: self,
             regex_memo: RefCell::new(vec![[None; 2]; self.regexes.len()]),
             author: OnceCell::new(),
-            word_starts: [OnceCell::new(), OnceCell::new()],
         };
         let mut outcome = Outcome::default();
         let mut watch_hit = vec![false; set.watches.len()];
+        let mut spots = Vec::new();
         for &t in &candidates {
             let t = t as usize;
             if t < self.rule_count {
@@ -464,29 +394,11 @@ impl Matcher {
                 {
                     continue;
                 }
-                if !ctx.eval(&rule.expr) {
+                spots.clear();
+                if !ctx.check(&rule.expr, &mut spots) {
                     continue;
                 }
-                let mut terms = Vec::new();
-                ctx.explain(&rule.expr, &mut terms);
-                terms.sort_by(|a, b| {
-                    (a.field as u8, a.start, a.end).cmp(&(b.field as u8, b.start, b.end))
-                });
-                terms.dedup();
-                // "Acme" inside "Acme Telecom" says nothing more: keep the widest term of a spot.
-                let widest: Vec<bool> = terms
-                    .iter()
-                    .map(|t| {
-                        !terms.iter().any(|u| {
-                            u.field == t.field
-                                && u.start <= t.start
-                                && t.end <= u.end
-                                && (u.start, u.end) != (t.start, t.end)
-                        })
-                    })
-                    .collect();
-                let mut keep = widest.into_iter();
-                terms.retain(|_| keep.next().unwrap_or(true));
+                let terms = ctx.terms(&mut spots);
                 outcome.matches.push(RuleMatch {
                     rule: rule.id.clone(),
                     severity: rule.severity,
@@ -532,8 +444,24 @@ struct Ctx<'a, 'm> {
     /// By regex: whether it matches the title, the text (computed on first use).
     regex_memo: RefCell<Vec<[Option<bool>; 2]>>,
     author: OnceCell<Option<(Folded, Vec<Word>)>>,
-    /// Start offsets of the words of the title and of the text, split on the first `NEAR`.
-    word_starts: [OnceCell<Vec<usize>>; 2],
+}
+
+/// A place in a field that makes part of a query true: a byte range of the folded field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Spot {
+    field: TextField,
+    start: usize,
+    end: usize,
+}
+
+impl Spot {
+    fn of(h: &Hit) -> Spot {
+        Spot {
+            field: h.field,
+            start: h.start,
+            end: h.end,
+        }
+    }
 }
 
 impl Ctx<'_, '_> {
@@ -575,17 +503,31 @@ impl Ctx<'_, '_> {
         found
     }
 
-    /// The first and last word numbers of a hit.
-    fn word_span(&self, h: &Hit) -> (usize, usize) {
-        let slot = usize::from(h.field == TextField::Text);
-        let starts = self.word_starts[slot].get_or_init(|| {
-            self.field(h.field)
-                .map(|(_, f)| f.words().map(|w| w.start).collect())
-                .unwrap_or_default()
-        });
-        let first = starts.partition_point(|&s| s < h.start);
-        let last = starts.partition_point(|&s| s < h.end).saturating_sub(1);
-        (first, last.max(first))
+    /// How many words lie between two hits of one field, counted up to `limit + 1`; 0 when they overlap.
+    fn gap(&self, l: &Hit, r: &Hit, limit: u32) -> u32 {
+        let (from, to) = if l.end <= r.start {
+            (l.end, r.start)
+        } else if r.end <= l.start {
+            (r.end, l.start)
+        } else {
+            return 0;
+        };
+        let Some((_, folded)) = self.field(l.field) else {
+            return 0;
+        };
+        let mut words = 0;
+        let mut in_word = false;
+        for c in folded.as_str()[from..to].chars() {
+            let w = is_word_char(c);
+            if w && !in_word {
+                words += 1;
+                if words > limit {
+                    break;
+                }
+            }
+            in_word = w;
+        }
+        words
     }
 
     fn near_pairs(
@@ -607,19 +549,7 @@ impl Ctx<'_, '_> {
                         .iter()
                         .filter(|h| scope_allows(rs, h.field))
                     {
-                        if l.field != r.field {
-                            continue;
-                        }
-                        let (lf, ll) = self.word_span(l);
-                        let (rf, rl) = self.word_span(r);
-                        let gap = if ll < rf {
-                            rf - ll - 1
-                        } else if rl < lf {
-                            lf - rl - 1
-                        } else {
-                            0
-                        };
-                        if gap <= distance as usize {
+                        if l.field == r.field && self.gap(l, r, distance) <= distance {
                             pairs.push((*l, *r));
                         }
                     }
@@ -698,59 +628,111 @@ impl Ctx<'_, '_> {
         })
     }
 
-    /// Adds the terms that make the true expression `e` true.
-    fn explain(&self, e: &Expr, out: &mut Vec<MatchedTerm>) {
+    /// Whether `e` is true; if so, adds to `spots` the places that make it true (left as it was if not).
+    fn check(&self, e: &Expr, spots: &mut Vec<Spot>) -> bool {
+        let mark = spots.len();
         match e {
-            Expr::Phrase { phrase, scope } => {
-                for h in self
-                    .hits_of(*phrase)
+            Expr::Phrase { phrase, scope } => spots.extend(
+                self.hits_of(*phrase)
                     .iter()
                     .filter(|h| scope_allows(*scope, h.field))
-                {
-                    out.extend(self.term(h.field, h.start, h.end));
-                }
-            }
+                    .map(Spot::of),
+            ),
             Expr::Author(atoms) => {
-                if let Some((s, e)) = self.author_range(atoms) {
-                    out.extend(self.term(TextField::Author, s, e));
-                }
+                let Some((start, end)) = self.author_range(atoms) else {
+                    return false;
+                };
+                spots.push(Spot {
+                    field: TextField::Author,
+                    start,
+                    end,
+                });
             }
             Expr::Regex { regex, scope } => {
                 for field in [TextField::Title, TextField::Text] {
-                    if !scope_allows(*scope, field) {
+                    if !scope_allows(*scope, field) || !self.regex_matches(*regex, field) {
                         continue;
                     }
                     let Some((_, folded)) = self.field(field) else {
                         continue;
                     };
-                    for m in self.matcher.regexes[*regex as usize]
-                        .find_iter(folded.as_str())
-                        .filter(|m| !m.is_empty())
-                        .take(MAX_REGEX_EXPLAINED)
-                    {
-                        out.extend(self.term(field, m.start(), m.end()));
-                    }
+                    spots.extend(
+                        self.matcher.regexes[*regex as usize]
+                            .find_iter(folded.as_str())
+                            .filter(|m| !m.is_empty())
+                            .take(MAX_REGEX_EXPLAINED)
+                            .map(|m| Spot {
+                                field,
+                                start: m.start(),
+                                end: m.end(),
+                            }),
+                    );
                 }
+                // An empty match still makes the regex true, with nothing to show.
+                return (scope_allows(*scope, TextField::Title)
+                    && self.regex_matches(*regex, TextField::Title))
+                    || (scope_allows(*scope, TextField::Text)
+                        && self.regex_matches(*regex, TextField::Text));
             }
+            Expr::Site(_) | Expr::Lang(_) => return self.eval(e),
             Expr::Near {
                 left,
                 right,
                 distance,
             } => {
                 for (l, r) in self.near_pairs(left, right, *distance) {
-                    out.extend(self.term(l.field, l.start, l.end));
-                    out.extend(self.term(r.field, r.start, r.end));
+                    spots.push(Spot::of(&l));
+                    spots.push(Spot::of(&r));
                 }
             }
-            Expr::And(items) => items.iter().for_each(|i| self.explain(i, out)),
-            Expr::Or(items) => {
+            Expr::And(items) => {
                 for i in items {
-                    if self.eval(i) {
-                        self.explain(i, out);
+                    if !self.check(i, spots) {
+                        spots.truncate(mark);
+                        return false;
                     }
                 }
+                return true;
             }
-            Expr::Site(_) | Expr::Lang(_) | Expr::Not(_) => {}
+            Expr::Or(items) => {
+                // Every true branch is shown, not only the first.
+                let mut any = false;
+                for i in items {
+                    any |= self.check(i, spots);
+                }
+                return any;
+            }
+            Expr::Not(inner) => {
+                let inner = self.check(inner, spots);
+                spots.truncate(mark);
+                return !inner;
+            }
         }
+        spots.len() > mark
+    }
+
+    /// The terms of the original text behind `spots`, in field and text order; a term inside a wider one
+    /// at the same place ("Acme" inside "Acme Telecom") says nothing more and is left out.
+    fn terms(&self, spots: &mut [Spot]) -> Vec<MatchedTerm> {
+        // By start, the widest first: a spot is inside another exactly when an earlier one of its field
+        // reaches at least as far.
+        spots.sort_unstable_by_key(|s| (s.field as u8, s.start, std::cmp::Reverse(s.end)));
+        let mut terms: Vec<MatchedTerm> = Vec::with_capacity(spots.len());
+        let mut reach: Option<(TextField, usize)> = None;
+        for s in spots.iter() {
+            if let Some((field, end)) = reach
+                && field == s.field
+                && end >= s.end
+            {
+                continue;
+            }
+            reach = Some((s.field, s.end));
+            if let Some(t) = self.term(s.field, s.start, s.end)
+                && terms.last() != Some(&t)
+            {
+                terms.push(t);
+            }
+        }
+        terms
     }
 }

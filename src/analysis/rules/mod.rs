@@ -10,9 +10,10 @@
 //!
 //! The file format is documented in `rules/README.md`; the query language in [`crate::analysis::query`].
 //!
-//! How matching stays fast with a thousand rules: every word and phrase of every query goes into one
-//! Aho–Corasick automaton over folded text. A mention's title and text are scanned once; a hit counts only
-//! at a word start and is checked word by word against its phrase. Each rule is indexed under the few
+//! How matching stays fast with a thousand rules: each phrase of every query is anchored on its longest
+//! word, and the anchor words go into one hash index (`index`). A mention's title and text are cut into
+//! words once; each word is looked up (a bit filter turns most away), and a found word is checked word by
+//! word against the phrases anchored on it, so the cost per word does not grow with the number of rules. Each rule is indexed under the few
 //! phrases that must appear for it to be true (for `brand AND (boycott OR scam)`, only `brand`), so a
 //! common word such as `boycott` does not wake every rule that mentions it; only the rules woken by a hit,
 //! and the few that cannot be indexed (a lone `regex:`, `author:` or `site:`), have their boolean tree
@@ -20,6 +21,7 @@
 
 mod compile;
 mod error;
+mod index;
 mod matcher;
 
 use std::collections::HashMap;
