@@ -15,7 +15,7 @@
 /// Bits of the filters: 2^16 bits, 8 KiB each.
 const FILTER_BITS: u32 = 16;
 
-/// Anchor words this long or longer are screened by their first `HEAD` bytes.
+/// Words are screened by their first `HEAD` bytes before they are hashed whole.
 const HEAD: usize = 4;
 
 /// One entry of the table.
@@ -41,12 +41,10 @@ pub(crate) struct WordIndex {
     /// enough to be listed in `long_prefixes`.
     prefix_lengths: u64,
     long_prefixes: Vec<usize>,
-    /// Bit `n` set when some word is `n < HEAD` bytes long.
-    short_lengths: u64,
     slots: Vec<Slot>,
     /// By hash of a whole word.
     filter: Vec<u64>,
-    /// By the first `HEAD` bytes of the words at least that long.
+    /// By the head of every word (see [`head_bit`]).
     heads: Vec<u64>,
 }
 
@@ -58,10 +56,20 @@ fn set_bit(set: &mut [u64], bit: usize) {
     set[bit >> 6] |= 1 << (bit & 63);
 }
 
-/// The filter bit of the `HEAD` bytes at `text[start..]`.
+/// The filter bit of the head of the word `text[start..start + len]`: its first `HEAD` bytes, or the
+/// whole word padded with zero bytes when shorter. Branch-free but for the last word of a text: whether a
+/// word is short is as unpredictable as the text.
 #[inline]
-fn head_bit(text: &[u8], start: usize) -> usize {
-    let head = u32::from_le_bytes(text[start..start + HEAD].try_into().unwrap_or([0; HEAD]));
+fn head_bit(text: &[u8], start: usize, len: usize) -> usize {
+    let raw = if start + HEAD <= text.len() {
+        u32::from_le_bytes(text[start..start + HEAD].try_into().unwrap_or([0; HEAD]))
+    } else {
+        text[start..]
+            .iter()
+            .rev()
+            .fold(0u32, |acc, &b| (acc << 8) | u32::from(b))
+    };
+    let head = raw & (u32::MAX >> (32 - 8 * len.clamp(1, HEAD)));
     (u64::from(head).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize
 }
 
@@ -114,7 +122,6 @@ impl WordIndex {
         let mut slots = vec![EMPTY; capacity];
         let mut filter = vec![0u64; 1 << (FILTER_BITS - 6)];
         let mut heads = vec![0u64; 1 << (FILTER_BITS - 6)];
-        let mut short_lengths = 0u64;
         let mut prefix_lengths = 0u64;
         let mut long_prefixes = Vec::new();
         for (i, w) in words.iter().enumerate() {
@@ -128,11 +135,7 @@ impl WordIndex {
                 word: i as u32,
             };
             set_bit(&mut filter, (h >> (64 - FILTER_BITS)) as usize);
-            if w.len() >= HEAD {
-                set_bit(&mut heads, head_bit(w.as_bytes(), 0));
-            } else {
-                short_lengths |= 1 << w.len();
-            }
+            set_bit(&mut heads, head_bit(w.as_bytes(), 0, w.len()));
             if prefix[i] {
                 if w.len() < 64 {
                     prefix_lengths |= 1 << w.len();
@@ -147,7 +150,6 @@ impl WordIndex {
             prefix,
             prefix_lengths,
             long_prefixes,
-            short_lengths,
             slots,
             filter,
             heads,
@@ -225,18 +227,27 @@ impl WordIndex {
                     }
                 }
                 let before = (words << 1) | carry;
-                let starts = words & !before;
-                let ends = !words & before;
+                let mut starts = words & !before;
+                let mut ends = !words & before;
+                if carry != 0 && ends != 0 {
+                    // The word left open by the previous block ends here.
+                    let j = ends.trailing_zeros() as usize;
+                    ends &= ends - 1;
+                    self.word(bytes, word_start, block + j, &mut found);
+                }
                 carry = words >> 63;
-                let mut edges = starts | ends;
-                while edges != 0 {
-                    let j = edges.trailing_zeros() as usize;
-                    edges &= edges - 1;
-                    if starts & (1 << j) != 0 {
-                        word_start = block + j;
-                    } else {
-                        self.word(bytes, word_start, block + j, &mut found);
+                // Starts and ends alternate: the k-th start goes with the k-th end, except a last start
+                // whose word runs on into the next block.
+                while starts != 0 {
+                    let s = starts.trailing_zeros() as usize;
+                    starts &= starts - 1;
+                    if ends == 0 {
+                        word_start = block + s;
+                        break;
                     }
+                    let e = ends.trailing_zeros() as usize;
+                    ends &= ends - 1;
+                    self.word(bytes, block + s, block + e, &mut found);
                 }
             }
         }
@@ -249,17 +260,18 @@ impl WordIndex {
     #[inline(always)]
     fn word(&self, bytes: &[u8], start: usize, end: usize, found: &mut impl FnMut(Found)) {
         let n = end - start;
-        // Only index words shorter than `HEAD` can match a word whose head is in no index word.
-        let head_known = n >= HEAD && test_bit(&self.heads, head_bit(bytes, start));
-        if (head_known || (n < HEAD && self.short_lengths & (1 << n) != 0))
-            && let Some(word) = self.lookup(bytes, start, n, true)
-        {
+        // A word whose head is no index word's head can only start with an index word shorter than
+        // `HEAD`, used as a prefix.
+        let head_known = test_bit(&self.heads, head_bit(bytes, start, n));
+        if head_known && let Some(word) = self.lookup(bytes, start, n, true) {
             found(Found { word, start, end });
         }
-        let mut lengths = self.prefix_lengths & ((1u64 << n.min(63)) - 1);
-        if !head_known {
-            lengths &= (1 << HEAD) - 1;
-        }
+        let shorter = if head_known {
+            u64::MAX
+        } else {
+            (1 << HEAD) - 1
+        };
+        let mut lengths = self.prefix_lengths & ((1u64 << n.min(63)) - 1) & shorter;
         while lengths != 0 {
             let l = lengths.trailing_zeros() as usize;
             lengths &= lengths - 1;
