@@ -52,13 +52,23 @@ impl Analyzer {
             Some(t) => t.to_owned(),
             None => mention.text.clone(),
         };
-        let folded_whole = fold(&whole);
-        let hint = mention.lang.as_deref().map(Lang::from_tag);
-        let lang = lang::detect(&folded_whole, hint);
-        let sentiment = self.scorer.score(&whole, &folded_whole, lang);
-
+        // Rules need the title and the text folded apart (a match is shown in its field); language and
+        // sentiment read them together. Each is folded once and the two joined.
         let folded_title = title.map(fold);
         let folded_text = fold(&mention.text);
+        let joined;
+        let folded_whole = match &folded_title {
+            Some(t) if !mention.text.is_empty() => {
+                joined = t.join('\n', &folded_text);
+                &joined
+            }
+            Some(t) => t,
+            None => &folded_text,
+        };
+        let hint = mention.lang.as_deref().map(Lang::from_tag);
+        let lang = lang::detect(folded_whole, hint);
+        let sentiment = self.scorer.score(&whole, folded_whole, lang);
+
         let site = mention
             .link
             .as_deref()

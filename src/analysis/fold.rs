@@ -85,6 +85,38 @@ impl Folded {
         &self.text[w.start..w.end]
     }
 
+    /// The folding of `a`, `sep` and `b` one after the other, from the foldings of `a` and `b`: the same as
+    /// folding the joined text, since folding works character by character, without folding again.
+    pub fn join(&self, sep: char, other: &Folded) -> Folded {
+        debug_assert!(sep.is_ascii() && !sep.is_ascii_uppercase() && !is_invisible(sep));
+        let mut text = String::with_capacity(self.text.len() + 1 + other.text.len());
+        text.push_str(&self.text);
+        text.push(sep);
+        text.push_str(&other.text);
+        let shift = self.original_len + 1;
+        let origin = match (&self.origin, &other.origin) {
+            (None, None) => None,
+            (a, b) => {
+                let mut origin = Vec::with_capacity(text.len() + 1);
+                match a {
+                    Some(a) => origin.extend_from_slice(&a[..self.text.len()]),
+                    None => origin.extend(0..self.text.len() as u32),
+                }
+                origin.push(self.original_len as u32);
+                match b {
+                    Some(b) => origin.extend(b.iter().map(|&o| o + shift as u32)),
+                    None => origin.extend((0..=other.text.len()).map(|o| (o + shift) as u32)),
+                }
+                Some(origin)
+            }
+        };
+        Folded {
+            text,
+            origin,
+            original_len: shift + other.original_len,
+        }
+    }
+
     /// Whether folding left the text byte for byte as it was (pure ASCII without upper case).
     pub fn is_identity(&self) -> bool {
         self.origin.is_none()
@@ -323,5 +355,23 @@ mod tests {
         assert_eq!(words(""), Vec::<String>::new());
         assert_eq!(words("!!! 😡 ..."), Vec::<String>::new());
         assert_eq!(fold("").original_offset(0), 0);
+    }
+
+    proptest::proptest! {
+        /// The analyser folds a title and a body once each and joins them for language and sentiment.
+        #[test]
+        fn joining_foldings_is_folding_the_joined_text(
+            a in "[a-zA-Zé'’ Œ\u{200B}\u{0301}ﬁＡ.!]{0,12}",
+            b in "[a-zA-Zé'’ Œ\u{200B}\u{0301}ﬁＡ.!]{0,12}",
+        ) {
+            let joined = fold(&a).join('\n', &fold(&b));
+            proptest::prop_assert_eq!(&joined, &fold(&format!("{a}\n{b}")));
+            for i in 0..=joined.as_str().len() {
+                proptest::prop_assert_eq!(
+                    joined.original_offset(i),
+                    fold(&format!("{a}\n{b}")).original_offset(i)
+                );
+            }
+        }
     }
 }
