@@ -649,6 +649,10 @@ impl Ctx<'_, '_> {
                 });
             }
             Expr::Regex { regex, scope } => {
+                // An empty match makes the regex true too, with nothing to show.
+                if !self.eval(e) {
+                    return false;
+                }
                 for field in [TextField::Title, TextField::Text] {
                     if !scope_allows(*scope, field) || !self.regex_matches(*regex, field) {
                         continue;
@@ -668,11 +672,7 @@ impl Ctx<'_, '_> {
                             }),
                     );
                 }
-                // An empty match still makes the regex true, with nothing to show.
-                return (scope_allows(*scope, TextField::Title)
-                    && self.regex_matches(*regex, TextField::Title))
-                    || (scope_allows(*scope, TextField::Text)
-                        && self.regex_matches(*regex, TextField::Text));
+                return true;
             }
             Expr::Site(_) | Expr::Lang(_) => return self.eval(e),
             Expr::Near {
