@@ -16,8 +16,9 @@
 //! - negation within the same clause, up to four words before in English and three in French (`not`,
 //!   `never`, `n't`, `lacks`, `pas`, `jamais`, `sans`, `aucun`, `manque`), French `ne`/`n'` before and
 //!   `pas`/`plus`/`jamais`/`rien`/`guère` after (`je n'aime pas`), or informal `pas` right after the word
-//!   (`j'aime pas`); idioms that contain their own negation (`pas mal`, `pas terrible`, `no thanks`) are
-//!   entries;
+//!   (`j'aime pas`); idioms that contain their own negation (`pas mal`, `pas terrible`, `no thanks`,
+//!   `plus jamais`) are entries; `never`/`jamais` before a comparative (`never been so good`, `jamais été
+//!   aussi bien servi`) intensifies instead, unless a comparison follows (`never as good as…`);
 //! - contrast: before `but`/`however`/`mais`/`cependant`/`pourtant`/`par contre`/`toutefois` a text weighs
 //!   half, after it one and a half;
 //! - emphasis: words in capitals in a text that is not all capitals, letters repeated three times or more
@@ -102,6 +103,15 @@ const DE: u16 = 1 << 8;
 const POST_NEG: u16 = 1 << 10;
 /// English `too`, which says excess before a word without sentiment (see [`excess`]).
 const TOO: u16 = 1 << 11;
+/// `never`, `jamais`: before a comparative word they praise or blame more, not less ("never been so
+/// good", "jamais été aussi bien servi").
+const NEVER: u16 = 1 << 12;
+/// The comparative words that turn [`NEVER`] around: `so`, `such`, `this`, `as`; `aussi`, `si`, `autant`,
+/// `tellement`.
+const SO: u16 = 1 << 13;
+/// A comparison's second term, which keeps the negation ("never as good as the first", "jamais aussi
+/// bon que l'original"): `as`, `than`; `que`.
+const THAN: u16 = 1 << 14;
 /// English `like`: a verb of liking only after a subject ("I like it"), otherwise a preposition ("plays
 /// like a TV movie") with no sentiment.
 const LIKE: u16 = 1 << 9;
@@ -376,6 +386,22 @@ impl Lexicon {
         if !french {
             lex.words.entry("like".into()).or_default().flags |= LIKE;
             lex.words.entry("too".into()).or_default().flags |= TOO;
+        }
+        let (never, so, than): (&str, &[&str], &[&str]) = if french {
+            (
+                "jamais",
+                &["aussi", "si", "autant", "tellement"],
+                &["que", "qu"],
+            )
+        } else {
+            ("never", &["so", "such", "this", "as"], &["as", "than"])
+        };
+        lex.words.entry(never.into()).or_default().flags |= NEVER;
+        for &w in so {
+            lex.words.entry(w.into()).or_default().flags |= SO;
+        }
+        for &w in than {
+            lex.words.entry(w.into()).or_default().flags |= THAN;
         }
         if french {
             for w in ["ne", "n"] {
@@ -866,12 +892,23 @@ fn ne_before(tokens: &[Token<'_>], j: usize) -> bool {
 /// Whether the unit of `len` words at `i` is negated, by a negation up to `scope` words before it.
 fn negated(tokens: &[Token<'_>], i: usize, len: usize, scope: usize) -> bool {
     let clause = tokens[i].clause;
-    let before = &tokens[i.saturating_sub(scope)..i];
+    let from = i.saturating_sub(scope);
+    let before = &tokens[from..i];
     for (k, t) in before.iter().enumerate() {
         if t.clause != clause {
             continue;
         }
         if t.entry.flags & NEGATOR != 0 {
+            // "never been so good" praises; "never as good as the first" still blames.
+            let so = t.entry.flags & NEVER != 0
+                && before[k + 1..].iter().any(|b| b.entry.flags & SO != 0)
+                && !tokens[i + len..]
+                    .iter()
+                    .take(2)
+                    .any(|a| a.clause == clause && a.entry.flags & THAN != 0);
+            if so {
+                continue;
+            }
             return true;
         }
         // `ne… plus` negates; `plus` alone means "more".
@@ -1023,6 +1060,10 @@ mod tests {
         assert!(en("They won't answer") <= 0.0, "won't is not a victory");
         // Negation stops at the end of a clause.
         assert!(en("Not now. Great product") > 0.3);
+        // `never` before a comparative praises more, unless a comparison follows.
+        assert!(en("I have never been so happy with a provider") > 0.3);
+        assert!(en("Never such a great service") > 0.3);
+        assert!(en("It was never as good as the first one") < -0.05);
     }
 
     #[test]
@@ -1045,6 +1086,10 @@ mod tests {
         assert!(fr("Jamais déçu par Acme") > -0.05);
         // `plus` without `ne` is "more".
         assert!(fr("le plus beau") > 0.2);
+        // `jamais` before a comparative praises or blames more, unless a comparison follows.
+        assert!(fr("Je n'ai jamais été aussi bien servi") > 0.2);
+        assert!(fr("Jamais vu un service aussi nul") < -0.3);
+        assert!(fr("Ce ne sera jamais aussi bon que l'original") < -0.05);
     }
 
     #[test]
@@ -1158,6 +1203,9 @@ mod tests {
             "Escroquerie !",
             "Plainte déposée contre Acme",
             "Intoxication après un repas",
+            "Plus jamais Maison Brioche",
+            "Je ne reviendrai plus jamais chez eux",
+            "Aucune excuse après le rappel",
         ] {
             assert!(fr(s) <= -0.05, "{s} should be negative");
         }
