@@ -243,6 +243,59 @@ fn normalize_dialect(doc: &str) -> std::borrow::Cow<'_, str> {
     Cow::Owned(format!("{}{new_tag}{body}", &out[..root]))
 }
 
+/// At most this many distinct unknown `type`s are rewritten in one document before giving up.
+const MAX_RETYPES: usize = 8;
+
+/// The document with every element typed `mime` (which feed-rs refuses in a text construct) retyped as
+/// `text`; when `mime` names binary data (`application/octet-stream`), the element's base64 text is decoded
+/// as Atom says it is. `None` when no element has that type.
+fn retype(doc: &str, mime: &str) -> Option<String> {
+    use base64::Engine as _;
+    let patterns = [format!("type=\"{mime}\""), format!("type='{mime}'")];
+    let binary = mime.contains('/') && !mime.starts_with("text/") && !mime.ends_with("xml");
+    let mut out = String::with_capacity(doc.len());
+    let mut rest = doc;
+    let mut changed = false;
+    while let Some((at, len)) = patterns
+        .iter()
+        .filter_map(|p| rest.find(p.as_str()).map(|i| (i, p.len())))
+        .min()
+    {
+        out.push_str(&rest[..at]);
+        out.push_str("type=\"text\"");
+        changed = true;
+        rest = &rest[at + len..];
+        if !binary {
+            continue;
+        }
+        // The rest of the start tag, then its text up to the next tag.
+        let Some(tag_end) = rest.find('>') else {
+            continue;
+        };
+        if rest[..tag_end].ends_with('/') {
+            continue;
+        }
+        let body = &rest[tag_end + 1..];
+        let body_end = body.find('<').unwrap_or(body.len());
+        let encoded: String = body[..body_end]
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        let Some(decoded) = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+        else {
+            continue;
+        };
+        out.push_str(&rest[..=tag_end]);
+        out.push_str(&quick_xml::escape::escape(decoded.as_str()));
+        rest = &body[body_end..];
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
 /// Byte offset of the root element's `<`, past declarations, comments and doctype.
 fn root_start(doc: &str) -> Option<usize> {
     let mut i = 0;
@@ -302,7 +355,23 @@ pub fn parse_feed(
         })
     };
     let mut parsed = parse(doc);
-    if let Ok(Err(feed_rs::parser::ParseFeedError::JsonUnsupportedVersion(_))) = &parsed {
+    use feed_rs::parser::{ParseErrorKind, ParseFeedError};
+    // One odd `type` on one entry's title or summary makes feed-rs refuse the whole feed: read such text
+    // constructs as plain text (decoding base64 ones) and try again, once per distinct type.
+    let mut retyped: Option<String> = None;
+    for _ in 0..MAX_RETYPES {
+        let Ok(Err(ParseFeedError::ParseError(ParseErrorKind::UnknownMimeType(mime)))) = &parsed
+        else {
+            break;
+        };
+        let Some(fixed) = retype(retyped.as_deref().unwrap_or(doc), mime) else {
+            break;
+        };
+        parsed = parse(&fixed);
+        retyped = Some(fixed);
+    }
+    let doc: &str = retyped.as_deref().unwrap_or(doc);
+    if let Ok(Err(ParseFeedError::JsonUnsupportedVersion(_))) = &parsed {
         // JSON Feeds in the wild write their version loosely ("1.0", "http://…/version/1"): read them as 1.1.
         if let Ok(mut value) = serde_json::from_str::<serde_json::Value>(doc) {
             value["version"] = serde_json::Value::from("https://jsonfeed.org/version/1.1");
@@ -692,6 +761,36 @@ mod tests {
         let doc = "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><title>t</title><entry><title>A</title><id>x</id></entry></feed>";
         let feed = parse_feed("s", doc.as_bytes(), None, now()).unwrap();
         assert_eq!(feed.mentions.len(), 1);
+    }
+
+    #[test]
+    fn an_odd_text_type_on_one_entry_does_not_lose_the_feed() {
+        use base64::Engine as _;
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode("Café <b>fermé</b> & rouvert");
+        let doc = format!(
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>\
+             <entry><id>1</id><title type='x-unknown'>Grève chez Acme</title></entry>\
+             <entry><id>2</id><title>Acme</title><summary type=\"application/octet-stream\">\n  {encoded}\n</summary></entry>\
+             <entry><id>3</id><title type=\"\">vide</title><summary type=\"application/octet-stream\">pas du base64 !</summary></entry>\
+             </feed>"
+        );
+        let feed = parse_feed("s", doc.as_bytes(), None, now()).unwrap();
+        let got: Vec<(Option<&str>, &str)> = feed
+            .mentions
+            .iter()
+            .map(|m| (m.title.as_deref(), m.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("Grève chez Acme"), ""),
+                (Some("Acme"), "Café fermé & rouvert"),
+                (Some("vide"), "pas du base64 !"),
+            ]
+        );
+        // A type that is not there to rewrite leaves the error as it was.
+        assert_eq!(retype("<feed/>", "x"), None);
     }
 
     #[test]
