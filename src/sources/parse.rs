@@ -167,7 +167,8 @@ fn strip_xml_declaration(text: &str) -> &str {
 
 /// Old and loose dialects that feed-rs does not read, rewritten to the ones it does: Atom 0.3's namespace
 /// to Atom 1.0's, RSS 0.90's to RSS 1.0's, RSS without a version (or 0.93, 0.94, 2.01…) to RSS 2.0, RSS
-/// 2.0 in the Userland namespace to plain RSS 2.0, and items placed directly under `<rss>` into a channel.
+/// 2.0 in the Userland namespace to plain RSS 2.0, items placed directly under `<rss>` into a channel, and
+/// RSS 1.0 items without a link given their `rdf:about` as one.
 fn normalize_dialect(doc: &str) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
     let mut out = Cow::Borrowed(doc);
@@ -199,6 +200,11 @@ fn normalize_dialect(doc: &str) -> std::borrow::Cow<'_, str> {
             }
         }
         return out;
+    }
+    if out[root..].starts_with("<rdf:RDF")
+        && let Some(linked) = rdf_links(&out)
+    {
+        return Cow::Owned(linked);
     }
     let rest = &out[root..];
     if !(rest.starts_with("<rss")
@@ -241,6 +247,46 @@ fn normalize_dialect(doc: &str) -> std::borrow::Cow<'_, str> {
         };
     }
     Cow::Owned(format!("{}{new_tag}{body}", &out[..root]))
+}
+
+/// RSS 1.0 items whose only address is their `rdf:about`, which feed-rs would drop for want of a `<link>`:
+/// the address becomes the link. `None` when there is no such item.
+fn rdf_links(doc: &str) -> Option<String> {
+    let mut out = String::with_capacity(doc.len() + 64);
+    let mut rest = doc;
+    let mut changed = false;
+    while let Some(at) = rest.find("<item") {
+        let after = &rest[at + "<item".len()..];
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
+        let tag = &after[..tag_end];
+        let body = &after[tag_end + 1..];
+        out.push_str(&rest[..at + "<item".len() + tag_end + 1]);
+        rest = body;
+        // `<items>` is another element, and an empty `<item/>` has no room for a link.
+        if !tag.starts_with(|c: char| c.is_ascii_whitespace()) || tag.ends_with('/') {
+            continue;
+        }
+        let end = body.find("</item>").unwrap_or(body.len());
+        if body[..end].contains("<link") {
+            continue;
+        }
+        let about = tag.find("rdf:about=").and_then(|i| {
+            let value = &tag[i + "rdf:about=".len()..];
+            let q = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            value[1..].find(q).map(|e| value[1..1 + e].trim())
+        });
+        if let Some(about) = about.filter(|a| !a.is_empty() && !a.contains('<')) {
+            // An attribute value is escaped as element text is: it goes in as it is.
+            out.push_str("<link>");
+            out.push_str(about);
+            out.push_str("</link>");
+            changed = true;
+        }
+    }
+    out.push_str(rest);
+    changed.then_some(out)
 }
 
 /// At most this many distinct unknown `type`s are rewritten in one document before giving up.
@@ -754,6 +800,29 @@ mod tests {
             assert_eq!(feed.mentions.len(), 1, "{doc}");
             assert_eq!(feed.mentions[0].title.as_deref(), Some("A"));
         }
+    }
+
+    #[test]
+    fn rss_1_items_without_a_link_take_their_rdf_about() {
+        let doc = "<?xml version=\"1.0\"?><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\">\
+            <channel rdf:about=\"http://acme.example/\"><title>t</title><items><rdf:Seq><rdf:li resource=\"http://acme.example/1\"/></rdf:Seq></items></channel>\
+            <item rdf:about=\"http://acme.example/1?a=1&amp;b=2\"><title>Sans lien</title></item>\
+            <item rdf:about='http://acme.example/2'><title>Avec lien</title><link>http://acme.example/deux</link></item>\
+            <item><title>Ni lien ni adresse</title></item>\
+            </rdf:RDF>";
+        let feed = parse_feed("s", doc.as_bytes(), None, now()).unwrap();
+        let got: Vec<(Option<&str>, Option<&str>)> = feed
+            .mentions
+            .iter()
+            .map(|m| (m.title.as_deref(), m.link.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("Sans lien"), Some("http://acme.example/1?a=1&b=2")),
+                (Some("Avec lien"), Some("http://acme.example/deux")),
+            ]
+        );
     }
 
     #[test]
