@@ -60,7 +60,7 @@ fn json_contract_one_object_per_line_in_order() {
         .iter()
         .map(|t| t["term"].as_str().unwrap())
         .collect();
-    assert_eq!(first_terms, ["arnaque", "honteux"]);
+    assert_eq!(first_terms, ["arnaqué", "honteux"], "terms as written");
     assert_eq!(lines[1]["label"], "neu");
     assert_eq!(lines[1]["terms"].as_array().unwrap().len(), 0);
     assert_eq!(lines[2]["label"], "pos");
@@ -88,7 +88,7 @@ fn human_lines_one_per_input_line() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 4);
     assert!(lines[0].starts_with("neg"), "{}", lines[0]);
-    assert!(lines[0].contains("arnaque(-"), "{}", lines[0]);
+    assert!(lines[0].contains("arnaqué(-"), "{}", lines[0]);
     assert!(lines[1].starts_with("neu"), "{}", lines[1]);
     assert!(
         lines[2].starts_with("pos") && lines[2].contains("  en"),

@@ -37,7 +37,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::fold::{Folded, Word};
+use super::fold::{Folded, Word, is_invisible};
 use crate::model::{Label, Lang, Sentiment, TermWeight};
 
 pub(crate) const EN_BASE: &str = include_str!("lexicon/en.tsv");
@@ -558,9 +558,12 @@ struct Token<'a> {
 
 /// A contribution to the score, before contrast weighting.
 struct Unit<'a> {
-    /// Byte offset in the original text, to keep terms in text order.
+    /// Byte range in the original text: the term as written, shown to people ("déçue", not the lexicon's
+    /// "decue"); its start keeps terms in text order.
     at: usize,
+    end: usize,
     valence: f32,
+    /// The lexicon's key, shown when the original range cannot be read.
     term: &'a str,
     /// Index of the first word (`usize::MAX` for emoji), for contrast weighting.
     token: usize,
@@ -634,7 +637,7 @@ impl Scorer {
                     u.valence
                 };
                 TermWeight {
-                    term: u.term.to_owned(),
+                    term: shown(original, u),
                     weight: ((v / 4.0).clamp(-1.0, 1.0) * 100.0).round() / 100.0,
                 }
             })
@@ -784,9 +787,12 @@ impl Scorer {
             {
                 valence *= NEGATION;
             }
+            let last = tokens[i + len - 1].word;
             let (at, _) = folded.original_range(t.word.start, t.word.end);
+            let (_, end) = folded.original_range(last.start, last.end);
             units.push(Unit {
                 at,
+                end,
                 valence,
                 term,
                 token: i,
@@ -814,6 +820,7 @@ impl Scorer {
                 if let Some(&v) = self.emoji.get(&c) {
                     units.push(Unit {
                         at,
+                        end: at + c.len_utf8(),
                         valence: v,
                         term: &original[at..at + c.len_utf8()],
                         token: usize::MAX,
@@ -834,14 +841,40 @@ impl Scorer {
                 continue;
             };
             if let Some((&k, &v)) = self.emoticons.get_key_value(key) {
+                let at = tok.as_ptr() as usize - base;
                 units.push(Unit {
-                    at: tok.as_ptr() as usize - base,
+                    at,
+                    end: at + tok.len(),
                     valence: v,
                     term: k,
                     token: usize::MAX,
                 });
             }
         }
+    }
+}
+
+/// A term as written in the original text, in lower case, with its inner spacing made one space and
+/// invisible characters left out; the lexicon's key if the range does not fit the text.
+fn shown(original: &str, u: &Unit<'_>) -> String {
+    let Some(written) = original.get(u.at..u.end) else {
+        return u.term.to_owned();
+    };
+    let mut out = String::with_capacity(written.len());
+    for word in written.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(
+            word.chars()
+                .filter(|c| !is_invisible(*c))
+                .flat_map(char::to_lowercase),
+        );
+    }
+    if out.is_empty() {
+        u.term.to_owned()
+    } else {
+        out
     }
 }
 
@@ -1230,9 +1263,15 @@ mod tests {
             Lang::Fr,
         );
         let names: Vec<&str> = s.terms.iter().map(|t| t.term.as_str()).collect();
-        assert_eq!(names, ["arnaque", "😡"]);
+        // As written (accents kept), not the lexicon's key "arnaque".
+        assert_eq!(names, ["arnaqué", "😡"]);
         assert!(s.terms.iter().all(|t| t.weight < 0.0 && t.weight >= -1.0));
         assert_eq!(s.label, Label::Neg);
+        // In lower case, one space inside an expression, no invisible characters.
+        assert_eq!(
+            terms("Vraiment DÉÇUE. Plus\n  jamais ! Hon\u{200B}teux", Lang::Fr),
+            ["déçue", "plus jamais", "honteux"]
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::baseline::{Baseline, Level, Profile};
 use super::counts::{AnalysedMention, BucketCounts, Window};
-use crate::model::Label;
+use crate::model::{Label, TermWeight};
 
 /// How many top sources, authors and terms an explanation keeps.
 const TOP: usize = 3;
@@ -606,15 +606,27 @@ fn telling_by_reach(
     chosen
 }
 
+/// The first `n` distinct terms of `terms`: a word written twice (title and text) is shown once.
+pub(crate) fn distinct_terms<'t>(
+    terms: impl IntoIterator<Item = &'t TermWeight>,
+    n: usize,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in terms {
+        if out.len() == n {
+            break;
+        }
+        if !out.contains(&t.term) {
+            out.push(t.term.clone());
+        }
+    }
+    out
+}
+
 fn telling(m: &AnalysedMention, sources: u32, why: Telling) -> TellingMention {
     let mut terms: Vec<_> = m.terms.iter().filter(|t| t.weight < 0.0).collect();
     terms.sort_by(|a, b| a.weight.total_cmp(&b.weight));
-    let mut names: Vec<String> = Vec::new();
-    for t in terms {
-        if !names.contains(&t.term) && names.len() < 3 {
-            names.push(t.term.clone());
-        }
-    }
+    let names = distinct_terms(terms, 3);
     TellingMention {
         key: m.key.clone(),
         source: m.source.clone(),

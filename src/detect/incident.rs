@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::baseline::{Span, history_span, learn};
 use super::counts::{AnalysedMention, BucketCounts, Window, bucket_delta, seconds, span};
-use super::explain::{Explanation, Figures, Lang, duration, moment, plural, quote};
+use super::explain::{Explanation, Figures, Lang, distinct_terms, duration, moment, plural, quote};
 use super::silence::{Silence, SilenceTarget, active_silence};
 use crate::model::{Severity, WatchSettings};
 
@@ -797,11 +797,7 @@ pub fn on_mention(
             link: mention.link.clone(),
             score: mention.score,
             matched,
-            sentiment_terms: negative
-                .into_iter()
-                .take(3)
-                .map(|t| t.term.clone())
-                .collect(),
+            sentiment_terms: distinct_terms(negative, 3),
         }));
     }
     (out, st)

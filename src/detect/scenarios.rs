@@ -501,16 +501,39 @@ fn a_critical_mention_lists_each_rule_term_once() {
             field: Default::default(),
         });
     }
+    // Sentiment terms too: "boycott" in the title and again in the text is one term.
+    m.terms = [
+        ("boycott", -0.6),
+        ("intoxication", -0.8),
+        ("boycott", -0.6),
+        ("honte", -0.5),
+    ]
+    .into_iter()
+    .map(|(term, weight)| TermWeight {
+        term: term.into(),
+        weight,
+    })
+    .collect();
     r.bucket(start, vec![m]);
-    let matched: Vec<_> = r
+    let found: Vec<_> = r
         .decisions
         .iter()
         .filter_map(|d| match d {
-            Decision::CriticalMention(c) => Some(c.matched.clone()),
+            Decision::CriticalMention(c) => Some((c.matched.clone(), c.sentiment_terms.clone())),
             _ => None,
         })
         .collect();
-    assert_eq!(matched, [vec!["intoxication", "salmonelle"]]);
+    assert_eq!(
+        found,
+        [(
+            vec!["intoxication".to_owned(), "salmonelle".to_owned()],
+            vec![
+                "intoxication".to_owned(),
+                "boycott".to_owned(),
+                "honte".to_owned()
+            ]
+        )]
+    );
 }
 
 #[test]
