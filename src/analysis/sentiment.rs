@@ -2,7 +2,9 @@
 //!
 //! In: the original text (for capitals, emoji and emoticons), its [`Folded`] form (the words the rules also
 //! read) and its language. Out: a [`Sentiment`]: a compound score in [-1, 1], its label
-//! ([`Label::of_score`]) and the contributing terms with their weights, in text order. Called by the
+//! ([`Label::of_score`]) and the contributing terms with their weights, in text order. Terms are shown as
+//! written, in lower case (`déçue`, not the lexicon's `decue`), a negated word with its negation (`not
+//! happy`, `n'aime pas`), since they end up in alert emails. Called by the
 //! analysis pipeline once per mention and by `veille score`.
 //!
 //! The scorer is lexicon-and-rules, in the manner of VADER (Hutto & Gilbert, 2014), with one lexicon per
@@ -776,9 +778,10 @@ impl Scorer {
             }
             valence += sign * post_boost(&tokens, i + len, t.clause);
             let first_flags = t.entry.flags;
+            let mut span = (i, i + len - 1);
             // An expression that carries its own negation ("pas mal", "no thanks") is not negated again.
             if first_flags & (NEGATOR | NE_PAIR) == 0
-                && negated(
+                && let Some(negation) = negated(
                     &tokens,
                     i,
                     len,
@@ -786,9 +789,10 @@ impl Scorer {
                 )
             {
                 valence *= NEGATION;
+                span = negation;
             }
-            let last = tokens[i + len - 1].word;
-            let (at, _) = folded.original_range(t.word.start, t.word.end);
+            let (first, last) = (tokens[span.0].word, tokens[span.1].word);
+            let (at, _) = folded.original_range(first.start, first.end);
             let (_, end) = folded.original_range(last.start, last.end);
             units.push(Unit {
                 at,
@@ -916,15 +920,25 @@ fn excess<'a>(tokens: &[Token<'a>], i: usize) -> Option<Token<'a>> {
 
 /// Whether a French `ne`/`n'` stands up to three words before token `j`, in its clause.
 fn ne_before(tokens: &[Token<'_>], j: usize) -> bool {
-    let clause = tokens[j].clause;
-    tokens[j.saturating_sub(3)..j]
-        .iter()
-        .any(|t| t.clause == clause && t.entry.flags & NE != 0)
+    ne_at(tokens, j).is_some()
 }
 
-/// Whether the unit of `len` words at `i` is negated, by a negation up to `scope` words before it.
-fn negated(tokens: &[Token<'_>], i: usize, len: usize, scope: usize) -> bool {
+/// The token of a French `ne`/`n'` up to three words before token `j`, in its clause.
+fn ne_at(tokens: &[Token<'_>], j: usize) -> Option<usize> {
+    let clause = tokens[j].clause;
+    let from = j.saturating_sub(3);
+    tokens[from..j]
+        .iter()
+        .rposition(|t| t.clause == clause && t.entry.flags & NE != 0)
+        .map(|k| from + k)
+}
+
+/// Whether the unit of `len` words at `i` is negated, by a negation up to `scope` words before it; if so,
+/// the first and last tokens of the negated expression (`not happy`, `n'aime pas`), which is what a reader
+/// is shown.
+fn negated(tokens: &[Token<'_>], i: usize, len: usize, scope: usize) -> Option<(usize, usize)> {
     let clause = tokens[i].clause;
+    let last = i + len - 1;
     let from = i.saturating_sub(scope);
     let before = &tokens[from..i];
     for (k, t) in before.iter().enumerate() {
@@ -942,31 +956,41 @@ fn negated(tokens: &[Token<'_>], i: usize, len: usize, scope: usize) -> bool {
             if so {
                 continue;
             }
-            return true;
+            // The `t` of a split "don't" is shown with its auxiliary.
+            let start = if t.key == "t" {
+                (from + k).saturating_sub(1)
+            } else {
+                from + k
+            };
+            return Some((start, last));
         }
         // `ne… plus` negates; `plus` alone means "more".
-        if t.entry.flags & PLUS != 0 && ne_before(tokens, i.saturating_sub(scope) + k) {
-            return true;
+        if t.entry.flags & PLUS != 0
+            && let Some(ne) = ne_at(tokens, from + k)
+        {
+            return Some((ne, last));
         }
     }
     // French `ne` before and its pair after: "je n'aime pas", "il ne marche jamais".
-    if ne_before(tokens, i) {
+    if let Some(ne) = ne_at(tokens, i) {
         return tokens[i + len..]
             .iter()
             .take(2)
-            .any(|t| t.clause == clause && t.entry.flags & NE_PAIR != 0);
+            .position(|t| t.clause == clause && t.entry.flags & NE_PAIR != 0)
+            .map(|p| (ne, i + len + p));
     }
     // Informal French drops `ne`: "j'accroche pas", "j'aime pas trop". Not when `pas` governs a word of its
     // own ("excellent, pas cher" is not a negated "excellent").
     if let Some(next) = tokens.get(i + len)
         && next.clause == clause
         && next.entry.flags & POST_NEG != 0
-    {
-        return tokens
+        && tokens
             .get(i + len + 1)
-            .is_none_or(|t| t.clause != clause || t.entry.valence == 0.0);
+            .is_none_or(|t| t.clause != clause || t.entry.valence == 0.0)
+    {
+        return Some((i, i + len));
     }
-    false
+    None
 }
 
 /// Intensity added by a slang intensifier right after the unit: `nul grave`, `génial de ouf`.
@@ -1272,6 +1296,18 @@ mod tests {
             terms("Vraiment DÉÇUE. Plus\n  jamais ! Hon\u{200B}teux", Lang::Fr),
             ["déçue", "plus jamais", "honteux"]
         );
+        // A negated word is shown with what negates it.
+        assert_eq!(terms("Not happy with Acme", Lang::En), ["not happy"]);
+        assert_eq!(
+            terms("I don't really like it", Lang::En),
+            ["don't really like"]
+        );
+        assert_eq!(terms("Je n'aime pas ce service", Lang::Fr), ["n'aime pas"]);
+        assert_eq!(
+            terms("Je ne suis plus satisfait", Lang::Fr),
+            ["ne suis plus satisfait"]
+        );
+        assert_eq!(terms("j'aime pas", Lang::Fr), ["aime pas"]);
     }
 
     #[test]
