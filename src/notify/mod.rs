@@ -7,7 +7,7 @@
 //!
 //! - [`config`]: the `[email]` table, its validation, recipients by severity and watch.
 //! - [`policy`]: quiet hours, the digest schedule, the hourly throttle, retry backoff (pure, clock in).
-//! - [`render`]: the words; [`render()`] is pure, and `veille demo` uses it to show an email unsent.
+//! - [`mod@render`]: the words; [`render()`] is pure, and `veille demo` uses it to show an email unsent.
 //! - [`mailer`]: SMTP through lettre (STARTTLS, implicit TLS, plain on loopback only), [`MailError`].
 //! - [`worker`]: the outbox worker the daemon runs ([`Notifier::run`]) and `veille run --once` flushes.
 //!

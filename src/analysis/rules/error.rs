@@ -3,7 +3,7 @@
 //!
 //! In: a file's name and text and a byte offset (from the TOML parser, from serde, or from the query
 //! parser mapped through the quoted string it came from). Out: [`RuleError`]s. Used by the compiler in
-//! [`super::compile`]; printed by `veille rules check`, `veille check` and the daemon's reload.
+//! [`super::compile()`]; printed by `veille rules check`, `veille check` and the daemon's reload.
 
 use std::fmt;
 
