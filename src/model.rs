@@ -387,6 +387,44 @@ pub struct WatchSettings {
     /// After a resolution, no new incident for the same watch before this much time; also how long a
     /// volume surge must pause before a new buzz is told.
     pub cooldown: Interval,
+    /// The clock of the audience: "the same hour of day" is 20:00 in this zone, summer and winter alike,
+    /// so that the evening peak is still compared with evenings after a change of daylight-saving time.
+    pub timezone: Timezone,
+}
+
+/// An IANA time zone (`"Europe/Paris"`, `"UTC"`), read and written by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timezone(pub chrono_tz::Tz);
+
+impl Timezone {
+    pub const UTC: Timezone = Timezone(chrono_tz::Tz::UTC);
+
+    pub fn parse(name: &str) -> Result<Timezone, String> {
+        name.trim().parse().map(Timezone).map_err(|_| {
+            format!(
+                "unknown timezone {name:?}: write an IANA name such as \"Europe/Paris\" or \"UTC\""
+            )
+        })
+    }
+}
+
+impl std::fmt::Display for Timezone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timezone {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Timezone::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for Timezone {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 impl Default for WatchSettings {
@@ -403,6 +441,7 @@ impl Default for WatchSettings {
             critical_ratio: 5.0,
             resolve_after: Interval::secs(6 * 3600),
             cooldown: Interval::secs(2 * 3600),
+            timezone: Timezone(chrono_tz::Tz::Europe__Paris),
         }
     }
 }

@@ -153,7 +153,7 @@ fn check(dir: Option<PathBuf>) -> ExitCode {
                 [
                     w.id.clone(),
                     w.name.clone(),
-                    format!("bucket {}", w.detection.bucket),
+                    format!("bucket {}, {}", w.detection.bucket, w.detection.timezone),
                     one_line(&w.query),
                 ]
             })

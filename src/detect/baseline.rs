@@ -7,7 +7,8 @@
 //! Of those samples it keeps the median, the MAD and a spread floored for Poisson-like counts; see the method
 //! in [`crate::detect`]. Called by [`crate::detect::evaluate`]; public for `veille replay --explain` and tests.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, TimeZone as _, Utc};
+use chrono_tz::Tz;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -167,6 +168,37 @@ impl Span {
     }
 }
 
+/// How the past buckets a window is compared with are found.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// Every bucket before it.
+    Buckets(TimeDelta),
+    /// The same local time of day this many days before, on the audience's clock.
+    Days(i64),
+}
+
+impl Step {
+    /// The start of the `k`-th bucket back from `window_start`. Across a change of daylight-saving time the
+    /// same local hour is an hour earlier or later in UTC. When that local time does not exist (the hour
+    /// skipped in spring) or the zone's offset does not fall on a bucket boundary (a half-hour zone with
+    /// hourly buckets), whole days of 24 hours are stepped instead.
+    fn back(self, window_start: DateTime<Utc>, k: i64, tz: Tz, bucket: TimeDelta) -> DateTime<Utc> {
+        let days = match self {
+            Step::Buckets(b) => return window_start - b * k as i32,
+            Step::Days(d) => d * k,
+        };
+        let absolute = window_start - TimeDelta::days(days);
+        let local = window_start.with_timezone(&tz).naive_local() - TimeDelta::days(days);
+        let Some(t) = tz.from_local_datetime(&local).earliest() else {
+            return absolute;
+        };
+        let t = t.with_timezone(&Utc);
+        let aligned = bucket.num_seconds() > 0
+            && (window_start - t).num_seconds() % bucket.num_seconds() == 0;
+        if aligned { t } else { absolute }
+    }
+}
+
 /// Learns the baseline of the bucket starting at `window_start` from `history` (any order; buckets at or
 /// after `window_start` are ignored), history beginning at `since`, leaving out buckets in `frozen`.
 pub fn learn(
@@ -180,10 +212,10 @@ pub fn learn(
     let profile = choose_profile(window_start - since, bucket_secs(settings.bucket));
     let baseline_span = span(settings.baseline);
     let (step, lookback) = match profile {
-        Profile::AllHours => (bucket, baseline_span),
-        Profile::HourOfDay => (TimeDelta::days(1), baseline_span),
+        Profile::AllHours => (Step::Buckets(bucket), baseline_span),
+        Profile::HourOfDay => (Step::Days(1), baseline_span),
         Profile::HourOfWeek => (
-            TimeDelta::days(7),
+            Step::Days(7),
             baseline_span.max(TimeDelta::days(HOUR_OF_WEEK_AFTER_DAYS)),
         ),
     };
@@ -196,8 +228,11 @@ pub fn learn(
     let mut negative = Vec::new();
     let mut total = Vec::new();
     let (mut neg_sum, mut all_sum) = (0u64, 0u64);
-    let mut t = window_start - step;
-    while t >= oldest {
+    for k in 1.. {
+        let t = step.back(window_start, k, settings.timezone.0, bucket);
+        if t < oldest {
+            break;
+        }
         if !frozen.iter().any(|s| s.contains(t)) {
             let (n, a) = by_start
                 .get(&t.timestamp())
@@ -207,7 +242,6 @@ pub fn learn(
             neg_sum += u64::from(n);
             all_sum += u64::from(a);
         }
-        t -= step;
     }
     Baseline {
         profile,
@@ -221,7 +255,7 @@ pub fn learn(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use crate::model::Timezone;
 
     fn t0() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap()
@@ -303,6 +337,36 @@ mod tests {
         assert!((small_sample_factor(3) - 1.2343).abs() < 1e-3);
         assert!((small_sample_factor(14) - 1.0546).abs() < 1e-3);
         assert!(small_sample_factor(28) < small_sample_factor(14));
+    }
+
+    #[test]
+    fn the_same_hour_of_day_follows_the_audience_clock_across_a_change_of_time() {
+        let paris = WatchSettings::default();
+        assert_eq!(paris.timezone.to_string(), "Europe/Paris");
+        let utc = WatchSettings {
+            timezone: Timezone::UTC,
+            ..WatchSettings::default()
+        };
+        // Every evening at 20:00 in Paris, 30 negative mentions: 19:00 UTC in winter, 18:00 UTC from
+        // Sunday 29 March 2026, when clocks go forward.
+        let paris_at = |day: u32, hour: u32| {
+            chrono_tz::Europe::Paris
+                .with_ymd_and_hms(2026, 3, day, hour, 0, 0)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let history: Vec<_> = (20..=31).map(|d| bucket(paris_at(d, 20), 30, 40)).collect();
+        let since = paris_at(20, 0);
+        // Tuesday 31 March, 20:00 in Paris: the days before, winter time included, had their peak then.
+        let b = learn(&paris, &history, since, &[], paris_at(31, 20));
+        assert_eq!(b.profile, Profile::HourOfDay);
+        assert_eq!(b.negative.median, 30.0, "{b:?}");
+        // On the UTC clock, 18:00 UTC was a quiet hour all winter: the peak would look like a surge.
+        let b = learn(&utc, &history, since, &[], paris_at(31, 20));
+        assert_eq!(b.negative.median, 0.0, "{b:?}");
+        // The hour clocks skip (02:00–03:00 on 29 March) is stepped over in whole days, without a gap.
+        let b = learn(&paris, &history, since, &[], paris_at(30, 2));
+        assert_eq!(b.samples, 10);
     }
 
     #[test]
@@ -397,7 +461,12 @@ mod tests {
 
     #[test]
     fn hour_of_week_looks_back_four_weeks_even_with_a_shorter_baseline() {
-        let s = WatchSettings::default();
+        // Weeks of exactly 7 × 24 h: the UTC clock (the default Paris clock has a change of time in
+        // these five weeks; see the next test).
+        let s = WatchSettings {
+            timezone: Timezone::UTC,
+            ..WatchSettings::default()
+        };
         let now = t0() + TimeDelta::days(35);
         let history: Vec<_> = (1..=5)
             .map(|w| bucket(now - TimeDelta::days(7 * w), 9, 10))

@@ -341,18 +341,22 @@ fn evaluating_a_window_again_decides_nothing_new() {
     }
 }
 
+/// A big brand's day on its audience's clock (Paris): quiet nights, and every evening from 19:00 to 21:00
+/// the after-work complaints triple the negatives.
+fn evening_burst(t: DateTime<Utc>) -> Hour {
+    use chrono::Timelike;
+    let h = t.with_timezone(&chrono_tz::Europe::Paris).hour();
+    let day = if (1..7).contains(&h) { 0.25 } else { 1.0 };
+    let evening = if (19..21).contains(&h) { 3.0 } else { 1.0 };
+    Hour::new(40.0 * day * evening, 100.0 * day, 60.0 * day)
+}
+
 #[test]
 fn a_big_brand_with_a_daily_evening_burst_raises_nothing_in_four_weeks() {
+    // The four weeks span the change to summer time (29 March): the evening moves an hour in UTC.
     let mut r = Runner::new(WatchSettings::default());
     let mut tl = Timeline::new(11);
-    use chrono::Timelike;
-    r.hours(&mut tl, t0(), 30 * 24, |t| {
-        let h = t.hour();
-        let day = if (1..7).contains(&h) { 0.25 } else { 1.0 };
-        // Every evening from 19:00 to 21:00 the after-work complaints triple the negatives.
-        let evening = if (19..21).contains(&h) { 3.0 } else { 1.0 };
-        Hour::new(40.0 * day * evening, 100.0 * day, 60.0 * day)
-    });
+    r.hours(&mut tl, t0(), 30 * 24, evening_burst);
     assert!(
         r.events(EventKind::Opened).is_empty(),
         "{:?}",
@@ -363,8 +367,12 @@ fn a_big_brand_with_a_daily_evening_burst_raises_nothing_in_four_weeks() {
         28 * 24,
         "the runner keeps four weeks, as the store would"
     );
-    // Its last evening is judged against the same hour of the week by then.
-    let last_evening = t0() + TimeDelta::days(29) + TimeDelta::hours(19);
+    // Its last evening (19:00 in Paris, summer time) is judged against the same hour of the week by then,
+    // winter evenings included.
+    let last_evening = chrono_tz::Europe::Paris
+        .with_ymd_and_hms(2026, 3, 31, 19, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
     let b = baseline::learn(r.settings(), r.history(), t0(), &[], last_evening);
     assert_eq!(b.profile, Profile::HourOfWeek);
     assert!(
@@ -372,6 +380,22 @@ fn a_big_brand_with_a_daily_evening_burst_raises_nothing_in_four_weeks() {
         "the evening burst is the norm at that hour: {}",
         b.negative.median
     );
+}
+
+#[test]
+fn on_the_utc_clock_the_change_of_time_makes_the_evening_look_like_bad_buzz() {
+    // The same brand judged on the UTC clock: after 29 March its evening comes an hour early, into an
+    // hour that was quiet all month. This is what the watch's `timezone` setting is for.
+    let mut r = Runner::new(WatchSettings {
+        timezone: crate::model::Timezone::UTC,
+        ..WatchSettings::default()
+    });
+    let mut tl = Timeline::new(11);
+    r.hours(&mut tl, t0(), 30 * 24, evening_burst);
+    let opened = r.events(EventKind::Opened);
+    assert!(!opened.is_empty(), "a false alarm was expected");
+    let change = Utc.with_ymd_and_hms(2026, 3, 29, 0, 0, 0).unwrap();
+    assert!(opened.iter().all(|e| e.at >= change), "{opened:?}");
 }
 
 #[test]
