@@ -402,7 +402,7 @@ impl Timezone {
     pub fn parse(name: &str) -> Result<Timezone, String> {
         name.trim().parse().map(Timezone).map_err(|_| {
             format!(
-                "unknown timezone {name:?}: write an IANA name such as \"Europe/Paris\" or \"UTC\""
+                "timezone {name:?} is unknown; write an IANA name such as \"Europe/Paris\" or \"UTC\""
             )
         })
     }

@@ -270,12 +270,7 @@ impl EmailConfig {
     /// # Errors
     /// What is wrong, in words.
     pub fn schedule(&self) -> Result<Schedule, String> {
-        let tz: chrono_tz::Tz = self.timezone.parse().map_err(|_| {
-            format!(
-                "timezone {:?} is unknown; write an IANA name such as \"Europe/Paris\" or \"UTC\"",
-                self.timezone
-            )
-        })?;
+        let tz = crate::model::Timezone::parse(&self.timezone)?.0;
         let digest_at = parse_time(&self.digest.at).map_err(|e| format!("digest.at: {e}"))?;
         let every = match self.digest.every.as_str() {
             "day" | "daily" => Every::Day,
