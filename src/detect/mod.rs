@@ -45,7 +45,9 @@
 //! This is the seasonal comparison of Twitter's AnomalyDetection (Hochenbaum, Vallis & Kejariwal, "Automatic
 //! Anomaly Detection in the Cloud Via Statistical Learning", 2017, which pairs seasonal decomposition with
 //! median and MAD) done the simple way Prometheus users compare a series with itself `offset 1d` or
-//! `offset 1w`. Buckets with no mention count as zero: a quiet hour is an observation.
+//! `offset 1w`. Buckets with no mention count as zero: a quiet hour is an observation. "The same hour" is
+//! read on the audience's clock (the watch's `timezone`), so a change of daylight-saving time does not move
+//! the evening into an hour that was quiet until then.
 //!
 //! **A Poisson floor.** Mention counts behave like Poisson counts, whose standard deviation is the square
 //! root of their mean; the spread is therefore never below √median, nor below 1, so an hour whose MAD is
