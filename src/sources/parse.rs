@@ -167,8 +167,8 @@ fn strip_xml_declaration(text: &str) -> &str {
 
 /// Old and loose dialects that feed-rs does not read, rewritten to the ones it does: Atom 0.3's namespace
 /// to Atom 1.0's, RSS 0.90's to RSS 1.0's, RSS without a version (or 0.93, 0.94, 2.01…) to RSS 2.0, RSS
-/// 2.0 in the Userland namespace to plain RSS 2.0, items placed directly under `<rss>` into a channel, and
-/// RSS 1.0 items without a link given their `rdf:about` as one.
+/// 2.0 in the Userland namespace, default or prefixed (`<r:rss>`), to plain RSS 2.0, items placed directly
+/// under `<rss>` into a channel, and RSS 1.0 items without a link given their `rdf:about` as one.
 fn normalize_dialect(doc: &str) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
     let mut out = Cow::Borrowed(doc);
@@ -185,9 +185,13 @@ fn normalize_dialect(doc: &str) -> std::borrow::Cow<'_, str> {
             out = Cow::Owned(out.replace(old, new));
         }
     }
-    let Some(root) = root_start(&out) else {
+    let Some(mut root) = root_start(&out) else {
         return out;
     };
+    if let Some(unprefixed) = unprefix_rss(&out[root..]) {
+        out = Cow::Owned(format!("{}{unprefixed}", &out[..root]));
+        root = root_start(&out).unwrap_or(root);
+    }
     if out[root..].starts_with("<feed") {
         // Atom 0.3 gave text constructs MIME types; Atom 1.0 (and feed-rs) wants text, html or xhtml.
         for (old, new) in [
@@ -247,6 +251,38 @@ fn normalize_dialect(doc: &str) -> std::borrow::Cow<'_, str> {
         };
     }
     Cow::Owned(format!("{}{new_tag}{body}", &out[..root]))
+}
+
+/// RSS 2.0 written with a prefix for the Userland namespace (`<r:rss xmlns:r="http://backend.userland.com/rss2">`,
+/// `<r:item>`): the same document without the prefix. `None` for any other root.
+fn unprefix_rss(doc: &str) -> Option<String> {
+    let colon = doc[1..].find(":")? + 1;
+    let prefix = &doc[1..colon];
+    if prefix.is_empty()
+        || !prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        || !doc[colon + 1..].starts_with("rss")
+    {
+        return None;
+    }
+    let tag = &doc[..doc.find('>')?];
+    let bound = [
+        "http://backend.userland.com/rss2",
+        "http://blogs.law.harvard.edu/tech/rss",
+    ]
+    .iter()
+    .any(|ns| {
+        tag.contains(&format!("xmlns:{prefix}=\"{ns}\""))
+            || tag.contains(&format!("xmlns:{prefix}='{ns}'"))
+    });
+    if !bound {
+        return None;
+    }
+    Some(
+        doc.replace(&format!("<{prefix}:"), "<")
+            .replace(&format!("</{prefix}:"), "</"),
+    )
 }
 
 /// RSS 1.0 items whose only address is their `rdf:about`, which feed-rs would drop for want of a `<link>`:
@@ -794,6 +830,7 @@ mod tests {
             "<!-- c --><rss version=\"0.94\"><channel><title>t</title><item><title>A</title></item></channel></rss>",
             "<rss version=\"2.0\"><item><title>A</title></item></rss>",
             "<rss version=\"2.0\" xmlns=\"http://backend.userland.com/rss2\"><channel><title>t</title><item><title>A</title></item></channel></rss>",
+            "<r:rss version=\"2.0\" xmlns:r=\"http://backend.userland.com/rss2\" xmlns:x=\"urn:x\"><r:channel><r:title>t</r:title><r:item><x:title>B</x:title><r:title>A</r:title></r:item></r:channel></r:rss>",
         ] {
             let feed = parse_feed("s", doc.as_bytes(), None, now())
                 .unwrap_or_else(|e| panic!("{doc}: {e}"));
