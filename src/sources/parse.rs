@@ -253,10 +253,11 @@ fn normalize_dialect(doc: &str) -> std::borrow::Cow<'_, str> {
     Cow::Owned(format!("{}{new_tag}{body}", &out[..root]))
 }
 
-/// RSS 2.0 written with a prefix for the Userland namespace (`<r:rss xmlns:r="http://backend.userland.com/rss2">`,
-/// `<r:item>`): the same document without the prefix. `None` for any other root.
+/// RSS 2.0 written with a prefix for the Userland namespace (`<r:rss
+/// xmlns:r="http://backend.userland.com/rss2">`, `<r:item>`): the same document without the prefix. `None`
+/// for any other root.
 fn unprefix_rss(doc: &str) -> Option<String> {
-    let colon = doc[1..].find(":")? + 1;
+    let colon = doc[1..].find(':')? + 1;
     let prefix = &doc[1..colon];
     if prefix.is_empty()
         || !prefix
