@@ -757,7 +757,8 @@ fn vocab_text() -> impl Strategy<Value = String> {
             .prop_map(str::to_owned),
             "[ ,.'’@#-]{1,3}",
         ],
-        0..16,
+        // Up to about 250 bytes: texts cross the 64-byte blocks the word index cuts them in.
+        0..40,
     )
     .prop_map(|v| v.join(" "))
 }
