@@ -4,8 +4,8 @@
 //! read) and its language. Out: a [`Sentiment`]: a compound score in [-1, 1], its label
 //! ([`Label::of_score`]) and the contributing terms with their weights, in text order. Terms are shown as
 //! written, in lower case (`déçue`, not the lexicon's `decue`), a negated word with its negation (`not
-//! happy`, `n'aime pas`), since they end up in alert emails. Called by the
-//! analysis pipeline once per mention and by `veille score`.
+//! happy`, `n'aime pas`), since they end up in alert emails. Called by the analysis pipeline once per
+//! mention and by `veille score`.
 //!
 //! The scorer is lexicon-and-rules, in the manner of VADER (Hutto & Gilbert, 2014), with one lexicon per
 //! language compiled into the binary (see `lexicon/` and `NOTICE`). Each word or multi-word expression found
