@@ -326,6 +326,151 @@ fn rdf_links(doc: &str) -> Option<String> {
     changed.then_some(out)
 }
 
+/// JSON Feeds written by hand or by loose generators: a number where a string belongs (`"id": 42`), tags as
+/// one comma-separated string, one author object where a list belongs, no feed title. feed-rs refuses the
+/// whole feed for one such field; this coerces what has an obvious reading and drops what has none, so the
+/// items are read. Returns whether anything changed.
+fn loosen_json(feed: &mut serde_json::Value) -> bool {
+    use serde_json::{Map, Value};
+    /// A string field: numbers and booleans become their text, anything else but null is dropped.
+    fn text(obj: &mut Map<String, Value>, key: &str, changed: &mut bool) {
+        let fixed = match obj.get(key) {
+            None | Some(Value::String(_) | Value::Null) => return,
+            Some(Value::Number(n)) => Some(Value::String(n.to_string())),
+            Some(Value::Bool(b)) => Some(Value::String(b.to_string())),
+            Some(_) => None,
+        };
+        *changed = true;
+        match fixed {
+            Some(v) => obj.insert(key.to_owned(), v),
+            None => obj.remove(key),
+        };
+    }
+    /// `author` (one object) and `authors` (a list of them), each with string `name` and `url`.
+    fn people(obj: &mut Map<String, Value>, changed: &mut bool) {
+        let person = |v: &mut Value, changed: &mut bool| match v.as_object_mut() {
+            Some(p) => {
+                text(p, "name", changed);
+                text(p, "url", changed);
+                true
+            }
+            None => false,
+        };
+        if let Some(a) = obj.get_mut("author")
+            && !person(a, changed)
+        {
+            obj.remove("author");
+            *changed = true;
+        }
+        match obj.get_mut("authors") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(list)) => {
+                let before = list.len();
+                list.retain_mut(|a| person(a, changed));
+                *changed |= list.len() != before;
+            }
+            Some(one @ Value::Object(_)) => {
+                let mut single = one.take();
+                person(&mut single, changed);
+                *one = Value::Array(vec![single]);
+                *changed = true;
+            }
+            Some(_) => {
+                obj.remove("authors");
+                *changed = true;
+            }
+        }
+    }
+    let mut changed = false;
+    let Some(top) = feed.as_object_mut() else {
+        return false;
+    };
+    if !matches!(top.get("title"), Some(Value::String(_))) {
+        text(top, "title", &mut changed);
+        if !top.contains_key("title") {
+            top.insert("title".to_owned(), Value::String(String::new()));
+            changed = true;
+        }
+    }
+    for key in [
+        "home_page_url",
+        "feed_url",
+        "language",
+        "description",
+        "icon",
+        "favicon",
+    ] {
+        text(top, key, &mut changed);
+    }
+    people(top, &mut changed);
+    let Some(Value::Array(items)) = top.get_mut("items") else {
+        return changed;
+    };
+    for item in items.iter_mut().filter_map(Value::as_object_mut) {
+        for key in [
+            "id",
+            "url",
+            "external_url",
+            "title",
+            "content_html",
+            "content_text",
+            "summary",
+            "date_published",
+            "date_modified",
+        ] {
+            text(item, key, &mut changed);
+        }
+        people(item, &mut changed);
+        let tags = match item.get("tags") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(list)) => Some(
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(|t| Value::String(t.to_owned()))
+                    .collect(),
+            ),
+            Some(Value::Array(list)) if list.iter().all(Value::is_string) => None,
+            Some(Value::Array(list)) => Some(
+                list.iter()
+                    .filter_map(|t| match t {
+                        Value::String(s) => Some(Value::String(s.clone())),
+                        Value::Number(n) => Some(Value::String(n.to_string())),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            Some(_) => Some(Vec::new()),
+        };
+        if let Some(tags) = tags {
+            item.insert("tags".to_owned(), Value::Array(tags));
+            changed = true;
+        }
+        if let Some(attachments) = item.get_mut("attachments") {
+            let usable = |a: &Value| {
+                a.get("url").is_some_and(Value::is_string)
+                    && a.get("mime_type").is_some_and(Value::is_string)
+                    && a.get("size_in_bytes")
+                        .is_none_or(|s| s.is_u64() || s.is_null())
+                    && a.get("title").is_none_or(|t| t.is_string() || t.is_null())
+            };
+            match attachments {
+                Value::Array(list) if list.iter().all(usable) => {}
+                Value::Array(list) => {
+                    list.retain(usable);
+                    changed = true;
+                }
+                Value::Null => {}
+                _ => {
+                    item.remove("attachments");
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed
+}
+
 /// At most this many distinct unknown `type`s are rewritten in one document before giving up.
 const MAX_RETYPES: usize = 8;
 
@@ -454,9 +599,27 @@ pub fn parse_feed(
         retyped = Some(fixed);
     }
     let doc: &str = retyped.as_deref().unwrap_or(doc);
+    let mut json = None;
+    if let Ok(Err(ParseFeedError::JsonSerde(_))) = &parsed
+        && let Ok(mut value) = serde_json::from_str::<serde_json::Value>(doc)
+        && loosen_json(&mut value)
+    {
+        let fixed = value.to_string();
+        let retried = parse(&fixed);
+        // Still no feed: the first error, whose line and column point into the document as it came.
+        if matches!(
+            retried,
+            Ok(Ok(_) | Err(ParseFeedError::JsonUnsupportedVersion(_)))
+        ) {
+            parsed = retried;
+            json = Some(fixed);
+        }
+    }
     if let Ok(Err(ParseFeedError::JsonUnsupportedVersion(_))) = &parsed {
         // JSON Feeds in the wild write their version loosely ("1.0", "http://…/version/1"): read them as 1.1.
-        if let Ok(mut value) = serde_json::from_str::<serde_json::Value>(doc) {
+        if let Ok(mut value) =
+            serde_json::from_str::<serde_json::Value>(json.as_deref().unwrap_or(doc))
+        {
             value["version"] = serde_json::Value::from("https://jsonfeed.org/version/1.1");
             parsed = parse(&value.to_string());
         }
@@ -861,6 +1024,52 @@ mod tests {
                 (Some("Avec lien"), Some("http://acme.example/deux")),
             ]
         );
+    }
+
+    #[test]
+    fn loose_json_feed_fields_are_coerced_rather_than_losing_the_feed() {
+        let doc = r#"{"version": "https://jsonfeed.org/version/1.1",
+            "author": "Acme",
+            "items": [
+                {"id": 42, "title": "Grève chez Acme", "content_text": "Boutiques fermées", "tags": "grève, social",
+                 "authors": {"name": "Léa"}, "attachments": [{"url": 3}]},
+                {"id": "b", "title": 2026, "summary": "Acme répond", "tags": ["x", 1, null],
+                 "date_published": "2026-11-20T10:00:00+01:00"}
+            ]}"#;
+        let feed = parse_feed("s", doc.as_bytes(), None, now()).unwrap();
+        let got: Vec<(&str, Option<&str>, &str, Option<&str>)> = feed
+            .mentions
+            .iter()
+            .map(|m| {
+                (
+                    m.id.as_str(),
+                    m.title.as_deref(),
+                    m.text.as_str(),
+                    m.author.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "42",
+                    Some("Grève chez Acme"),
+                    "Boutiques fermées",
+                    Some("Léa")
+                ),
+                ("b", Some("2026"), "Acme répond", None),
+            ]
+        );
+        // A document that is not a feed at all keeps its error, located in the document as it came.
+        let err = parse_feed(
+            "s",
+            b"{\n  \"items\": \"none\",\n  \"id\": 1\n}",
+            None,
+            now(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ParseError::Json { line: 2, .. }), "{err:?}");
     }
 
     #[test]
