@@ -77,11 +77,11 @@ fn every_corpus_feed_parses_or_fails_cleanly() {
     }
     assert!(files > 1000, "only {files} corpus files read");
     assert!(
-        ok_got as f64 >= 0.97 * ok_expected as f64,
+        ok_got as f64 >= 0.98 * ok_expected as f64,
         "too few readable feeds gave items: {ok_got}/{ok_expected}"
     );
     assert!(
-        agree as f64 >= 0.98 * files as f64,
+        agree as f64 >= 0.985 * files as f64,
         "agreement too low: {agree}/{files}"
     );
     assert_eq!(mojibake, 0, "texts decoded with the wrong charset");
