@@ -27,7 +27,7 @@ use crate::store::Store;
 use crate::store::incidents::{EventRow, IncidentRow, SilenceRow};
 
 use super::inspect::excerpt;
-use super::load_config;
+use super::{load_config, open_read_only};
 
 /// At most this many critical mentions are shown in full by `incidents show`.
 const SHOWN_CRITICAL: usize = 5;
@@ -171,19 +171,6 @@ pub fn silence(config_path: &Path, args: SilenceArgs) -> anyhow::Result<ExitCode
     }
 }
 
-fn open_read_only(config_path: &Path) -> anyhow::Result<Option<(Config, Store)>> {
-    let Some(config) = load_config(config_path) else {
-        return Ok(None);
-    };
-    let store = Store::open_read_only(&config.database).with_context(|| {
-        format!(
-            "cannot open the database (has `veille run` been started with {}?)",
-            config_path.display()
-        )
-    })?;
-    Ok(Some((config, store)))
-}
-
 /// Opens the database read-write, for one short write beside the daemon. A missing database is an error,
 /// not a new empty one: it means the configuration is not the daemon's.
 fn open_for_write(config_path: &Path) -> anyhow::Result<Option<(Config, Store)>> {
@@ -219,6 +206,20 @@ fn target(watch: Option<&str>, rule: Option<&str>) -> String {
         (Some(x), None) | (None, Some(x)) => x.to_owned(),
         (None, None) => "—".to_owned(),
     }
+}
+
+/// The WATCH/RULE column of a table: each row's [`target`], and the column's width.
+fn target_column<'a>(
+    rows: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>,
+) -> (Vec<String>, usize) {
+    let targets: Vec<String> = rows.map(|(w, r)| target(w, r)).collect();
+    let width = targets
+        .iter()
+        .map(|t| t.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("WATCH/RULE".len());
+    (targets, width)
 }
 
 fn first_line(text: &str) -> &str {
@@ -287,16 +288,8 @@ fn list(
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let targets: Vec<String> = rows
-        .iter()
-        .map(|r| target(r.watch.as_deref(), r.rule.as_deref()))
-        .collect();
-    let width = targets
-        .iter()
-        .map(|t| t.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max("WATCH/RULE".len());
+    let (targets, width) =
+        target_column(rows.iter().map(|r| (r.watch.as_deref(), r.rule.as_deref())));
     writeln!(
         out,
         "{:>4}  {:<16}  {:<16}  {:<width$}  {:<8}  {:>4}  {:>8}  {:<12}  SUMMARY",
@@ -1018,16 +1011,8 @@ pub fn alerts(config_path: &Path, args: AlertsArgs) -> anyhow::Result<ExitCode> 
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let targets: Vec<String> = rows
-        .iter()
-        .map(|r| target(r.watch.as_deref(), r.rule.as_deref()))
-        .collect();
-    let width = targets
-        .iter()
-        .map(|t| t.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max("WATCH/RULE".len());
+    let (targets, width) =
+        target_column(rows.iter().map(|r| (r.watch.as_deref(), r.rule.as_deref())));
     writeln!(
         out,
         "{:>4}  {:<16}  {:<8}  {:<16}  {:>8}  {:<width$}  {:<4}  TEXT",

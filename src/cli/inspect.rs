@@ -5,13 +5,12 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 
 use crate::model::Interval;
 use crate::store::{MentionFilter, Store};
 
-use super::load_config;
+use super::{load_config, open_read_only};
 
 /// The first `max` characters of a text, with an ellipsis when cut.
 pub fn excerpt(text: &str, max: usize) -> String {
@@ -39,21 +38,8 @@ fn when(t: Option<DateTime<Utc>>) -> String {
     )
 }
 
-fn open(config_path: &Path) -> anyhow::Result<Option<(crate::config::Config, Store)>> {
-    let Some(config) = load_config(config_path) else {
-        return Ok(None);
-    };
-    let store = Store::open_read_only(&config.database).with_context(|| {
-        format!(
-            "cannot open the database (has `veille run` been started with {}?)",
-            config_path.display()
-        )
-    })?;
-    Ok(Some((config, store)))
-}
-
 pub fn sources(config_path: &Path, json: bool) -> anyhow::Result<ExitCode> {
-    let Some((config, store)) = open(config_path)? else {
+    let Some((config, store)) = open_read_only(config_path)? else {
         return Ok(ExitCode::from(1));
     };
     let states = store.source_states()?;
@@ -118,7 +104,7 @@ pub fn mentions(
             return Ok(ExitCode::from(2));
         }
     };
-    let Some((_config, store)) = open(config_path)? else {
+    let Some((_config, store)) = open_read_only(config_path)? else {
         return Ok(ExitCode::from(1));
     };
     let filter = MentionFilter {

@@ -204,6 +204,21 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// Loads the configuration and opens its database read-only, beside a running daemon; `None` when the
+/// configuration is invalid (its problems are printed).
+fn open_read_only(config_path: &Path) -> anyhow::Result<Option<(Config, crate::store::Store)>> {
+    let Some(config) = load_config(config_path) else {
+        return Ok(None);
+    };
+    let store = crate::store::Store::open_read_only(&config.database).with_context(|| {
+        format!(
+            "cannot open the database (has `veille run` been started with {}?)",
+            config_path.display()
+        )
+    })?;
+    Ok(Some((config, store)))
+}
+
 /// Loads the configuration, printing every problem; `None` when invalid.
 fn load_config(path: &Path) -> Option<Config> {
     match Config::load(path) {

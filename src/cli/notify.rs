@@ -8,16 +8,14 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use chrono::Utc;
 
 use crate::model::{Headline, Notification, NotificationKind, Severity};
 use crate::notify::mailer::{Envelope, MailError, Mailer};
 use crate::notify::render::{RenderOptions, render_with};
-use crate::store::Store;
 use crate::store::outbox::OutboxState;
 
-use super::{load_config, runtime};
+use super::{load_config, open_read_only, runtime};
 
 /// `veille notify test [--to ADDR]`.
 pub fn test(config_path: &Path, to: Option<String>) -> anyhow::Result<ExitCode> {
@@ -94,15 +92,9 @@ pub fn test(config_path: &Path, to: Option<String>) -> anyhow::Result<ExitCode> 
 
 /// `veille outbox [--json]`.
 pub fn outbox(config_path: &Path, json: bool, limit: usize) -> anyhow::Result<ExitCode> {
-    let Some(config) = load_config(config_path) else {
+    let Some((_config, store)) = open_read_only(config_path)? else {
         return Ok(ExitCode::from(1));
     };
-    let store = Store::open_read_only(&config.database).with_context(|| {
-        format!(
-            "cannot open the database (has `veille run` been started with {}?)",
-            config_path.display()
-        )
-    })?;
     let rows = store.outbox(None, limit)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {

@@ -404,21 +404,33 @@ impl Store {
         let mut mentions = rows
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err(e))?;
-        let mut matches = self
+        for m in &mut mentions {
+            m.matches = self.rule_matches(m.key)?;
+        }
+        Ok(mentions)
+    }
+
+    /// The rule matches stored with mention `key`, by rule id.
+    fn rule_matches(&self, key: i64) -> Result<Vec<RuleMatch>> {
+        let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT rule, severity, terms FROM mention_match WHERE mention = ?1 ORDER BY rule",
             )
             .map_err(|e| self.err(e))?;
-        for m in &mut mentions {
-            let rows = matches
-                .query_map([m.key], rule_match_row)
-                .map_err(|e| self.err(e))?;
-            m.matches = rows
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(|e| self.err(e))?;
-        }
-        Ok(mentions)
+        let rows = stmt
+            .query_map([key], |r| {
+                let severity: String = r.get(1)?;
+                let terms: String = r.get(2)?;
+                Ok(RuleMatch {
+                    rule: r.get(0)?,
+                    severity: crate::model::Severity::parse(&severity).unwrap_or_default(),
+                    terms: serde_json::from_str(&terms).unwrap_or_default(),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
     }
 
     /// Mentions by row id, with their analysis as stored, in the order given.
@@ -433,12 +445,6 @@ impl Store {
                 "SELECT source, guid, link, title, text, author, lang_declared, published, fetched, story, lang, score,
                         label, terms
                  FROM mention WHERE id = ?1",
-            )
-            .map_err(|e| self.err(e))?;
-        let mut matches = self
-            .conn
-            .prepare_cached(
-                "SELECT rule, severity, terms FROM mention_match WHERE mention = ?1 ORDER BY rule",
             )
             .map_err(|e| self.err(e))?;
         let mut watches = self
@@ -482,12 +488,7 @@ impl Store {
             let Some((mention, mut analysis)) = row else {
                 continue;
             };
-            let rows = matches
-                .query_map([key], rule_match_row)
-                .map_err(|e| self.err(e))?;
-            analysis.matches = rows
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(|e| self.err(e))?;
+            analysis.matches = self.rule_matches(key)?;
             let rows = watches
                 .query_map([key], |r| r.get(0))
                 .map_err(|e| self.err(e))?;
@@ -600,17 +601,6 @@ impl Store {
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
-}
-
-/// A row of `SELECT rule, severity, terms FROM mention_match`.
-fn rule_match_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RuleMatch> {
-    let severity: String = r.get(1)?;
-    let terms: String = r.get(2)?;
-    Ok(RuleMatch {
-        rule: r.get(0)?,
-        severity: crate::model::Severity::parse(&severity).unwrap_or_default(),
-        terms: serde_json::from_str(&terms).unwrap_or_default(),
-    })
 }
 
 /// Writes one poll inside an open transaction: the mentions not already stored, their rule matches, and the
