@@ -257,14 +257,12 @@ fn normalize_dialect(doc: &str) -> std::borrow::Cow<'_, str> {
 /// xmlns:r="http://backend.userland.com/rss2">`, `<r:item>`): the same document without the prefix. `None`
 /// for any other root.
 fn unprefix_rss(doc: &str) -> Option<String> {
-    let colon = doc[1..].find(':')? + 1;
-    let prefix = &doc[1..colon];
-    if prefix.is_empty()
-        || !prefix
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        || !doc[colon + 1..].starts_with("rss")
-    {
+    // Only the root element's name is looked at: `<prefix:rss`.
+    let name_end = doc[1..]
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':')))
+        .map_or(doc.len(), |e| e + 1);
+    let (prefix, local) = doc[1..name_end].split_once(':')?;
+    if prefix.is_empty() || local != "rss" {
         return None;
     }
     let tag = &doc[..doc.find('>')?];
