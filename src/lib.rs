@@ -3,16 +3,20 @@
 //!
 //! # Layout
 //!
-//! - [`model`]: the shared nouns (`Mention`, `Analysis`, `Severity`, …); depends on nothing else.
+//! The modules follow the pipeline: schedule → fetch → parse → analyse → store + detect → notify, with the
+//! read side and the faces beside it.
+//!
+//! - [`model`]: the shared nouns (`Mention`, `Analysis`, `Severity`, `Interval`, `WatchSettings`, …);
+//!   depends on nothing else.
 //! - [`config`]: the daemon's TOML configuration and its validation (`veille check`).
 //! - [`sources`]: when a source is due, fetching it over HTTP or from disk, parsing feeds into mentions.
 //! - [`analysis`]: pure text work: cleaning, folding, language, sentiment, rule matching.
-//! - [`detect`]: pure bad-buzz detection: bucket counts, robust seasonal baselines, incidents, explanations.
-//! - [`detector`]: the detection stage of the running pipeline: feeds, decisions, incidents, outbox rows.
+//! - [`detect`]: pure bad-buzz detection: bucket counts, robust seasonal baselines, incidents, the facts
+//!   that explain them.
+//! - [`pipeline`]: the running stages: one poll of one source, the detection stage inside the writer's
+//!   transaction, and replay (the same stages with the items' own time as the clock).
 //! - [`store`]: the SQLite database: schema, migrations, every SQL statement, the single writer.
 //! - [`notify`]: the email outbox worker, its templates (fr, en), throttle, quiet hours and digests.
-//! - [`pipeline`]: one poll of one source: fetch, parse, analyse, store.
-//! - [`replay`]: the pipeline on feed files with the items' own time as the clock (`veille replay`).
 //! - [`metrics`]: the daemon's counters and the optional Prometheus endpoint.
 //! - [`daemon`]: the running service: tasks, signals, readiness, shutdown.
 //! - [`cli`]: the commands a person types.
@@ -22,11 +26,9 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod detect;
-pub mod detector;
 pub mod metrics;
 pub mod model;
 pub mod notify;
 pub mod pipeline;
-pub mod replay;
 pub mod sources;
 pub mod store;

@@ -215,7 +215,8 @@ pub fn run(db: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     // First what veille would have learnt over three weeks (the brand's usual level), replayed with each
     // item's own time as the clock; then one poll of the sample feeds, now.
     let analyzer = crate::daemon::build_analyzer(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let history = crate::replay::replay(&[tmp.path().join("historique.xml")], &analyzer, &db)?;
+    let history =
+        crate::pipeline::replay::replay(&[tmp.path().join("historique.xml")], &analyzer, &db)?;
     writeln!(
         out,
         "History: {} ordinary mentions over three weeks replayed (the usual level).",

@@ -62,8 +62,8 @@ pub fn run(args: ReplayArgs, config: &Path) -> anyhow::Result<ExitCode> {
         }
     };
     let analyzer = Analyzer::new(rules);
-    let files = crate::replay::feed_files(&args.paths)?;
-    let report = crate::replay::replay(&files, &analyzer, &args.db)?;
+    let files = crate::pipeline::replay::feed_files(&args.paths)?;
+    let report = crate::pipeline::replay::replay(&files, &analyzer, &args.db)?;
     for (path, error) in &report.failed {
         eprintln!("veille: {}: {error}", path.display());
     }

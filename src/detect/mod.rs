@@ -104,15 +104,15 @@
 //! - [`baseline`]: median, MAD, the Poisson floor, the seasonal profile.
 //! - [`incident`]: decisions, the watch state machine, [`on_mention`] and [`evaluate`].
 //! - [`explain`]: the facts of a decision, in French and English.
-//! - [`replay`](mod@replay): one watch followed through time, for `veille replay` and the tests.
+//! - [`feed`]: one watch followed through time, for `veille replay` and the tests.
 //! - [`settings`]: checking a watch's detection settings.
 //! - [`silence`]: what people silence, and until when.
 
 pub mod baseline;
 pub mod counts;
 pub mod explain;
+pub mod feed;
 pub mod incident;
-pub mod replay;
 pub mod settings;
 pub mod silence;
 
@@ -122,10 +122,10 @@ mod scenarios;
 pub use baseline::{Baseline, Level, Profile, Span, choose_profile, history_span};
 pub use counts::{AnalysedMention, BucketCounts, Window, aggregate_buckets, bucket_start};
 pub use explain::{Explanation, Figures, Syndication, Tally, Telling, TellingMention};
+pub use feed::{WatchFeed, replay};
 pub use incident::{
     BuzzAlert, CriticalMention, Decision, EventKind, IncidentEvent, IncidentId, IncidentWindow,
     OpenIncident, RuleIncident, Suppression, WatchState, evaluate, on_mention,
 };
-pub use replay::{WatchFeed, replay};
 pub use settings::settings_problems;
 pub use silence::{Silence, SilenceTarget, active_silence, is_silenced};

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::analysis::Analyzer;
-use crate::detector::{Detector, spec_of};
 use crate::model::SourceState;
+use crate::pipeline::detect::{Detector, spec_of};
 use crate::sources::parse::parse_feed;
 use crate::store::writer::WriteHook as _;
 use crate::store::{AnalysedMention, Poll, Store, StoreError, incidents::IncidentRow};

@@ -171,9 +171,9 @@ impl Daemon {
             .http
             .build()
             .map_err(|e| DaemonError::Setup(e.to_string()))?;
-        let detector = crate::detector::Detector::load(
+        let detector = crate::pipeline::detect::Detector::load(
             &store,
-            crate::detector::spec_of(analyzer.rules()),
+            crate::pipeline::detect::spec_of(analyzer.rules()),
             Utc::now(),
         )?;
         let (writer, writer_thread) = writer::spawn(store, Box::new(detector));
@@ -515,7 +515,7 @@ impl Daemon {
                         "The [email] settings changed; they apply at the next restart, not on reload."
                     );
                 }
-                let spec = crate::detector::spec_of(analyzer.rules());
+                let spec = crate::pipeline::detect::spec_of(analyzer.rules());
                 if let Err(e) = self.stages.writer.set_spec(spec, Utc::now()).await {
                     tracing::error!(error = %e, "Detection could not take the new watches.");
                 }

@@ -1,0 +1,78 @@
+//! A watch as detection needs it: its settings, its display name, and what the rule files say.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Interval, Timezone};
+
+/// How a watch decides what is bad buzz: the `[watch.detection]` table of a rule file. Every key has a
+/// default a communications team can reason about; see `rules/README.md`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchSettings {
+    /// Size of a counting bucket (the window judged at once). Hour-of-day and hour-of-week comparisons need
+    /// a bucket that divides a day.
+    pub bucket: Interval,
+    /// How far back the usual level is learnt (the same-hour-of-week comparison looks back four weeks at
+    /// least).
+    pub baseline: Interval,
+    /// No bad-buzz or buzz alert before this much history (critical mentions alert from the start).
+    pub warmup: Interval,
+    /// Robust z-score the negative count must reach; an incident calms below half of it.
+    pub min_z: f64,
+    /// Multiple of the usual level the negative count must reach; also what a volume surge (buzz) needs.
+    pub min_ratio: f64,
+    /// Floor: at least this many distinct negative stories in the window (twenty copies of one article
+    /// are one story)…
+    pub min_negative: u32,
+    /// …from at least this many distinct authors, none of whom carries more than half of them.
+    pub min_authors: u32,
+    /// The negative share must exceed its usual value by at least this much (0.10 = ten points).
+    pub min_share_rise: f64,
+    /// Multiple of the usual level at which an incident escalates to critical (with a z twice `min_z`).
+    pub critical_ratio: f64,
+    /// An incident resolves once the count has been back near its usual level this long; a critical-rule
+    /// incident once no critical mention came for this long.
+    pub resolve_after: Interval,
+    /// After a resolution, no new incident for the same watch before this much time; also how long a
+    /// volume surge must pause before a new buzz is told.
+    pub cooldown: Interval,
+    /// The clock of the audience: "the same hour of day" is 20:00 in this zone, summer and winter alike,
+    /// so that the evening peak is still compared with evenings after a change of daylight-saving time.
+    pub timezone: Timezone,
+}
+
+impl Default for WatchSettings {
+    fn default() -> Self {
+        WatchSettings {
+            bucket: Interval::secs(3600),
+            baseline: Interval::secs(14 * 86_400),
+            warmup: Interval::secs(3 * 86_400),
+            min_z: 3.5,
+            min_ratio: 2.0,
+            min_negative: 5,
+            min_authors: 3,
+            min_share_rise: 0.10,
+            critical_ratio: 5.0,
+            resolve_after: Interval::secs(6 * 3600),
+            cooldown: Interval::secs(2 * 3600),
+            timezone: Timezone(chrono_tz::Tz::Europe__Paris),
+        }
+    }
+}
+
+/// A watch as detection needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchSpec {
+    pub id: String,
+    /// Display name (the brand).
+    pub name: String,
+    pub settings: WatchSettings,
+}
+
+/// What the rule files say that detection needs: the watches, and the rules that only count (they never
+/// alert on their own).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DetectionSpec {
+    pub watches: Vec<WatchSpec>,
+    pub count_only_rules: std::collections::HashSet<String>,
+}
