@@ -4,9 +4,14 @@
 //! to the pure compiler ([`crate::analysis::rules::compile`]), giving a [`RuleSet`] or every problem found.
 //! Called by the daemon at start and on SIGHUP (it keeps the previous `RuleSet` when the new files are
 //! wrong), by `veille check` and by `veille rules check|test`. No state is kept between calls.
+//!
+//! [`load_checked`] is what the daemon and `veille check` use: the rules, with the detection settings of
+//! every watch judged too ([`crate::detect::settings_problems`]), every problem as a one-line
+//! [`ConfigError`] so that they list beside the configuration's own.
 
 use std::path::{Path, PathBuf};
 
+use super::ConfigError;
 use crate::analysis::rules::{RuleError, RuleFile, RuleSet, compile};
 
 /// A problem loading the rules of a directory.
@@ -75,6 +80,64 @@ pub fn load_rules(dir: &Path) -> Result<RuleSet, Vec<RulesLoadError>> {
             errors.extend(rule_errors.into_iter().map(RulesLoadError::Rule));
             Err(errors)
         }
+    }
+}
+
+/// Reads and compiles the rules of `dir` and judges each watch's detection settings, as the daemon needs
+/// them.
+///
+/// # Errors
+/// Every problem, one line each, at its file, line and column.
+pub fn load_checked(dir: &Path) -> Result<RuleSet, Vec<ConfigError>> {
+    let set = load_rules(dir).map_err(|errors| errors.iter().map(one_line).collect::<Vec<_>>())?;
+    // Detection settings that parse but cannot work (a bucket that does not divide a day…).
+    let unusable: Vec<ConfigError> = set
+        .watches()
+        .iter()
+        .flat_map(|w| {
+            crate::detect::settings_problems(&w.detection)
+                .into_iter()
+                .map(move |p| ConfigError {
+                    file: PathBuf::from(&w.location.file),
+                    line: Some(w.location.line),
+                    column: Some(w.location.column),
+                    message: format!("watch {:?}: [watch.detection] {p}", w.id),
+                })
+        })
+        .collect();
+    if unusable.is_empty() {
+        Ok(set)
+    } else {
+        Err(unusable)
+    }
+}
+
+/// A rule-loading problem on one line, without the snippet `veille rules check` shows under it.
+fn one_line(e: &RulesLoadError) -> ConfigError {
+    let (at, message) = match e {
+        RulesLoadError::Read { path, source } => {
+            return ConfigError {
+                file: path.clone(),
+                line: None,
+                column: None,
+                message: format!("cannot read: {source}"),
+            };
+        }
+        RulesLoadError::Rule(RuleError::Toml { at, message, .. }) => {
+            (at, format!("invalid TOML: {message}"))
+        }
+        RulesLoadError::Rule(
+            RuleError::Invalid { at, message, .. } | RuleError::Query { at, message, .. },
+        ) => (at, message.clone()),
+        RulesLoadError::Rule(RuleError::DuplicateId { at, id, first, .. }) => {
+            (at, format!("duplicate id `{id}`: already used at {first}"))
+        }
+    };
+    ConfigError {
+        file: PathBuf::from(&at.file),
+        line: Some(at.line),
+        column: Some(at.column),
+        message: super::problems::one_line(message),
     }
 }
 
