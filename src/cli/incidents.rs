@@ -9,7 +9,7 @@
 //! [`crate::detect::Decision`]'s; this module only lays them out.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -27,7 +27,7 @@ use crate::store::Store;
 use crate::store::incidents::{EventRow, IncidentRow, SilenceRow};
 
 use super::inspect::excerpt;
-use super::{load_config, open_read_only};
+use super::{Place, error, load_config, open_read_only, warning};
 
 /// At most this many critical mentions are shown in full by `incidents show`.
 const SHOWN_CRITICAL: usize = 5;
@@ -47,6 +47,9 @@ pub struct IncidentsArgs {
     /// One JSON object per incident.
     #[arg(long)]
     json: bool,
+    /// Read this database instead of the configuration's.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,6 +87,9 @@ pub struct AlertsArgs {
     /// One JSON object per alert.
     #[arg(long)]
     json: bool,
+    /// Read this database instead of the configuration's.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 /// `veille silence`.
@@ -91,6 +97,9 @@ pub struct AlertsArgs {
 pub struct SilenceArgs {
     #[command(subcommand)]
     action: SilenceAction,
+    /// Use this database instead of the configuration's.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -131,14 +140,14 @@ enum SilenceAction {
 ///
 /// # Errors
 /// When the database cannot be read or written, or standard output is closed.
-pub fn incidents(config_path: &Path, args: IncidentsArgs) -> anyhow::Result<ExitCode> {
+pub fn incidents(place: Place<'_>, args: IncidentsArgs) -> anyhow::Result<ExitCode> {
     match args.action {
-        None => list(config_path, args.open, args.limit, args.json),
+        None => list(place, args.open, args.limit, args.json),
         Some(IncidentAction::Show { id, json, lang }) => {
             let lang = if lang == "en" { Lang::En } else { Lang::Fr };
-            show(config_path, id, json, lang)
+            show(place, id, json, lang)
         }
-        Some(IncidentAction::Ack { id, by, note }) => ack(config_path, id, by, note),
+        Some(IncidentAction::Ack { id, by, note }) => ack(place, id, by, note),
     }
 }
 
@@ -146,7 +155,7 @@ pub fn incidents(config_path: &Path, args: IncidentsArgs) -> anyhow::Result<Exit
 ///
 /// # Errors
 /// When the database cannot be read or written, or standard output is closed.
-pub fn silence(config_path: &Path, args: SilenceArgs) -> anyhow::Result<ExitCode> {
+pub fn silence(place: Place<'_>, args: SilenceArgs) -> anyhow::Result<ExitCode> {
     match args.action {
         SilenceAction::Add {
             watch,
@@ -160,28 +169,28 @@ pub fn silence(config_path: &Path, args: SilenceArgs) -> anyhow::Result<ExitCode
                 (None, Some(r)) => ("rule", r),
                 // clap requires one of them.
                 (None, None) => {
-                    eprintln!("veille: say what to silence with --watch ID or --rule ID");
+                    error(format_args!("say what to silence with --watch ID or --rule ID"));
                     return Ok(ExitCode::from(2));
                 }
             };
-            silence_add(config_path, target, &duration, &reason, by)
+            silence_add(place, target, &duration, &reason, by)
         }
-        SilenceAction::List { json } => silence_list(config_path, json),
-        SilenceAction::Remove { id } => silence_remove(config_path, id),
+        SilenceAction::List { json } => silence_list(place, json),
+        SilenceAction::Remove { id } => silence_remove(place, id),
     }
 }
 
 /// Opens the database read-write, for one short write beside the daemon. A missing database is an error,
 /// not a new empty one: it means the configuration is not the daemon's.
-fn open_for_write(config_path: &Path) -> anyhow::Result<Option<(Config, Store)>> {
-    let Some(config) = load_config(config_path) else {
+fn open_for_write(place: Place<'_>) -> anyhow::Result<Option<(Config, Store)>> {
+    let Some(config) = load_config(place) else {
         return Ok(None);
     };
     if !config.database.exists() {
         anyhow::bail!(
             "{}: no database there (has `veille run` been started with {}?)",
             config.database.display(),
-            config_path.display()
+            place.config.display()
         );
     }
     let store = Store::open(&config.database).context("cannot open the database for writing")?;
@@ -252,12 +261,12 @@ struct IncidentLine<'a> {
 }
 
 fn list(
-    config_path: &Path,
+    place: Place<'_>,
     open_only: bool,
     limit: Option<usize>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let Some((_config, store)) = open_read_only(config_path)? else {
+    let Some((_config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
     let rows = store.incidents(open_only, limit)?;
@@ -339,12 +348,12 @@ struct ShownIncident<'a> {
     events: &'a [EventRow],
 }
 
-fn show(config_path: &Path, id: i64, json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
-    let Some((config, store)) = open_read_only(config_path)? else {
+fn show(place: Place<'_>, id: i64, json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
+    let Some((config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
     let Some(row) = store.incident(id)? else {
-        eprintln!("veille: no incident {id} (see `veille incidents` for their ids)");
+        error(format_args!("no incident {id} (see `veille incidents` for their ids)"));
         return Ok(ExitCode::from(1));
     };
     let silences = store.silences(Utc::now())?;
@@ -951,23 +960,23 @@ fn distinct(words: &[String]) -> Vec<&str> {
 }
 
 fn ack(
-    config_path: &Path,
+    place: Place<'_>,
     id: i64,
     by: Option<String>,
     note: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let Some((_config, mut store)) = open_for_write(config_path)? else {
+    let Some((_config, mut store)) = open_for_write(place)? else {
         return Ok(ExitCode::from(1));
     };
     let by = who(by);
     let note = note.filter(|n| !n.trim().is_empty());
     let now = Utc::now();
     let Some(row) = store.incident(id)? else {
-        eprintln!("veille: no incident {id} (see `veille incidents` for their ids)");
+        error(format_args!("no incident {id} (see `veille incidents` for their ids)"));
         return Ok(ExitCode::from(1));
     };
     if !store.acknowledge(id, &by, note.as_deref(), now)? {
-        eprintln!("veille: no incident {id} (see `veille incidents` for their ids)");
+        error(format_args!("no incident {id} (see `veille incidents` for their ids)"));
         return Ok(ExitCode::from(1));
     }
     let mut out = std::io::stdout().lock();
@@ -992,8 +1001,8 @@ fn ack(
 ///
 /// # Errors
 /// When the database cannot be read, or standard output is closed.
-pub fn alerts(config_path: &Path, args: AlertsArgs) -> anyhow::Result<ExitCode> {
-    let Some((_config, store)) = open_read_only(config_path)? else {
+pub fn alerts(place: Place<'_>, args: AlertsArgs) -> anyhow::Result<ExitCode> {
+    let Some((_config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
     let rows = store.alerts(args.limit)?;
@@ -1038,7 +1047,7 @@ pub fn alerts(config_path: &Path, args: AlertsArgs) -> anyhow::Result<ExitCode> 
 }
 
 fn silence_add(
-    config_path: &Path,
+    place: Place<'_>,
     (kind, id): (&'static str, String),
     duration: &str,
     reason: &str,
@@ -1046,37 +1055,32 @@ fn silence_add(
 ) -> anyhow::Result<ExitCode> {
     let reason = reason.trim();
     if reason.is_empty() {
-        eprintln!(
-            "veille: --reason must say why, for the others (e.g. --reason \"handled by the press office\")"
-        );
+        error(format_args!("--reason must say why, for the others (e.g. --reason \"handled by the press office\")"));
         return Ok(ExitCode::from(2));
     }
     if duration.trim_start().starts_with('-') {
-        eprintln!("veille: --for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d");
+        error(format_args!("--for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d"));
         return Ok(ExitCode::from(2));
     }
     let length = match Interval::parse(duration) {
         Ok(i) if i.0.is_zero() => {
-            eprintln!(
-                "veille: --for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d"
-            );
+            error(format_args!("--for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d"));
             return Ok(ExitCode::from(2));
         }
         Ok(i) => i,
         Err(e) => {
-            eprintln!("veille: --for: {e}");
+            error(format_args!("--for: {e}"));
             return Ok(ExitCode::from(2));
         }
     };
     let Ok(delta) = chrono::Duration::from_std(length.0) else {
-        eprintln!("veille: --for {duration}: too long");
+        error(format_args!("--for {duration}: too long"));
         return Ok(ExitCode::from(2));
     };
-    let Some((config, mut store)) = open_for_write(config_path)? else {
+    let Some((config, mut store)) = open_for_write(place)? else {
         return Ok(ExitCode::from(1));
     };
-    // A silence for an id no rule file knows is most likely a typo: say so, but record it (the rules may
-    // be about to change).
+    // A silence for an id no rule file knows would silence nothing: most likely a typo.
     match crate::config::rules::load_rules(&config.rules) {
         Ok(set) => {
             let known = match kind {
@@ -1084,21 +1088,22 @@ fn silence_add(
                 _ => set.rule(&id).is_some(),
             };
             if !known {
-                eprintln!(
-                    "veille: warning: no {kind} \"{id}\" in the rule files of {} (see `veille rules check`); the silence is recorded anyway",
+                error(format_args!(
+                    "no {kind} {id:?} in the rule files of {} (see `veille rules check`); nothing was silenced",
                     config.rules.display()
-                );
+                ));
+                return Ok(ExitCode::from(1));
             }
         }
-        Err(errors) => eprintln!(
-            "veille: warning: cannot check that {kind} \"{id}\" exists: {} problem(s) in the rules of {} (see `veille check`)",
+        Err(errors) => warning(format_args!(
+            "cannot check that {kind} \"{id}\" exists: {} problem(s) in the rules of {} (see `veille check`)",
             errors.len(),
             config.rules.display()
-        ),
+        )),
     }
     let now = Utc::now();
     let Some(until) = now.checked_add_signed(delta) else {
-        eprintln!("veille: --for {duration}: too long");
+        error(format_args!("--for {duration}: too long"));
         return Ok(ExitCode::from(2));
     };
     let by = who(by);
@@ -1111,8 +1116,8 @@ fn silence_add(
     Ok(ExitCode::SUCCESS)
 }
 
-fn silence_list(config_path: &Path, json: bool) -> anyhow::Result<ExitCode> {
-    let Some((_config, store)) = open_read_only(config_path)? else {
+fn silence_list(place: Place<'_>, json: bool) -> anyhow::Result<ExitCode> {
+    let Some((_config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
     let rows = store.silences(Utc::now())?;
@@ -1156,14 +1161,14 @@ fn silence_list(config_path: &Path, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn silence_remove(config_path: &Path, id: i64) -> anyhow::Result<ExitCode> {
-    let Some((_config, mut store)) = open_for_write(config_path)? else {
+fn silence_remove(place: Place<'_>, id: i64) -> anyhow::Result<ExitCode> {
+    let Some((_config, mut store)) = open_for_write(place)? else {
         return Ok(ExitCode::from(1));
     };
     let now = Utc::now();
     let silence = store.silences(now)?.into_iter().find(|s| s.id == id);
     if !store.remove_silence(id, now)? {
-        eprintln!("veille: no silence {id} in force (see `veille silence list`)");
+        error(format_args!("no silence {id} in force (see `veille silence list`)"));
         return Ok(ExitCode::from(1));
     }
     let what = silence
