@@ -92,7 +92,10 @@ fn check_lists_every_problem_of_the_configuration_and_the_rules_in_one_run() {
     ];
     assert_eq!(problems.len(), expected.len(), "{err}");
     for (line, want) in problems.iter().zip(&expected) {
-        assert!(line.starts_with(want.as_str()), "{line}\nwanted {want}\n{err}");
+        assert!(
+            line.starts_with(want.as_str()),
+            "{line}\nwanted {want}\n{err}"
+        );
     }
     assert!(err.ends_with("veille: error: 6 problem(s) in the configuration and its rules\n"));
 
@@ -319,7 +322,10 @@ fn c_is_short_for_config() {
 fn read_commands_take_db() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(fixture("feeds/rss2.xml"), dir.path().join("rss2.xml")).unwrap();
-    let config = write_config(dir.path(), "[[source]]\nname = \"actu\"\nurl = \"rss2.xml\"\n");
+    let config = write_config(
+        dir.path(),
+        "[[source]]\nname = \"actu\"\nurl = \"rss2.xml\"\n",
+    );
     let out = run(&["run", "--once", "--config", config.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let db = dir.path().join("veille.db");
@@ -349,7 +355,14 @@ fn read_commands_take_db() {
     // With a configuration, `--db` wins over its database.
     let other = tempfile::tempdir().unwrap();
     let elsewhere = write_config(other.path(), "");
-    let out = run(&["mentions", "--json", "--db", db, "-c", elsewhere.to_str().unwrap()]);
+    let out = run(&[
+        "mentions",
+        "--json",
+        "--db",
+        db,
+        "-c",
+        elsewhere.to_str().unwrap(),
+    ]);
     assert_eq!(stdout(&out).lines().count(), 2, "{}", stderr(&out));
     // A database that is not there is an error naming it.
     let out = run(&["mentions", "--db", "/nonexistent/x.db", "--config", none]);
@@ -390,14 +403,21 @@ fn rules_test_exits_like_grep_and_detects_the_language_on_request() {
     // An error is 2.
     let out = run(&["rules", "test", "--rules", "/nonexistent/rules", "acme"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).starts_with("veille: error: "), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("veille: error: "),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn unknown_ids_are_errors_naming_the_id() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(fixture("feeds/rss2.xml"), dir.path().join("rss2.xml")).unwrap();
-    let config = write_config(dir.path(), "[[source]]\nname = \"actu\"\nurl = \"rss2.xml\"\n");
+    let config = write_config(
+        dir.path(),
+        "[[source]]\nname = \"actu\"\nurl = \"rss2.xml\"\n",
+    );
     std::fs::write(
         dir.path().join("rules/a.toml"),
         "[[rule]]\nid = \"acme\"\nname = \"Acme\"\nquery = \"acme\"\n[[watch]]\nid = \"w\"\nquery = \"acme\"\n",
@@ -413,11 +433,15 @@ fn unknown_ids_are_errors_naming_the_id() {
         (&["incidents", "ack", "99999"], "99999"),
         (&["silence", "remove", "99999"], "99999"),
         (
-            &["silence", "add", "--watch", "nope", "--for", "1h", "--reason", "x"],
+            &[
+                "silence", "add", "--watch", "nope", "--for", "1h", "--reason", "x",
+            ],
             "\"nope\"",
         ),
         (
-            &["silence", "add", "--rule", "nope", "--for", "1h", "--reason", "x"],
+            &[
+                "silence", "add", "--rule", "nope", "--for", "1h", "--reason", "x",
+            ],
             "\"nope\"",
         ),
     ] {

@@ -321,7 +321,7 @@ fn a_silence_needs_a_positive_duration_and_a_reason() {
     assert_eq!(out.status.code(), Some(2), "a watch or a rule is required");
     assert!(json_lines(&["silence", "list", "--json", "--config", config]).is_empty());
 
-    // An id no rule file knows: a warning, and the silence is recorded all the same.
+    // An id no rule file knows would silence nothing: an error naming it, and nothing is recorded.
     let out = run(&[
         "silence",
         "add",
@@ -336,15 +336,13 @@ fn a_silence_needs_a_positive_duration_and_a_reason() {
         "--config",
         config,
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("warning: no watch \"maison-brioch\""),
+        stderr(&out).starts_with("veille: error: no watch \"maison-brioch\""),
         "{}",
         stderr(&out)
     );
-    let silences = json_lines(&["silence", "list", "--json", "--config", config]);
-    assert_eq!(silences.len(), 1);
-    assert_eq!(silences[0]["created_by"], "camille");
+    assert!(json_lines(&["silence", "list", "--json", "--config", config]).is_empty());
     let out = run(&[
         "silence",
         "add",
@@ -354,11 +352,16 @@ fn a_silence_needs_a_positive_duration_and_a_reason() {
         "30m",
         "--reason",
         "known",
+        "--by",
+        "camille",
         "--config",
         config,
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let silences = json_lines(&["silence", "list", "--json", "--config", config]);
+    assert_eq!(silences.len(), 1);
+    assert_eq!(silences[0]["created_by"], "camille");
 }
 
 #[test]

@@ -169,7 +169,9 @@ pub fn silence(place: Place<'_>, args: SilenceArgs) -> anyhow::Result<ExitCode> 
                 (None, Some(r)) => ("rule", r),
                 // clap requires one of them.
                 (None, None) => {
-                    error(format_args!("say what to silence with --watch ID or --rule ID"));
+                    error(format_args!(
+                        "say what to silence with --watch ID or --rule ID"
+                    ));
                     return Ok(ExitCode::from(2));
                 }
             };
@@ -353,7 +355,9 @@ fn show(place: Place<'_>, id: i64, json: bool, lang: Lang) -> anyhow::Result<Exi
         return Ok(ExitCode::from(1));
     };
     let Some(row) = store.incident(id)? else {
-        error(format_args!("no incident {id} (see `veille incidents` for their ids)"));
+        error(format_args!(
+            "no incident {id} (see `veille incidents` for their ids)"
+        ));
         return Ok(ExitCode::from(1));
     };
     let silences = store.silences(Utc::now())?;
@@ -972,11 +976,15 @@ fn ack(
     let note = note.filter(|n| !n.trim().is_empty());
     let now = Utc::now();
     let Some(row) = store.incident(id)? else {
-        error(format_args!("no incident {id} (see `veille incidents` for their ids)"));
+        error(format_args!(
+            "no incident {id} (see `veille incidents` for their ids)"
+        ));
         return Ok(ExitCode::from(1));
     };
     if !store.acknowledge(id, &by, note.as_deref(), now)? {
-        error(format_args!("no incident {id} (see `veille incidents` for their ids)"));
+        error(format_args!(
+            "no incident {id} (see `veille incidents` for their ids)"
+        ));
         return Ok(ExitCode::from(1));
     }
     let mut out = std::io::stdout().lock();
@@ -1055,16 +1063,22 @@ fn silence_add(
 ) -> anyhow::Result<ExitCode> {
     let reason = reason.trim();
     if reason.is_empty() {
-        error(format_args!("--reason must say why, for the others (e.g. --reason \"handled by the press office\")"));
+        error(format_args!(
+            "--reason must say why, for the others (e.g. --reason \"handled by the press office\")"
+        ));
         return Ok(ExitCode::from(2));
     }
     if duration.trim_start().starts_with('-') {
-        error(format_args!("--for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d"));
+        error(format_args!(
+            "--for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d"
+        ));
         return Ok(ExitCode::from(2));
     }
     let length = match Interval::parse(duration) {
         Ok(i) if i.0.is_zero() => {
-            error(format_args!("--for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d"));
+            error(format_args!(
+                "--for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d"
+            ));
             return Ok(ExitCode::from(2));
         }
         Ok(i) => i,
@@ -1168,7 +1182,9 @@ fn silence_remove(place: Place<'_>, id: i64) -> anyhow::Result<ExitCode> {
     let now = Utc::now();
     let silence = store.silences(now)?.into_iter().find(|s| s.id == id);
     if !store.remove_silence(id, now)? {
-        error(format_args!("no silence {id} in force (see `veille silence list`)"));
+        error(format_args!(
+            "no silence {id} in force (see `veille silence list`)"
+        ));
         return Ok(ExitCode::from(1));
     }
     let what = silence

@@ -295,13 +295,14 @@ fn open_read_only(place: Place<'_>) -> anyhow::Result<Option<(Config, crate::sto
     let Some(config) = load_config(place) else {
         return Ok(None);
     };
-    let store = crate::store::Store::open_read_only(&config.database).with_context(|| match place.db {
-        Some(db) => format!("cannot open the database {}", db.display()),
-        None => format!(
-            "cannot open the database (has `veille run` been started with {}?)",
-            place.config.display()
-        ),
-    })?;
+    let store =
+        crate::store::Store::open_read_only(&config.database).with_context(|| match place.db {
+            Some(db) => format!("cannot open the database {}", db.display()),
+            None => format!(
+                "cannot open the database (has `veille run` been started with {}?)",
+                place.config.display()
+            ),
+        })?;
     Ok(Some((config, store)))
 }
 

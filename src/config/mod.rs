@@ -407,10 +407,7 @@ fn path_value(p: &mut Problems<'_>, key: &str, v: &Value<'_>, base: &Path) -> Op
         _ => {
             p.at(
                 v.span().start,
-                format!(
-                    "{key} must be a path (a non-empty string), not {}",
-                    kind(v)
-                ),
+                format!("{key} must be a path (a non-empty string), not {}", kind(v)),
             );
             None
         }
@@ -465,7 +462,9 @@ fn http_sound(p: &mut Problems<'_>, h: &HttpConfig, table: &DeTable<'_>, header:
         if !(1..=MAX_CONCURRENCY).contains(&value) {
             refuse(
                 key,
-                format!("{value} fetches at once cannot work: give a number from 1 to {MAX_CONCURRENCY}"),
+                format!(
+                    "{value} fetches at once cannot work: give a number from 1 to {MAX_CONCURRENCY}"
+                ),
             );
         }
     }
@@ -495,10 +494,14 @@ fn read_email(p: &mut Problems<'_>, v: Value<'_>) -> Option<crate::notify::Email
     let email: crate::notify::EmailConfig = read_table(p, "email", v)?;
     let mut sound = true;
     for (key, problem) in email.problems() {
-        p.at(place_of(&keys, key, header), format!("[email] {key}: {problem}"));
+        p.at(place_of(&keys, key, header), format!("[email]: {problem}"));
         sound = false;
     }
-    if let Some(e) = TIMEOUT.problem(email.timeout) {
+    // Too short is among `problems()`; too long is refused here, with the other bounds.
+    if let Some(e) = TIMEOUT
+        .problem(email.timeout)
+        .filter(|_| email.timeout.0 > TIMEOUT.most)
+    {
         p.at(
             place_of(&keys, "timeout", header),
             format!("[email] timeout: {e}"),

@@ -58,7 +58,11 @@ fn read_one(
     let Some(t) = item.get_ref().as_table() else {
         p.at(
             start,
-            format!("source #{} must be a table, not a {}", index + 1, kind(item)),
+            format!(
+                "source #{} must be a table, not a {}",
+                index + 1,
+                kind(item)
+            ),
         );
         return None;
     };

@@ -141,10 +141,7 @@ pub(crate) fn read_table<T: DeserializeOwned>(
 
 /// The field serde says is missing, from its message "missing field `x`".
 fn missing_field(message: &str) -> Option<&str> {
-    message
-        .strip_prefix("missing field `")?
-        .split('`')
-        .next()
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// A string value, or `None`.
@@ -256,9 +253,15 @@ mod tests {
         let text = "t.name = \"a\"\nt.count = \"x\"\n";
         let (_, problems) = read(text);
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].starts_with("f.toml:2:11: [t] count:"), "{problems:?}");
+        assert!(
+            problems[0].starts_with("f.toml:2:11: [t] count:"),
+            "{problems:?}"
+        );
         let (_, problems) = read("t = { name = \"a\", on = \"yes\" }\n");
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].starts_with("f.toml:1:24: [t] on:"), "{problems:?}");
+        assert!(
+            problems[0].starts_with("f.toml:1:24: [t] on:"),
+            "{problems:?}"
+        );
     }
 }

@@ -84,7 +84,10 @@ interval = "5 fortnights"
         shown[1].starts_with(&format!("{f}:6:7: source \"a\": unsupported URL scheme")),
         "{shown:#?}"
     );
-    assert_eq!(shown[2], format!("{f}:8:1: source \"b\": missing key \"url\""));
+    assert_eq!(
+        shown[2],
+        format!("{f}:8:1: source \"b\": missing key \"url\"")
+    );
     assert!(
         shown[3].starts_with(&format!("{f}:10:1: source \"b\": unknown key \"urll\"")),
         "{shown:#?}"
@@ -103,7 +106,9 @@ fn a_dotted_key_gets_its_line_and_one_line_of_message() {
     let shown = problems("database = \"x.db\"\nhttp.timeout = \"forever\"\n");
     assert_eq!(shown.len(), 1, "{shown:#?}");
     assert!(
-        shown[0].starts_with("/etc/veille/veille.toml:2:16: [http] timeout: invalid duration \"forever\""),
+        shown[0].starts_with(
+            "/etc/veille/veille.toml:2:16: [http] timeout: invalid duration \"forever\""
+        ),
         "{shown:#?}"
     );
     assert!(!shown[0].contains('\n'));
@@ -166,19 +171,46 @@ fn values_that_would_be_changed_silently_or_overflow_are_refused() {
     // Regression: `concurrency = 0` was turned into 1, and an interval of 20000000w passed the check and
     // then aborted the daemon.
     for (text, expected) in [
-        ("[http]\nconcurrency = 0\n", ":2:15: [http] concurrency: 0 fetches"),
-        ("[http]\nper_host = 0\n", ":2:12: [http] per_host: 0 fetches"),
-        ("[http]\nmax_body_bytes = 0\n", ":2:18: [http] max_body_bytes: 0 would refuse"),
-        ("[http]\ntimeout = \"0s\"\n", ":2:11: [http] timeout: \"0ms\" is too short"),
-        ("[http]\nmax_backoff = \"20000000w\"\n", ":2:15: [http] max_backoff: \"20000000w\" is too long: the most is 30d"),
-        ("interval = \"20000000w\"\n", ":1:12: interval: \"20000000w\" is too long: the most is 30d"),
-        ("interval = \"400d\"\n", ":1:12: interval: \"400d\" is too long: the most is 30d"),
-        ("interval = \"1s\"\n", ":1:12: interval: \"1s\" is too short: the least is 10s"),
+        (
+            "[http]\nconcurrency = 0\n",
+            ":2:15: [http] concurrency: 0 fetches",
+        ),
+        (
+            "[http]\nper_host = 0\n",
+            ":2:12: [http] per_host: 0 fetches",
+        ),
+        (
+            "[http]\nmax_body_bytes = 0\n",
+            ":2:18: [http] max_body_bytes: 0 would refuse",
+        ),
+        (
+            "[http]\ntimeout = \"0s\"\n",
+            ":2:11: [http] timeout: \"0ms\" is too short",
+        ),
+        (
+            "[http]\nmax_backoff = \"20000000w\"\n",
+            ":2:15: [http] max_backoff: \"20000000w\" is too long: the most is 30d",
+        ),
+        (
+            "interval = \"20000000w\"\n",
+            ":1:12: interval: \"20000000w\" is too long: the most is 30d",
+        ),
+        (
+            "interval = \"400d\"\n",
+            ":1:12: interval: \"400d\" is too long: the most is 30d",
+        ),
+        (
+            "interval = \"1s\"\n",
+            ":1:12: interval: \"1s\" is too short: the least is 10s",
+        ),
         (
             "[[source]]\nname = \"a\"\nurl = \"a.xml\"\ninterval = \"99999d\"\n",
             ":4:12: source \"a\": interval: \"99999d\" is too long",
         ),
-        ("[email]\nserver = \"smtp://127.0.0.1\"\nfrom = \"v@example.fr\"\nto = [\"a@example.fr\"]\ntimeout = \"2d\"\n", ":5:11: [email] timeout: \"2d\" is too long"),
+        (
+            "[email]\nserver = \"smtp://127.0.0.1\"\nfrom = \"v@example.fr\"\nto = [\"a@example.fr\"]\ntimeout = \"2d\"\n",
+            ":5:11: [email] timeout: \"2d\" is too long",
+        ),
     ] {
         let shown = problems(text);
         assert_eq!(shown.len(), 1, "{text}: {shown:#?}");
@@ -235,8 +267,14 @@ fn the_email_password_is_refused_and_the_rest_of_the_table_still_judged() {
         "[email]\nserver = \"smtp://127.0.0.1\"\nfrom = \"not an address\"\nto = [\"a@example.fr\"]\npassword = \"hunter2\"\n",
     );
     assert_eq!(shown.len(), 2, "{shown:#?}");
-    assert!(shown[0].contains(":3:8: [email] from: from \"not an address\""), "{shown:#?}");
-    assert!(shown[1].contains(":5:12: [email]: the password must not be written"), "{shown:#?}");
+    assert!(
+        shown[0].contains(":3:8: [email]: from \"not an address\""),
+        "{shown:#?}"
+    );
+    assert!(
+        shown[1].contains(":5:12: [email]: the password must not be written"),
+        "{shown:#?}"
+    );
     assert!(!shown.concat().contains("hunter2"));
 }
 
@@ -274,7 +312,10 @@ fn configuration_and_rule_problems_are_listed_together() {
     assert_eq!(shown.len(), 3, "{shown:#?}");
     assert!(shown[0].starts_with(&format!("{c}:1:1: unknown key \"colour\"")));
     assert!(shown[1].starts_with(&format!("{c}:3:12: [http] per_host")));
-    assert_eq!(shown[2], format!("{r}:4:17: expected a term after OR, found the end of the query"));
+    assert_eq!(
+        shown[2],
+        format!("{r}:4:17: expected a term after OR, found the end of the query")
+    );
 
     // Once the query is right, the watch's settings are judged too.
     std::fs::write(
@@ -285,10 +326,16 @@ fn configuration_and_rule_problems_are_listed_together() {
     std::fs::write(&config, "").unwrap();
     let shown = load_with_rules(&config).unwrap_err().to_string();
     assert!(
-        shown.starts_with(&format!("{r}:2:6: watch \"w\": [watch.detection] bucket 7m does not divide a day")),
+        shown.starts_with(&format!(
+            "{r}:2:6: watch \"w\": [watch.detection] bucket 7m does not divide a day"
+        )),
         "{shown}"
     );
-    std::fs::write(rules.join("a.toml"), "[[watch]]\nid = \"w\"\nquery = \"acme\"\n").unwrap();
+    std::fs::write(
+        rules.join("a.toml"),
+        "[[watch]]\nid = \"w\"\nquery = \"acme\"\n",
+    )
+    .unwrap();
     let (c, set) = load_with_rules(&config).unwrap();
     assert_eq!(c.rules, rules);
     assert_eq!(set.watches().len(), 1);
@@ -315,7 +362,10 @@ fn duplicates_among_300_000_sources_are_all_found() {
     let mut text = String::with_capacity(N * 40);
     for i in 0..N {
         // Sources 2k and 2k + 1 share a name.
-        text.push_str(&format!("[[source]]\nname = \"s{}\"\nurl = \"f{i}.xml\"\n", i / 2));
+        text.push_str(&format!(
+            "[[source]]\nname = \"s{}\"\nurl = \"f{i}.xml\"\n",
+            i / 2
+        ));
     }
     let err = load(&text).unwrap_err();
     assert_eq!(err.0.len(), N / 2);

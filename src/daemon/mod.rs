@@ -477,7 +477,8 @@ impl Daemon {
     /// Reloads configuration and rules; keeps the running ones when the new ones are invalid.
     async fn reload(&mut self) {
         let path: PathBuf = self.config.path.clone();
-        let loaded = crate::config::load_with_rules(&path).map(|(c, rules)| (c, Analyzer::new(rules)));
+        let loaded =
+            crate::config::load_with_rules(&path).map(|(c, rules)| (c, Analyzer::new(rules)));
         match loaded {
             Ok((config, analyzer)) => {
                 if config.database != self.config.database {
