@@ -298,7 +298,7 @@ fn open_read_only(place: Place<'_>) -> anyhow::Result<Option<(Config, crate::sto
     let store =
         crate::store::Store::open_read_only(&config.database).with_context(|| match place.db {
             // The store's error names the file.
-        Some(_) => "cannot open the database given by --db".to_owned(),
+            Some(_) => "cannot open the database given by --db".to_owned(),
             None => format!(
                 "cannot open the database (has `veille run` been started with {}?)",
                 place.config.display()

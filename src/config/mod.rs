@@ -130,7 +130,7 @@ pub(crate) struct Bounds {
 }
 
 impl Bounds {
-    const fn secs(least: u64, most: u64) -> Bounds {
+    pub(crate) const fn secs(least: u64, most: u64) -> Bounds {
         Bounds {
             least: Duration::from_secs(least),
             most: Duration::from_secs(most),

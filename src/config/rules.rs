@@ -83,6 +83,9 @@ pub fn load_rules(dir: &Path) -> Result<RuleSet, Vec<RulesLoadError>> {
     }
 }
 
+/// The longest length of time a watch's detection settings may give.
+const DETECTION: super::Bounds = super::Bounds::secs(0, 366 * 86_400);
+
 /// Reads and compiles the rules of `dir` and judges each watch's detection settings, as the daemon needs
 /// them.
 ///
@@ -90,13 +93,25 @@ pub fn load_rules(dir: &Path) -> Result<RuleSet, Vec<RulesLoadError>> {
 /// Every problem, one line each, at its file, line and column.
 pub fn load_checked(dir: &Path) -> Result<RuleSet, Vec<ConfigError>> {
     let set = load_rules(dir).map_err(|errors| errors.iter().map(one_line).collect::<Vec<_>>())?;
-    // Detection settings that parse but cannot work (a bucket that does not divide a day…).
+    // Detection settings that parse but cannot work (a bucket that does not divide a day…), or lengths of
+    // time past a year, which could only be a mistake and would overflow the detector's clock arithmetic.
     let unusable: Vec<ConfigError> = set
         .watches()
         .iter()
         .flat_map(|w| {
-            crate::detect::settings_problems(&w.detection)
+            let d = &w.detection;
+            let too_long = [
+                ("bucket", d.bucket),
+                ("baseline", d.baseline),
+                ("warmup", d.warmup),
+                ("resolve_after", d.resolve_after),
+                ("cooldown", d.cooldown),
+            ]
+            .into_iter()
+            .filter_map(|(key, i)| DETECTION.problem(i).map(|e| format!("{key} {e}")));
+            crate::detect::settings_problems(d)
                 .into_iter()
+                .chain(too_long)
                 .map(move |p| ConfigError {
                     file: PathBuf::from(&w.location.file),
                     line: Some(w.location.line),
@@ -171,6 +186,29 @@ mod tests {
         assert!(
             text[1].contains("b.toml:4:17: expected a term after OR"),
             "{text:?}"
+        );
+    }
+
+    #[test]
+    fn detection_lengths_past_a_year_are_refused_at_the_watch() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.toml"),
+            "[[watch]]\nid = \"w\"\nquery = \"acme\"\n[watch.detection]\nbaseline = \"20000000w\"\ncooldown = \"400d\"\n",
+        )
+        .unwrap();
+        let errors = load_checked(dir.path()).unwrap_err();
+        let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 2, "{shown:#?}");
+        assert!(
+            shown[0].ends_with(
+                "a.toml:2:6: watch \"w\": [watch.detection] baseline \"20000000w\" is too long: the most is 366d"
+            ),
+            "{shown:#?}"
+        );
+        assert!(
+            shown[1].contains("cooldown \"400d\" is too long"),
+            "{shown:#?}"
         );
     }
 
