@@ -92,7 +92,8 @@ const DETECTION: super::Bounds = super::Bounds::secs(0, 366 * 86_400);
 /// # Errors
 /// Every problem, one line each, at its file, line and column.
 pub fn load_checked(dir: &Path) -> Result<RuleSet, Vec<ConfigError>> {
-    let set = load_rules(dir).map_err(|errors| errors.iter().map(one_line).collect::<Vec<_>>())?;
+    let set = load_rules(dir)
+        .map_err(|errors| errors.iter().map(|e| one_line(e, dir)).collect::<Vec<_>>())?;
     // Detection settings that parse but cannot work (a bucket that does not divide a day…), or lengths of
     // time past a year, which could only be a mistake and would overflow the detector's clock arithmetic.
     let unusable: Vec<ConfigError> = set
@@ -128,14 +129,19 @@ pub fn load_checked(dir: &Path) -> Result<RuleSet, Vec<ConfigError>> {
 }
 
 /// A rule-loading problem on one line, without the snippet `veille rules check` shows under it.
-fn one_line(e: &RulesLoadError) -> ConfigError {
+fn one_line(e: &RulesLoadError, dir: &Path) -> ConfigError {
     let (at, message) = match e {
         RulesLoadError::Read { path, source } => {
+            let what = if path == dir {
+                "the rules directory (`rules` in the configuration)"
+            } else {
+                "the rule file"
+            };
             return ConfigError {
                 file: path.clone(),
                 line: None,
                 column: None,
-                message: format!("cannot read: {source}"),
+                message: format!("cannot read {what}: {source}"),
             };
         }
         RulesLoadError::Rule(RuleError::Toml { at, message, .. }) => {
