@@ -283,7 +283,8 @@ pub fn run(db: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             .as_deref()
             .and_then(|x| serde_json::from_str::<crate::detect::Explanation>(x).ok())
         {
-            for line in x.explain_fr().lines() {
+            let v = crate::i18n::Voice::french();
+            for line in crate::i18n::words::explanation(&v, &x, crate::i18n::words::Metric::Negative, true).lines() {
                 writeln!(out, "      {line}")?;
             }
         } else if let Some(e) = store.incident_events(i.id)?.first() {

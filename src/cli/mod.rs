@@ -219,6 +219,15 @@ fn open_read_only(config_path: &Path) -> anyhow::Result<Option<(Config, crate::s
     Ok(Some((config, store)))
 }
 
+/// The voice of a command: `--lang`, else the environment's language (`LC_ALL`, `LC_MESSAGES`, `LANG`) when
+/// veille speaks it, else the configuration's `locale`; on the configuration's clock.
+pub(crate) fn voice(config: &Config, lang: Option<crate::i18n::Locale>) -> crate::i18n::Voice {
+    let locale = lang
+        .or_else(crate::i18n::Locale::from_env)
+        .unwrap_or(config.locale);
+    crate::i18n::Voice::new(locale, config.timezone.0)
+}
+
 /// Loads the configuration, printing every problem; `None` when invalid.
 fn load_config(path: &Path) -> Option<Config> {
     match Config::load(path) {

@@ -88,6 +88,10 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     /// Where alert emails go; `None` when the file has no `[email]` table (nothing is sent).
     pub email: Option<crate::notify::EmailConfig>,
+    /// The language of the daemon's words (emails, status line); the CLI follows `--lang` or `LANG` first.
+    pub locale: crate::model::Locale,
+    /// The clock every time a person reads is shown on.
+    pub timezone: crate::model::Timezone,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -99,6 +103,8 @@ const TOP_KEYS: &[&str] = &[
     "metrics",
     "source",
     "email",
+    "locale",
+    "timezone",
 ];
 const SOURCE_KEYS: &[&str] = &["name", "url", "interval", "tags", "enabled"];
 const MIN_INTERVAL: u64 = 10;
@@ -194,6 +200,30 @@ impl Config {
             p.at(&Section::Table("metrics".into()), Some("listen"), e);
         }
         let sources = read_sources(&mut p, &table, &base, interval);
+        let locale = match table.get("locale") {
+            None => crate::model::Locale::default(),
+            Some(toml::Value::String(s)) if crate::model::Locale::from_tag(s).is_some() => {
+                crate::model::Locale::from_tag(s).unwrap_or_default()
+            }
+            Some(v) => {
+                p.at(&top, Some("locale"), format!("locale must be \"fr\" or \"en\", not {v}"));
+                crate::model::Locale::default()
+            }
+        };
+        let timezone = match table.get("timezone") {
+            None => crate::model::Timezone(crate::i18n::DEFAULT_TZ),
+            Some(toml::Value::String(s)) => match crate::model::Timezone::parse(s) {
+                Ok(tz) => tz,
+                Err(e) => {
+                    p.at(&top, Some("timezone"), e);
+                    crate::model::Timezone(crate::i18n::DEFAULT_TZ)
+                }
+            },
+            Some(v) => {
+                p.at(&top, Some("timezone"), format!("timezone must be a time zone name such as \"Europe/Paris\", not {v}"));
+                crate::model::Timezone(crate::i18n::DEFAULT_TZ)
+            }
+        };
         let password_written = table
             .get("email")
             .and_then(toml::Value::as_table)
@@ -227,6 +257,8 @@ impl Config {
                 metrics,
                 sources,
                 email,
+                locale,
+                timezone,
             })
         } else {
             Err(ConfigErrors(p.errors))
@@ -245,6 +277,8 @@ impl Config {
             metrics: None,
             sources: Vec::new(),
             email: None,
+            locale: crate::model::Locale::default(),
+            timezone: crate::model::Timezone(crate::i18n::DEFAULT_TZ),
         }
     }
 }

@@ -157,9 +157,13 @@ fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>) {
 /// The path of the binary under test.
 pub fn veille() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_veille"));
+    // The language comes from the configuration (French by default), not from whoever runs the tests.
     c.env_remove("VEILLE_CONFIG")
         .env_remove("JOURNAL_STREAM")
-        .env_remove("NOTIFY_SOCKET");
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
     c
 }
 
