@@ -240,6 +240,11 @@ impl Config {
         } else {
             section(&mut p, &table, "email")
         };
+        // The email's clock is the configuration's unless `[email]` names its own.
+        let email_sets_zone = table
+            .get("email")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|t| t.contains_key("timezone"));
         if let Some(e) = &email {
             let sec = Section::Table("email".into());
             for (key, problem) in e.problems() {
@@ -247,6 +252,10 @@ impl Config {
             }
         }
         if p.errors.is_empty() {
+            let mut email = email;
+            if let Some(e) = email.as_mut().filter(|_| !email_sets_zone) {
+                e.timezone = timezone.to_string();
+            }
             Ok(Config {
                 path: path.to_owned(),
                 database,
