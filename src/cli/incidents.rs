@@ -326,7 +326,11 @@ fn list(
     }
     let v = voice(&config, lang);
     if lines.is_empty() {
-        let id = if open_only { "incidents-none-open" } else { "incidents-none" };
+        let id = if open_only {
+            "incidents-none-open"
+        } else {
+            "incidents-none"
+        };
         writeln!(out, "{}", v.word(id))?;
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
@@ -359,7 +363,11 @@ fn list(
         ]);
     }
     out.write_all(table.render().as_bytes())?;
-    writeln!(out, "{}", v.say("times-in", &[("zone", v.zone(Utc::now()).into())]))?;
+    writeln!(
+        out,
+        "{}",
+        v.say("times-in", &[("zone", v.zone(Utc::now()).into())])
+    )?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -392,7 +400,10 @@ fn show(config_path: &Path, id: i64, json: bool, lang: Option<Locale>) -> anyhow
                 incident: &view.row,
                 status: view.status.as_str(),
             },
-            explanation: view.explanation.as_ref().and_then(|x| serde_json::to_value(x).ok()),
+            explanation: view
+                .explanation
+                .as_ref()
+                .and_then(|x| serde_json::to_value(x).ok()),
             decisions: view
                 .decisions()
                 .filter_map(|d| serde_json::to_value(d).ok())
@@ -449,7 +460,10 @@ impl Layout<'_> {
         self.critical_mentions(&mut out);
         self.timeline(&mut out);
         out.push('\n');
-        out.push_str(&self.v.say("times-in", &[("zone", self.v.zone(self.view.row.opened_at).into())]));
+        out.push_str(&self.v.say(
+            "times-in",
+            &[("zone", self.v.zone(self.view.row.opened_at).into())],
+        ));
         out.push('\n');
         out
     }
@@ -485,13 +499,23 @@ impl Layout<'_> {
         if let Some(r) = row.resolved_at {
             let value = v.say(
                 "resolved-after",
-                &[("at", v.time(r).into()), ("lasted", v.duration(r - row.opened_at).into())],
+                &[
+                    ("at", v.time(r).into()),
+                    ("lasted", v.duration(r - row.opened_at).into()),
+                ],
             );
             self.field(out, "resolved", &value);
         }
         if row.peak_count > 0 {
-            let at = row.peak_at.map(|t| format!(" ({})", v.moment(t))).unwrap_or_default();
-            self.field(out, "peak", &format!("{}{at}", v.integer(u64::from(row.peak_count))));
+            let at = row
+                .peak_at
+                .map(|t| format!(" ({})", v.moment(t)))
+                .unwrap_or_default();
+            self.field(
+                out,
+                "peak",
+                &format!("{}{at}", v.integer(u64::from(row.peak_count))),
+            );
         }
         self.field(out, "mentions", &v.integer(u64::from(row.mentions)));
         if let Some(t) = row.acknowledged_at {
@@ -500,7 +524,14 @@ impl Layout<'_> {
                 &[
                     ("by", row.acknowledged_by.as_deref().unwrap_or("?").into()),
                     ("at", v.time(t).into()),
-                    ("note", row.ack_note.as_deref().map(|n| v.quote(n)).unwrap_or_default().into()),
+                    (
+                        "note",
+                        row.ack_note
+                            .as_deref()
+                            .map(|n| v.quote(n))
+                            .unwrap_or_default()
+                            .into(),
+                    ),
                 ],
             );
             self.field(out, "acknowledged", &value);
@@ -518,7 +549,10 @@ impl Layout<'_> {
                 "critical-summary",
                 &[
                     ("count", view.critical_count().into()),
-                    ("rule", v.quote(view.row.rule.as_deref().unwrap_or("?")).into()),
+                    (
+                        "rule",
+                        v.quote(view.row.rule.as_deref().unwrap_or("?")).into(),
+                    ),
                     (
                         "watch",
                         view.watch_name
@@ -574,7 +608,15 @@ impl Layout<'_> {
         let deviation = v.say(
             "deviation-value",
             &[
-                ("ratio", if f.median >= 1.0 { v.number(f.ratio, 1) } else { String::new() }.into()),
+                (
+                    "ratio",
+                    if f.median >= 1.0 {
+                        v.number(f.ratio, 1)
+                    } else {
+                        String::new()
+                    }
+                    .into(),
+                ),
                 ("z", v.number(f.z, 1).into()),
             ],
         );
@@ -584,7 +626,13 @@ impl Layout<'_> {
                 "share-value",
                 &[
                     ("share", v.percent(share).into()),
-                    ("usual", x.usual_share.map(|u| v.percent(u)).unwrap_or_default().into()),
+                    (
+                        "usual",
+                        x.usual_share
+                            .map(|u| v.percent(u))
+                            .unwrap_or_default()
+                            .into(),
+                    ),
                 ],
             );
             self.field(out, "share", &value);
@@ -595,7 +643,10 @@ impl Layout<'_> {
         };
         let voices = v.say(
             "voices-value",
-            &[("sources", x.counts.sources.into()), ("authors", authors.into())],
+            &[
+                ("sources", x.counts.sources.into()),
+                ("authors", authors.into()),
+            ],
         );
         self.field(out, "voices", &voices);
     }
@@ -617,7 +668,10 @@ impl Layout<'_> {
         self.section(out, "section-telling", &[]);
         for (i, t) in telling.iter().enumerate() {
             let mut details = vec![
-                v.say("detail-score", &[("score", v.number(f64::from(t.score), 2).into())]),
+                v.say(
+                    "detail-score",
+                    &[("score", v.number(f64::from(t.score), 2).into())],
+                ),
                 words::telling_why(v, t.why),
             ];
             if t.sources > 1 {
@@ -651,7 +705,10 @@ impl Layout<'_> {
     ) {
         let v = &self.v;
         let author = author.map(|a| format!(", {a}")).unwrap_or_default();
-        out.push_str(&format!("  {rank}. {} — {source}{author}\n", v.quote(title)));
+        out.push_str(&format!(
+            "  {rank}. {} — {source}{author}\n",
+            v.quote(title)
+        ));
         let mut line: Vec<String> = details.to_vec();
         for (label, list) in terms {
             let list = distinct(list);
@@ -659,7 +716,10 @@ impl Layout<'_> {
                 line.push(v.say(
                     "labelled",
                     &[
-                        ("label", v.say("field", &[("field", (*label).into())]).into()),
+                        (
+                            "label",
+                            v.say("field", &[("field", (*label).into())]).into(),
+                        ),
                         ("value", list.join(", ").into()),
                     ],
                 ));
@@ -684,7 +744,14 @@ impl Layout<'_> {
                 "syndication-value",
                 &[
                     ("sources", s.sources.into()),
-                    ("title", s.title.as_deref().map(|t| v.quote(t)).unwrap_or_default().into()),
+                    (
+                        "title",
+                        s.title
+                            .as_deref()
+                            .map(|t| v.quote(t))
+                            .unwrap_or_default()
+                            .into(),
+                    ),
                 ],
             );
             self.field(out, "syndication", &value);
@@ -708,7 +775,10 @@ impl Layout<'_> {
                 details.push(v.say("detail-rule", &[("rule", c.rule.as_str().into())]));
             }
             details.push(v.moment(c.at));
-            details.push(v.say("detail-score", &[("score", v.number(f64::from(c.score), 2).into())]));
+            details.push(v.say(
+                "detail-score",
+                &[("score", v.number(f64::from(c.score), 2).into())],
+            ));
             if c.suppressed.is_some() {
                 details.push(v.word("detail-not-mailed"));
             }
@@ -719,13 +789,19 @@ impl Layout<'_> {
                 &c.source,
                 c.author.as_deref(),
                 &details,
-                &[("rule-terms", &c.matched), ("negative-terms", &c.sentiment_terms)],
+                &[
+                    ("rule-terms", &c.matched),
+                    ("negative-terms", &c.sentiment_terms),
+                ],
                 c.link.as_deref(),
             );
         }
         if critical.len() > SHOWN_CRITICAL {
             let more = critical.len() - SHOWN_CRITICAL;
-            out.push_str(&format!("  {}\n", v.say("critical-more", &[("count", more.into())])));
+            out.push_str(&format!(
+                "  {}\n",
+                v.say("critical-more", &[("count", more.into())])
+            ));
         }
     }
 
@@ -738,15 +814,31 @@ impl Layout<'_> {
         match &e.person {
             Some(PersonFacts::Silence { until, reason }) => v.say(
                 "person-silence",
-                &[("until", v.moment(*until).into()), ("reason", v.quote(reason).into())],
+                &[
+                    ("until", v.moment(*until).into()),
+                    ("reason", v.quote(reason).into()),
+                ],
             ),
             Some(PersonFacts::Note { by, note }) => {
-                let id = if e.row.kind == "acknowledged" { "person-ack" } else { "person-note" };
+                let id = if e.row.kind == "acknowledged" {
+                    "person-ack"
+                } else {
+                    "person-note"
+                };
                 v.say(
                     id,
                     &[
-                        ("by", by.as_deref().or(e.row.by.as_deref()).unwrap_or("?").into()),
-                        ("note", note.as_deref().map(|n| v.quote(n)).unwrap_or_default().into()),
+                        (
+                            "by",
+                            by.as_deref().or(e.row.by.as_deref()).unwrap_or("?").into(),
+                        ),
+                        (
+                            "note",
+                            note.as_deref()
+                                .map(|n| v.quote(n))
+                                .unwrap_or_default()
+                                .into(),
+                        ),
                     ],
                 )
             }
@@ -773,22 +865,40 @@ impl Layout<'_> {
             .iter()
             .map(|e| words::severity_str(v, &e.row.severity))
             .collect();
-        let sw = severities.iter().map(|k| k.chars().count()).max().unwrap_or(0);
+        let sw = severities
+            .iter()
+            .map(|k| k.chars().count())
+            .max()
+            .unwrap_or(0);
         let mails: Vec<String> = self
             .view
             .timeline
             .iter()
-            .map(|e| v.say("mailed", &[("mailed", if e.row.notify { "yes" } else { "no" }.into())]))
+            .map(|e| {
+                v.say(
+                    "mailed",
+                    &[("mailed", if e.row.notify { "yes" } else { "no" }.into())],
+                )
+            })
             .collect();
         let mw = mails.iter().map(|k| k.chars().count()).max().unwrap_or(0);
-        for (((e, kind), severity), mailed) in self.view.timeline.iter().zip(&kinds).zip(&severities).zip(&mails) {
+        for (((e, kind), severity), mailed) in self
+            .view
+            .timeline
+            .iter()
+            .zip(&kinds)
+            .zip(&severities)
+            .zip(&mails)
+        {
             let text = self.event_words(e);
             let mut lines = text.lines();
             let mut line = lines.next().unwrap_or_default().to_owned();
             if let Some(by) = e.row.by.as_deref().filter(|by| !line.contains(by)) {
                 line.push_str(&format!(" {}", v.say("timeline-by", &[("by", by.into())])));
             }
-            let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
+            let pad = |s: &str, w: usize| {
+                format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())))
+            };
             out.push_str(&format!(
                 "  {}  {}  {}  {}  {line}\n",
                 v.time(e.row.at),
@@ -830,11 +940,17 @@ fn ack(
     let note = note.filter(|n| !n.trim().is_empty());
     let now = Utc::now();
     let Some(row) = store.incident(id)? else {
-        eprintln!("veille: {}", v.say("no-incident", &[("id", id.to_string().into())]));
+        eprintln!(
+            "veille: {}",
+            v.say("no-incident", &[("id", id.to_string().into())])
+        );
         return Ok(ExitCode::from(1));
     };
     if !store.acknowledge(id, &by, note.as_deref(), now)? {
-        eprintln!("veille: {}", v.say("no-incident", &[("id", id.to_string().into())]));
+        eprintln!(
+            "veille: {}",
+            v.say("no-incident", &[("id", id.to_string().into())])
+        );
         return Ok(ExitCode::from(1));
     }
     let mut out = std::io::stdout().lock();
@@ -846,10 +962,19 @@ fn ack(
             &[
                 ("id", id.to_string().into()),
                 ("kind", words::incident_kind(&v, &row.kind).into()),
-                ("target", target(row.watch.as_deref(), row.rule.as_deref()).into()),
+                (
+                    "target",
+                    target(row.watch.as_deref(), row.rule.as_deref()).into()
+                ),
                 ("by", by.as_str().into()),
                 ("at", v.time(now).into()),
-                ("note", note.as_deref().map(|n| v.quote(n)).unwrap_or_default().into()),
+                (
+                    "note",
+                    note.as_deref()
+                        .map(|n| v.quote(n))
+                        .unwrap_or_default()
+                        .into()
+                ),
             ],
         )
     )?;
@@ -885,9 +1010,11 @@ pub fn alerts(config_path: &Path, args: AlertsArgs) -> anyhow::Result<ExitCode> 
     }
     let col = |c: &str| v.say("column", &[("column", c.into())]);
     let mut table = Table::new(
-        ["id", "at", "severity", "kind", "incident", "target", "mail", "text"]
-            .map(col)
-            .to_vec(),
+        [
+            "id", "at", "severity", "kind", "incident", "target", "mail", "text",
+        ]
+        .map(col)
+        .to_vec(),
         &[0, 4],
     );
     for row in &rows {
@@ -900,14 +1027,22 @@ pub fn alerts(config_path: &Path, args: AlertsArgs) -> anyhow::Result<ExitCode> 
             v.time(row.at),
             words::severity_str(&v, &row.severity),
             words::event_kind_str(&v, &row.kind),
-            row.incident.map_or_else(|| "—".to_owned(), |i| i.to_string()),
+            row.incident
+                .map_or_else(|| "—".to_owned(), |i| i.to_string()),
             target(row.watch.as_deref(), row.rule.as_deref()),
-            v.say("yes-no", &[("answer", if row.notify { "yes" } else { "no" }.into())]),
+            v.say(
+                "yes-no",
+                &[("answer", if row.notify { "yes" } else { "no" }.into())],
+            ),
             excerpt(text.lines().next().unwrap_or_default(), 100),
         ]);
     }
     out.write_all(table.render().as_bytes())?;
-    writeln!(out, "{}", v.say("times-in", &[("zone", v.zone(Utc::now()).into())]))?;
+    writeln!(
+        out,
+        "{}",
+        v.say("times-in", &[("zone", v.zone(Utc::now()).into())])
+    )?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -1016,7 +1151,10 @@ fn silence_list(config_path: &Path, json: bool, lang: Option<Locale>) -> anyhow:
         writeln!(out, "{}", v.word("silences-none"))?;
     } else {
         let col = |c: &str| v.say("column", &[("column", c.into())]);
-        let mut table = Table::new(["id", "target", "until", "by", "reason"].map(col).to_vec(), &[0]);
+        let mut table = Table::new(
+            ["id", "target", "until", "by", "reason"].map(col).to_vec(),
+            &[0],
+        );
         for row in &rows {
             table.push(vec![
                 row.id.to_string(),
@@ -1027,7 +1165,11 @@ fn silence_list(config_path: &Path, json: bool, lang: Option<Locale>) -> anyhow:
             ]);
         }
         out.write_all(table.render().as_bytes())?;
-        writeln!(out, "{}", v.say("times-in", &[("zone", v.zone(Utc::now()).into())]))?;
+        writeln!(
+            out,
+            "{}",
+            v.say("times-in", &[("zone", v.zone(Utc::now()).into())])
+        )?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -1041,7 +1183,10 @@ fn silence_remove(config_path: &Path, id: i64, lang: Option<Locale>) -> anyhow::
     let now = Utc::now();
     let silence = store.silences(now)?.into_iter().find(|s| s.id == id);
     if !store.remove_silence(id, now)? {
-        eprintln!("veille: {}", v.say("no-silence", &[("id", id.to_string().into())]));
+        eprintln!(
+            "veille: {}",
+            v.say("no-silence", &[("id", id.to_string().into())])
+        );
         return Ok(ExitCode::from(1));
     }
     writeln!(
@@ -1276,7 +1421,10 @@ mod tests {
             assert!(fr.contains(expected), "{expected:?} not in:\n{fr}");
         }
         for english in ["Timeline", "Figures", "negative", "mailed"] {
-            assert!(!fr.contains(english), "{english:?} in the French layout:\n{fr}");
+            assert!(
+                !fr.contains(english),
+                "{english:?} in the French layout:\n{fr}"
+            );
         }
         let en = layout(Locale::En);
         for expected in [
@@ -1289,7 +1437,10 @@ mod tests {
             assert!(en.contains(expected), "{expected:?} not in:\n{en}");
         }
         for french in ["Chronologie", "négati", "habituellement", "alerte"] {
-            assert!(!en.contains(french), "{french:?} in the English layout:\n{en}");
+            assert!(
+                !en.contains(french),
+                "{french:?} in the English layout:\n{en}"
+            );
         }
     }
 

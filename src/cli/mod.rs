@@ -55,6 +55,9 @@ pub enum Command {
         /// Keep the demo's database at this path instead of a temporary directory.
         #[arg(long, value_name = "PATH")]
         db: Option<PathBuf>,
+        /// Language: fr or en (default: $LANG when it is one of them, else fr).
+        #[arg(long, value_name = "LANG")]
+        lang: Option<crate::i18n::Locale>,
     },
     /// Validate the configuration and rules exactly as the daemon does; exit 1 listing every problem.
     Check,
@@ -170,7 +173,7 @@ pub fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run { once } => run(&cli.config, once),
-        Command::Demo { db } => demo::run(db),
+        Command::Demo { db, lang } => demo::run(db, lang),
         Command::Check => check(&cli.config),
         Command::Fetch { source, json } => fetch(&source, json),
         Command::Sources { json } => inspect::sources(&cli.config, json),

@@ -206,7 +206,11 @@ impl Config {
                 crate::model::Locale::from_tag(s).unwrap_or_default()
             }
             Some(v) => {
-                p.at(&top, Some("locale"), format!("locale must be \"fr\" or \"en\", not {v}"));
+                p.at(
+                    &top,
+                    Some("locale"),
+                    format!("locale must be \"fr\" or \"en\", not {v}"),
+                );
                 crate::model::Locale::default()
             }
         };
@@ -220,7 +224,11 @@ impl Config {
                 }
             },
             Some(v) => {
-                p.at(&top, Some("timezone"), format!("timezone must be a time zone name such as \"Europe/Paris\", not {v}"));
+                p.at(
+                    &top,
+                    Some("timezone"),
+                    format!("timezone must be a time zone name such as \"Europe/Paris\", not {v}"),
+                );
                 crate::model::Timezone(crate::i18n::DEFAULT_TZ)
             }
         };

@@ -78,6 +78,9 @@ pub enum Telling {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TellingMention {
     pub key: String,
+    /// When it counts (published, else first seen); absent from explanations stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
     pub source: String,
     pub author: Option<String>,
     pub title: Option<String>,
@@ -364,6 +367,7 @@ fn telling(m: &AnalysedMention, sources: u32, why: Telling) -> TellingMention {
     let names = distinct_terms(terms, 3);
     TellingMention {
         key: m.key.clone(),
+        at: Some(m.time),
         source: m.source.clone(),
         author: m.author.clone(),
         title: m.title.clone(),

@@ -228,7 +228,6 @@ impl Decision {
             Decision::Buzz(_) => Severity::Info,
         }
     }
-
 }
 
 /// The counts of one window of an open incident, kept so a window evaluated again replaces its tally
@@ -696,8 +695,8 @@ fn event(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::said::Said as _;
     use crate::detect::counts::tests::mention;
+    use crate::detect::said::Said as _;
     use crate::model::{Label, RuleMatch};
     use chrono::TimeZone;
 

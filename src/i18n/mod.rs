@@ -39,12 +39,13 @@ macro_rules! message_files {
             ("incident.ftl", include_str!(concat!($dir, "/incident.ftl"))),
             ("email.ftl", include_str!(concat!($dir, "/email.ftl"))),
             ("cli.ftl", include_str!(concat!($dir, "/cli.ftl"))),
+            ("demo.ftl", include_str!(concat!($dir, "/demo.ftl"))),
         ]
     };
 }
 
 /// The message files of `locale`, by file name.
-pub(crate) fn files(locale: Locale) -> [(&'static str, &'static str); 4] {
+pub(crate) fn files(locale: Locale) -> [(&'static str, &'static str); 5] {
     match locale {
         Locale::Fr => message_files!("fr"),
         Locale::En => message_files!("en"),
@@ -279,7 +280,11 @@ impl Voice {
             &[
                 ("dm", l.format("%d/%m").to_string().into()),
                 ("day", l.format("%-d").to_string().into()),
-                ("month", self.month(l.format("%m").to_string().parse().unwrap_or(1)).into()),
+                (
+                    "month",
+                    self.month(l.format("%m").to_string().parse().unwrap_or(1))
+                        .into(),
+                ),
                 ("hm", l.format("%H:%M").to_string().into()),
             ],
         )
@@ -314,7 +319,10 @@ impl Voice {
         } else {
             self.say(
                 "window-span",
-                &[("from", self.moment(start).into()), ("to", self.moment(end).into())],
+                &[
+                    ("from", self.moment(start).into()),
+                    ("to", self.moment(end).into()),
+                ],
             )
         }
     }
@@ -339,7 +347,15 @@ impl Voice {
                 ("zone", name.into()),
                 ("city", city.into()),
                 ("utc", utc.into()),
-                ("kind", if name == "UTC" || name == "Etc/UTC" { "utc" } else { "city" }.into()),
+                (
+                    "kind",
+                    if name == "UTC" || name == "Etc/UTC" {
+                        "utc"
+                    } else {
+                        "city"
+                    }
+                    .into(),
+                ),
             ],
         )
     }
@@ -437,7 +453,10 @@ mod tests {
     fn every_message_the_code_says_exists() {
         let all: BTreeSet<String> = files(Locale::Fr).iter().flat_map(|(_, t)| ids(t)).collect();
         let mut missing = Vec::new();
-        let mut stack = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        let mut stack = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
         while let Some(p) = stack.pop() {
             if p.is_dir() {
                 stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
@@ -461,7 +480,10 @@ mod tests {
                 }
             }
         }
-        assert!(missing.is_empty(), "messages the code says but no file has: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "messages the code says but no file has: {missing:?}"
+        );
     }
 
     #[test]
@@ -478,7 +500,10 @@ mod tests {
         assert_eq!(fr.say("n-mentions", &[("count", 0.into())]), "0 mention");
         assert_eq!(fr.say("n-mentions", &[("count", 13.into())]), "13 mentions");
         assert_eq!(en.say("n-mentions", &[("count", 0.into())]), "0 mentions");
-        assert_eq!(fr.say("n-mentions", &[("count", 1234.into())]), "1\u{202f}234 mentions");
+        assert_eq!(
+            fr.say("n-mentions", &[("count", 1234.into())]),
+            "1\u{202f}234 mentions"
+        );
         assert_eq!(fr.quote("Brioche"), "«\u{a0}Brioche\u{a0}»");
         assert_eq!(en.quote("Brioche"), "“Brioche”");
     }

@@ -82,11 +82,15 @@ pub fn suppression(v: &Voice, s: &Suppression) -> String {
     match s {
         Suppression::Silenced { reason, until } => v.say(
             "suppressed-silenced",
-            &[("until", v.moment(*until).into()), ("reason", v.quote(reason).into())],
+            &[
+                ("until", v.moment(*until).into()),
+                ("reason", v.quote(reason).into()),
+            ],
         ),
-        Suppression::Inhibited { by } => {
-            v.say("suppressed-inhibited", &[("incident", by.0.as_str().into())])
-        }
+        Suppression::Inhibited { by } => v.say(
+            "suppressed-inhibited",
+            &[("incident", by.0.as_str().into())],
+        ),
         Suppression::SameStory { .. } => v.word("suppressed-same-story"),
     }
 }
@@ -113,10 +117,10 @@ fn incident_event(v: &Voice, e: &IncidentEvent) -> String {
     let watch = v.quote(watch_name(&e.watch_name, &e.watch));
     let mut out = match (&e.rule, e.kind) {
         (None, EventKind::Resolved) => {
-            let window = e
-                .explanation
-                .as_ref()
-                .map_or_else(|| v.duration(TimeDelta::hours(1)), |x| v.duration(x.window_end - x.window_start));
+            let window = e.explanation.as_ref().map_or_else(
+                || v.duration(TimeDelta::hours(1)),
+                |x| v.duration(x.window_end - x.window_start),
+            );
             v.say(
                 "buzz-resolved",
                 &[
@@ -181,14 +185,20 @@ fn critical_mention(v: &Voice, c: &CriticalMention) -> String {
         &[
             ("watch", v.quote(watch_name(&c.watch_name, &c.watch)).into()),
             ("rule", v.quote(&c.rule).into()),
-            ("title", v.quote(c.title.as_deref().unwrap_or(&c.mention)).into()),
+            (
+                "title",
+                v.quote(c.title.as_deref().unwrap_or(&c.mention)).into(),
+            ),
             ("source", c.source.as_str().into()),
             ("author", c.author.as_deref().unwrap_or("").into()),
         ],
     );
     if !c.matched.is_empty() {
         out.push(' ');
-        out.push_str(&v.say("critical-rule-terms", &[("terms", c.matched.join(", ").into())]));
+        out.push_str(&v.say(
+            "critical-rule-terms",
+            &[("terms", c.matched.join(", ").into())],
+        ));
     }
     if !c.sentiment_terms.is_empty() {
         out.push(' ');
@@ -234,7 +244,11 @@ pub fn usual_where(v: &Voice, x: &Explanation) -> String {
         &[
             ("profile", profile.into()),
             ("day", local.weekday().num_days_from_monday().into()),
-            ("hour", v.hour(local.with_minute(0).unwrap_or(local).to_utc()).into()),
+            (
+                "hour",
+                v.hour(local.with_minute(0).unwrap_or(local).to_utc())
+                    .into(),
+            ),
         ],
     )
 }
@@ -243,7 +257,11 @@ pub fn usual_where(v: &Voice, x: &Explanation) -> String {
 /// just `47 mentions négatives` when every mention is its own story.
 pub fn count_words(v: &Voice, x: &Explanation, metric: Metric) -> String {
     let (figures, raw) = figures_of(x, metric);
-    let negative = if metric == Metric::Negative { "yes" } else { "no" };
+    let negative = if metric == Metric::Negative {
+        "yes"
+    } else {
+        "no"
+    };
     let mentions = v.say(
         "n-window-mentions",
         &[("count", raw.into()), ("negative", negative.into())],
@@ -307,27 +325,44 @@ pub fn explanation(v: &Voice, x: &Explanation, metric: Metric, full: bool) -> St
     }
     if let Some(s) = &x.syndication {
         out.push(' ');
-        out.push_str(&v.say(
-            "explain-syndication",
-            &[
-                ("sources", s.sources.into()),
-                ("title", s.title.as_deref().map(|t| v.quote(t)).unwrap_or_default().into()),
-            ],
-        ));
+        out.push_str(
+            &v.say(
+                "explain-syndication",
+                &[
+                    ("sources", s.sources.into()),
+                    (
+                        "title",
+                        s.title
+                            .as_deref()
+                            .map(|t| v.quote(t))
+                            .unwrap_or_default()
+                            .into(),
+                    ),
+                ],
+            ),
+        );
     }
     if !full {
         return out;
     }
     if !x.top_sources.is_empty() {
         out.push('\n');
-        out.push_str(&v.say("explain-top-sources", &[("sources", tallies(&x.top_sources).into())]));
+        out.push_str(&v.say(
+            "explain-top-sources",
+            &[("sources", tallies(&x.top_sources).into())],
+        ));
     }
     let voices = match metric {
         Metric::Negative => x.counts.negative_authors,
         Metric::Volume => x.counts.authors,
     };
     if voices > 0 {
-        let loud: Vec<Tally> = x.top_authors.iter().filter(|t| t.count > 1).cloned().collect();
+        let loud: Vec<Tally> = x
+            .top_authors
+            .iter()
+            .filter(|t| t.count > 1)
+            .cloned()
+            .collect();
         out.push('\n');
         out.push_str(&v.say(
             "explain-authors",
@@ -355,7 +390,10 @@ pub fn share_words(v: &Voice, share: f64, usual: Option<f64>) -> String {
         "explain-share",
         &[
             ("share", v.percent(share).into()),
-            ("usual", usual.map(|u| v.percent(u)).unwrap_or_default().into()),
+            (
+                "usual",
+                usual.map(|u| v.percent(u)).unwrap_or_default().into(),
+            ),
         ],
     )
 }
@@ -375,7 +413,10 @@ pub fn telling_line(v: &Voice, t: &TellingMention) -> String {
     let mut line = v.say(
         "telling-line",
         &[
-            ("title", v.quote(t.title.as_deref().unwrap_or(&t.key)).into()),
+            (
+                "title",
+                v.quote(t.title.as_deref().unwrap_or(&t.key)).into(),
+            ),
             ("source", t.source.as_str().into()),
             ("author", t.author.as_deref().unwrap_or("").into()),
             ("score", v.number(f64::from(t.score), 2).into()),
@@ -419,7 +460,13 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap()
     }
 
-    fn mention(key: &str, source: &str, author: Option<&str>, story: u64, label: Label) -> AnalysedMention {
+    fn mention(
+        key: &str,
+        source: &str,
+        author: Option<&str>,
+        story: u64,
+        label: Label,
+    ) -> AnalysedMention {
         crate::detect::counts::tests::mention(key, source, author, story, label)
     }
 
@@ -427,8 +474,18 @@ mod tests {
         Baseline {
             profile: Profile::HourOfDay,
             samples: 14,
-            negative: Level { median: neg_median, mad: 1.0, spread: spread(neg_median, 1.0), samples: 0 },
-            total: Level { median: 30.0, mad: 3.0, spread: spread(30.0, 3.0), samples: 0 },
+            negative: Level {
+                median: neg_median,
+                mad: 1.0,
+                spread: spread(neg_median, 1.0),
+                samples: 0,
+            },
+            total: Level {
+                median: 30.0,
+                mad: 3.0,
+                spread: spread(30.0, 3.0),
+                samples: 0,
+            },
             negative_share: share,
         }
     }
@@ -436,17 +493,38 @@ mod tests {
     fn burst() -> Vec<AnalysedMention> {
         let mut ms = Vec::new();
         for i in 0..6u64 {
-            let mut m = mention(&format!("n{i}"), &format!("forum{}", i % 2), Some(&format!("user{i}")), i, Label::Neg);
+            let mut m = mention(
+                &format!("n{i}"),
+                &format!("forum{}", i % 2),
+                Some(&format!("user{i}")),
+                i,
+                Label::Neg,
+            );
             m.score = -0.3 - 0.1 * i as f32;
             m.terms = vec![
-                TermWeight { term: "scandale".into(), weight: -0.7 },
-                TermWeight { term: if i % 2 == 0 { "honte" } else { "arnaque" }.into(), weight: -0.5 },
-                TermWeight { term: "merci".into(), weight: 0.4 },
+                TermWeight {
+                    term: "scandale".into(),
+                    weight: -0.7,
+                },
+                TermWeight {
+                    term: if i % 2 == 0 { "honte" } else { "arnaque" }.into(),
+                    weight: -0.5,
+                },
+                TermWeight {
+                    term: "merci".into(),
+                    weight: 0.4,
+                },
             ];
             ms.push(m);
         }
         for i in 0..20u64 {
-            let mut m = mention(&format!("s{i}"), &format!("site{i:02}"), None, 99, Label::Neg);
+            let mut m = mention(
+                &format!("s{i}"),
+                &format!("site{i:02}"),
+                None,
+                99,
+                Label::Neg,
+            );
             m.title = Some("Acme rappelle ses yaourts".into());
             m.score = -0.2;
             ms.push(m);
@@ -457,7 +535,10 @@ mod tests {
 
     fn explained(ms: &[AnalysedMention], b: &Baseline) -> Explanation {
         let counts = BucketCounts::aggregate(at(17, 0), ms);
-        let w = Window { counts: &counts, mentions: ms };
+        let w = Window {
+            counts: &counts,
+            mentions: ms,
+        };
         Explanation::new("acme", &w, at(18, 0), b)
     }
 
@@ -471,10 +552,22 @@ mod tests {
             ),
             "{fr}"
         );
-        assert!(fr.contains("Part négative\u{a0}: 88\u{202f}% (habituellement 20\u{202f}%)."), "{fr}");
-        assert!(fr.contains("Un même article repris par 20 sources ne compte que pour un sujet"), "{fr}");
-        assert!(fr.contains("Termes dominants\u{a0}: scandale (6), arnaque (3), honte (3)."), "{fr}");
-        assert!(fr.contains("«\u{a0}Acme rappelle ses yaourts\u{a0}»"), "{fr}");
+        assert!(
+            fr.contains("Part négative\u{a0}: 88\u{202f}% (habituellement 20\u{202f}%)."),
+            "{fr}"
+        );
+        assert!(
+            fr.contains("Un même article repris par 20 sources ne compte que pour un sujet"),
+            "{fr}"
+        );
+        assert!(
+            fr.contains("Termes dominants\u{a0}: scandale (6), arnaque (3), honte (3)."),
+            "{fr}"
+        );
+        assert!(
+            fr.contains("«\u{a0}Acme rappelle ses yaourts\u{a0}»"),
+            "{fr}"
+        );
         assert!(fr.contains("\n26 auteurs distincts.\n"), "{fr}");
         assert!(
             fr.contains("\nMentions marquantes\u{a0}:\n- «\u{a0}title n5\u{a0}» — forum1, user5\u{a0}; score -0,80\u{a0}; termes\u{a0}: scandale, arnaque\n"),
@@ -488,7 +581,10 @@ mod tests {
             en.starts_with("7 distinct negative stories (26 negative mentions) on 02/03 between 17:00 and 18:00, against a usual 1 at this hour (×7.0; z = 3.1)."),
             "{en}"
         );
-        assert!(en.contains("One article carried by 20 sources counts as a single story"), "{en}");
+        assert!(
+            en.contains("One article carried by 20 sources counts as a single story"),
+            "{en}"
+        );
     }
 
     #[test]
@@ -504,11 +600,20 @@ mod tests {
         );
         assert!(!fr.contains('×'), "{fr}");
         let en = explanation(&en_(), &e, Metric::Negative, false);
-        assert!(en.contains("when there are usually none at this hour (z = "), "{en}");
+        assert!(
+            en.contains("when there are usually none at this hour (z = "),
+            "{en}"
+        );
         let half = explained(&ms, &baseline(0.5, None));
         let fr = explanation(&fr_(), &half, Metric::Negative, false);
-        assert!(fr.contains("contre 0,5 d'habitude à cette heure (z = "), "{fr}");
-        assert!(!fr.contains('×'), "a ratio against the floor of one is not said: {fr}");
+        assert!(
+            fr.contains("contre 0,5 d'habitude à cette heure (z = "),
+            "{fr}"
+        );
+        assert!(
+            !fr.contains('×'),
+            "a ratio against the floor of one is not said: {fr}"
+        );
     }
 
     #[test]
@@ -536,10 +641,19 @@ mod tests {
         }
         let e = explained(&ms, &baseline(1.0, None));
         let fr = explanation(&fr_(), &e, Metric::Negative, true);
-        assert!(fr.contains("\n7 auteurs distincts\u{a0}; les plus actifs\u{a0}: loud · s (3).\n"), "{fr}");
+        assert!(
+            fr.contains("\n7 auteurs distincts\u{a0}; les plus actifs\u{a0}: loud · s (3).\n"),
+            "{fr}"
+        );
         let en = explanation(&en_(), &e, Metric::Negative, true);
-        assert!(en.contains("\n7 distinct authors; most active: loud · s (3).\n"), "{en}");
-        assert!(fr.contains("Part négative\u{a0}: 100\u{202f}%."), "no usual share to compare with: {fr}");
+        assert!(
+            en.contains("\n7 distinct authors; most active: loud · s (3).\n"),
+            "{en}"
+        );
+        assert!(
+            fr.contains("Part négative\u{a0}: 100\u{202f}%."),
+            "no usual share to compare with: {fr}"
+        );
     }
 
     #[test]
@@ -549,7 +663,10 @@ mod tests {
         // 2 March 2026 is a Monday; 17:00 UTC is 18 h in Paris.
         let paris = Voice::new(Locale::Fr, DEFAULT_TZ);
         assert_eq!(usual_where(&paris, &e), "les lundis à 18 h");
-        assert_eq!(usual_where(&Voice::new(Locale::En, DEFAULT_TZ), &e), "on Mondays at 18:00");
+        assert_eq!(
+            usual_where(&Voice::new(Locale::En, DEFAULT_TZ), &e),
+            "on Mondays at 18:00"
+        );
     }
 
     #[test]
@@ -568,6 +685,9 @@ mod tests {
         }
         assert_eq!(severity(&fr_(), Severity::Critical), "critique");
         assert_eq!(severity(&en_(), Severity::Critical), "critical");
-        assert_eq!(incident_kind(&fr_(), "critical_mention"), "mention critique");
+        assert_eq!(
+            incident_kind(&fr_(), "critical_mention"),
+            "mention critique"
+        );
     }
 }

@@ -59,7 +59,10 @@ impl RenderOptions {
 
 /// Renders `n` for a reader of `locale`, times in Paris time, with the default limits.
 pub fn render(n: &Notification, locale: Locale) -> RenderedEmail {
-    render_with(n, &RenderOptions::new(Voice::new(locale, crate::i18n::DEFAULT_TZ)))
+    render_with(
+        n,
+        &RenderOptions::new(Voice::new(locale, crate::i18n::DEFAULT_TZ)),
+    )
 }
 
 /// Renders `n` with explicit options.
@@ -88,8 +91,12 @@ pub fn render_with(n: &Notification, o: &RenderOptions) -> RenderedEmail {
         n.mentions.len()
     };
     let shown = o.max_mentions - budget;
-    let cap_note = (!o.cap_reached.is_empty())
-        .then(|| v.say("email-cap-reached", &[("who", o.cap_reached.join(", ").into())]));
+    let cap_note = (!o.cap_reached.is_empty()).then(|| {
+        v.say(
+            "email-cap-reached",
+            &[("who", o.cap_reached.join(", ").into())],
+        )
+    });
     let incident_url = match (&o.public_url, n.incident) {
         (Some(base), Some(id)) => Some(format!("{}/incidents/{id}", base.trim_end_matches('/'))),
         _ => None,
@@ -134,7 +141,14 @@ pub fn render_with(n: &Notification, o: &RenderOptions) -> RenderedEmail {
 /// The fixed words of the layouts, by name.
 fn labels(v: &Voice) -> BTreeMap<&'static str, String> {
     [
-        "figures", "mentions", "terms", "sentiment", "actions", "footer", "digest-title", "open",
+        "figures",
+        "mentions",
+        "terms",
+        "sentiment",
+        "actions",
+        "footer",
+        "digest-title",
+        "open",
     ]
     .into_iter()
     .map(|k| (k, v.say("email-label", &[("label", k.into())])))
@@ -273,7 +287,7 @@ fn subject(v: &Voice, n: &Notification) -> String {
         _ => v.say(
             "email-subject",
             &[
-                        ("severity", n.severity.as_str().into()),
+                ("severity", n.severity.as_str().into()),
                 ("line", line(v, n).into()),
             ],
         ),
@@ -301,7 +315,12 @@ fn line(v: &Voice, n: &Notification) -> String {
                 ("ratio", ratio(v, n).unwrap_or_default().into()),
                 (
                     "rising",
-                    if n.kind == NotificationKind::IncidentEscalated { "yes" } else { "no" }.into(),
+                    if n.kind == NotificationKind::IncidentEscalated {
+                        "yes"
+                    } else {
+                        "no"
+                    }
+                    .into(),
                 ),
             ],
         ),
@@ -309,7 +328,14 @@ fn line(v: &Voice, n: &Notification) -> String {
             "email-line-critical",
             &[
                 ("brand", brand.into()),
-                ("source", n.mentions.first().map(|m| clean(&m.source)).unwrap_or_default().into()),
+                (
+                    "source",
+                    n.mentions
+                        .first()
+                        .map(|m| clean(&m.source))
+                        .unwrap_or_default()
+                        .into(),
+                ),
             ],
         ),
         NotificationKind::IncidentResolved => v.say(
@@ -319,7 +345,9 @@ fn line(v: &Voice, n: &Notification) -> String {
                 (
                     "lasted",
                     h.duration_secs
-                        .map(|d| v.duration(chrono::TimeDelta::seconds(d.min(i64::MAX as u64) as i64)))
+                        .map(|d| {
+                            v.duration(chrono::TimeDelta::seconds(d.min(i64::MAX as u64) as i64))
+                        })
                         .unwrap_or_default()
                         .into(),
                 ),
@@ -360,8 +388,18 @@ fn sentence(v: &Voice, n: &Notification) -> String {
             ("kind", kind_key(n.kind).into()),
             ("brand", clean(&n.brand).into()),
             ("count", h.count.map_or(-1, i64::from).into()),
-            ("usual", h.baseline.map(|b| v.figure(b)).unwrap_or_default().into()),
-            ("rule", n.rule.as_deref().map(|r| v.quote(&clean(r))).unwrap_or_default().into()),
+            (
+                "usual",
+                h.baseline.map(|b| v.figure(b)).unwrap_or_default().into(),
+            ),
+            (
+                "rule",
+                n.rule
+                    .as_deref()
+                    .map(|r| v.quote(&clean(r)))
+                    .unwrap_or_default()
+                    .into(),
+            ),
             (
                 "lasted",
                 h.duration_secs
@@ -400,11 +438,17 @@ fn figures(v: &Voice, n: &Notification) -> Vec<(String, String)> {
     if let Some(c) = h.count {
         out.push((
             label("count"),
-            v.say("email-count-value", &[("count", c.into()), ("window", window.into())]),
+            v.say(
+                "email-count-value",
+                &[("count", c.into()), ("window", window.into())],
+            ),
         ));
     }
     if let Some(b) = h.baseline {
-        let place = x.as_ref().map(|x| words::usual_where(v, x)).unwrap_or_default();
+        let place = x
+            .as_ref()
+            .map(|x| words::usual_where(v, x))
+            .unwrap_or_default();
         out.push((
             label("usual"),
             v.say(
@@ -427,7 +471,13 @@ fn figures(v: &Voice, n: &Notification) -> Vec<(String, String)> {
                 "share-value",
                 &[
                     ("share", v.percent(s).into()),
-                    ("usual", h.usual_negative_share.map(|u| v.percent(u)).unwrap_or_default().into()),
+                    (
+                        "usual",
+                        h.usual_negative_share
+                            .map(|u| v.percent(u))
+                            .unwrap_or_default()
+                            .into(),
+                    ),
                 ],
             ),
         ));
@@ -471,7 +521,10 @@ fn actions(v: &Voice, n: &Notification, incident_url: Option<&str>) -> Vec<Actio
     if let Some(w) = &n.watch {
         out.push(ActionCtx {
             text: v.word("email-action-silence"),
-            code: Some(format!("veille silence add --watch {} --for 2h --reason \"…\"", clean(w))),
+            code: Some(format!(
+                "veille silence add --watch {} --for 2h --reason \"…\"",
+                clean(w)
+            )),
             link: None,
         });
     }
@@ -556,7 +609,8 @@ mod tests {
             "[veille] CRITIQUE — Acme\u{a0}: 47 mentions négatives en 1 h (×5,9 la normale)"
         );
         assert!(
-            e.text.contains("Part négative\u{a0}: 71\u{202f}% (habituellement 22\u{202f}%)"),
+            e.text
+                .contains("Part négative\u{a0}: 71\u{202f}% (habituellement 22\u{202f}%)"),
             "{}",
             e.text
         );
@@ -630,7 +684,8 @@ mod tests {
         let e = render_with(&d, &o);
         assert_eq!(e.subject, "[veille] Résumé — 3 notifications en attente");
         assert!(
-            e.text.contains("… et 10 autres mentions, visibles avec « veille mentions »."),
+            e.text
+                .contains("… et 10 autres mentions, visibles avec « veille mentions »."),
             "{}",
             e.text
         );
@@ -650,10 +705,22 @@ mod tests {
         n.headline.window_end = Some(n.at + chrono::TimeDelta::hours(1));
         let e = render(&n, Locale::Fr);
         assert!(!e.subject.contains('×'), "{}", e.subject);
-        assert!(e.text.contains("Niveau habituel\u{a0}: aucune"), "{}", e.text);
+        assert!(
+            e.text.contains("Niveau habituel\u{a0}: aucune"),
+            "{}",
+            e.text
+        );
         // 1_763_470_000 is 18/11/2025 12:46:40 UTC, 13:46:40 in Paris.
-        assert!(e.subject.contains("le 18/11 entre 13 h 46 et 14 h 46"), "{}", e.subject);
-        assert!(e.text.contains("Heures en heure de Paris (UTC+1)."), "{}", e.text);
+        assert!(
+            e.subject.contains("le 18/11 entre 13 h 46 et 14 h 46"),
+            "{}",
+            e.subject
+        );
+        assert!(
+            e.text.contains("Heures en heure de Paris (UTC+1)."),
+            "{}",
+            e.text
+        );
         let en = render(&n, Locale::En);
         for french in ["Niveau", "négati", "habituel", "Heures"] {
             assert!(!en.text.contains(french), "{french} in:\n{}", en.text);
@@ -669,7 +736,8 @@ mod tests {
         assert!(!e.text.contains("veille incidents ack"), "{}", e.text);
         // minijinja escapes `/` in attributes; the browser reads the entities back.
         assert!(
-            e.html.contains("href=\"https:&#x2f;&#x2f;veille.example.fr&#x2f;incidents&#x2f;12\""),
+            e.html
+                .contains("href=\"https:&#x2f;&#x2f;veille.example.fr&#x2f;incidents&#x2f;12\""),
             "{}",
             e.html
         );

@@ -534,7 +534,7 @@ impl Detector {
                     .map(|row| NotifiedMention::of(row.mention, row.analysis))
                     .unwrap_or_else(|| NotifiedMention {
                         source: t.source.clone(),
-                        time: None,
+                        time: t.at,
                         title: t.title.clone(),
                         excerpt: String::new(),
                         score: Some(t.score),

@@ -138,9 +138,10 @@ impl IncidentView {
         timeline: Vec<TimelineEntry>,
         rules: Option<&RuleSet>,
     ) -> IncidentView {
-        let rule_name = row.rule.as_deref().and_then(|r| {
-            rules.and_then(|set| set.rule(r).map(|rule| rule.name.clone()))
-        });
+        let rule_name = row
+            .rule
+            .as_deref()
+            .and_then(|r| rules.and_then(|set| set.rule(r).map(|rule| rule.name.clone())));
         let watch_name = row.watch.as_deref().and_then(|w| {
             rules.and_then(|set| {
                 set.watches()
@@ -171,11 +172,13 @@ impl IncidentView {
     /// The latest turn of the incident (opened, escalated, resolved; not a mere new peak): it says where
     /// the incident stands.
     pub fn latest_turn(&self) -> Option<&Decision> {
-        self.decisions().filter(|d| match d {
-            Decision::Incident(e) => e.kind != EventKind::Updated,
-            Decision::Buzz(_) => true,
-            Decision::CriticalMention(_) => false,
-        }).last()
+        self.decisions()
+            .filter(|d| match d {
+                Decision::Incident(e) => e.kind != EventKind::Updated,
+                Decision::Buzz(_) => true,
+                Decision::CriticalMention(_) => false,
+            })
+            .last()
     }
 
     /// Its critical mentions, the most negative first.

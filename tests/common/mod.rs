@@ -207,3 +207,32 @@ pub fn write_config(dir: &Path, body: &str) -> PathBuf {
     std::fs::create_dir_all(dir.join("rules")).unwrap();
     path
 }
+
+/// Compares `actual` with the golden file `tests/golden/NAME`: what a reader sees, checked whole. With
+/// `VEILLE_BLESS=1` the file is written instead (after a deliberate change; review the diff).
+pub fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("VEILLE_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (VEILLE_BLESS=1 writes it)", path.display()));
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from line {}:\n  expected: {:?}\n  actual:   {:?}\n--- actual ---\n{actual}",
+            path.display(),
+            first + 1,
+            expected.lines().nth(first),
+            actual.lines().nth(first)
+        );
+    }
+}
