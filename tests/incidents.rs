@@ -140,7 +140,13 @@ fn a_boycott_call_is_alerted_acknowledged_and_silenced() {
     );
     let table = veille_ok(&["incidents", "--config", config]);
     assert!(table.contains("maison-brioche/brioche-boycott"), "{table}");
-    assert!(table.contains(" open "), "{table}");
+    assert!(table.contains(" en cours "), "{table}");
+    assert!(table.contains("ÉTAT"), "French headers by default: {table}");
+    let english = veille_ok(&["incidents", "--lang", "en", "--config", config]);
+    assert!(
+        english.contains(" open ") && english.contains("STATUS"),
+        "{english}"
+    );
 
     // The same feed again: nothing new is recorded.
     veille_ok(&["run", "--once", "--config", config]);
@@ -189,7 +195,7 @@ fn a_boycott_call_is_alerted_acknowledged_and_silenced() {
         "--config",
         config,
     ]);
-    assert!(done.contains("acknowledged by camille"), "{done}");
+    assert!(done.contains("pris en charge par camille"), "{done}");
     let shown = veille_ok(&["incidents", "show", &id, "--config", config]);
     let timeline = &shown[shown.find("Chronologie").unwrap()..];
     assert!(
@@ -217,7 +223,11 @@ fn a_boycott_call_is_alerted_acknowledged_and_silenced() {
     ] {
         let out = run(args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
-        assert!(stderr(&out).contains("no incident 999"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("aucun incident 999"),
+            "{}",
+            stderr(&out)
+        );
     }
 
     // A silence on the rule: the next boycott call is recorded, not mailed.
@@ -267,18 +277,22 @@ fn a_boycott_call_is_alerted_acknowledged_and_silenced() {
     assert!(shown.contains("Je boycotte Maison Brioche"), "{shown}");
     assert!(shown.contains("Mis en sourdine"), "{shown}");
     let table = veille_ok(&["alerts", "--config", config]);
-    assert_eq!(table.lines().count(), 3, "{table}");
+    assert_eq!(
+        table.lines().count(),
+        4,
+        "a header, two alerts, the zone: {table}"
+    );
 
     // Removing the silence ends it; removing it again is an error.
     let removed = veille_ok(&["silence", "remove", &silence_id, "--config", config]);
-    assert!(removed.contains("removed"), "{removed}");
+    assert!(removed.contains("levé"), "{removed}");
     assert!(json_lines(&["silence", "list", "--json", "--config", config]).is_empty());
     let incident = &json_lines(&["incidents", "--json", "--config", config])[0];
     assert_eq!(incident["status"], "acknowledged");
     let out = run(&["silence", "remove", &silence_id, "--config", config]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains(&format!("no silence {silence_id} in force")),
+        stderr(&out).contains(&format!("aucun silence {silence_id} en cours")),
         "{}",
         stderr(&out)
     );

@@ -389,8 +389,12 @@ fn show(config_path: &Path, id: i64, json: bool, lang: Option<Locale>) -> anyhow
     };
     // A person knows rules by name: the rule files give them, when they load.
     let rules = crate::config::rules::load_rules(&config.rules).ok();
+    let v = voice(&config, lang);
     let Some(view) = IncidentView::load(&store, id, rules.as_ref(), Utc::now())? else {
-        eprintln!("veille: no incident {id} (see `veille incidents` for their ids)");
+        eprintln!(
+            "veille: {}",
+            v.say("no-incident", &[("id", id.to_string().into())])
+        );
         return Ok(ExitCode::from(1));
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -415,11 +419,7 @@ fn show(config_path: &Path, id: i64, json: bool, lang: Option<Locale>) -> anyhow
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let text = Layout {
-        v: voice(&config, lang),
-        view: &view,
-    }
-    .render();
+    let text = Layout { v, view: &view }.render();
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)

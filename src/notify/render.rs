@@ -144,6 +144,7 @@ fn labels(v: &Voice) -> BTreeMap<&'static str, String> {
         "figures",
         "mentions",
         "terms",
+        "spotted-terms",
         "sentiment",
         "actions",
         "footer",
@@ -298,11 +299,7 @@ fn subject(v: &Voice, n: &Notification) -> String {
 fn line(v: &Voice, n: &Notification) -> String {
     let h = &n.headline;
     let brand = clean(&n.brand);
-    let window = match (h.window_start, h.window_end, &h.window) {
-        (Some(s), Some(e), _) => v.window(s, e),
-        (_, _, Some(w)) => v.say("email-legacy-window", &[("window", clean(w).into())]),
-        _ => String::new(),
-    };
+    let window = window_words(v, h);
     match n.kind {
         NotificationKind::IncidentOpened
         | NotificationKind::IncidentEscalated
@@ -354,6 +351,16 @@ fn line(v: &Voice, n: &Notification) -> String {
                 ("peak", h.peak.map_or(-1, i64::from).into()),
             ],
         ),
+    }
+}
+
+/// The window a count covers, as the detector saw it; for notifications queued before windows were kept,
+/// its length.
+fn window_words(v: &Voice, h: &crate::model::Headline) -> String {
+    match (h.window_start, h.window_end, &h.window) {
+        (Some(s), Some(e), _) => v.window(s, e),
+        (_, _, Some(w)) => v.say("email-legacy-window", &[("window", clean(w).into())]),
+        _ => String::new(),
     }
 }
 
@@ -426,10 +433,7 @@ fn figures(v: &Voice, n: &Notification) -> Vec<(String, String)> {
     let h = &n.headline;
     let label = |k: &str| v.say("email-figure", &[("figure", k.into())]);
     let mut out = Vec::new();
-    let window = match (h.window_start, h.window_end) {
-        (Some(s), Some(e)) => v.window(s, e),
-        _ => h.window.as_deref().map(clean).unwrap_or_default(),
-    };
+    let window = window_words(v, h);
     let x = decision(n).and_then(|d| match d {
         Decision::Incident(e) => e.explanation,
         Decision::Buzz(b) => Some(b.explanation),

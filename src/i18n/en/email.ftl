@@ -4,6 +4,7 @@ email-label = { $label ->
     [figures] The figures
     [mentions] The most telling mentions
     [terms] Terms
+    [spotted-terms] Terms spotted
     [sentiment] Sentiment
     [actions] What to do
     [footer] veille — watching what is said about your brands
@@ -27,8 +28,11 @@ email-count-value = { $count }{ $window ->
    *[other] {" "}{ $window }
 }
 email-usual-value = { $zero ->
-    [yes] none { $where }
-   *[no] { $usual } { $where }
+    [yes] none
+   *[no] { $usual }
+}{ $where ->
+    [none] {""}
+   *[other] {" "}{ $where }
 }
 email-legacy-window = in { $window }
 email-subject = [veille] { severity-upper } — { $line }

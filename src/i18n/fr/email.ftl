@@ -4,6 +4,7 @@ email-label = { $label ->
     [figures] Les chiffres
     [mentions] Les mentions les plus parlantes
     [terms] Termes
+    [spotted-terms] Termes repérés
     [sentiment] Sentiment
     [actions] Que faire
     [footer] veille — veille des mentions de vos marques
@@ -27,8 +28,11 @@ email-count-value = { $count }{ $window ->
    *[other] {" "}{ $window }
 }
 email-usual-value = { $zero ->
-    [yes] aucune { $where }
-   *[no] { $usual } { $where }
+    [yes] aucune
+   *[no] { $usual }
+}{ $where ->
+    [none] {""}
+   *[other] {" "}{ $where }
 }
 email-legacy-window = en { $window }
 email-subject = [veille] { severity-upper } — { $line }
