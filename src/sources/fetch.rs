@@ -544,6 +544,35 @@ mod tests {
     }
 
     #[test]
+    fn the_size_limit_holds_while_reading_not_only_on_the_size_the_file_says() {
+        // /proc files are regular files whose size reads 0, like a device's: only counting while reading
+        // catches them (issue 16, item 7: /dev/zero was read until the memory ran out).
+        let path = Path::new("/proc/self/maps");
+        assert_eq!(std::fs::metadata(path).map(|m| m.len()).ok(), Some(0));
+        assert_eq!(
+            read_regular_file(path, 16, None).unwrap_err(),
+            FetchError::TooLarge { limit: 16 }
+        );
+        let Fetched::Body(body) = read_regular_file(path, 1 << 24, None).unwrap() else {
+            panic!("a first read is never NotModified");
+        };
+        assert!(body.bytes.len() > 16);
+    }
+
+    #[test]
+    fn special_files_are_named_for_what_they_are() {
+        let message = |p: &str| match read_regular_file(Path::new(p), 1 << 20, None) {
+            Err(FetchError::File { message, .. }) => message,
+            other => panic!("{p}: {other:?}"),
+        };
+        assert_eq!(
+            message("/dev/zero"),
+            "it is a device, not a regular file; a file source must be a regular file"
+        );
+        assert!(message("/").starts_with("it is a directory"));
+    }
+
+    #[test]
     fn charset_is_read_from_content_type() {
         assert_eq!(
             charset_of("text/xml; charset=ISO-8859-1").as_deref(),
