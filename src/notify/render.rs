@@ -200,6 +200,11 @@ fn environment() -> &'static Environment<'static> {
             env.add_template(name, src)
                 .expect("embedded templates are valid");
         }
+        // Defence in depth: the templates write an `href` only for a value that passes this test, whatever
+        // the view model let through.
+        env.add_test("http_link", |v: minijinja::Value| {
+            v.as_str().and_then(http_link).is_some()
+        });
         env
     })
 }
@@ -210,17 +215,20 @@ fn take_mentions(ms: &[NotifiedMention], o: &RenderOptions, budget: &mut usize) 
     ms[..n].iter().map(|m| mention(m, o)).collect()
 }
 
+/// The URL in `text` when it is an absolute `http(s)` URL with a host: the only links shown.
+fn http_link(text: &str) -> Option<url::Url> {
+    url::Url::parse(text.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+}
+
 fn mention(m: &NotifiedMention, o: &RenderOptions) -> MentionCtx {
-    let (link, host) = match m
-        .link
-        .as_deref()
-        .and_then(|l| url::Url::parse(l.trim()).ok())
-    {
-        Some(u) if matches!(u.scheme(), "http" | "https") => {
+    let (link, host) = match m.link.as_deref().and_then(http_link) {
+        Some(u) => {
             let host = u.host_str().map(str::to_owned);
             (Some(u.to_string()), host)
         }
-        _ => (None, None),
+        None => (None, None),
     };
     let fr = o.locale == Locale::Fr;
     let untitled = if fr { "(sans titre)" } else { "(untitled)" };
@@ -629,6 +637,60 @@ mod tests {
             e.text
         );
         assert!(e.text.contains("(forum.example)"), "{}", e.text);
+    }
+
+    #[test]
+    fn links_of_other_schemes_are_never_written_into_an_href() {
+        // Issue 16, item 6: `javascript:`, `data:` and `file:` links from feeds reached `href`s.
+        for bad in [
+            "javascript:alert(1)",
+            " JAVASCRIPT:alert(1)",
+            "data:text/html;base64,PHNjcmlwdD4=",
+            "file:///etc/passwd",
+            "vbscript:msgbox(1)",
+            "/relative",
+        ] {
+            let mut n = surge();
+            n.mentions[0].link = Some(bad.into());
+            let mut digest =
+                Notification::new(NotificationKind::Digest, Severity::Info, "", n.at);
+            digest.items.push(n.clone());
+            for locale in [Locale::Fr, Locale::En] {
+                for e in [render(&n, locale), render(&digest, locale)] {
+                    let html = e.html.to_ascii_lowercase();
+                    assert_eq!(html.matches("href=").count(), 0, "{bad:?}: {}", e.html);
+                    assert!(
+                        !e.text.to_ascii_lowercase().contains(&bad.trim().to_ascii_lowercase()),
+                        "{}",
+                        e.text
+                    );
+                    assert!(e.html.contains("Grève"), "the mention is still shown: {}", e.html);
+                }
+            }
+        }
+        let e = render(&surge(), Locale::En);
+        assert!(
+            e.html.contains("href=\"https:&#x2f;&#x2f;forum.example&#x2f;t&#x2f;1?x=%3Cy%3E\""),
+            "{}",
+            e.html
+        );
+    }
+
+    #[test]
+    fn the_templates_href_test_accepts_only_http_urls() {
+        let env = environment();
+        let check = |v: &str| {
+            env.render_str(
+                "{% if l is http_link %}link{% else %}text{% endif %}",
+                minijinja::context! { l => v },
+            )
+            .unwrap()
+        };
+        assert_eq!(check("https://ex.example/a"), "link");
+        assert_eq!(check("http://ex.example"), "link");
+        for bad in ["javascript:alert(1)", "data:,x", "file:///x", "", "https://", "//ex.example/a"] {
+            assert_eq!(check(bad), "text", "{bad:?}");
+        }
     }
 
     #[test]
