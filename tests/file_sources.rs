@@ -92,11 +92,7 @@ fn a_file_over_the_limit_is_refused_and_one_within_it_is_read() {
     let feed = std::fs::read(fixture("feeds/rss2.xml")).unwrap();
     std::fs::write(dir.path().join("feed.xml"), &feed).unwrap();
     let limit = feed.len() - 1;
-    let (summary, error) = run_once(
-        dir.path(),
-        "feed.xml",
-        &format!("max_body_bytes = {limit}"),
-    );
+    let (summary, error) = run_once(dir.path(), "feed.xml", &format!("max_body_bytes = {limit}"));
     assert!(summary.contains("1 failed"), "{summary}");
     assert_eq!(
         error.as_deref(),

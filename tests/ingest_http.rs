@@ -407,7 +407,10 @@ fn links_other_than_http_are_not_kept_as_links() {
             ("file".to_owned(), None),
             ("js".to_owned(), None),
             ("vb".to_owned(), None),
-            ("web".to_owned(), Some("https://blog.example/post".to_owned())),
+            (
+                "web".to_owned(),
+                Some("https://blog.example/post".to_owned())
+            ),
         ]
     );
 }

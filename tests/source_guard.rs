@@ -21,7 +21,9 @@ use veille::store::Store;
 fn config(dir: &Path, url: &str, http: &str) -> String {
     write_config_as_is(
         dir,
-        &format!("[http]\n{http}\n[[source]]\nname = \"test\"\nurl = \"{url}\"\ninterval = \"10m\"\n"),
+        &format!(
+            "[http]\n{http}\n[[source]]\nname = \"test\"\nurl = \"{url}\"\ninterval = \"10m\"\n"
+        ),
     )
     .display()
     .to_string()
@@ -120,29 +122,26 @@ fn a_name_resolving_to_loopback_is_refused() {
 #[test]
 fn a_redirect_from_an_allowed_host_to_a_refused_one_is_refused() {
     let closed = closed_port();
-    let server = Server::start(move |req, _| {
-        let port = req
-            .header("Host")
-            .and_then(|h| h.rsplit(':').next())
-            .unwrap_or("")
-            .to_owned();
-        match req.path.as_str() {
-            // To this very server, by its address rather than by the allowed name.
-            "/to-open" => Response::status(302).header(
-                "Location",
-                &format!("http://127.0.0.1:{port}/feed"),
-            ),
-            "/to-closed" => Response::status(302)
-                .header("Location", &format!("http://127.0.0.1:{closed}/feed")),
-            "/to-metadata" => Response::status(302)
-                .header("Location", "http://169.254.169.254/latest/meta-data/"),
-            "/to-name" => Response::status(302).header(
-                "Location",
-                &format!("http://LocalHost:{port}/feed"),
-            ),
-            _ => Response::ok(read_fixture("feeds/rss2.xml")),
-        }
-    });
+    let server =
+        Server::start(move |req, _| {
+            let port = req
+                .header("Host")
+                .and_then(|h| h.rsplit(':').next())
+                .unwrap_or("")
+                .to_owned();
+            match req.path.as_str() {
+                // To this very server, by its address rather than by the allowed name.
+                "/to-open" => Response::status(302)
+                    .header("Location", &format!("http://127.0.0.1:{port}/feed")),
+                "/to-closed" => Response::status(302)
+                    .header("Location", &format!("http://127.0.0.1:{closed}/feed")),
+                "/to-metadata" => Response::status(302)
+                    .header("Location", "http://169.254.169.254/latest/meta-data/"),
+                "/to-name" => Response::status(302)
+                    .header("Location", &format!("http://LocalHost:{port}/feed")),
+                _ => Response::ok(read_fixture("feeds/rss2.xml")),
+            }
+        });
     let port = server.addr.port();
     let dir = tempfile::tempdir().unwrap();
     let body = format!(

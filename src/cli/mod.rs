@@ -326,9 +326,7 @@ fn fetch(
         }
     };
     let rt = runtime()?;
-    let fetcher = http
-        .build()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let fetcher = http.build().map_err(|e| anyhow::anyhow!("{e}"))?;
     let result = rt.block_on(fetcher.fetch(&location, &Validators::default()));
     let body = match result {
         Ok(Fetched::Body(body)) => body,

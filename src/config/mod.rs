@@ -623,7 +623,8 @@ interval = "5 fortnights"
             .unwrap();
         assert!(ok.http.allow_private);
         assert_eq!(ok.http.allow.len(), 3);
-        let err = load("[http]\ntimeout = \"5s\"\nallow = [\"10.1.2.3/24\", \"rss intranet\"]\n").unwrap_err();
+        let err = load("[http]\ntimeout = \"5s\"\nallow = [\"10.1.2.3/24\", \"rss intranet\"]\n")
+            .unwrap_err();
         assert_eq!(err.0.len(), 2, "{err}");
         let text = err.to_string();
         assert!(
@@ -635,7 +636,10 @@ interval = "5 fortnights"
             "{text}"
         );
         let err = load("[http]\nallow_private = \"yes\"\n").unwrap_err();
-        assert!(err.to_string().contains(":2: [http]: invalid type"), "{err}");
+        assert!(
+            err.to_string().contains(":2: [http]: invalid type"),
+            "{err}"
+        );
     }
 
     #[test]

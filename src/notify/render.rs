@@ -652,25 +652,31 @@ mod tests {
         ] {
             let mut n = surge();
             n.mentions[0].link = Some(bad.into());
-            let mut digest =
-                Notification::new(NotificationKind::Digest, Severity::Info, "", n.at);
+            let mut digest = Notification::new(NotificationKind::Digest, Severity::Info, "", n.at);
             digest.items.push(n.clone());
             for locale in [Locale::Fr, Locale::En] {
                 for e in [render(&n, locale), render(&digest, locale)] {
                     let html = e.html.to_ascii_lowercase();
                     assert_eq!(html.matches("href=").count(), 0, "{bad:?}: {}", e.html);
                     assert!(
-                        !e.text.to_ascii_lowercase().contains(&bad.trim().to_ascii_lowercase()),
+                        !e.text
+                            .to_ascii_lowercase()
+                            .contains(&bad.trim().to_ascii_lowercase()),
                         "{}",
                         e.text
                     );
-                    assert!(e.html.contains("Grève"), "the mention is still shown: {}", e.html);
+                    assert!(
+                        e.html.contains("Grève"),
+                        "the mention is still shown: {}",
+                        e.html
+                    );
                 }
             }
         }
         let e = render(&surge(), Locale::En);
         assert!(
-            e.html.contains("href=\"https:&#x2f;&#x2f;forum.example&#x2f;t&#x2f;1?x=%3Cy%3E\""),
+            e.html
+                .contains("href=\"https:&#x2f;&#x2f;forum.example&#x2f;t&#x2f;1?x=%3Cy%3E\""),
             "{}",
             e.html
         );
@@ -688,7 +694,14 @@ mod tests {
         };
         assert_eq!(check("https://ex.example/a"), "link");
         assert_eq!(check("http://ex.example"), "link");
-        for bad in ["javascript:alert(1)", "data:,x", "file:///x", "", "https://", "//ex.example/a"] {
+        for bad in [
+            "javascript:alert(1)",
+            "data:,x",
+            "file:///x",
+            "",
+            "https://",
+            "//ex.example/a",
+        ] {
             assert_eq!(check(bad), "text", "{bad:?}");
         }
     }

@@ -256,9 +256,8 @@ impl AllowEntry {
         if t.is_empty() {
             return Err("an empty entry; expected a host name or a CIDR range".into());
         }
-        let looks_numeric = t.contains(':')
-            || t.contains('/')
-            || t.chars().all(|c| c.is_ascii_digit() || c == '.');
+        let looks_numeric =
+            t.contains(':') || t.contains('/') || t.chars().all(|c| c.is_ascii_digit() || c == '.');
         if looks_numeric {
             return Cidr::parse(t).map(AllowEntry::Range);
         }
@@ -431,9 +430,8 @@ impl reqwest::dns::Resolve for GuardedResolver {
         let policy = Arc::clone(&self.policy);
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let kept = policy.filter(&host, addrs)?;
             Ok(Box::new(kept.into_iter()) as reqwest::dns::Addrs)
         })
@@ -545,7 +543,13 @@ mod tests {
             assert_eq!(open.check_ip(ip(addr)), Ok(()), "{addr}");
         }
         // The metadata endpoint and non-unicast addresses stay closed even then.
-        for addr in ["169.254.169.254", "fe80::1", "224.0.0.1", "0.0.0.0", "192.0.2.1"] {
+        for addr in [
+            "169.254.169.254",
+            "fe80::1",
+            "224.0.0.1",
+            "0.0.0.0",
+            "192.0.2.1",
+        ] {
             assert!(open.check_ip(ip(addr)).is_err(), "{addr}");
         }
         assert_eq!(closed.check_ip(ip("8.8.8.8")), Ok(()));
@@ -553,7 +557,10 @@ mod tests {
 
     #[test]
     fn allow_ranges_open_only_what_they_cover() {
-        let p = policy(false, &["10.1.2.0/24", "127.0.0.1", "169.254.169.254/32", "fd00::/8"]);
+        let p = policy(
+            false,
+            &["10.1.2.0/24", "127.0.0.1", "169.254.169.254/32", "fd00::/8"],
+        );
         assert_eq!(p.check_ip(ip("10.1.2.200")), Ok(()));
         assert_eq!(p.check_ip(ip("10.1.3.1")), Err(AddressKind::Private));
         assert_eq!(p.check_ip(ip("127.0.0.1")), Ok(()));
@@ -571,15 +578,23 @@ mod tests {
             list.iter().map(|a| SocketAddr::new(ip(a), 0)).collect()
         };
         let private = addrs(&["10.0.0.5"]);
-        assert_eq!(p.filter("RSS.intranet.", private.clone()), Ok(private.clone()));
-        assert_eq!(p.filter("a.corp.example", private.clone()), Ok(private.clone()));
+        assert_eq!(
+            p.filter("RSS.intranet.", private.clone()),
+            Ok(private.clone())
+        );
+        assert_eq!(
+            p.filter("a.corp.example", private.clone()),
+            Ok(private.clone())
+        );
         assert!(p.filter("corp.example", private.clone()).is_err());
         // A name that resolves to both: only the public address is kept.
         assert_eq!(
             p.filter("mixed.example", addrs(&["127.0.0.1", "93.184.216.34"])),
             Ok(addrs(&["93.184.216.34"]))
         );
-        let refusal = p.filter("localhost", addrs(&["127.0.0.1", "::1"])).unwrap_err();
+        let refusal = p
+            .filter("localhost", addrs(&["127.0.0.1", "::1"]))
+            .unwrap_err();
         assert_eq!(
             refusal.to_string(),
             "refused by policy: localhost resolves to 127.0.0.1, a loopback address; sources may reach it \
@@ -628,7 +643,16 @@ mod tests {
         );
         assert!(AllowEntry::parse("::1").is_ok());
         assert!(AllowEntry::parse("0.0.0.0/0").is_ok());
-        for bad in ["", "10.1.2.0/33", "10.1.2.3/24", "300.1.1.1", "rss intranet", "-a.b", "http://x/", "*"] {
+        for bad in [
+            "",
+            "10.1.2.0/33",
+            "10.1.2.3/24",
+            "300.1.1.1",
+            "rss intranet",
+            "-a.b",
+            "http://x/",
+            "*",
+        ] {
             assert!(AllowEntry::parse(bad).is_err(), "{bad:?}");
         }
         assert_eq!(
