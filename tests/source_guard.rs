@@ -179,6 +179,31 @@ fn a_redirect_from_an_allowed_host_to_a_refused_one_is_refused() {
 }
 
 #[test]
+fn a_redirect_to_a_name_resolving_to_loopback_is_refused() {
+    // The allowed server is 127.0.0.2; the redirect names `localhost`, whose addresses (127.0.0.1, ::1) are
+    // not allowed: the resolver refuses them on this hop too.
+    let target = feed_server();
+    let port = target.addr.port();
+    let server = Server::start_on("127.0.0.2", move |_, _| {
+        Response::status(302).header("Location", &format!("http://localhost:{port}/feed"))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(
+        dir.path(),
+        &server.url("/start"),
+        "allow = [\"127.0.0.2/32\"]",
+    );
+    run_once(&config);
+    let error = state(dir.path(), "test").last_error.unwrap();
+    assert!(
+        error.starts_with("refused by policy: localhost resolves to "),
+        "{error}"
+    );
+    assert_eq!(server.requests().len(), 1, "the allowed hop was fetched");
+    assert!(target.requests().is_empty(), "the refused one was not");
+}
+
+#[test]
 fn the_refusal_reads_the_same_whether_the_port_is_open_or_closed() {
     let server = feed_server();
     let dir = tempfile::tempdir().unwrap();

@@ -74,7 +74,15 @@ pub struct Server {
 
 impl Server {
     pub fn start(handler: impl Fn(&Request, usize) -> Response + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        Server::start_on("127.0.0.1", handler)
+    }
+
+    /// A server on another loopback address (`127.0.0.2`…), port 0.
+    pub fn start_on(
+        ip: &str,
+        handler: impl Fn(&Request, usize) -> Response + Send + Sync + 'static,
+    ) -> Server {
+        let listener = TcpListener::bind((ip, 0)).unwrap_or_else(|e| panic!("bind {ip}:0: {e}"));
         let addr = listener.local_addr().unwrap();
         let requests: Arc<Mutex<Vec<Request>>> = Arc::default();
         let handler: Arc<Handler> = Arc::new(handler);
