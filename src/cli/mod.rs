@@ -61,13 +61,17 @@ pub enum Command {
     },
     /// Validate the configuration and rules exactly as the daemon does; exit 1 listing every problem.
     Check,
-    /// Fetch and parse one source without storing it, and print its mentions.
+    /// Fetch and parse one source without storing it, and print its mentions. The configuration's `[http]`
+    /// settings apply when the file exists (the address guard included), the defaults otherwise.
     Fetch {
         /// An http(s):// or file:// URL, or a path.
         source: String,
         /// One JSON object per mention.
         #[arg(long)]
         json: bool,
+        /// Let this fetch reach loopback and private addresses, as `[http] allow_private = true` does.
+        #[arg(long)]
+        allow_private: bool,
     },
     /// List the sources with their state.
     Sources {
@@ -175,7 +179,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run { once } => run(&cli.config, once),
         Command::Demo { db, lang } => demo::run(db, lang),
         Command::Check => check(&cli.config),
-        Command::Fetch { source, json } => fetch(&source, json),
+        Command::Fetch {
+            source,
+            json,
+            allow_private,
+        } => fetch(&cli.config, &source, json, allow_private),
         Command::Sources { json } => inspect::sources(&cli.config, json),
         Command::Status { stale, json } => inspect::status(&cli.config, stale, json),
         Command::Score(args) => score::run(args),
@@ -305,7 +313,22 @@ struct FetchedItem<'a> {
     lang: Option<&'a str>,
 }
 
-fn fetch(source: &str, json: bool) -> anyhow::Result<ExitCode> {
+fn fetch(
+    config_path: &Path,
+    source: &str,
+    json: bool,
+    allow_private: bool,
+) -> anyhow::Result<ExitCode> {
+    // The same limits and address policy as the daemon's, so that a source tried by hand behaves as it will.
+    let mut http = if config_path.exists() {
+        match load_config(config_path) {
+            Some(config) => config.http,
+            None => return Ok(ExitCode::from(1)),
+        }
+    } else {
+        HttpConfig::default()
+    };
+    http.allow_private |= allow_private;
     let cwd = std::env::current_dir().ok();
     let location = match Location::parse(source, cwd.as_deref()) {
         Ok(l) => l,
@@ -315,9 +338,7 @@ fn fetch(source: &str, json: bool) -> anyhow::Result<ExitCode> {
         }
     };
     let rt = runtime()?;
-    let fetcher = HttpConfig::default()
-        .build()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let fetcher = http.build().map_err(|e| anyhow::anyhow!("{e}"))?;
     let result = rt.block_on(fetcher.fetch(&location, &Validators::default()));
     let body = match result {
         Ok(Fetched::Body(body)) => body,

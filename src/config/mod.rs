@@ -195,6 +195,15 @@ impl Config {
         let interval =
             interval_key(&mut p, &top, &table, "interval", "").unwrap_or(Interval::secs(15 * 60));
         let http: HttpConfig = section(&mut p, &table, "http").unwrap_or_default();
+        for entry in &http.allow {
+            if let Err(e) = crate::sources::guard::AllowEntry::parse(entry) {
+                p.at(
+                    &Section::Table("http".into()),
+                    Some("allow"),
+                    format!("[http] allow: {e}"),
+                );
+            }
+        }
         let metrics: Option<MetricsConfig> = section(&mut p, &table, "metrics");
         if let Some(Err(e)) = metrics.as_ref().map(MetricsConfig::validate) {
             p.at(&Section::Table("metrics".into()), Some("listen"), e);
@@ -660,11 +669,37 @@ interval = "5 fortnights"
     }
 
     #[test]
+    fn http_allow_entries_are_checked_with_their_line() {
+        let ok = load("[http]\nallow_private = true\nallow = [\"10.1.2.0/24\", \"rss.intranet\", \"*.corp.example\"]\n")
+            .unwrap();
+        assert!(ok.http.allow_private);
+        assert_eq!(ok.http.allow.len(), 3);
+        let err = load("[http]\ntimeout = \"5s\"\nallow = [\"10.1.2.3/24\", \"rss intranet\"]\n")
+            .unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains(":3: [http] allow: \"10.1.2.3/24\" has bits set past its /24 prefix"),
+            "{text}"
+        );
+        assert!(
+            text.contains(":3: [http] allow: \"rss intranet\" is neither a host name"),
+            "{text}"
+        );
+        let err = load("[http]\nallow_private = \"yes\"\n").unwrap_err();
+        assert!(
+            err.to_string().contains(":2: [http]: invalid type"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn defaults_apply() {
         let c = load("").unwrap();
         assert_eq!(c.database, PathBuf::from("/etc/veille/veille.db"));
         assert_eq!(c.retention_days, 180);
         assert_eq!(c.interval, Interval::secs(900));
         assert_eq!(c.http.max_body_bytes, 10 * 1024 * 1024);
+        assert!(!c.http.allow_private && c.http.allow.is_empty());
     }
 }

@@ -163,7 +163,7 @@ fn http_link(value: &minijinja::Value) -> bool {
     value
         .as_str()
         .and_then(|s| url::Url::parse(s.trim()).ok())
-        .is_some_and(|u| matches!(u.scheme(), "http" | "https"))
+        .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
 }
 
 #[derive(Serialize)]
@@ -239,7 +239,8 @@ fn take_mentions(ms: &[NotifiedMention], v: &Voice, budget: &mut usize) -> Vec<M
 /// A link worth an `href`: `http` or `https` only, and its host.
 pub(crate) fn safe_link(link: Option<&str>) -> Option<(String, Option<String>)> {
     let u = url::Url::parse(link?.trim()).ok()?;
-    matches!(u.scheme(), "http" | "https").then(|| (u.to_string(), u.host_str().map(str::to_owned)))
+    let host = u.host_str().map(str::to_owned);
+    (matches!(u.scheme(), "http" | "https") && host.is_some()).then(|| (u.to_string(), host))
 }
 
 fn mention(m: &NotifiedMention, v: &Voice) -> MentionCtx {
@@ -659,6 +660,73 @@ mod tests {
             e.text
         );
         assert!(e.text.contains("(forum.example)"), "{}", e.text);
+    }
+
+    #[test]
+    fn links_of_other_schemes_are_never_written_into_an_href() {
+        // Issue 16, item 6: `javascript:`, `data:` and `file:` links from feeds reached `href`s.
+        for bad in [
+            "javascript:alert(1)",
+            " JAVASCRIPT:alert(1)",
+            "data:text/html;base64,PHNjcmlwdD4=",
+            "file:///etc/passwd",
+            "vbscript:msgbox(1)",
+            "/relative",
+        ] {
+            let mut n = surge();
+            n.mentions[0].link = Some(bad.into());
+            let mut digest = Notification::new(NotificationKind::Digest, Severity::Info, "", n.at);
+            digest.items.push(n.clone());
+            for locale in [Locale::Fr, Locale::En] {
+                for e in [render(&n, locale), render(&digest, locale)] {
+                    let html = e.html.to_ascii_lowercase();
+                    assert_eq!(html.matches("href=").count(), 0, "{bad:?}: {}", e.html);
+                    assert!(
+                        !e.text
+                            .to_ascii_lowercase()
+                            .contains(&bad.trim().to_ascii_lowercase()),
+                        "{}",
+                        e.text
+                    );
+                    assert!(
+                        e.html.contains("Grève"),
+                        "the mention is still shown: {}",
+                        e.html
+                    );
+                }
+            }
+        }
+        let e = render(&surge(), Locale::En);
+        assert!(
+            e.html
+                .contains("href=\"https:&#x2f;&#x2f;forum.example&#x2f;t&#x2f;1?x=%3Cy%3E\""),
+            "{}",
+            e.html
+        );
+    }
+
+    #[test]
+    fn the_templates_href_test_accepts_only_http_urls() {
+        let env = environment();
+        let check = |v: &str| {
+            env.render_str(
+                "{% if l is http_link %}link{% else %}text{% endif %}",
+                minijinja::context! { l => v },
+            )
+            .unwrap()
+        };
+        assert_eq!(check("https://ex.example/a"), "link");
+        assert_eq!(check("http://ex.example"), "link");
+        for bad in [
+            "javascript:alert(1)",
+            "data:,x",
+            "file:///x",
+            "",
+            "https://",
+            "//ex.example/a",
+        ] {
+            assert_eq!(check(bad), "text", "{bad:?}");
+        }
     }
 
     #[test]
