@@ -598,6 +598,7 @@ impl Layout<'_> {
         let usual = v.say(
             "usual-value",
             &[
+                ("zero", if f.median == 0.0 { "yes" } else { "no" }.into()),
                 ("median", v.figure(f.median).into()),
                 ("mad", v.figure(f.mad).into()),
                 ("where", words::usual_where(v, x).into()),
@@ -655,8 +656,15 @@ impl Layout<'_> {
         if !x.top_sources.is_empty() {
             self.field(out, "top-sources", &words::tallies(&x.top_sources));
         }
-        if !x.top_authors.is_empty() {
-            self.field(out, "top-authors", &words::tallies(&x.top_authors));
+        // Authors are worth naming when some spoke more than once.
+        let loud: Vec<_> = x
+            .top_authors
+            .iter()
+            .filter(|t| t.count > 1)
+            .cloned()
+            .collect();
+        if !loud.is_empty() {
+            self.field(out, "top-authors", &words::tallies(&loud));
         }
     }
 
@@ -1406,7 +1414,7 @@ mod tests {
             "\nCe qui s'est passé\n  Bad buzz détecté sur «\u{a0}Acme\u{a0}» (niveau\u{a0}: alerte).\n",
             "\nChiffres (le 02/03 entre 18 h et 19 h)\n",
             "  nombre            7 sujets négatifs distincts (9 mentions négatives)\n",
-            "  habituellement    médiane 1, MAD 0,5 (à cette heure, 14 échantillons)\n",
+            "  habituellement    médiane 1, MAD 0,5 (à cette heure) — 14 échantillons\n",
             "  écart             ×7,0\u{a0}; z = ",
             "  part négative     100\u{202f}% (habituellement 20\u{202f}%)\n",
             "\nMentions marquantes\n  1. «\u{a0}title n5\u{a0}» — forum1, user5\n",
