@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{fixture, run, stderr, stdout, write_config};
+use common::{fixture, golden, run, stderr, stdout, veille, write_config};
 
 #[test]
 fn check_reports_every_mistake_with_its_line() {
@@ -267,22 +267,80 @@ fn demo_runs_offline_and_shows_mentions() {
     let out = run(&["demo"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("5 sources ok, 0 failed"), "{text}");
+    assert!(
+        text.contains("démonstration sur 5 flux d'exemple"),
+        "{text}"
+    );
+    assert!(text.contains("5 lus, 0 en échec, 22 mentions"), "{text}");
     assert!(
         text.contains("Grève dans les ateliers de Maison Brioche"),
         "{text}"
     );
     assert!(text.contains("Acme Telecom confirms data breach"), "{text}");
     // Detection: the critical mentions and the bad buzz with its explanation, and the email it would send.
-    assert!(text.contains("règle brioche-boycott (critical)"), "{text}");
-    assert!(text.contains("maison-brioche (bad_buzz)"), "{text}");
-    assert!(text.contains("mentions négatives en 1 h, contre"), "{text}");
-    assert!(text.contains("Subject: [veille] "), "{text}");
+    assert!(text.contains("règle brioche-boycott (critique)"), "{text}");
+    assert!(text.contains("— Maison Brioche (bad buzz)"), "{text}");
+    assert!(
+        text.contains("8 mentions négatives le 10/03 entre 11 h et 12 h, alors que d'habitude il n'y en a aucune à cette heure"),
+        "{text}"
+    );
+    assert!(text.contains("Objet\u{a0}: [veille] "), "{text}");
     assert!(
         text.contains("Bad buzz détecté sur «\u{a0}Maison Brioche\u{a0}»"),
         "the words name the brand, not the watch id: {text}"
     );
     assert!(text.contains("veille incidents ack"), "{text}");
+}
+
+/// The demo reads the same from top to bottom in each language, and two runs print the same thing: the
+/// golden files under tests/golden/ are what a reader sees (`VEILLE_BLESS=1 cargo test --test cli` writes
+/// them again after a deliberate change).
+#[test]
+fn the_demo_is_deterministic_and_speaks_one_language() {
+    for lang in ["fr", "en"] {
+        let first = run(&["demo", "--lang", lang]);
+        assert!(first.status.success(), "{}", stderr(&first));
+        let second = run(&["demo", "--lang", lang]);
+        assert_eq!(stdout(&first), stdout(&second), "two runs differ");
+        golden(&format!("demo.{lang}.txt"), &stdout(&first));
+    }
+    let en = stdout(&run(&["demo", "--lang", "en"]));
+    // Mention texts are French; the product's own words are not.
+    for french in [
+        "Historique",
+        "règle",
+        "critique",
+        "négatif",
+        "ouvert le",
+        "Heures en",
+        "en cours",
+        "Objet",
+    ] {
+        assert!(
+            !en.contains(french),
+            "{french:?} in the English demo:\n{en}"
+        );
+    }
+    let fr = stdout(&run(&["demo"]));
+    for english in [
+        "History", " rule ", "critical", "negative", "opened", "Times in", "Subject",
+    ] {
+        assert!(
+            !fr.contains(english),
+            "{english:?} in the French demo:\n{fr}"
+        );
+    }
+    // LANG picks the language when no --lang is given.
+    let out = veille()
+        .args(["demo"])
+        .env("LANG", "en_GB.UTF-8")
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).starts_with("veille — demo on 5 sample feeds"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

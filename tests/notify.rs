@@ -123,7 +123,7 @@ async fn a_delivered_incident_email_reads_back_whole() {
     let msg = MessageParser::default().parse(&got[0].data).unwrap();
     assert_eq!(
         msg.subject().unwrap(),
-        "[veille] CRITIQUE — Acme : 47 mentions négatives en 1 h (×5,9 la normale)"
+        "[veille] CRITIQUE — Acme\u{a0}: 47 mentions négatives en 1 h (×5,9 la normale)"
     );
     assert_eq!(
         msg.message_id().unwrap(),
@@ -147,9 +147,9 @@ async fn a_delivered_incident_email_reads_back_whole() {
     for figure in [
         "47",
         "×5,9",
-        "71 %",
-        "d'habitude 20 %",
-        "Sources : 4",
+        "71\u{202f}%",
+        "habituellement 20\u{202f}%",
+        "Sources\u{a0}: 4",
         "négatif (-0,72)",
     ] {
         assert!(text.contains(figure), "{figure} missing from:\n{text}");
@@ -164,7 +164,7 @@ async fn a_delivered_incident_email_reads_back_whole() {
         "{text}"
     );
     assert!(
-        text.contains("Termes repérés : lamentable, boycott"),
+        text.contains("Termes repérés\u{a0}: lamentable, boycott"),
         "{text}"
     );
     assert!(html.contains("Mentions négatives"), "{html}");

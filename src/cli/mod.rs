@@ -61,16 +61,23 @@ pub enum Command {
         /// Keep the demo's database at this path instead of a temporary directory.
         #[arg(long, value_name = "PATH")]
         db: Option<PathBuf>,
+        /// Language: fr or en (default: $LANG when it is one of them, else fr).
+        #[arg(long, value_name = "LANG")]
+        lang: Option<crate::i18n::Locale>,
     },
     /// Validate the configuration and rules exactly as the daemon does; exit 1 listing every problem.
     Check,
-    /// Fetch and parse one source without storing it, and print its mentions.
+    /// Fetch and parse one source without storing it, and print its mentions. The configuration's `[http]`
+    /// settings apply when the file exists (the address guard included), the defaults otherwise.
     Fetch {
         /// An http(s):// or file:// URL, or a path.
         source: String,
         /// One JSON object per mention.
         #[arg(long)]
         json: bool,
+        /// Let this fetch reach loopback and private addresses, as `[http] allow_private = true` does.
+        #[arg(long)]
+        allow_private: bool,
     },
     /// List the sources with their state.
     Sources {
@@ -241,9 +248,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config.as_path();
     match cli.command {
         Command::Run { once } => run(config, once),
-        Command::Demo { db } => demo::run(db),
+        Command::Demo { db, lang } => demo::run(db, lang),
         Command::Check => check(config),
-        Command::Fetch { source, json } => fetch(&source, json),
+        Command::Fetch {
+            source,
+            json,
+            allow_private,
+        } => fetch(config, &source, json, allow_private),
         Command::Sources { json, db } => inspect::sources(Place::new(config, &db.db), json),
         Command::Status { stale, json, db } => {
             inspect::status(Place::new(config, &db.db), stale, json)
@@ -305,6 +316,15 @@ fn open_read_only(place: Place<'_>) -> anyhow::Result<Option<(Config, crate::sto
             ),
         })?;
     Ok(Some((config, store)))
+}
+
+/// The voice of a command: `--lang`, else the environment's language (`LC_ALL`, `LC_MESSAGES`, `LANG`) when
+/// veille speaks it, else the configuration's `locale`; on the configuration's clock.
+pub(crate) fn voice(config: &Config, lang: Option<crate::i18n::Locale>) -> crate::i18n::Voice {
+    let locale = lang
+        .or_else(crate::i18n::Locale::from_env)
+        .unwrap_or(config.locale);
+    crate::i18n::Voice::new(locale, config.timezone.0)
 }
 
 /// Loads the configuration, printing every problem; `None` when invalid. With `--db`, the database is that
@@ -407,7 +427,25 @@ struct FetchedItem<'a> {
     lang: Option<&'a str>,
 }
 
-fn fetch(source: &str, json: bool) -> anyhow::Result<ExitCode> {
+fn fetch(
+    config_path: &Path,
+    source: &str,
+    json: bool,
+    allow_private: bool,
+) -> anyhow::Result<ExitCode> {
+    // The same limits and address policy as the daemon's, so that a source tried by hand behaves as it will.
+    let mut http = if config_path.exists() {
+        match load_config(Place {
+            config: config_path,
+            db: None,
+        }) {
+            Some(config) => config.http,
+            None => return Ok(ExitCode::from(1)),
+        }
+    } else {
+        HttpConfig::default()
+    };
+    http.allow_private |= allow_private;
     let cwd = std::env::current_dir().ok();
     let location = match Location::parse(source, cwd.as_deref()) {
         Ok(l) => l,
@@ -417,9 +455,7 @@ fn fetch(source: &str, json: bool) -> anyhow::Result<ExitCode> {
         }
     };
     let rt = runtime()?;
-    let fetcher = HttpConfig::default()
-        .build()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let fetcher = http.build().map_err(|e| anyhow::anyhow!("{e}"))?;
     let result = rt.block_on(fetcher.fetch(&location, &Validators::default()));
     let body = match result {
         Ok(Fetched::Body(body)) => body,

@@ -40,17 +40,17 @@ pub fn test(config_path: &Path, to: Option<String>) -> anyhow::Result<ExitCode> 
         now,
     );
     n.headline = Headline::default();
+    let voice = crate::i18n::Voice::new(email.locale, config.timezone.0);
     n.explanation_fr = Some(
-        "Ceci est un courriel d'essai de veille : si vous le lisez, les alertes vous parviendront."
-            .into(),
+        crate::i18n::Voice::new(crate::i18n::Locale::Fr, config.timezone.0)
+            .word("email-test-sentence"),
     );
-    n.explanation_en =
-        Some("This is a veille test email: if you read it, alerts will reach you.".into());
-    let mut email_text = render_with(&n, &RenderOptions::new(email.locale));
-    email_text.subject = match email.locale {
-        crate::notify::Locale::Fr => "[veille] Essai d'envoi".into(),
-        crate::notify::Locale::En => "[veille] Test email".into(),
-    };
+    n.explanation_en = Some(
+        crate::i18n::Voice::new(crate::i18n::Locale::En, config.timezone.0)
+            .word("email-test-sentence"),
+    );
+    let mut email_text = render_with(&n, &RenderOptions::new(voice));
+    email_text.subject = voice.word("email-test-subject");
     let recipients = to.map_or_else(|| email.to.clone(), |a| vec![a]);
     let envelope = Envelope {
         to: recipients.clone(),

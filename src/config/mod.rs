@@ -107,6 +107,10 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     /// Where alert emails go; `None` when the file has no `[email]` table (nothing is sent).
     pub email: Option<crate::notify::EmailConfig>,
+    /// The language of the daemon's words (emails, status line); the CLI follows `--lang` or `LANG` first.
+    pub locale: crate::model::Locale,
+    /// The clock every time a person reads is shown on.
+    pub timezone: crate::model::Timezone,
 }
 
 /// The keys at the top of the file.
@@ -119,6 +123,8 @@ const TOP_KEYS: &[&str] = &[
     "metrics",
     "source",
     "email",
+    "locale",
+    "timezone",
 ];
 
 /// The bounds of a length of time in the configuration: below the least it cannot work, past the most it
@@ -199,6 +205,8 @@ impl Config {
             metrics: None,
             sources: Vec::new(),
             email: None,
+            locale: crate::model::Locale::default(),
+            timezone: crate::model::Timezone(crate::i18n::DEFAULT_TZ),
         }
     }
 }
@@ -269,6 +277,8 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
     let metrics = take("metrics");
     let source = take("source");
     let email = take("email");
+    let locale = take("locale");
+    let timezone = take("timezone");
     for (key, _) in doc.iter() {
         p.at(
             key.span().start,
@@ -317,6 +327,44 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
                 .filter(|h| http_sound(&mut p, h, &keys, table_start))
         }
     };
+    let locale = match &locale {
+        None => Some(crate::model::Locale::default()),
+        Some(v) => {
+            let l = as_str(v).and_then(crate::model::Locale::from_tag);
+            if l.is_none() {
+                p.at(
+                    v.span().start,
+                    format!("locale must be \"fr\" or \"en\", not {}", shown(text, v)),
+                );
+            }
+            l
+        }
+    };
+    let timezone = match &timezone {
+        None => Some(crate::model::Timezone(crate::i18n::DEFAULT_TZ)),
+        Some(v) => match as_str(v).map(crate::model::Timezone::parse) {
+            Some(Ok(tz)) => Some(tz),
+            Some(Err(e)) => {
+                p.at(v.span().start, e);
+                None
+            }
+            None => {
+                p.at(
+                    v.span().start,
+                    format!(
+                        "timezone must be a time zone name such as \"Europe/Paris\", not {}",
+                        shown(text, v)
+                    ),
+                );
+                None
+            }
+        },
+    };
+    // The email's clock is the configuration's unless `[email]` names its own.
+    let email_sets_zone = email
+        .as_ref()
+        .and_then(|v| v.get_ref().as_table())
+        .is_some_and(|t| t.contains_key("timezone"));
     let metrics = match metrics {
         None => Some(None),
         Some(v) => {
@@ -350,35 +398,32 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
         }
     };
     let config = match (
-        database,
-        rules.clone(),
-        retention_days,
-        interval,
-        http,
-        metrics,
-        sources,
-        email,
+        (database, rules.clone(), retention_days, interval),
+        (http, metrics, sources, email),
+        (locale, timezone),
     ) {
         (
-            Some(database),
-            Some(rules),
-            Some(retention_days),
-            Some(interval),
-            Some(http),
-            Some(metrics),
-            Some(sources),
-            Some(email),
-        ) if p.is_empty() => Some(Config {
-            path: path.to_owned(),
-            database,
-            rules,
-            retention_days,
-            interval,
-            http,
-            metrics,
-            sources,
-            email,
-        }),
+            (Some(database), Some(rules), Some(retention_days), Some(interval)),
+            (Some(http), Some(metrics), Some(sources), Some(mut email)),
+            (Some(locale), Some(timezone)),
+        ) if p.is_empty() => {
+            if let Some(e) = email.as_mut().filter(|_| !email_sets_zone) {
+                e.timezone = timezone.to_string();
+            }
+            Some(Config {
+                path: path.to_owned(),
+                database,
+                rules,
+                retention_days,
+                interval,
+                http,
+                metrics,
+                sources,
+                email,
+                locale,
+                timezone,
+            })
+        }
         _ => None,
     };
     (config, p.into_errors(), rules)
@@ -473,6 +518,17 @@ fn http_sound(p: &mut Problems<'_>, h: &HttpConfig, table: &DeTable<'_>, header:
             "max_body_bytes",
             "0 would refuse every document: give a size in bytes, e.g. 10485760 (10 MiB)".into(),
         );
+    }
+    // Each `allow` entry at its own place in the list.
+    let entries = table.get("allow").and_then(|v| v.get_ref().as_array());
+    for (i, entry) in h.allow.iter().enumerate() {
+        if let Err(e) = crate::sources::guard::AllowEntry::parse(entry) {
+            let at = entries
+                .and_then(|a| a.get(i))
+                .map_or(place_of(table, "allow", header), |v| v.span().start);
+            p.at(at, format!("[http] allow: {e}"));
+            sound = false;
+        }
     }
     sound
 }

@@ -285,6 +285,8 @@ fn defaults_apply() {
     assert_eq!(c.retention_days, 180);
     assert_eq!(c.interval, Interval::secs(900));
     assert_eq!(c.http.max_body_bytes, 10 * 1024 * 1024);
+    assert!(!c.http.allow_private && c.http.allow.is_empty());
+    assert_eq!(c.timezone.to_string(), "Europe/Paris");
 }
 
 #[test]
@@ -381,4 +383,53 @@ fn duplicates_among_300_000_sources_are_all_found() {
             )
         );
     }
+}
+
+#[test]
+fn http_allow_entries_are_checked_at_their_place() {
+    let ok = load(
+        "[http]\nallow_private = true\nallow = [\"10.1.2.0/24\", \"rss.intranet\", \"*.corp.example\"]\n",
+    )
+    .unwrap();
+    assert!(ok.http.allow_private);
+    assert_eq!(ok.http.allow.len(), 3);
+    let shown = problems("[http]\ntimeout = \"5s\"\nallow = [\"10.1.2.3/24\", \"rss intranet\"]\n");
+    assert_eq!(shown.len(), 2, "{shown:#?}");
+    assert!(
+        shown[0].contains(":3:10: [http] allow: \"10.1.2.3/24\" has bits set past its /24 prefix"),
+        "{shown:#?}"
+    );
+    assert!(
+        shown[1].contains(":3:25: [http] allow: \"rss intranet\" is neither a host name"),
+        "{shown:#?}"
+    );
+    let shown = problems("[http]\nallow_private = \"yes\"\n");
+    assert_eq!(shown.len(), 1, "{shown:#?}");
+    assert!(
+        shown[0].contains(":2:17: [http] allow_private: invalid type"),
+        "{shown:#?}"
+    );
+}
+
+#[test]
+fn locale_and_timezone_are_read_and_judged_at_their_place() {
+    let c = load("locale = \"en\"\ntimezone = \"Europe/London\"\n").unwrap();
+    assert_eq!(c.locale, crate::model::Locale::from_tag("en").unwrap());
+    assert_eq!(c.timezone.to_string(), "Europe/London");
+    let shown = problems("locale = \"de\"\ntimezone = \"Mars/Olympus\"\n");
+    assert_eq!(shown.len(), 2, "{shown:#?}");
+    assert!(
+        shown[0].contains(":1:10: locale must be \"fr\" or \"en\", not \"de\""),
+        "{shown:#?}"
+    );
+    assert!(
+        shown[1].contains(":2:12: timezone \"Mars/Olympus\" is unknown"),
+        "{shown:#?}"
+    );
+    // The email's clock is the configuration's unless [email] names its own.
+    let c = load(
+        "timezone = \"Europe/London\"\n[email]\nserver = \"smtp://127.0.0.1\"\nfrom = \"v@example.fr\"\nto = [\"a@example.fr\"]\n",
+    )
+    .unwrap();
+    assert_eq!(c.email.unwrap().timezone, "Europe/London");
 }

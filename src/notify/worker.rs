@@ -188,10 +188,10 @@ impl Notifier {
             } => (to, cap_reached, folded, immediate),
         };
         let options = RenderOptions {
-            locale: self.config.locale,
-            tz: self.schedule.tz,
+            voice: crate::i18n::Voice::new(self.config.locale, self.schedule.tz),
             max_mentions: self.config.digest.max_mentions,
             cap_reached,
+            public_url: None,
         };
         let envelope = Envelope {
             to: to.clone(),
