@@ -66,7 +66,7 @@ fn problem_lines(err: &str) -> Vec<&str> {
 #[test]
 fn check_lists_every_problem_of_the_configuration_and_the_rules_in_one_run() {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
+    let config = common::write_config_as_is(
         dir.path(),
         "http.timeout = \"forever\"\nhttp.speed = 3\nhttp.concurrency = 0\nsource = [{ name = \"a\", url = \"a.xml\" }, { name = \"a\", url = \"b.xml\", interval = \"20000000w\" }]\n",
     );
@@ -81,7 +81,7 @@ fn check_lists_every_problem_of_the_configuration_and_the_rules_in_one_run() {
     let problems = problem_lines(&err);
     let file = config.display().to_string();
     let rules = dir.path().join("rules/a.toml").display().to_string();
-    // write_config puts two lines before the body.
+    // write_config_as_is puts two lines before the body.
     let expected = [
         format!("{file}:3:16: [http] timeout: invalid duration \"forever\""),
         format!("{file}:4:6: [http]: unknown key `speed`"),
@@ -407,9 +407,23 @@ fn read_commands_take_db() {
         assert!(out.status.success(), "{all:?}: {}", stderr(&out));
     }
     // `--db` after a subcommand's own arguments, too.
-    let out = run(&["incidents", "show", "1", "--db", db, "--config", none]);
+    let out = run(&[
+        "incidents",
+        "show",
+        "1",
+        "--lang",
+        "en",
+        "--db",
+        db,
+        "--config",
+        none,
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("no incident 1"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("veille: error: no incident 1"),
+        "{}",
+        stderr(&out)
+    );
     // With a configuration, `--db` wins over its database.
     let other = tempfile::tempdir().unwrap();
     let elsewhere = write_config(other.path(), "");
