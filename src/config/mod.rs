@@ -443,14 +443,14 @@ fn read_sources(
                 None
             }
         };
-        if let Some(n) = &name {
-            if sources.iter().any(|s| &s.name == n) {
-                p.at(
-                    &sec,
-                    Some("name"),
-                    format!("{label}: duplicate source name {n:?}; names must be unique"),
-                );
-            }
+        if let Some(n) = &name
+            && sources.iter().any(|s| &s.name == n)
+        {
+            p.at(
+                &sec,
+                Some("name"),
+                format!("{label}: duplicate source name {n:?}; names must be unique"),
+            );
         }
         let (url, location) = match t.get("url") {
             Some(toml::Value::String(s)) => match Location::parse(s, Some(base)) {

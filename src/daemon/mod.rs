@@ -415,11 +415,11 @@ impl Daemon {
                     "A poll has been running far beyond the HTTP timeout; the watchdog is no longer fed."
                 );
             }
-            if let Some(w) = watchdog.filter(|_| !wedged) {
-                if last_watchdog.elapsed() >= w {
-                    let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
-                    last_watchdog = Instant::now();
-                }
+            if let Some(w) = watchdog.filter(|_| !wedged)
+                && last_watchdog.elapsed() >= w
+            {
+                let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+                last_watchdog = Instant::now();
             }
         }
 

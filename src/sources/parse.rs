@@ -157,10 +157,10 @@ fn xml_declared_encoding(bytes: &[u8]) -> Option<&str> {
 /// declaration said.
 fn strip_xml_declaration(text: &str) -> &str {
     let t = text.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']);
-    if t.starts_with("<?xml") {
-        if let Some(end) = t.find("?>") {
-            return &t[end + 2..];
-        }
+    if t.starts_with("<?xml")
+        && let Some(end) = t.find("?>")
+    {
+        return &t[end + 2..];
     }
     t
 }
