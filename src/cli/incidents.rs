@@ -532,14 +532,7 @@ impl Layout<'_> {
                 &[
                     ("by", row.acknowledged_by.as_deref().unwrap_or("?").into()),
                     ("at", v.time(t).into()),
-                    (
-                        "note",
-                        row.ack_note
-                            .as_deref()
-                            .map(|n| v.quote(n))
-                            .unwrap_or_default()
-                            .into(),
-                    ),
+                    ("note", v.quote_opt(row.ack_note.as_deref()).into()),
                 ],
             );
             self.field(out, "acknowledged", &value);
@@ -760,14 +753,7 @@ impl Layout<'_> {
                 "syndication-value",
                 &[
                     ("sources", s.sources.into()),
-                    (
-                        "title",
-                        s.title
-                            .as_deref()
-                            .map(|t| v.quote(t))
-                            .unwrap_or_default()
-                            .into(),
-                    ),
+                    ("title", v.quote_opt(s.title.as_deref()).into()),
                 ],
             );
             self.field(out, "syndication", &value);
@@ -848,13 +834,7 @@ impl Layout<'_> {
                             "by",
                             by.as_deref().or(e.row.by.as_deref()).unwrap_or("?").into(),
                         ),
-                        (
-                            "note",
-                            note.as_deref()
-                                .map(|n| v.quote(n))
-                                .unwrap_or_default()
-                                .into(),
-                        ),
+                        ("note", v.quote_opt(note.as_deref()).into()),
                     ],
                 )
             }
@@ -978,13 +958,7 @@ fn ack(
                 ),
                 ("by", by.as_str().into()),
                 ("at", v.time(now).into()),
-                (
-                    "note",
-                    note.as_deref()
-                        .map(|n| v.quote(n))
-                        .unwrap_or_default()
-                        .into()
-                ),
+                ("note", v.quote_opt(note.as_deref()).into()),
             ],
         )
     )?;
