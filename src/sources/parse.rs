@@ -1354,4 +1354,179 @@ mod tests {
         assert_eq!(line_column("ab\ncé\nx", 6), (2, 3));
         assert_eq!(line_column("", 0), (1, 1));
     }
+
+    const RDF_HEAD: &str = "<?xml version=\"1.0\"?><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\"><channel rdf:about=\"http://acme.example/\"><title>t</title></channel>";
+
+    /// `count` RSS 1.0 items without a link, each `<item rdf:about="…">` followed by `each`.
+    fn rdf(count: usize, each: &str, close: &str) -> String {
+        let mut doc = String::from(RDF_HEAD);
+        for k in 0..count {
+            doc.push_str(&format!(
+                "<item rdf:about=\"http://acme.example/{k}\">{each}"
+            ));
+        }
+        doc.push_str(close);
+        doc
+    }
+
+    /// An Atom feed whose entry `k` (of `types`) has a title typed `x-odd{k}`, followed by `typed` elements
+    /// `<x type="a/b"/>` that are not text constructs.
+    fn atom_odd_types(types: usize, typed: usize) -> String {
+        let mut doc = String::from("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>");
+        for k in 0..types {
+            doc.push_str(&format!(
+                "<entry><id>{k}</id><title type=\"x-odd{k}\">Grève {k}</title>"
+            ));
+            doc.push_str(&"<x type=\"a/b\"/>".repeat(typed));
+            doc.push_str("</entry>");
+        }
+        doc.push_str("</feed>");
+        doc
+    }
+
+    /// Guards the quadratic RDF rewrite (issue 16, 1): 50,000 `<item rdf:about="a">` never closed, 1 MB,
+    /// cost 10.7 s because each item searched the rest of the document for its `</item>`. Now the rewrite
+    /// examines each byte a bounded number of times, and the document is refused as truncated.
+    #[test]
+    fn a_megabyte_of_unclosed_rdf_items_is_read_in_one_pass() {
+        let doc = rdf(50_000, "", "");
+        assert!(doc.len() > 1_000_000, "{}", doc.len());
+        let mut work = Work::default();
+        let err = read_feed("s", doc.as_bytes(), None, now(), &mut work).unwrap_err();
+        assert!(
+            matches!(&err, ParseError::Xml { line: 1, message, .. } if message.contains("</item>")),
+            "{err:?}"
+        );
+        // Four searches (`<item`, `>`, `</item>`, `<link`), each over the document about once.
+        assert!(
+            work.scanned <= 4 * doc.len(),
+            "{work:?} for {} bytes",
+            doc.len()
+        );
+        // One parse, of the document with a link added to each item.
+        assert!(work.parsed <= 2 * doc.len(), "{work:?}");
+        assert_eq!(work.rewrites, 0);
+    }
+
+    #[test]
+    fn the_rdf_rewrite_grows_with_the_document_not_its_square() {
+        // Bytes examined per byte of document, for 5,000 then 20,000 items.
+        let per_byte = |items: usize| {
+            let mut work = Work::default();
+            let doc = rdf(items, "<title>x</title>", "");
+            let linked = rdf_links(&doc, &mut work).expect("items without a link");
+            assert_eq!(linked.matches("<link>").count(), items);
+            work.scanned as f64 / doc.len() as f64
+        };
+        let (small, large) = (per_byte(5_000), per_byte(20_000));
+        assert!(large <= 4.0, "{large} bytes examined per byte");
+        assert!(
+            large <= small * 1.05,
+            "{small} then {large} per byte for 4 times the items"
+        );
+    }
+
+    /// Well-formed items after the fix still all get their `rdf:about` as a link, at the size of the
+    /// reproducer.
+    #[test]
+    fn closed_rdf_items_without_links_all_get_one() {
+        let doc = rdf(20_000, "<title>x</title></item>", "</rdf:RDF>");
+        let mut work = Work::default();
+        let feed = read_feed("s", doc.as_bytes(), None, now(), &mut work).unwrap();
+        assert_eq!(feed.mentions.len(), 20_000);
+        assert_eq!(
+            feed.mentions[19_999].link.as_deref(),
+            Some("http://acme.example/19999")
+        );
+        assert!(work.scanned <= 4 * doc.len(), "{work:?}");
+    }
+
+    /// Guards the quadratic Atom retype (issue 16, 1): a title typed `x-odd` followed by 62,500
+    /// `<x type="a/b"/>` (1 MB) cost 12 s, each match searching the rest of the document for the other
+    /// quote. Now one pass per retype, one retype per distinct odd type.
+    #[test]
+    fn a_megabyte_of_typed_elements_after_an_odd_title_is_read_in_one_pass() {
+        let doc = atom_odd_types(1, 70_000);
+        assert!(doc.len() > 1_000_000, "{}", doc.len());
+        let mut work = Work::default();
+        let feed = read_feed("s", doc.as_bytes(), None, now(), &mut work).unwrap();
+        assert_eq!(feed.mentions.len(), 1);
+        assert_eq!(feed.mentions[0].title.as_deref(), Some("Grève 0"));
+        assert_eq!(work.rewrites, 1);
+        assert!(work.scanned <= doc.len() + 64, "{work:?} for {}", doc.len());
+        assert!(work.parsed <= 2 * doc.len() + 64, "{work:?}");
+    }
+
+    /// The same with eight odd types, the most that are retyped: eight passes and nine parses, each over
+    /// the document once.
+    #[test]
+    fn eight_odd_types_cost_eight_passes() {
+        let doc = atom_odd_types(8, 8_000);
+        let mut work = Work::default();
+        let feed = read_feed("s", doc.as_bytes(), None, now(), &mut work).unwrap();
+        assert_eq!(feed.mentions.len(), 8);
+        assert_eq!(work.rewrites, MAX_RETYPES);
+        assert!(work.scanned <= 8 * doc.len() + 512, "{work:?}");
+        assert!(work.parsed <= 9 * doc.len() + 512, "{work:?}");
+        // A ninth odd type is not retyped: the feed is refused, after the same bounded work.
+        let doc = atom_odd_types(9, 100);
+        let mut work = Work::default();
+        assert!(read_feed("s", doc.as_bytes(), None, now(), &mut work).is_err());
+        assert_eq!(work.rewrites, MAX_RETYPES);
+    }
+
+    /// Binary-typed text is decoded once per element, even when it is long, holds no tag and repeats the
+    /// type inside it (which made each match decode the rest of the document again).
+    #[test]
+    fn binary_texts_are_decoded_once_each() {
+        let filler = " type=\"application/octet-stream\" ".repeat(20_000);
+        let doc = format!(
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>1</id><summary type=\"application/octet-stream\">{filler}</summary></entry></feed>"
+        );
+        let mut work = Work::default();
+        let fixed = retype(&doc, "application/octet-stream", &mut work).unwrap();
+        assert!(work.scanned <= 3 * doc.len(), "{work:?} for {}", doc.len());
+        // Not base64: left as it was, retyped only.
+        assert!(
+            fixed.contains("<summary type=\"text\"> type="),
+            "{}",
+            &fixed[..200]
+        );
+        let encoded = {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode("Acme & co")
+        };
+        let doc = format!(
+            "<feed><entry><summary type='application/octet-stream'>{encoded}</summary><title type=\"application/octet-stream\"/></entry></feed>"
+        );
+        assert_eq!(
+            retype(&doc, "application/octet-stream", &mut Work::default()).as_deref(),
+            Some(
+                "<feed><entry><summary type=\"text\">Acme &amp; co</summary><title type=\"text\"/></entry></feed>"
+            )
+        );
+    }
+
+    #[test]
+    fn forward_search_answers_like_find() {
+        let doc = "a<b>c<d><e>";
+        let mut next = Forward::new(doc, "<");
+        for pos in 0..=doc.len() {
+            assert_eq!(
+                next.at_or_after(pos),
+                doc[pos..].find('<').map(|i| pos + i),
+                "{pos}"
+            );
+        }
+        assert!(next.scanned <= doc.len() + 3, "{}", next.scanned);
+    }
+
+    #[test]
+    fn capped_cuts_at_a_boundary_before_a_split_word() {
+        assert_eq!(capped("court".to_owned(), 10), "court");
+        assert_eq!(capped("maison brioche".to_owned(), 10), "maison");
+        assert_eq!(capped("éééé".to_owned(), 3), "é");
+        // No space in the second half: cut inside the word rather than lose most of the text.
+        assert_eq!(capped("a bcdefghijkl".to_owned(), 6), "a bcde");
+    }
 }
