@@ -67,6 +67,11 @@ fn one_stray_byte_does_not_garble_a_french_feed() {
             "{declaration}"
         );
     }
+    // Behind a UTF-8 byte-order mark, the same.
+    let mut marked = vec![0xEF, 0xBB, 0xBF];
+    marked.extend(french_feed_with_a_stray_byte(""));
+    let feed = parse_feed("s", &marked, None, now()).unwrap();
+    assert_eq!(feed.title.as_deref(), Some("Le Café du Coin"));
     // The HTTP header saying UTF-8 is read the same way.
     let feed = parse_feed(
         "s",

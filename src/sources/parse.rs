@@ -86,6 +86,10 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>) -> (String, &'static str
         return (text, name);
     }
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        if enc == encoding_rs::UTF_8 {
+            // The mark leaves no doubt: stray bytes are stray, not a sign of another encoding.
+            return (utf8_keeping_stray_bytes(&bytes[bom_len..]), "UTF-8");
+        }
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         return (text.into_owned(), enc.name());
     }
@@ -103,8 +107,8 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>) -> (String, &'static str
         .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
         // A document in an ASCII-compatible encoding cannot really be UTF-16 whatever it declares.
         .filter(|e| *e != encoding_rs::UTF_16LE && *e != encoding_rs::UTF_16BE);
-    // A Latin declaration on bytes that read as UTF-8 (multi-byte sequences outnumbering the bytes that fit
-    // none) is a wrong declaration: Latin-1 text almost never forms valid multi-byte UTF-8 by chance.
+    // A Latin declaration on bytes that read as UTF-8 (as many multi-byte sequences as bytes that fit none,
+    // or more) is a wrong declaration: Latin-1 text almost never forms valid multi-byte UTF-8 by chance.
     let profile = Utf8Profile::of(bytes);
     let declared = declared.filter(|enc| {
         let latin = *enc == encoding_rs::WINDOWS_1252 || *enc == encoding_rs::ISO_8859_15;
@@ -151,11 +155,11 @@ impl Utf8Profile {
         profile
     }
 
-    /// Whether the bytes are UTF-8, maybe with a few stray bytes: more good multi-byte characters than bad
-    /// bytes. A Latin-1 text gives the opposite: every accent is a bad byte, and good sequences are rare
-    /// accidents.
+    /// Whether the bytes are UTF-8, maybe with a few stray bytes: at least as many good multi-byte
+    /// characters as bad bytes. A Latin-1 text gives far fewer: every accent is a bad byte, and a good
+    /// sequence needs an accident (a capital such as "Ã" right before a symbol such as "©").
     fn reads_as_utf8(self) -> bool {
-        self.multibyte > self.invalid
+        self.multibyte > 0 && self.multibyte >= self.invalid
     }
 }
 
