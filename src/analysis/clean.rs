@@ -11,7 +11,7 @@
 //!
 //! Linear in the input, hostile input included: the tokenizer keeps no tree (a million nested tags cost a
 //! counter), tries a bounded list of names for each `&`, and every later step is one pass over the text
-//! or a look at its last few hundred bytes. [`html_to_text_counted`] counts the steps, for tests to check.
+//! or a look at its last few hundred bytes. `html_to_text_counted` counts the steps, for tests to check.
 
 use std::cell::Cell;
 

@@ -15,7 +15,7 @@
 //!
 //! Linear in the text, hostile text included: each character is decomposed on its own (no buffer of
 //! combining marks to reorder, since they are dropped), into at most a bounded number of characters.
-//! [`fold_counted`] counts the steps, for tests to check.
+//! `fold_counted` counts the steps, for tests to check.
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 

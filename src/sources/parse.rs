@@ -734,7 +734,7 @@ fn guarded<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
 /// Parses feed bytes into mentions of source `source`.
 ///
 /// Linear in the size of the document: each rewrite below is one forward pass, and the parser is tried a
-/// bounded number of times (at most [`MAX_RETYPES`] retypes, then two JSON repairs).
+/// bounded number of times (at most eight retypes, then two JSON repairs).
 ///
 /// # Errors
 /// [`ParseError`] when the bytes are not a feed; the message says what was found instead.
