@@ -11,6 +11,7 @@
 pub mod incidents;
 pub mod outbox;
 pub mod schema;
+pub mod status_file;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -47,23 +48,100 @@ pub enum StoreError {
     #[error("the database writer has stopped")]
     WriterGone,
     #[error("database write failed: {message}")]
-    Write { message: String, transient: bool },
+    Write {
+        message: String,
+        /// The fault that made it fail, when waiting may clear it.
+        fault: Option<StoreFault>,
+    },
+}
+
+/// A fault of the database that waiting may clear: the daemon retries rather than exits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreFault {
+    /// No space left on the database's file system (`SQLITE_FULL`, or an I/O error on a full disk).
+    DiskFull,
+    /// Another connection held the database beyond the busy timeout (`SQLITE_BUSY`, `SQLITE_LOCKED`).
+    Locked,
+    /// An I/O error of the file system that may pass (`SQLITE_IOERR`).
+    Io,
+}
+
+impl StoreFault {
+    /// Every fault, in the order the metrics list them.
+    pub const ALL: [StoreFault; 3] = [StoreFault::DiskFull, StoreFault::Locked, StoreFault::Io];
+
+    /// A stable name for machines (metrics labels, JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreFault::DiskFull => "disk_full",
+            StoreFault::Locked => "locked",
+            StoreFault::Io => "io",
+        }
+    }
+
+    /// The fault's name for a person, in `lang` (French unless English is asked for). The only place these
+    /// words live, so that they move into the message files in one piece.
+    pub fn words(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (StoreFault::DiskFull, Lang::En) => "disk full",
+            (StoreFault::DiskFull, _) => "disque plein",
+            (StoreFault::Locked, Lang::En) => "database locked",
+            (StoreFault::Locked, _) => "base verrouillée",
+            (StoreFault::Io, Lang::En) => "disk I/O error",
+            (StoreFault::Io, _) => "erreur d'entrée-sortie du disque",
+        }
+    }
+}
+
+/// Below this much space left for unprivileged writers, an I/O error is taken for a full disk (SQLite
+/// reports some writes that find no room, such as growing its shared-memory file, as `SQLITE_IOERR`).
+const NEARLY_FULL_BYTES: u64 = 1 << 20;
+
+/// Whether the file system holding `path` (or its nearest existing ancestor) has almost no room left.
+fn nearly_full(path: &Path) -> bool {
+    let mut dir = path;
+    loop {
+        if let Ok(s) = rustix::fs::statvfs(dir) {
+            return s.f_bavail.saturating_mul(s.f_frsize) < NEARLY_FULL_BYTES;
+        }
+        match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => dir = p,
+            _ => return false,
+        }
+    }
 }
 
 impl StoreError {
+    /// The fault behind this error when retrying the same work later may succeed (a busy, locked or full
+    /// database, an I/O error that may pass); `None` for errors that waiting does not cure (a bug, a
+    /// schema too new, a database that is not one).
+    pub fn fault(&self) -> Option<StoreFault> {
+        match self {
+            StoreError::Sqlite { source, path } => match source.sqlite_error_code()? {
+                rusqlite::ErrorCode::DiskFull => Some(StoreFault::DiskFull),
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+                    Some(StoreFault::Locked)
+                }
+                rusqlite::ErrorCode::SystemIoFailure if nearly_full(path) => {
+                    Some(StoreFault::DiskFull)
+                }
+                rusqlite::ErrorCode::SystemIoFailure => Some(StoreFault::Io),
+                _ => None,
+            },
+            StoreError::Dir { source, .. } => match source.kind() {
+                std::io::ErrorKind::StorageFull => Some(StoreFault::DiskFull),
+                std::io::ErrorKind::ResourceBusy => Some(StoreFault::Locked),
+                _ => None,
+            },
+            StoreError::Write { fault, .. } => *fault,
+            StoreError::TooNew { .. } | StoreError::WriterGone => None,
+        }
+    }
+
     /// Whether retrying the same write later may succeed (a busy or full database, not a bug).
     pub fn is_transient(&self) -> bool {
-        match self {
-            StoreError::Sqlite { source, .. } => matches!(
-                source.sqlite_error_code(),
-                Some(
-                    rusqlite::ErrorCode::DatabaseBusy
-                        | rusqlite::ErrorCode::DatabaseLocked
-                        | rusqlite::ErrorCode::DiskFull
-                )
-            ),
-            _ => false,
-        }
+        self.fault().is_some()
     }
 }
 
