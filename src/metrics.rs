@@ -1,7 +1,8 @@
 //! Metrics: what the daemon counts, and the optional Prometheus endpoint that shows it.
 //!
-//! In: counters bumped by the pipeline (fetches by outcome, fetch durations, mentions stored, rule matches)
-//! and, at scrape time, gauges read from the database (open incidents, outbox backlog) through a read-only
+//! In: counters bumped by the pipeline (fetches by outcome, fetch durations, mentions stored, rule matches),
+//! the database fault the daemon is waiting out (`veille_store_fault`, set by the daemon since the database
+//! cannot report its own unwritability) and, at scrape time, gauges read from the database (open incidents, outbox backlog) through a read-only
 //! connection. Out: the Prometheus text format on `GET /metrics` at `[metrics] listen`. Off by default; it
 //! listens on loopback only unless `allow_remote = true`, since the figures say what the team watches.
 

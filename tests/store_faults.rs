@@ -356,3 +356,34 @@ fn a_first_start_on_a_full_disk_waits_for_room_instead_of_exiting() {
     stop(child, &config);
     drop(disk);
 }
+
+/// Guards `veille status` saying OK just after the daemon died: the database alone still showed a recent
+/// fetch. The status file says the daemon runs, under a pid that is gone.
+#[test]
+fn status_says_a_killed_daemon_is_not_running_and_a_stopped_one_is_no_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("forum.xml"), feed(3, 100)).unwrap();
+    let config = config(dir.path(), "veille.db", free_port(), "forum.xml");
+    let db = dir.path().join("veille.db");
+    let (mut notify, socket) = NotifySocket::bind(dir.path());
+    let mut child = start(&config, &socket, &[]);
+    assert!(notify.wait_for("READY=1", T).is_some(), "{}", log(&config));
+    assert!(eventually(T, || mentions(&db) == 3), "{}", log(&config));
+    wait_status(&config, 0, "OK");
+    signal(&child, "KILL");
+    wait_exit(&mut child, Duration::from_secs(10)).expect("kill -9 ends the process");
+    let (code, said) = status(&config);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("is no longer running"), "{said}");
+
+    // A clean stop is not a death: the recent fetch speaks for itself.
+    let (mut notify, socket) = {
+        std::fs::remove_file(dir.path().join("notify.sock")).unwrap();
+        NotifySocket::bind(dir.path())
+    };
+    let child = start(&config, &socket, &[]);
+    assert!(notify.wait_for("READY=1", T).is_some(), "{}", log(&config));
+    stop(child, &config);
+    let (code, said) = status(&config);
+    assert_eq!(code, Some(0), "{said}");
+}

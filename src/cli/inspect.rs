@@ -1,5 +1,5 @@
-//! Read-only commands: `veille sources` and `veille mentions`. They open the database read-only, so they
-//! never block the running daemon.
+//! Read-only commands: `veille sources`, `veille mentions` and `veille status`. They open the database
+//! read-only, so they never block the running daemon; `veille status` also reads the daemon's status file.
 
 use std::io::Write as _;
 use std::process::ExitCode;

@@ -11,6 +11,13 @@
 //!   transaction), then exit within the stop deadline; what is abandoned is fetched again next time.
 //! - SIGHUP: reload the configuration and rules through the same validation as `veille check`; when they are
 //!   invalid the running ones stay, and every problem is logged.
+//! - A database fault that waiting may clear ([`StoreFault`]: a full disk, a lock held elsewhere beyond the
+//!   busy timeout, a passing I/O error) never ends the process — a restart would meet it again, and
+//!   systemd's start limit would leave the service dead. No new poll is admitted but one probe after a
+//!   growing backoff; the failed polls' sources stay due, so their items are fetched again once the probe
+//!   writes. The fault shows in `STATUS=`, the `veille_store_fault` gauge and the status file beside the
+//!   database that `veille status` reads ([`crate::store::status_file`]). A start on such a database
+//!   waits the same way ([`Daemon::start_waiting`]).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -748,5 +755,17 @@ impl Daemon {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fault_backoff_doubles_from_one_second_up_to_a_minute() {
+        let waits: Vec<u64> = (0..=9).map(|n| fault_backoff(n).as_secs()).collect();
+        assert_eq!(waits, [1, 1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!(fault_backoff(u32::MAX), Duration::from_secs(60));
     }
 }

@@ -7,6 +7,10 @@
 //! Only this module speaks SQL. The daemon owns one read-write [`Store`] on a dedicated writer thread
 //! ([`writer`]); the CLI opens its own read-only connections, which WAL mode lets run beside the writer
 //! without blocking it. The schema is versioned by `PRAGMA user_version` and migrated at open.
+//!
+//! Errors that waiting may cure name their [`StoreFault`] ([`StoreError::fault`]); the daemon waits those
+//! out instead of exiting. [`status_file`] is the one thing kept outside SQLite: the daemon's state, for
+//! `veille status`, readable when the database cannot be written.
 
 pub mod incidents;
 pub mod outbox;
@@ -120,9 +124,9 @@ impl StoreError {
         match self {
             StoreError::Sqlite { source, path } => match source.sqlite_error_code()? {
                 rusqlite::ErrorCode::DiskFull => Some(StoreFault::DiskFull),
-                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
-                    Some(StoreFault::Locked)
-                }
+                rusqlite::ErrorCode::DatabaseBusy
+                | rusqlite::ErrorCode::DatabaseLocked
+                | rusqlite::ErrorCode::FileLockingProtocolFailed => Some(StoreFault::Locked),
                 rusqlite::ErrorCode::SystemIoFailure if nearly_full(path) => {
                     Some(StoreFault::DiskFull)
                 }
@@ -836,6 +840,55 @@ mod tests {
             .pragma_update(None, "max_page_count", 1_073_741_823i64)
             .unwrap();
         assert_eq!(store.write_poll(&poll("a", big)).unwrap().new_mentions, 199);
+    }
+
+    /// A lock another connection holds beyond the busy timeout is a fault to wait out, named as such, and
+    /// the same write goes through once it is released.
+    #[test]
+    fn a_database_locked_elsewhere_is_a_fault_to_wait_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.db");
+        let mut store = Store::open(&path).unwrap();
+        store
+            .conn
+            .busy_timeout(std::time::Duration::from_millis(20))
+            .unwrap();
+        let other = Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let p = poll("a", vec![mention("a", "1", "x")]);
+        let err = store.write_poll(&p).unwrap_err();
+        assert_eq!(err.fault(), Some(StoreFault::Locked), "{err}");
+        assert!(err.is_transient());
+        other.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(store.write_poll(&p).unwrap().new_mentions, 1);
+    }
+
+    #[test]
+    fn errors_that_waiting_does_not_cure_name_no_fault() {
+        let path = PathBuf::from("v.db");
+        assert_eq!(StoreError::WriterGone.fault(), None);
+        let too_new = StoreError::TooNew {
+            path: path.clone(),
+            found: 9,
+            known: 1,
+        };
+        assert_eq!(too_new.fault(), None);
+        let full_dir = StoreError::Dir {
+            path: path.clone(),
+            source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+        };
+        assert_eq!(full_dir.fault(), Some(StoreFault::DiskFull));
+        let denied = StoreError::Dir {
+            path,
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        assert_eq!(
+            denied.fault(),
+            None,
+            "a permission problem is fixed by a person, not by time"
+        );
+        assert_eq!(StoreFault::DiskFull.words(Lang::Fr), "disque plein");
+        assert_eq!(StoreFault::Locked.words(Lang::En), "database locked");
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! overwrites those same bytes in place, which needs no new space on ordinary file systems (ext4, xfs,
 //! tmpfs; a copy-on-write file system such as btrfs may still refuse, and `veille status` then shows the
 //! last state written). A record is JSON padded with spaces; a reader that meets a record being rewritten
-//! reads it again.
+//! reads it again. A first start on a disk already full cannot give the file its size: the fault then shows
+//! in `STATUS=`, the logs and the metrics only, until there is room.
 
 use std::fs::File;
 use std::io;
