@@ -74,7 +74,7 @@ struct Setup {
 fn setup(feeds: &Server, smtp: &SmtpServer) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let mut body = format!(
-        "database = \"veille.db\"\nrules = \"rules\"\n\n[email]\nserver = \"{}\"\nfrom = \"veille@example.fr\"\n\
+        "database = \"veille.db\"\nrules = \"rules\"\n\n[http]\nallow = [\"127.0.0.1/32\"]\n\n[email]\nserver = \"{}\"\nfrom = \"veille@example.fr\"\n\
          to = [\"comms@example.fr\"]\ntimezone = \"UTC\"\nmax_per_hour = 10000\ntimeout = \"5s\"\n\n",
         smtp.url()
     );

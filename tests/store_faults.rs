@@ -50,14 +50,14 @@ fn feed(n: usize, text_len: usize) -> String {
 }
 
 /// Writes a configuration with the database at `database` (relative to `dir`), metrics on `port`, and one
-/// source at `url`.
+/// source at `url` (the test server's loopback address allowed).
 fn config(dir: &Path, database: &str, port: u16, url: &str) -> PathBuf {
     let path = dir.join("veille.toml");
     std::fs::create_dir_all(dir.join("rules")).unwrap();
     std::fs::write(
         &path,
         format!(
-            "database = \"{database}\"\nrules = \"rules\"\n\n[metrics]\nlisten = \"127.0.0.1:{port}\"\n\n\
+            "database = \"{database}\"\nrules = \"rules\"\n\n[http]\nallow = [\"127.0.0.1/32\"]\n\n[metrics]\nlisten = \"127.0.0.1:{port}\"\n\n\
              [[source]]\nname = \"forum\"\nurl = \"{url}\"\n"
         ),
     )

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 
 use crate::model::Interval;
-use crate::model::Lang;
+use crate::model::Locale;
 use crate::store::status_file::{self, DaemonPhase};
 use crate::store::{MentionFilter, Store, StoreFault};
 
@@ -229,7 +229,7 @@ pub fn status(place: Place<'_>, stale: Option<String>, json: bool) -> anyhow::Re
         Some(format!(
             "the database cannot be written since {}: {} (the daemon waits and retries; nothing is lost){}",
             when(d.fault_since),
-            fault.words(Lang::En),
+            fault.words(Locale::En),
             match fault {
                 StoreFault::DiskFull => "; free some space on its disk",
                 StoreFault::Locked => "; end the other program's transaction",

@@ -30,7 +30,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::analysis::Analyzer;
 use crate::config::{Config, ConfigErrors};
-use crate::model::Lang;
+use crate::model::Locale;
 use crate::model::SourceState;
 use crate::pipeline::{PollReport, Stages, poll_source};
 use crate::store::status_file::{DaemonPhase, DaemonStatus, StatusFile};
@@ -269,7 +269,7 @@ impl Daemon {
             crate::metrics::METRICS.set_store_fault(Some(fault));
             let line = format!(
                 "{} : base inutilisable au démarrage, nouvel essai dans {} s",
-                fault.words(Lang::Fr),
+                fault.words(Locale::Fr),
                 wait.as_secs().max(1)
             );
             let extend = (wait + Duration::from_secs(30))
@@ -659,7 +659,7 @@ impl Daemon {
         crate::metrics::METRICS.set_store_fault(Some(kind));
         self.fault_line = Some(format!(
             "{} : écritures en attente, nouvel essai dans {} s",
-            kind.words(Lang::Fr),
+            kind.words(Locale::Fr),
             backoff.as_secs()
         ));
         let (fault, since, detail) = (f.fault, f.since, f.detail.clone());
