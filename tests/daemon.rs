@@ -25,7 +25,10 @@ fn notify_protocol_and_graceful_stop() {
         log(&config)
     );
     let status = notify.wait_for("STATUS=", T).expect("no STATUS=");
-    assert!(status.contains("sources"), "{status}");
+    assert!(
+        status.contains("1 source (0 en échec), aucun incident ouvert"),
+        "{status}"
+    );
     assert!(notify.wait_for("WATCHDOG=1", T).is_some(), "no WATCHDOG=1");
     signal(&child, "TERM");
     assert!(notify.wait_for("STOPPING=1", T).is_some(), "no STOPPING=1");
@@ -177,12 +180,27 @@ fn metrics_endpoint_serves_counters_after_a_poll() {
     assert!(body.contains("veille_outbox_pending"), "{body}");
     assert!(http_get(port, "/other").unwrap().contains("try /metrics"));
 
-    let out = run(&["status", "--config", config.to_str().unwrap()]);
+    let out = run(&[
+        "status",
+        "--lang",
+        "en",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(
-        stdout(&out).starts_with("OK: 1 sources (0 failing), 2 mentions"),
+        stdout(&out).starts_with("OK: 1 source (0 failing), 2 mentions"),
         "{}",
         stdout(&out)
+    );
+    let fr = stdout(&run(&["status", "--config", config.to_str().unwrap()]));
+    assert!(
+        fr.starts_with("OK\u{a0}: 1 source (0 en échec), 2 mentions"),
+        "{fr}"
+    );
+    assert!(
+        fr.contains("\nVeille\u{a0}: aucun incident en cours.\n"),
+        "{fr}"
     );
 
     signal(&child, "TERM");
@@ -205,13 +223,29 @@ fn status_flags_failing_sources_and_a_stopped_daemon() {
         stdout(&out)
     );
     run(&["run", "--once", "--config", config]);
-    let out = run(&["status", "--config", config]);
+    let out = run(&["status", "--lang", "en", "--config", config]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(
         stdout(&out).contains("source missing failing (1 in a row): cannot read"),
         "{}",
         stdout(&out)
     );
+    let fr = stdout(&run(&["status", "--config", config]));
+    assert!(
+        fr.contains("la source missing échoue (1 fois de suite)"),
+        "{fr}"
+    );
+    // Removed from the configuration, the source is no longer watched, so no longer failing.
+    std::fs::write(
+        config,
+        std::fs::read_to_string(config).unwrap().replace(
+            "[[source]]\nname = \"missing\"\nurl = \"missing.xml\"\n",
+            "",
+        ),
+    )
+    .unwrap();
+    let out = run(&["status", "--lang", "en", "--config", config]);
+    assert!(!stdout(&out).contains("missing"), "{}", stdout(&out));
 }
 
 #[test]

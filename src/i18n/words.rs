@@ -49,6 +49,11 @@ pub fn severity_str(v: &Voice, s: &str) -> String {
     }
 }
 
+/// A fault of the database, for a person: `disque plein`, `base verrouillée`.
+pub fn store_fault(v: &Voice, f: crate::store::StoreFault) -> String {
+    v.say("store-fault", &[("fault", f.as_str().into())])
+}
+
 /// A kind of incident (`bad_buzz`, `critical_mention`, `buzz`, `source`) in words.
 pub fn incident_kind(v: &Voice, kind: &str) -> String {
     v.say("incident-kind", &[("kind", kind.into())])
