@@ -4,13 +4,13 @@
 //! [`Builder`] by the compiler), then per mention a [`MentionView`]. Out: the [`Outcome`] of
 //! [`super::RuleSet::evaluate`]. See the parent module for why it is built this way.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 
 use regex::Regex;
 
 use super::index::WordIndex;
-use super::{MentionView, Outcome, RuleSet};
+use super::{MentionView, Outcome, RuleSet, Work};
 use crate::analysis::fold::{Folded, Word, fold};
 use crate::analysis::query::{Atom, Scope};
 use crate::model::{Lang, MatchedTerm, RuleMatch, TextField};
@@ -189,6 +189,10 @@ struct Hit {
     /// Byte range in the folded field.
     start: usize,
     end: usize,
+    /// Numbers of its first and last words among the words of the field (from 0): the words between
+    /// two hits are counted by a subtraction.
+    first_word: usize,
+    last_word: usize,
 }
 
 fn phrases_of(e: &Expr, out: &mut Vec<u32>) {
@@ -336,25 +340,33 @@ impl Matcher {
                 if let Some((start, end)) =
                     phrase_around(atoms, a.pos as usize, text, (found.start, found.end))
                 {
+                    // The phrase's words are consecutive words of the text around the anchor.
+                    let pos = a.pos as usize;
                     hits.push(Hit {
                         phrase: a.phrase,
                         field,
                         start,
                         end,
+                        first_word: found.ordinal - pos,
+                        last_word: found.ordinal + (atoms.len() - 1 - pos),
                     });
                 }
             }
         });
     }
 
-    pub fn evaluate<'r>(&self, set: &'r RuleSet, m: &MentionView<'_>) -> Outcome<'r> {
+    pub fn evaluate<'r>(&self, set: &'r RuleSet, m: &MentionView<'_>) -> (Outcome<'r>, Work) {
         let mut hits = Vec::new();
         if let Some(title) = m.title {
             self.scan(TextField::Title, title.folded, &mut hits);
         }
         self.scan(TextField::Text, m.text.folded, &mut hits);
+        let mut work = Work {
+            hits: hits.len() as u64,
+            near_steps: 0,
+        };
         if hits.is_empty() && self.always.is_empty() {
-            return Outcome::default();
+            return (Outcome::default(), work);
         }
         hits.sort_unstable_by_key(|h| (h.phrase, h.field as u8, h.start));
 
@@ -376,6 +388,7 @@ impl Matcher {
             matcher: self,
             regex_memo: RefCell::new(vec![[None; 2]; self.regexes.len()]),
             author: OnceCell::new(),
+            near_steps: Cell::new(0),
         };
         let mut outcome = Outcome::default();
         let mut watch_hit = vec![false; set.watches.len()];
@@ -431,7 +444,8 @@ impl Matcher {
             .filter(|(_, hit)| **hit)
             .map(|(w, _)| w.id.as_str())
             .collect();
-        outcome
+        work.near_steps = ctx.near_steps.get();
+        (outcome, work)
     }
 }
 
@@ -444,6 +458,8 @@ struct Ctx<'a, 'm> {
     /// By regex: whether it matches the title, the text (computed on first use).
     regex_memo: RefCell<Vec<[Option<bool>; 2]>>,
     author: OnceCell<Option<(Folded, Vec<Word>)>>,
+    /// Steps taken by the `NEAR` sweeps so far (see [`Work`]).
+    near_steps: Cell<u64>,
 }
 
 /// A place in a field that makes part of a query true: a byte range of the folded field.
@@ -503,60 +519,96 @@ impl Ctx<'_, '_> {
         found
     }
 
-    /// How many words lie between two hits of one field, counted up to `limit + 1`; 0 when they overlap.
-    fn gap(&self, l: &Hit, r: &Hit, limit: u32) -> u32 {
-        let (from, to) = if l.end <= r.start {
-            (l.end, r.start)
-        } else if r.end <= l.start {
-            (r.end, l.start)
-        } else {
-            return 0;
-        };
-        let Some((_, folded)) = self.field(l.field) else {
-            return 0;
-        };
-        let mut words = 0;
-        let mut in_word = false;
-        for c in folded.as_str()[from..to].chars() {
-            let w = is_word_char(c);
-            if w && !in_word {
-                words += 1;
-                if words > limit {
-                    break;
-                }
-            }
-            in_word = w;
+    /// The hits of one side of a `NEAR`, in the fields its scopes allow, by field then first word.
+    fn side_hits(&self, side: &[(u32, Scope)]) -> Vec<Hit> {
+        let mut out: Vec<Hit> = Vec::new();
+        for &(phrase, scope) in side {
+            out.extend(
+                self.hits_of(phrase)
+                    .iter()
+                    .filter(|h| scope_allows(scope, h.field)),
+            );
         }
-        words
+        out.sort_unstable_by_key(|h| (h.field as u8, h.first_word));
+        self.step(out.len());
+        out
     }
 
-    fn near_pairs(
+    /// For each hit of `a`, whether a hit of `b` (sorted by field then first word) lies in the same field
+    /// with at most `distance` words between them, or overlaps it.
+    ///
+    /// Two hits are that close when each starts at most `distance + 1` words after the other ends. A sweep,
+    /// not a comparison of every pair (which took minutes on a title repeating both sides thousands of
+    /// times): the hits of `a` are taken by their last word, so the hits of `b` that start early enough
+    /// only grow, and among those it is enough to know the one that ends last.
+    fn partnered(&self, a: &[Hit], b: &[Hit], distance: u32) -> Vec<bool> {
+        let reach = distance as usize + 1;
+        let mut order: Vec<usize> = (0..a.len()).collect();
+        order.sort_unstable_by_key(|&i| (a[i].field as u8, a[i].last_word));
+        let mut out = vec![false; a.len()];
+        let mut next = 0;
+        let mut field = None;
+        // The last word of the hit of `b` ending last among those taken in so far, in `field`.
+        let mut furthest: Option<usize> = None;
+        let mut steps = order.len();
+        for i in order {
+            let x = &a[i];
+            if field != Some(x.field) {
+                field = Some(x.field);
+                furthest = None;
+                while next < b.len() && (b[next].field as u8) < (x.field as u8) {
+                    next += 1;
+                    steps += 1;
+                }
+            }
+            while next < b.len()
+                && b[next].field == x.field
+                && b[next].first_word <= x.last_word + reach
+            {
+                furthest = furthest.max(Some(b[next].last_word));
+                next += 1;
+                steps += 1;
+            }
+            out[i] = furthest.is_some_and(|end| x.first_word <= end + reach);
+        }
+        self.step(steps);
+        out
+    }
+
+    /// Whether a hit of `left` and a hit of `right` lie in the same field with at most `distance` words
+    /// between them; if so, and `spots` is given, adds to it every hit that has such a partner.
+    fn near(
         &self,
         left: &[(u32, Scope)],
         right: &[(u32, Scope)],
         distance: u32,
-    ) -> Vec<(Hit, Hit)> {
-        let mut pairs = Vec::new();
-        for &(lp, ls) in left {
-            for l in self
-                .hits_of(lp)
-                .iter()
-                .filter(|h| scope_allows(ls, h.field))
-            {
-                for &(rp, rs) in right {
-                    for r in self
-                        .hits_of(rp)
-                        .iter()
-                        .filter(|h| scope_allows(rs, h.field))
-                    {
-                        if l.field == r.field && self.gap(l, r, distance) <= distance {
-                            pairs.push((*l, *r));
-                        }
-                    }
-                }
+        spots: Option<&mut Vec<Spot>>,
+    ) -> bool {
+        let l = self.side_hits(left);
+        if l.is_empty() {
+            return false;
+        }
+        let r = self.side_hits(right);
+        let l_near = self.partnered(&l, &r, distance);
+        if !l_near.contains(&true) {
+            return false;
+        }
+        if let Some(spots) = spots {
+            let r_near = self.partnered(&r, &l, distance);
+            for (hits, near) in [(&l, &l_near), (&r, &r_near)] {
+                spots.extend(
+                    hits.iter()
+                        .zip(near)
+                        .filter(|(_, near)| **near)
+                        .map(|(h, _)| Spot::of(h)),
+                );
             }
         }
-        pairs
+        true
+    }
+
+    fn step(&self, n: usize) {
+        self.near_steps.set(self.near_steps.get() + n as u64);
     }
 
     fn site_matches(&self, host: &str) -> bool {
@@ -600,7 +652,7 @@ impl Ctx<'_, '_> {
                 left,
                 right,
                 distance,
-            } => !self.near_pairs(left, right, *distance).is_empty(),
+            } => self.near(left, right, *distance, None),
             Expr::And(items) => items.iter().all(|i| self.eval(i)),
             Expr::Or(items) => items.iter().any(|i| self.eval(i)),
             Expr::Not(inner) => !self.eval(inner),
@@ -679,12 +731,7 @@ impl Ctx<'_, '_> {
                 left,
                 right,
                 distance,
-            } => {
-                for (l, r) in self.near_pairs(left, right, *distance) {
-                    spots.push(Spot::of(&l));
-                    spots.push(Spot::of(&r));
-                }
-            }
+            } => return self.near(left, right, *distance, Some(spots)),
             Expr::And(items) => {
                 for i in items {
                     if !self.check(i, spots) {
