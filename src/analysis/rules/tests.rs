@@ -930,3 +930,89 @@ fn near_work_is_linear_in_the_hits_of_a_repetitive_title() {
         "work per hit grows with the title: {per_hit:?}"
     );
 }
+
+/// A query nested `levels` deep in parentheses whose tree is as deep as its text: each level is an OR whose
+/// second branch goes on, true only when `x{i}` and the next level are.
+fn deep_query(levels: usize) -> String {
+    let mut q = "acme".to_owned();
+    for i in 0..levels {
+        q = format!("(w{i} OR x{i} {q})");
+    }
+    q
+}
+
+/// Regression: a query nested 6,000 parentheses deep overflowed the stack of whatever compiled it (exit
+/// 134); it is now an error at its file, line and column.
+#[test]
+fn nesting_too_deep_is_a_located_error() {
+    let deep = format!("{}acme{}", "(".repeat(6000), ")".repeat(6000));
+    let toml = format!("[[rule]]\nid = \"deep\"\nname = \"deep\"\nquery = '{deep}'\n");
+    let errs = errors(&toml);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    // The 65th parenthesis: column 10 is the first character of the query.
+    let col = 10 + crate::analysis::query::MAX_DEPTH;
+    assert!(
+        errs[0].starts_with(&format!("t.toml:4:{col}: nested too deeply")),
+        "{}",
+        &errs[0][..200]
+    );
+}
+
+/// The deepest query allowed is compiled, matched (every level evaluated), explained and dropped with
+/// a quarter of the 2 MiB stack of the daemon's worker threads, even unoptimised.
+#[test]
+fn the_deepest_query_allowed_fits_in_a_small_stack() {
+    let levels = crate::analysis::query::MAX_DEPTH;
+    let worker = std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(move || {
+            let rules = set(&[&deep_query(levels)]);
+            let words: Vec<String> = (0..levels).map(|i| format!("x{i}")).collect();
+            let m = Mention::new(&format!("{} acme", words.join(" ")));
+            let found = rules.matches(&m.view());
+            let without = Mention::new(&words.join(" "));
+            let missed = rules.matches(&without.view());
+            drop(rules);
+            (found, missed)
+        })
+        .expect("thread");
+    let (found, missed) = worker.join().expect("no stack overflow");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].terms.len(), levels + 1);
+    assert!(missed.is_empty());
+}
+
+/// The other recursive reader of a rule file, the TOML parser, has its own bound: arrays and inline tables
+/// nested 10,000 deep are a located error, not a stack overflow.
+#[test]
+fn deeply_nested_toml_is_a_located_error() {
+    let arrays = format!(
+        "[[rule]]\nid = \"a\"\nname = \"a\"\nquery = \"acme\"\ntags = {}{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let tables = format!(
+        "[[rule]]\nid = \"a\"\nname = \"a\"\nquery = \"acme\"\ntags = {}1{}\n",
+        "{a = ".repeat(10_000),
+        "}".repeat(10_000)
+    );
+    let keys = format!(
+        "[[rule]]\nid = \"a\"\nname = \"a\"\nquery = \"acme\"\n{} = 1\n",
+        vec!["a"; 10_000].join(".")
+    );
+    for (toml, at) in [
+        (arrays, "t.toml:5:"),
+        (tables, "t.toml:5:"),
+        (keys, "t.toml:"),
+    ] {
+        let errs = errors(&toml);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].starts_with(at)
+                && errs[0].contains("invalid TOML")
+                && errs[0].contains("recurs"),
+            "{}",
+            &errs[0][..errs[0].len().min(300)]
+        );
+    }
+}
