@@ -1016,3 +1016,59 @@ fn deeply_nested_toml_is_a_located_error() {
         );
     }
 }
+
+/// `n` rules, every other one reusing an id and naming a watch that does not exist: two errors each.
+fn many_rules(n: usize) -> String {
+    let mut text = String::new();
+    for i in 0..n {
+        let id = if i % 2 == 0 { i } else { i - 1 };
+        let watch = if i % 2 == 0 {
+            ""
+        } else {
+            "watch = \"nowhere\"\n"
+        };
+        text.push_str(&format!(
+            "[[rule]]\nid = \"r{id}\"\nname = \"Rule {i}\"\nquery = '''\"brand{i}\" AND (boycott* OR arnaque)'''\n{watch}\n"
+        ));
+    }
+    text
+}
+
+/// Regression: `veille rules check` with 100,000 rules ran for minutes, because each rule's place (and
+/// each error's line) was found by reading its file from the start. The bytes read to place rules and
+/// errors now grow with the file, not with the file times the rules.
+#[test]
+fn placing_rules_and_errors_reads_each_file_a_bounded_number_of_times() {
+    let mut per_byte = Vec::new();
+    for n in [2_000, 8_000] {
+        let text = many_rules(n);
+        error::BYTES_READ.with(|c| c.set(0));
+        let errs = one(&text).expect_err("duplicates and unknown watches");
+        let read = error::BYTES_READ.with(std::cell::Cell::get);
+        assert_eq!(
+            errs.len(),
+            n,
+            "one duplicate id and one unknown watch per pair"
+        );
+        assert!(
+            errs[0]
+                .to_string()
+                .starts_with("t.toml:7:6: duplicate id `r0`: already used at t.toml:2:6"),
+            "{}",
+            errs[0]
+        );
+        // The file once, then a bounded stretch (a few hundred bytes) per place; reading from the start for
+        // each rule would be about n / 2 times the file.
+        let bound = text.len() + 1_500 * n;
+        assert!(
+            read <= bound as u64,
+            "{n} rules: {read} bytes read for {}",
+            text.len()
+        );
+        per_byte.push(read as f64 / text.len() as f64);
+    }
+    assert!(
+        per_byte[1] <= per_byte[0] * 1.1,
+        "bytes read per byte of file grow with the file: {per_byte:?}"
+    );
+}
