@@ -18,6 +18,12 @@
 //! common word such as `boycott` does not wake every rule that mentions it; only the rules woken by a hit,
 //! and the few that cannot be indexed (a lone `regex:`, `author:` or `site:`), have their boolean tree
 //! evaluated.
+//!
+//! Hostile text does not make it slow either: every hit carries the numbers of its first and last words,
+//! and `NEAR` pairs its two sides in one sweep over them (sorted), so a title repeating both sides of a
+//! `NEAR` thousands of times costs a few steps per hit, not one per pair ([`RuleSet::evaluate_counted`]
+//! counts them). Queries nest at most [`crate::analysis::query::MAX_DEPTH`] levels deep, which bounds every
+//! recursion over their trees.
 
 mod compile;
 mod error;
