@@ -208,9 +208,10 @@ impl<'a> SourceText<'a> {
             .take(SNIPPET_CHARS / 2 + 1)
             .map(|(i, _)| i)
             .collect();
-        let (from, cut_start) = match before.get(SNIPPET_CHARS / 2) {
-            Some(_) => (before[SNIPPET_CHARS / 2 - 1], true),
-            None => (0, false),
+        let (from, cut_start) = if before.len() > SNIPPET_CHARS / 2 {
+            (before[SNIPPET_CHARS / 2 - 1], true)
+        } else {
+            (0, false)
         };
         let shown_before = line[from..offset].chars().count();
         let mut after = line[offset..]

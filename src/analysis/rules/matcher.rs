@@ -4,6 +4,7 @@
 //! [`Builder`] by the compiler), then per mention a [`MentionView`]. Out: the [`Outcome`] of
 //! [`super::RuleSet::evaluate`]. See the parent module for why it is built this way.
 
+use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 
@@ -368,7 +369,9 @@ impl Matcher {
         if hits.is_empty() && self.always.is_empty() {
             return (Outcome::default(), work);
         }
-        hits.sort_unstable_by_key(|h| (h.phrase, h.field as u8, h.start));
+        // The scan gives each phrase's hits in (field, start) order already: a stable sort by phrase alone
+        // keeps it, and sorts a long text's many hits of few phrases in about linear time.
+        hits.sort_by_key(|h| h.phrase);
 
         let mut candidates: Vec<u32> = Vec::with_capacity(self.always.len() + 2 * hits.len());
         candidates.extend_from_slice(&self.always);
@@ -520,7 +523,15 @@ impl Ctx<'_, '_> {
     }
 
     /// The hits of one side of a `NEAR`, in the fields its scopes allow, by field then first word.
-    fn side_hits(&self, side: &[(u32, Scope)]) -> Vec<Hit> {
+    fn side_hits(&self, side: &[(u32, Scope)]) -> Cow<'_, [Hit]> {
+        self.step(side.iter().map(|&(p, _)| self.hits_of(p).len()).sum());
+        if let [(phrase, scope)] = side {
+            let hits = self.hits_of(*phrase);
+            // One phrase's hits are already in (field, start) order, which is (field, first word) order.
+            if hits.iter().all(|h| scope_allows(*scope, h.field)) {
+                return Cow::Borrowed(hits);
+            }
+        }
         let mut out: Vec<Hit> = Vec::new();
         for &(phrase, scope) in side {
             out.extend(
@@ -529,9 +540,9 @@ impl Ctx<'_, '_> {
                     .filter(|h| scope_allows(scope, h.field)),
             );
         }
-        out.sort_unstable_by_key(|h| (h.field as u8, h.first_word));
-        self.step(out.len());
-        out
+        // One sorted run per phrase of the side: a stable sort merges them.
+        out.sort_by_key(|h| (h.field as u8, h.first_word));
+        Cow::Owned(out)
     }
 
     /// For each hit of `a`, whether a hit of `b` (sorted by field then first word) lies in the same field
@@ -543,8 +554,13 @@ impl Ctx<'_, '_> {
     /// only grow, and among those it is enough to know the one that ends last.
     fn partnered(&self, a: &[Hit], b: &[Hit], distance: u32) -> Vec<bool> {
         let reach = distance as usize + 1;
+        let by_last = |h: &Hit| (h.field as u8, h.last_word);
         let mut order: Vec<usize> = (0..a.len()).collect();
-        order.sort_unstable_by_key(|&i| (a[i].field as u8, a[i].last_word));
+        // Usually in this order already (the hits are sorted by first word, and one phrase's hits have the
+        // same length); otherwise nearly, and a stable sort finds the runs.
+        if !a.is_sorted_by_key(by_last) {
+            order.sort_by_key(|&i| by_last(&a[i]));
+        }
         let mut out = vec![false; a.len()];
         let mut next = 0;
         let mut field = None;
@@ -763,7 +779,8 @@ impl Ctx<'_, '_> {
     fn terms(&self, spots: &mut [Spot]) -> Vec<MatchedTerm> {
         // By start, the widest first: a spot is inside another exactly when an earlier one of its field
         // reaches at least as far.
-        spots.sort_unstable_by_key(|s| (s.field as u8, s.start, std::cmp::Reverse(s.end)));
+        // Spots come in sorted runs (one per term of the query): a stable sort merges them.
+        spots.sort_by_key(|s| (s.field as u8, s.start, std::cmp::Reverse(s.end)));
         let mut terms: Vec<MatchedTerm> = Vec::with_capacity(spots.len());
         let mut reach: Option<(TextField, usize)> = None;
         for s in spots.iter() {
