@@ -183,18 +183,25 @@ pub(crate) struct Matcher {
 }
 
 /// One occurrence of a phrase in a field.
+///
+/// Positions are `u32` (fields are read up to [`MAX_FIELD_BYTES`]): a hostile text can have hundreds of
+/// thousands of hits, and at 24 bytes rather than 40 they stay in the cache and the allocator's heap.
 #[derive(Debug, Clone, Copy)]
 struct Hit {
     phrase: u32,
     field: TextField,
     /// Byte range in the folded field.
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
     /// Numbers of its first and last words among the words of the field (from 0): the words between
     /// two hits are counted by a subtraction.
-    first_word: usize,
-    last_word: usize,
+    first_word: u32,
+    last_word: u32,
 }
+
+/// How much of a folded field is matched: what a `u32` position can hold, far beyond any capped title or
+/// body.
+const MAX_FIELD_BYTES: usize = u32::MAX as usize;
 
 fn phrases_of(e: &Expr, out: &mut Vec<u32>) {
     match e {
@@ -332,7 +339,14 @@ fn phrase_at(atoms: &[Atom], text: &str, words: &[Word], first: usize) -> bool {
 
 impl Matcher {
     fn scan(&self, field: TextField, folded: &Folded, hits: &mut Vec<Hit>) {
-        let text = folded.as_str();
+        let mut text = folded.as_str();
+        if text.len() > MAX_FIELD_BYTES {
+            let mut end = MAX_FIELD_BYTES;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text = &text[..end];
+        }
         // No word list is kept: a found word is checked against its phrases by walking the words around
         // it, so a mention without hits costs one pass over its words and nothing more.
         self.index.scan(text, |found| {
@@ -346,10 +360,10 @@ impl Matcher {
                     hits.push(Hit {
                         phrase: a.phrase,
                         field,
-                        start,
-                        end,
-                        first_word: found.ordinal - pos,
-                        last_word: found.ordinal + (atoms.len() - 1 - pos),
+                        start: start as u32,
+                        end: end as u32,
+                        first_word: (found.ordinal - pos) as u32,
+                        last_word: (found.ordinal + (atoms.len() - 1 - pos)) as u32,
                     });
                 }
             }
@@ -477,8 +491,8 @@ impl Spot {
     fn of(h: &Hit) -> Spot {
         Spot {
             field: h.field,
-            start: h.start,
-            end: h.end,
+            start: h.start as usize,
+            end: h.end as usize,
         }
     }
 }
@@ -553,7 +567,7 @@ impl Ctx<'_, '_> {
     /// times): the hits of `a` are taken by their last word, so the hits of `b` that start early enough
     /// only grow, and among those it is enough to know the one that ends last.
     fn partnered(&self, a: &[Hit], b: &[Hit], distance: u32) -> Vec<bool> {
-        let reach = distance as usize + 1;
+        let reach = u64::from(distance) + 1;
         let by_last = |h: &Hit| (h.field as u8, h.last_word);
         let mut order: Vec<usize> = (0..a.len()).collect();
         // Usually in this order already (the hits are sorted by first word, and one phrase's hits have the
@@ -565,7 +579,7 @@ impl Ctx<'_, '_> {
         let mut next = 0;
         let mut field = None;
         // The last word of the hit of `b` ending last among those taken in so far, in `field`.
-        let mut furthest: Option<usize> = None;
+        let mut furthest: Option<u64> = None;
         let mut steps = order.len();
         for i in order {
             let x = &a[i];
@@ -579,13 +593,13 @@ impl Ctx<'_, '_> {
             }
             while next < b.len()
                 && b[next].field == x.field
-                && b[next].first_word <= x.last_word + reach
+                && u64::from(b[next].first_word) <= u64::from(x.last_word) + reach
             {
-                furthest = furthest.max(Some(b[next].last_word));
+                furthest = furthest.max(Some(u64::from(b[next].last_word)));
                 next += 1;
                 steps += 1;
             }
-            out[i] = furthest.is_some_and(|end| x.first_word <= end + reach);
+            out[i] = furthest.is_some_and(|end| u64::from(x.first_word) <= end + reach);
         }
         self.step(steps);
         out
