@@ -8,7 +8,9 @@
 //! - `check_rules/25000` and `/100000`: compiling that many generated rules, as `veille rules check` and a
 //!   reload do (finding each rule's line used to read the file from its start: minutes for 100,000).
 //!
-//! Run with `cargo bench --bench hostile_rules`. The work counts (hits, NEAR steps) are printed first.
+//! Run with `cargo bench --bench hostile_rules`. The work counts (hits, NEAR steps) are printed first, with
+//! the least CPU time of five runs of each size and the ratio between sizes: CPU time of the thread, so
+//! that other work on a shared machine does not inflate it as it does criterion's wall-clock times.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -16,6 +18,28 @@ use veille::analysis::fold::fold;
 use veille::analysis::rules::{FieldText, MentionView, RuleFile, RuleSet, compile};
 
 const MB: usize = 1 << 20;
+
+/// CPU time used by this thread so far, in seconds.
+fn thread_cpu() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec to write into; the clock id is a constant the kernel knows.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+}
+
+/// The least thread CPU time of five runs of `f`, in milliseconds.
+fn least_cpu_ms<T>(mut f: impl FnMut() -> T) -> f64 {
+    (0..5)
+        .map(|_| {
+            let start = thread_cpu();
+            black_box(f());
+            (thread_cpu() - start) * 1e3
+        })
+        .fold(f64::INFINITY, f64::min)
+}
 
 fn example_rules() -> RuleSet {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
@@ -54,6 +78,7 @@ fn near_title(c: &mut Criterion) {
     let rules = example_rules();
     let mut group = c.benchmark_group("near_title");
     group.sample_size(10);
+    let mut least = Vec::new();
     for size in [1, 4] {
         let title = hostile_title(size * MB);
         let folded_title = fold(&title);
@@ -82,6 +107,12 @@ fn near_title(c: &mut Criterion) {
             outcome.matches.len(),
             outcome.matches.iter().map(|m| m.terms.len()).sum::<usize>()
         );
+        let ms = least_cpu_ms(|| rules.evaluate(&view).matches.len());
+        least.push(ms);
+        eprintln!("near_title/{size}MB: least CPU time of 5 runs {ms:.1} ms");
+        if let [one, four] = least[..] {
+            eprintln!("near_title: 4 MB / 1 MB = {:.2}", four / one);
+        }
         group.throughput(Throughput::Bytes(title.len() as u64));
         group.bench_function(format!("{size}MB"), |b| {
             b.iter(|| rules.evaluate(black_box(&view)).matches.len())
@@ -93,8 +124,24 @@ fn near_title(c: &mut Criterion) {
 fn check_rules(c: &mut Criterion) {
     let mut group = c.benchmark_group("check_rules");
     group.sample_size(10);
+    let mut least = Vec::new();
     for n in [25_000, 100_000] {
         let text = generated_rules(n);
+        let compile_all = || {
+            compile(&[RuleFile {
+                name: "generated.toml",
+                text: &text,
+            }])
+            .map(|s| s.rules().len())
+            .unwrap_or(0)
+        };
+        assert_eq!(compile_all(), n);
+        let ms = least_cpu_ms(compile_all);
+        least.push(ms);
+        eprintln!("check_rules/{n}: least CPU time of 5 runs {ms:.0} ms");
+        if let [quarter, all] = least[..] {
+            eprintln!("check_rules: 100,000 / 25,000 = {:.2}", all / quarter);
+        }
         group.throughput(Throughput::Elements(n as u64));
         group.bench_function(format!("{n}"), |b| {
             b.iter(|| {
