@@ -380,3 +380,75 @@ fn kill_9_mid_poll_loses_nothing_and_duplicates_nothing() {
     let store = veille::store::Store::open_read_only(&db).unwrap();
     assert_eq!(store.mention_count().unwrap(), 2 + 3);
 }
+
+/// Regression: a rule file with a query nested 6,000 parentheses deep, put in the rules directory of a
+/// running daemon, made it overflow its stack and die (exit 134) on SIGHUP, the very case reloading is
+/// meant to survive. The reload is refused with the place of the error; the daemon runs on with its rules.
+#[test]
+fn sighup_with_a_query_nested_too_deep_keeps_the_old_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(common::fixture("feeds/rss2.xml"), dir.path().join("a.xml")).unwrap();
+    let config = write_config(dir.path(), "[[source]]\nname = \"a\"\nurl = \"a.xml\"\n");
+    std::fs::write(
+        dir.path().join("rules/acme.toml"),
+        "[[rule]]\nid = \"acme-offre\"\nname = \"Offre\"\nquery = \"acme AND offre\"\n",
+    )
+    .unwrap();
+    let (mut notify, socket) = NotifySocket::bind(dir.path());
+    let mut child = start(&config, &socket, &[]);
+    assert!(notify.wait_for("READY=1", T).is_some(), "{}", log(&config));
+
+    let deep = format!("{}acme{}", "(".repeat(6000), ")".repeat(6000));
+    std::fs::write(
+        dir.path().join("rules/deep.toml"),
+        format!("[[rule]]\nid = \"deep\"\nname = \"Deep\"\nquery = '{deep}'\n"),
+    )
+    .unwrap();
+    signal(&child, "HUP");
+    assert!(
+        eventually(T, || log(&config).contains("Reload refused")),
+        "no reload error logged: {}",
+        log(&config)
+    );
+    assert!(
+        log(&config).contains("deep.toml:4:74: nested too deeply"),
+        "the error names the file, line and column: {}",
+        log(&config)
+    );
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the daemon must keep running"
+    );
+
+    // The rules in force are still the first ones: a new source's offer is matched by `acme-offre`.
+    std::fs::write(
+        dir.path().join("b.xml"),
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>b</title>\
+         <item><title>Acme: encore une offre</title><guid>b-1</guid></item></channel></rss>",
+    )
+    .unwrap();
+    std::fs::remove_file(dir.path().join("rules/deep.toml")).unwrap();
+    write_config(
+        dir.path(),
+        "[[source]]\nname = \"a\"\nurl = \"a.xml\"\n[[source]]\nname = \"b\"\nurl = \"b.xml\"\n",
+    );
+    signal(&child, "HUP");
+    let config_arg = config.to_str().unwrap().to_owned();
+    assert!(
+        eventually(T, || {
+            let out = run(&[
+                "mentions",
+                "--config",
+                &config_arg,
+                "--rule",
+                "acme-offre",
+                "--json",
+            ]);
+            stdout(&out).lines().count() == 2
+        }),
+        "the rule did not apply to both sources; log: {}",
+        log(&config)
+    );
+    signal(&child, "TERM");
+    assert!(wait_exit(&mut child, Duration::from_secs(15)).is_some_and(|s| s.success()));
+}
