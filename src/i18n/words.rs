@@ -511,7 +511,7 @@ mod tests {
         assert!(fr.starts_with(&summary));
         let en = explanation(&en_(), &e, Metric::Negative, true);
         assert!(
-            en.starts_with("7 distinct negative stories (26 negative mentions) on 02/03 between 17:00 and 18:00, against a usual 1 at this hour (×7.0; z = 3.1)."),
+            en.starts_with("7 distinct negative stories (26 negative mentions) on 02 Mar between 17:00 and 18:00, against a usual 1 at this hour (×7.0; z = 3.1)."),
             "{en}"
         );
         assert!(
