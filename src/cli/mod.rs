@@ -17,6 +17,7 @@ pub mod score;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -243,7 +244,7 @@ fn run(config_path: &Path, once: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     let rt = runtime()?;
-    rt.block_on(async {
+    let result = rt.block_on(async {
         let daemon = Daemon::start(config)?;
         if once {
             let summary = daemon.run_once().await?;
@@ -254,7 +255,11 @@ fn run(config_path: &Path, once: bool) -> anyhow::Result<ExitCode> {
                 .await?;
         }
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    // Dropping the runtime would wait for every blocking task, and a feed being read at the stop may be
+    // in one long step: the daemon has already dropped that work, so do not wait for it.
+    rt.shutdown_timeout(Duration::from_millis(500));
+    result
 }
 
 fn check(config_path: &Path) -> anyhow::Result<ExitCode> {

@@ -41,6 +41,8 @@ pub struct HttpConfig {
     pub per_host: usize,
     /// Longest wait between two attempts on a failing source.
     pub max_backoff: Interval,
+    /// CPU time one poll's parsing and analysis may take; past it the source fails as too costly to read.
+    pub read_budget: Interval,
 }
 
 impl Default for HttpConfig {
@@ -53,6 +55,7 @@ impl Default for HttpConfig {
             concurrency: 16,
             per_host: 2,
             max_backoff: Interval::secs(24 * 3600),
+            read_budget: Interval::secs(20),
         }
     }
 }
