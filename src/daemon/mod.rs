@@ -45,6 +45,18 @@ pub const STOP_DEADLINE: Duration = Duration::from_secs(10);
 /// Least time between two `STATUS=` updates while polls finish (each one is a message to systemd).
 const STATUS_EVERY: Duration = Duration::from_secs(1);
 
+/// The process's resident memory in MiB (0 where `/proc` cannot say).
+fn resident_mib() -> u64 {
+    // statm: size resident shared … in pages.
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let page = u64::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+    pages * page / (1024 * 1024)
+}
+
 /// Hands the allocator's free memory back to the system.
 ///
 /// glibc keeps the pages freed by a cycle's polls in its per-thread arenas (300 MB idle after a
@@ -439,11 +451,14 @@ impl Daemon {
                     Utc::now().timestamp().max(0) as u64,
                     std::sync::atomic::Ordering::Relaxed,
                 );
+                let held_mib = resident_mib();
                 release_memory();
                 tracing::info!(
                     polls,
                     failing = self.scheduler.failing(),
                     seconds,
+                    held_mib,
+                    resident_mib = resident_mib(),
                     "Cycle finished."
                 );
                 status_dirty = true;
@@ -453,7 +468,12 @@ impl Daemon {
                 last_status = Instant::now();
                 status_dirty = false;
             }
-            let stuck_after = self.config.http.timeout.0 * 2 + Duration::from_secs(60);
+            // A poll may fetch (the HTTP timeout), wait for a reading slot behind the other polls in flight
+            // and read within its budget: only far beyond all that is it stuck.
+            let budget = self.stages.read_budget;
+            let stuck_after = self.config.http.timeout.0 * 2
+                + Duration::from_secs(60)
+                + budget.saturating_mul(u32::try_from(self.config.http.concurrency).unwrap_or(u32::MAX).saturating_add(1));
             let wedged = self
                 .scheduler
                 .oldest_in_flight()
@@ -474,8 +494,8 @@ impl Daemon {
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
         let stop_started = Instant::now();
         metrics_token.cancel();
-        // Polls still fetching are abandoned (nothing of them is written yet); polls past their fetch finish
-        // their parse and their one transaction.
+        // Polls still fetching, waiting for a reading slot or reading are abandoned (nothing of them is
+        // written yet); polls already handed to the writer finish their one transaction.
         self.stages.shutdown.cancel();
         notify_token.cancel();
         tracker.close();

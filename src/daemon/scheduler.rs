@@ -69,6 +69,9 @@ pub(crate) struct Scheduler {
     ready: VecDeque<Arc<str>>,
     /// Due sources whose host was full when their turn came, per host.
     host_waiting: HashMap<Arc<str>, VecDeque<Arc<str>>>,
+    /// How many sources wait in `host_waiting`, all hosts together (so that the end of a cycle is seen in
+    /// O(1), not by a walk over the hosts).
+    host_waiting_len: usize,
     host_busy: HashMap<Arc<str>, usize>,
     /// Polls running: when each started, and the host whose slot it holds.
     in_flight: HashMap<Arc<str>, (Instant, Option<Arc<str>>)>,
@@ -104,6 +107,7 @@ impl Scheduler {
             seq: 0,
             ready: VecDeque::new(),
             host_waiting: HashMap::new(),
+            host_waiting_len: 0,
             host_busy: HashMap::new(),
             in_flight: HashMap::new(),
             failing: 0,
@@ -133,6 +137,7 @@ impl Scheduler {
         self.queue.clear();
         self.ready.clear();
         self.host_waiting.clear();
+        self.host_waiting_len = 0;
         for name in self.order.clone() {
             if self.in_flight.contains_key(&name) {
                 continue;
@@ -152,6 +157,7 @@ impl Scheduler {
         self.queue.clear();
         self.ready.clear();
         self.host_waiting.clear();
+        self.host_waiting_len = 0;
         for name in self.order.clone() {
             if !self.in_flight.contains_key(&name) {
                 self.push(name, now);
@@ -198,6 +204,7 @@ impl Scheduler {
                         .entry(Arc::clone(host))
                         .or_default()
                         .push_back(name);
+                    self.host_waiting_len += 1;
                     continue;
                 }
                 *busy += 1;
@@ -235,6 +242,7 @@ impl Scheduler {
             if let Some(waiting) = self.host_waiting.get_mut(host)
                 && let Some(next) = waiting.pop_front()
             {
+                self.host_waiting_len -= 1;
                 self.ready.push_front(next);
             }
         }
@@ -262,10 +270,9 @@ impl Scheduler {
         } else if let Some(state) = state {
             self.states.insert(state.name.clone(), state);
         }
-        let ended = self.in_flight.is_empty()
+        self.in_flight.is_empty()
             && self.ready.is_empty()
-            && self.host_waiting.values().all(VecDeque::is_empty);
-        ended
+            && self.host_waiting_len == 0
     }
 
     /// Polls finished since the last cycle ended; resets the count.
