@@ -97,7 +97,8 @@ async fn connection(stream: tokio::net::TcpStream, feeds: &Feeds) -> std::io::Re
         let feed: u64 = path.trim_start_matches("/f").parse().unwrap_or(0);
         let etag = format!("\"g{generation}-{feed}\"");
         let response = if if_none_match.as_deref() == Some(etag.as_str()) {
-            format!("HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\n\r\n").into_bytes()
+            format!("HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\n\r\n")
+                .into_bytes()
         } else {
             let seed = generation * 1_000_000 + feed;
             let body = feedgen::rss(seed, feeds.items);
@@ -149,7 +150,12 @@ fn cycles_logged(log: &Path) -> (u64, u64) {
     let mut held = 0;
     for line in text.lines().filter(|l| l.contains("Cycle finished.")) {
         let value: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
-        let field = |k: &str| value.get("fields").and_then(|f| f.get(k)).and_then(serde_json::Value::as_u64);
+        let field = |k: &str| {
+            value
+                .get("fields")
+                .and_then(|f| f.get(k))
+                .and_then(serde_json::Value::as_u64)
+        };
         polls += field("polls").unwrap_or(0);
         held = field("held_mib").unwrap_or(0);
     }
@@ -238,7 +244,10 @@ fn main() -> anyhow::Result<()> {
          [http]\nconcurrency = {concurrency}\nper_host = {concurrency}\n"
     );
     for i in 0..sources {
-        writeln!(config, "[[source]]\nname = \"f{i}\"\nurl = \"http://{addr}/f{i}\"")?;
+        writeln!(
+            config,
+            "[[source]]\nname = \"f{i}\"\nurl = \"http://{addr}/f{i}\""
+        )?;
     }
     std::fs::create_dir_all(dir.path().join("rules"))?;
     for (name, text) in [

@@ -19,12 +19,12 @@ fn big_feed(items: usize) -> Vec<u8> {
          <link>https://gros.example/</link><description>d</description>\n",
     );
     for i in 0..items {
-        let _ = write!(
+        let _ = writeln!(
             doc,
             "<item><title>Avis numéro {i} sur Maison Brioche</title><link>https://gros.example/{i}</link>\
              <guid>https://gros.example/{i}</guid><description>Franchement déçu par le service client, \
              personne ne répond depuis trois jours, c'est la {i}e fois que cela arrive et les prix ont \
-             encore augmenté cette semaine.</description></item>\n"
+             encore augmenté cette semaine.</description></item>"
         );
     }
     doc.push_str("</channel></rss>\n");
@@ -99,7 +99,10 @@ fn a_costly_document_fails_alone_and_the_other_sources_are_stored_in_the_same_ru
         );
         assert!(error.contains("of 20000 items analysed"), "{error}");
         assert_eq!(state.consecutive_errors, 1);
-        assert_eq!(state.etag, None, "a dropped document is fetched again whole");
+        assert_eq!(
+            state.etag, None,
+            "a dropped document is fetched again whole"
+        );
     }
     for name in ["rss2", "atom", "more"] {
         let state = states.iter().find(|s| s.name == name).unwrap();
@@ -123,11 +126,7 @@ fn the_daemon_keeps_serving_beside_costly_documents_and_stops_cleanly_while_read
     );
     let (mut notify, socket) = NotifySocket::bind(dir.path());
     let mut child = start(&config, &socket, &[("WATCHDOG_USEC", "400000")]);
-    assert!(
-        notify.wait_for("READY=1", T).is_some(),
-        "{}",
-        log(&config)
-    );
+    assert!(notify.wait_for("READY=1", T).is_some(), "{}", log(&config));
     let db = dir.path().join("veille.db");
     assert!(
         eventually(T, || veille::store::Store::open_read_only(&db)
@@ -201,11 +200,7 @@ fn sigterm_in_the_middle_of_a_cycle_of_many_slow_sources_ends_cleanly() {
     let config = write_config(dir.path(), &body);
     let (mut notify, socket) = NotifySocket::bind(dir.path());
     let mut child = start(&config, &socket, &[]);
-    assert!(
-        notify.wait_for("READY=1", T).is_some(),
-        "{}",
-        log(&config)
-    );
+    assert!(notify.wait_for("READY=1", T).is_some(), "{}", log(&config));
     let db = dir.path().join("veille.db");
     assert!(
         eventually(T, || veille::store::Store::open_read_only(&db)

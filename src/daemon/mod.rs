@@ -7,7 +7,7 @@
 //! - `READY=1` once the database is open and migrated, the rules are loaded and the scheduler runs;
 //!   `STATUS=` with a line a person understands; `WATCHDOG=1` from the scheduler loop, at half the
 //!   watchdog interval, only while the loop turns; `STOPPING=1` when shutdown starts.
-//! - Scheduling is [`scheduler`]'s: a due-time queue with admission within the HTTP limits, so a cycle costs
+//! - Scheduling is `scheduler`'s: a due-time queue with admission within the HTTP limits, so a cycle costs
 //!   time linear in the number of sources and holds only `[http] concurrency` polls in memory at once. After
 //!   each cycle the allocator hands its free pages back to the system ([`release_memory`]).
 //! - SIGTERM / SIGINT: stop taking new work; polls still fetching, waiting for a core or reading are
@@ -29,9 +29,9 @@ use tokio_util::task::TaskTracker;
 use crate::analysis::Analyzer;
 use crate::config::{Config, ConfigErrors};
 use crate::pipeline::{PollReport, Stages, poll_source};
-use scheduler::{Limits, Scheduler};
 use crate::store::writer::{self, WriterThread};
 use crate::store::{Store, StoreError};
+use scheduler::{Limits, Scheduler};
 
 /// How long `veille run --once` may spend handing pending emails to the server before it exits.
 pub const FLUSH_DEADLINE: Duration = Duration::from_secs(30);
@@ -253,8 +253,8 @@ impl Daemon {
             let Some(joined) = set.join_next().await else {
                 break;
             };
-            let (name, report) = joined
-                .map_err(|join| DaemonError::Setup(format!("a poll task failed: {join}")))?;
+            let (name, report) =
+                joined.map_err(|join| DaemonError::Setup(format!("a poll task failed: {join}")))?;
             match report {
                 Ok(None) => {
                     self.scheduler.finished(&name, None, None, Utc::now());
@@ -445,7 +445,9 @@ impl Daemon {
             }
             if cycle_ended {
                 let polls = self.scheduler.take_cycle_polls();
-                let seconds = cycle_started.take().map_or(0.0, |t| t.elapsed().as_secs_f64());
+                let seconds = cycle_started
+                    .take()
+                    .map_or(0.0, |t| t.elapsed().as_secs_f64());
                 last_cycle = Some(Instant::now());
                 crate::metrics::METRICS.last_cycle.store(
                     Utc::now().timestamp().max(0) as u64,
@@ -473,7 +475,11 @@ impl Daemon {
             let budget = self.stages.read_budget;
             let stuck_after = self.config.http.timeout.0 * 2
                 + Duration::from_secs(60)
-                + budget.saturating_mul(u32::try_from(self.config.http.concurrency).unwrap_or(u32::MAX).saturating_add(1));
+                + budget.saturating_mul(
+                    u32::try_from(self.config.http.concurrency)
+                        .unwrap_or(u32::MAX)
+                        .saturating_add(1),
+                );
             let wedged = self
                 .scheduler
                 .oldest_in_flight()

@@ -40,6 +40,9 @@ impl Limits {
     }
 }
 
+/// A queued source: when it is due, its place in the queue among sources due at the same time, its name.
+type Due = (DateTime<Utc>, u64, Arc<str>);
+
 /// A configured, enabled source as the scheduler holds it.
 struct Slot {
     config: Arc<SourceConfig>,
@@ -63,7 +66,7 @@ pub(crate) struct Scheduler {
     /// database, and a source put back resumes from them).
     states: HashMap<String, SourceState>,
     /// Sources not yet due, by due time (the sequence number keeps equal times in insertion order).
-    queue: BinaryHeap<Reverse<(DateTime<Utc>, u64, Arc<str>)>>,
+    queue: BinaryHeap<Reverse<Due>>,
     seq: u64,
     /// Due sources waiting for a free slot, oldest first.
     ready: VecDeque<Arc<str>>,
@@ -145,11 +148,7 @@ impl Scheduler {
             let due = self.due_of(&name, now);
             self.push(name, due);
         }
-        self.failing = self
-            .sources
-            .keys()
-            .filter(|n| self.is_failing(n))
-            .count();
+        self.failing = self.sources.keys().filter(|n| self.is_failing(n)).count();
     }
 
     /// Makes every source due at `now`, whatever its state says (`run --once` polls them all).
@@ -270,9 +269,7 @@ impl Scheduler {
         } else if let Some(state) = state {
             self.states.insert(state.name.clone(), state);
         }
-        self.in_flight.is_empty()
-            && self.ready.is_empty()
-            && self.host_waiting_len == 0
+        self.in_flight.is_empty() && self.ready.is_empty() && self.host_waiting_len == 0
     }
 
     /// Polls finished since the last cycle ended; resets the count.
@@ -374,7 +371,10 @@ mod tests {
         let mut s = Scheduler::new(&sources, states, limits(10, 2), t0());
         assert_eq!(drain(&mut s, t0()), ["early", "new"]);
         assert_eq!(s.next_due(), Some(t0() + chrono::Duration::seconds(30)));
-        assert_eq!(drain(&mut s, t0() + chrono::Duration::seconds(30)), ["late"]);
+        assert_eq!(
+            drain(&mut s, t0() + chrono::Duration::seconds(30)),
+            ["late"]
+        );
         assert_eq!(s.next_due(), None);
     }
 
@@ -387,7 +387,12 @@ mod tests {
         s.all_due(t0());
         assert_eq!(drain(&mut s, t0()), ["s0", "s1"]);
         assert_eq!(s.in_flight(), 2);
-        assert!(!s.finished("s0", Some(state("s0", t0() + chrono::Duration::hours(1), 0)), None, t0()));
+        assert!(!s.finished(
+            "s0",
+            Some(state("s0", t0() + chrono::Duration::hours(1), 0)),
+            None,
+            t0()
+        ));
         assert_eq!(drain(&mut s, t0()), ["s2"]);
         assert_eq!(s.in_flight(), 2);
     }
@@ -403,9 +408,19 @@ mod tests {
         let mut s = Scheduler::new(&sources, Vec::new(), limits(10, 1), t0());
         s.all_due(t0());
         assert_eq!(drain(&mut s, t0()), ["a1", "b1"]);
-        s.finished("a1", Some(state("a1", t0() + chrono::Duration::hours(1), 0)), None, t0());
+        s.finished(
+            "a1",
+            Some(state("a1", t0() + chrono::Duration::hours(1), 0)),
+            None,
+            t0(),
+        );
         assert_eq!(drain(&mut s, t0()), ["a2"]);
-        s.finished("a2", Some(state("a2", t0() + chrono::Duration::hours(1), 0)), None, t0());
+        s.finished(
+            "a2",
+            Some(state("a2", t0() + chrono::Duration::hours(1), 0)),
+            None,
+            t0(),
+        );
         assert_eq!(drain(&mut s, t0()), ["a3"]);
     }
 
@@ -431,7 +446,11 @@ mod tests {
         let sources = [source("a", "a.xml"), source("b", "b.xml")];
         let states = vec![state("a", t0(), 2), state("gone", t0(), 5)];
         let mut s = Scheduler::new(&sources, states, limits(10, 2), t0());
-        assert_eq!(s.failing(), 1, "a source no longer configured is not counted");
+        assert_eq!(
+            s.failing(),
+            1,
+            "a source no longer configured is not counted"
+        );
         assert_eq!(drain(&mut s, t0()), ["a", "b"]);
         let later = t0() + chrono::Duration::hours(1);
         s.finished("a", Some(state("a", later, 0)), None, t0());
@@ -484,7 +503,9 @@ mod tests {
                 running.push_back(st.source.name.clone());
             }
             peak = peak.max(s.in_flight());
-            let Some(name) = running.pop_front() else { break };
+            let Some(name) = running.pop_front() else {
+                break;
+            };
             ended = s.finished(&name, Some(state(&name, later, 0)), None, t0());
         }
         assert_eq!(started, 10_000);

@@ -147,36 +147,34 @@ impl Reading {
             budget,
             shutdown,
         } = self;
-    let started = thread_cpu_time();
-    let over = |done: usize, items: usize| {
-        let spent = thread_cpu_time().saturating_sub(started);
-        (spent > budget).then(|| {
-            ReadStop::Failed(PollFailure::TooCostly(TooCostly {
+        let started = thread_cpu_time();
+        let over = |done: usize, items: usize| {
+            let spent = thread_cpu_time().saturating_sub(started);
+            (spent > budget).then_some(ReadStop::Failed(PollFailure::TooCostly(TooCostly {
                 spent_ms: spent.as_millis(),
                 budget_ms: budget.as_millis(),
                 done,
                 items,
-            }))
-        })
-    };
-    let feed = parse_feed(&source, &bytes, charset.as_deref(), fetched)
-        .map_err(|e| ReadStop::Failed(PollFailure::Fetch(FetchError::Parse(e))))?;
-    let items = feed.mentions.len();
-    let mut analysed = Vec::with_capacity(items);
-    for (done, mention) in feed.mentions.into_iter().enumerate() {
-        if shutdown.is_cancelled() {
-            return Err(ReadStop::Abandoned);
+            })))
+        };
+        let feed = parse_feed(&source, &bytes, charset.as_deref(), fetched)
+            .map_err(|e| ReadStop::Failed(PollFailure::Fetch(FetchError::Parse(e))))?;
+        let items = feed.mentions.len();
+        let mut analysed = Vec::with_capacity(items);
+        for (done, mention) in feed.mentions.into_iter().enumerate() {
+            if shutdown.is_cancelled() {
+                return Err(ReadStop::Abandoned);
+            }
+            if let Some(stop) = over(done, items) {
+                return Err(stop);
+            }
+            let analysis = analyzer.analyse(&mention, &tags);
+            analysed.push(AnalysedMention { mention, analysis });
         }
-        if let Some(stop) = over(done, items) {
+        if let Some(stop) = over(items, items) {
             return Err(stop);
         }
-        let analysis = analyzer.analyse(&mention, &tags);
-        analysed.push(AnalysedMention { mention, analysis });
-    }
-    if let Some(stop) = over(items, items) {
-        return Err(stop);
-    }
-    Ok(analysed)
+        Ok(analysed)
     }
 }
 
