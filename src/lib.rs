@@ -18,7 +18,8 @@
 //! - [`store`]: the SQLite database: schema, migrations, every SQL statement, the single writer.
 //! - [`notify`]: the email outbox worker, its templates (fr, en), throttle, quiet hours and digests.
 //! - [`metrics`]: the daemon's counters and the optional Prometheus endpoint.
-//! - [`daemon`]: the running service: its scheduler (a due-time queue with admission), tasks, signals, readiness, shutdown.
+//! - [`daemon`]: the running service: its scheduler (a due-time queue with admission), tasks, signals,
+//!   readiness, shutdown.
 //! - [`cli`]: the commands a person types.
 
 pub mod analysis;
