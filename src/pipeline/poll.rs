@@ -179,7 +179,7 @@ impl Reading {
 }
 
 /// Polls one source once and stores what it found. Returns `None` when the poll was abandoned because the
-/// daemon is stopping (during the fetch, before anything was written).
+/// daemon is stopping (while fetching, waiting for a reading slot or reading: before anything was written).
 ///
 /// # Errors
 /// Only when the store cannot be written: the caller must stop, since nothing would be kept. Fetch and parse
