@@ -269,7 +269,7 @@ fn main() -> anyhow::Result<()> {
     cmd.args(["run", "--config"])
         .arg(&config_path)
         .args(["--log-format", "json"])
-        .env("VEILLE_LOG", "info")
+        .env("VEILLE_LOG", "info,veille::daemon=debug")
         .env_remove("NOTIFY_SOCKET")
         .stdout(std::process::Stdio::null())
         .stderr(std::fs::File::create(&log_path)?);

@@ -8,8 +8,9 @@
 //!   `STATUS=` with a line a person understands; `WATCHDOG=1` from the scheduler loop, at half the
 //!   watchdog interval, only while the loop turns; `STOPPING=1` when shutdown starts.
 //! - Scheduling is `scheduler`'s: a due-time queue with admission within the HTTP limits, so a cycle costs
-//!   time linear in the number of sources and holds only `[http] concurrency` polls in memory at once. After
-//!   each cycle the allocator hands its free pages back to the system ([`release_memory`]).
+//!   time linear in the number of sources and holds only `[http] concurrency` polls in memory at once. A
+//!   cycle ends when nothing is in flight or due; after one of at least 16 polls (or at most once a minute
+//!   otherwise) the allocator hands its free pages back to the system ([`release_memory`]).
 //! - SIGTERM / SIGINT: stop taking new work; polls still fetching, waiting for a core or reading are
 //!   abandoned (nothing of them is written yet) and polls already handed to the writer commit (each is one
 //!   transaction); then exit within the stop deadline. What is abandoned is fetched again next time.
@@ -45,6 +46,12 @@ pub const STOP_DEADLINE: Duration = Duration::from_secs(10);
 /// Least time between two `STATUS=` updates while polls finish (each one is a message to systemd).
 const STATUS_EVERY: Duration = Duration::from_secs(1);
 
+/// A cycle of at least this many polls hands its memory back at its end (and is logged at info level).
+const TRIM_AFTER_POLLS: usize = 16;
+
+/// Otherwise memory is handed back at the end of a cycle at most this often.
+const TRIM_EVERY: Duration = Duration::from_secs(60);
+
 /// The process's resident memory in MiB (0 where `/proc` cannot say).
 fn resident_mib() -> u64 {
     // statm: size resident shared … in pages.
@@ -61,7 +68,7 @@ fn resident_mib() -> u64 {
 ///
 /// glibc keeps the pages freed by a cycle's polls in its per-thread arenas (300 MB idle after a
 /// 10,000-source cycle, of which 30 MB in use); `malloc_trim` returns them. Called once a cycle is over, when
-/// little is allocated; it costs a few milliseconds. Other C libraries return memory on their own: nothing
+/// little is allocated; it walks every arena, so it is not called after every poll. Other C libraries return memory on their own: nothing
 /// to do there.
 pub fn release_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -338,6 +345,7 @@ impl Daemon {
         let mut status_dirty = false;
         let mut last_prune: Option<Instant> = None;
         let mut last_tick = Instant::now();
+        let mut last_trim = Instant::now();
         let mut fatal: Option<StoreError> = None;
 
         let metrics_token = token.child_token();
@@ -453,16 +461,34 @@ impl Daemon {
                     Utc::now().timestamp().max(0) as u64,
                     std::sync::atomic::Ordering::Relaxed,
                 );
+                // Sources spread over the interval end a "cycle" at nearly every poll: trimming then would
+                // cost more than the poll (a walk of every arena). Trim after a real cycle, or once a minute.
                 let held_mib = resident_mib();
-                release_memory();
-                tracing::info!(
-                    polls,
-                    failing = self.scheduler.failing(),
-                    seconds,
-                    held_mib,
-                    resident_mib = resident_mib(),
-                    "Cycle finished."
-                );
+                if polls >= TRIM_AFTER_POLLS || last_trim.elapsed() >= TRIM_EVERY {
+                    release_memory();
+                    last_trim = Instant::now();
+                }
+                let failing = self.scheduler.failing();
+                let resident_mib = resident_mib();
+                if polls >= TRIM_AFTER_POLLS {
+                    tracing::info!(
+                        polls,
+                        failing,
+                        seconds,
+                        held_mib,
+                        resident_mib,
+                        "Cycle finished."
+                    );
+                } else {
+                    tracing::debug!(
+                        polls,
+                        failing,
+                        seconds,
+                        held_mib,
+                        resident_mib,
+                        "Cycle finished."
+                    );
+                }
                 status_dirty = true;
             }
             if status_dirty && (cycle_ended || last_status.elapsed() >= STATUS_EVERY) {
