@@ -16,6 +16,10 @@
 //! - [`pipeline`]: the running stages: one poll of one source, the detection stage inside the writer's
 //!   transaction, and replay (the same stages with the items' own time as the clock).
 //! - [`store`]: the SQLite database: schema, migrations, every SQL statement, the single writer.
+//! - [`views`]: the read side: the queries and view models every face renders (an incident, the
+//!   service's state).
+//! - [`i18n`]: every sentence a person reads, per language (Fluent message files), and [`i18n::Voice`]:
+//!   a language and a clock, through which every face speaks.
 //! - [`notify`]: the email outbox worker, its templates (fr, en), throttle, quiet hours and digests.
 //! - [`metrics`]: the daemon's counters and the optional Prometheus endpoint.
 //! - [`daemon`]: the running service: its scheduler (a due-time queue with admission), tasks, signals,
@@ -27,9 +31,11 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod detect;
+pub mod i18n;
 pub mod metrics;
 pub mod model;
 pub mod notify;
 pub mod pipeline;
 pub mod sources;
 pub mod store;
+pub mod views;

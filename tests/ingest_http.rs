@@ -378,3 +378,39 @@ fn one_failing_source_does_not_affect_another() {
     let refused = store.source_state("refused").unwrap().unwrap();
     assert!(refused.last_error.unwrap().starts_with("network error"));
 }
+
+#[test]
+fn links_other_than_http_are_not_kept_as_links() {
+    // Issue 16, item 6: `javascript:`, `data:` and `file:` links were stored as they came and rendered as
+    // links in the emails.
+    let rss = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>t</title><link>https://blog.example/</link>
+<item><title>js</title><link>javascript:alert(document.cookie)</link><guid>1</guid></item>
+<item><title>data</title><link>data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==</link><guid>2</guid></item>
+<item><title>file</title><link>file:///etc/passwd</link><guid>3</guid></item>
+<item><title>vb</title><link> VBScript:msgbox(1)</link><guid>4</guid></item>
+<item><title>web</title><link>https://blog.example/post?utm_source=rss</link><guid>5</guid></item>
+</channel></rss>"#;
+    let server = Server::start(move |_, _| Response::ok(rss));
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(dir.path(), &server.url("/feed"), "");
+    assert!(run_once(&config).contains("5 new mentions"));
+    let mut links: Vec<(String, Option<String>)> = mentions(dir.path())
+        .into_iter()
+        .map(|m| (m.title.unwrap_or_default(), m.link))
+        .collect();
+    links.sort();
+    assert_eq!(
+        links,
+        [
+            ("data".to_owned(), None),
+            ("file".to_owned(), None),
+            ("js".to_owned(), None),
+            ("vb".to_owned(), None),
+            (
+                "web".to_owned(),
+                Some("https://blog.example/post".to_owned())
+            ),
+        ]
+    );
+}

@@ -123,7 +123,7 @@ async fn a_delivered_incident_email_reads_back_whole() {
     let msg = MessageParser::default().parse(&got[0].data).unwrap();
     assert_eq!(
         msg.subject().unwrap(),
-        "[veille] CRITIQUE — Acme : 47 mentions négatives en 1 h (×5,9 la normale)"
+        "[veille] CRITIQUE — Acme\u{a0}: 47 mentions négatives en 1 h (×5,9 la normale)"
     );
     assert_eq!(
         msg.message_id().unwrap(),
@@ -147,9 +147,9 @@ async fn a_delivered_incident_email_reads_back_whole() {
     for figure in [
         "47",
         "×5,9",
-        "71 %",
-        "d'habitude 20 %",
-        "Sources : 4",
+        "71\u{202f}%",
+        "habituellement 20\u{202f}%",
+        "Sources\u{a0}: 4",
         "négatif (-0,72)",
     ] {
         assert!(text.contains(figure), "{figure} missing from:\n{text}");
@@ -164,7 +164,7 @@ async fn a_delivered_incident_email_reads_back_whole() {
         "{text}"
     );
     assert!(
-        text.contains("Termes repérés : lamentable, boycott"),
+        text.contains("Termes repérés\u{a0}: lamentable, boycott"),
         "{text}"
     );
     assert!(html.contains("Mentions négatives"), "{html}");
@@ -627,15 +627,15 @@ fn check_reports_email_problems_with_their_lines() {
     let err = common::stderr(&out);
     let file = config.display().to_string();
     assert!(
-        err.contains(&format!("{file}:6: [email]: from \"nobody\"")),
+        err.contains(&format!("{file}:6:8: [email]: from \"nobody\"")),
         "{err}"
     );
     assert!(
-        err.contains(&format!("{file}:7: [email]: to must list")),
+        err.contains(&format!("{file}:7:6: [email]: to must list")),
         "{err}"
     );
     assert!(
-        err.contains(&format!("{file}:8: [email]: timezone")),
+        err.contains(&format!("{file}:8:12: [email]: timezone")),
         "{err}"
     );
 }
@@ -883,7 +883,7 @@ fn a_password_in_the_configuration_is_refused() {
     let err = common::stderr(&out);
     assert!(
         err.contains(&format!(
-            "{}:9: [email]: the password must not be written",
+            "{}:9:12: [email]: the password must not be written",
             config.display()
         )),
         "{err}"

@@ -151,7 +151,7 @@ fn a_negative_burst_after_a_quiet_fortnight_opens_one_incident_that_resolves() {
     );
     let summary = i["summary_fr"].as_str().unwrap();
     assert!(
-        summary.contains("mentions négatives en 1 h"),
+        summary.contains("36 mentions négatives le 16/03 entre 12 h et 13 h"),
         "the explanation is the surge's, not the calm's: {i}"
     );
 }

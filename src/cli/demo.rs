@@ -1,11 +1,14 @@
 //! `veille demo`: the main job, offline, on bundled sample feeds.
 //!
 //! The sample feeds (French and English, about fictitious brands) are embedded in the binary with their
-//! dates as offsets from now, so that the demo always shows recent events. They are written to a temporary
-//! directory with a configuration, polled once through the real pipeline into a fresh SQLite file, and what
-//! veille found is printed.
+//! dates as offsets from the demo's clock, a fixed moment ([`DEMO_NOW`]), so that two runs print the same
+//! thing. They are written to a temporary directory with a configuration and the example rules, and run
+//! through the real pipeline (parsing, analysis, storage, detection, the outbox) into a fresh SQLite file,
+//! with the items' own time as the clock, as `veille replay` does: first three weeks of ordinary talk (the
+//! brand's usual level), then the sample feeds. Then what veille found is printed in one language, on the
+//! Paris clock: the mentions, the incidents with their figures, and the email it would send.
 
-use std::io::Write as _;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,8 +16,19 @@ use anyhow::Context as _;
 use chrono::Utc;
 
 use crate::config::Config;
-use crate::daemon::Daemon;
+use crate::i18n::words::{self, Metric};
+use crate::i18n::{Locale, Voice};
 use crate::store::{MentionFilter, Store};
+use crate::views::IncidentView;
+
+/// The demo's clock: Tuesday 10 March 2026, 11:30 in Paris.
+const DEMO_NOW: &str = "2026-03-10T10:30:00Z";
+
+fn demo_now() -> chrono::DateTime<Utc> {
+    chrono::DateTime::parse_from_rfc3339(DEMO_NOW)
+        .expect("the demo's clock is a valid time")
+        .to_utc()
+}
 
 /// (source name, file name, template bytes, tags).
 const FEEDS: &[(&str, &str, &[u8], &str)] = &[
@@ -119,7 +133,7 @@ fn history_feed(now: chrono::DateTime<Utc>) -> String {
     )
 }
 
-/// The last two hours on a social network: angry customers after the product recall.
+/// The last half hour on a social network: angry customers after the product recall.
 fn burst_feed(now: chrono::DateTime<Utc>) -> String {
     const ANGRY: &[(&str, &str)] = &[
         (
@@ -157,7 +171,8 @@ fn burst_feed(now: chrono::DateTime<Utc>) -> String {
     ];
     let mut items = String::new();
     for (i, (author, text)) in ANGRY.iter().enumerate() {
-        let at = now - chrono::Duration::minutes(110 - 14 * i as i64);
+        // All within the hour in progress, as a burst after a recall is.
+        let at = now - chrono::Duration::seconds(1680 - 210 * i as i64);
         items.push_str(&format!(
             "<item><guid>s-{i}</guid><author>{author}@social.example ({author})</author><pubDate>{}</pubDate>\
              <description>{text}</description></item>",
@@ -169,8 +184,8 @@ fn burst_feed(now: chrono::DateTime<Utc>) -> String {
     )
 }
 
-fn write_demo(dir: &Path, db: &Path) -> anyhow::Result<PathBuf> {
-    let now = Utc::now();
+/// Writes the feeds (each named after its source), the history, the rules and a configuration.
+fn write_demo(dir: &Path, db: &Path, now: chrono::DateTime<Utc>) -> anyhow::Result<PathBuf> {
     let feeds = dir.join("feeds");
     std::fs::create_dir_all(&feeds)
         .with_context(|| format!("cannot create {}", feeds.display()))?;
@@ -179,9 +194,13 @@ fn write_demo(dir: &Path, db: &Path) -> anyhow::Result<PathBuf> {
         db.display().to_string()
     );
     for (name, file, template, tag) in FEEDS {
-        std::fs::write(feeds.join(file), render(template, now))?;
+        let ext = Path::new(file)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("xml");
+        std::fs::write(feeds.join(format!("{name}.{ext}")), render(template, now))?;
         config.push_str(&format!(
-            "\n[[source]]\nname = {name:?}\nurl = \"feeds/{file}\"\ntags = [{tag:?}]\n"
+            "\n[[source]]\nname = {name:?}\nurl = \"feeds/{name}.{ext}\"\ntags = [{tag:?}]\n"
         ));
     }
     std::fs::write(feeds.join("reseau-social.xml"), burst_feed(now))?;
@@ -196,55 +215,126 @@ fn write_demo(dir: &Path, db: &Path) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-pub fn run(db: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+/// Runs the demo and prints what veille found, in `lang` (default: the environment's, else French).
+///
+/// # Errors
+/// When the temporary directory, the database or standard output fail.
+pub fn run(db: Option<PathBuf>, lang: Option<Locale>) -> anyhow::Result<ExitCode> {
     let tmp = tempfile::Builder::new()
         .prefix("veille-demo-")
         .tempdir()
         .context("cannot create a temporary directory")?;
+    let kept = db.is_some();
     let db = db.unwrap_or_else(|| tmp.path().join("veille.db"));
-    let config_path = write_demo(tmp.path(), &db)?;
+    let now = demo_now();
+    let config_path = write_demo(tmp.path(), &db, now)?;
     let config = Config::load(&config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut out = std::io::stdout().lock();
+    let v = super::voice(&config, lang);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     writeln!(
         out,
-        "veille demo — {} sample feeds, database {}",
-        FEEDS.len(),
-        db.display()
+        "{}",
+        v.say(
+            "demo-title",
+            &[
+                ("feeds", config.sources.len().into()),
+                ("now", v.time(now).into()),
+                (
+                    "db",
+                    if kept {
+                        db.display().to_string()
+                    } else {
+                        String::new()
+                    }
+                    .into()
+                ),
+            ],
+        )
     )?;
     writeln!(out)?;
-    // First what veille would have learnt over three weeks (the brand's usual level), replayed with each
-    // item's own time as the clock; then one poll of the sample feeds, now.
+    // First what veille would have learnt over three weeks (the brand's usual level), then the sample
+    // feeds, each with its items' own time as the clock.
     let analyzer = crate::daemon::build_analyzer(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let history =
-        crate::pipeline::replay::replay(&[tmp.path().join("historique.xml")], &analyzer, &db)?;
+    let history = crate::pipeline::replay::replay_at(
+        &[tmp.path().join("historique.xml")],
+        &analyzer,
+        &db,
+        now,
+    )?;
     writeln!(
         out,
-        "History: {} ordinary mentions over three weeks replayed (the usual level).",
-        history.mentions
+        "{}",
+        v.say("demo-history", &[("count", history.mentions.into())])
     )?;
-    let rt = super::runtime()?;
-    let summary = rt.block_on(async { Daemon::start(config)?.run_once().await })?;
-    writeln!(out, "Poll: {summary}")?;
+    let files: Vec<PathBuf> = config
+        .sources
+        .iter()
+        .filter_map(|s| match &s.location {
+            crate::sources::fetch::Location::File(p) => Some(p.clone()),
+            crate::sources::fetch::Location::Http(_) => None,
+        })
+        .collect();
+    let polled = crate::pipeline::replay::replay_at(&files, &analyzer, &db, now)?;
+    writeln!(
+        out,
+        "{}",
+        v.say(
+            "demo-poll",
+            &[
+                ("feeds", polled.files.into()),
+                ("failed", polled.failed.len().into()),
+                ("count", polled.mentions.into()),
+            ],
+        )
+    )?;
+    for (path, e) in &polled.failed {
+        writeln!(out, "  {}: {e}", path.display())?;
+    }
     writeln!(out)?;
     let store = Store::open_read_only(&db)?;
-    let mentions = store.mentions(&MentionFilter {
-        since: Some(Utc::now() - chrono::Duration::days(10)),
-        ..MentionFilter::default()
-    })?;
+    mentions(&mut out, &v, &store, now)?;
+    writeln!(out)?;
+    incidents(&mut out, &v, &store, &config, now)?;
+    email(&mut out, &v, &store)?;
+    writeln!(out)?;
     writeln!(
         out,
-        "Mentions of the last ten days ({}), newest first:",
-        mentions.len()
+        "{}",
+        v.say("times-in", &[("zone", v.zone(now).into())])
+    )?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn mentions(
+    out: &mut impl Write,
+    v: &Voice,
+    store: &Store,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
+    // The sample feeds' mentions; the three weeks of history are the usual level, not news.
+    let mentions: Vec<_> = store
+        .mentions(&MentionFilter {
+            since: Some(now - chrono::Duration::days(10)),
+            ..MentionFilter::default()
+        })?
+        .into_iter()
+        .filter(|m| m.source != "historique")
+        .collect();
+    writeln!(
+        out,
+        "{}",
+        v.say("demo-mentions", &[("count", mentions.len().into())])
     )?;
     for m in &mentions {
         writeln!(
             out,
-            "  {}  {:<16} {:<5} {:<3} {:>5.2}  {}",
-            m.published.unwrap_or(m.fetched).format("%d/%m %H:%M"),
+            "  {}  {:<16} {:<5} {:<8} {:>6}  {}",
+            v.moment(m.published.unwrap_or(m.fetched)),
             m.source,
             m.lang.as_str(),
-            m.label.as_str(),
-            m.score,
+            words::label(v, m.label),
+            v.signed(f64::from(m.score)),
             m.title
                 .clone()
                 .unwrap_or_else(|| super::inspect::excerpt(&m.text, 70))
@@ -253,65 +343,112 @@ pub fn run(db: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             let terms = super::inspect::distinct_terms(rm);
             writeln!(
                 out,
-                "      ↳ règle {} ({}) : {}",
-                rm.rule,
-                rm.severity,
-                terms.join(", ")
+                "      ↳ {}",
+                v.say(
+                    "demo-rule-match",
+                    &[
+                        ("rule", rm.rule.as_str().into()),
+                        ("severity", words::severity(v, rm.severity).into()),
+                        ("terms", terms.join(", ").into()),
+                    ],
+                )
             )?;
         }
     }
-    writeln!(out)?;
-    let incidents = store.incidents(false, None)?;
-    writeln!(out, "Incidents ({}):", incidents.len())?;
-    for i in &incidents {
+    Ok(())
+}
+
+fn incidents(
+    out: &mut impl Write,
+    v: &Voice,
+    store: &Store,
+    config: &Config,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let rules = crate::config::rules::load_rules(&config.rules).ok();
+    let rows = store.incidents(false, None)?;
+    writeln!(
+        out,
+        "{}",
+        v.say("demo-incidents", &[("count", rows.len().into())])
+    )?;
+    for row in &rows {
+        let Some(view) = IncidentView::load(store, row.id, rules.as_ref(), now)? else {
+            continue;
+        };
+        let name = view
+            .watch_name
+            .clone()
+            .or_else(|| row.watch.clone())
+            .or_else(|| row.rule.clone())
+            .unwrap_or_default();
         writeln!(
             out,
-            "  #{} {} — {} ({}), ouvert le {}{}",
-            i.id,
-            i.severity.to_uppercase(),
-            i.watch.as_deref().or(i.rule.as_deref()).unwrap_or("?"),
-            i.kind,
-            i.opened_at.format("%d/%m %H:%M"),
-            if i.resolved_at.is_some() {
-                ", résolu"
-            } else {
-                ""
-            }
+            "  {}",
+            v.say(
+                "demo-incident",
+                &[
+                    ("id", row.id.to_string().into()),
+                    ("severity", row.severity.as_str().into()),
+                    ("name", name.into()),
+                    ("kind", words::incident_kind(v, &row.kind).into()),
+                    ("opened", v.moment(row.opened_at).into()),
+                    ("status", words::status(v, view.status.as_str()).into()),
+                ],
+            )
         )?;
-        if let Some(x) = i
-            .explanation
-            .as_deref()
-            .and_then(|x| serde_json::from_str::<crate::detect::Explanation>(x).ok())
-        {
-            for line in x.explain_fr().lines() {
-                writeln!(out, "      {line}")?;
-            }
-        } else if let Some(e) = store.incident_events(i.id)?.first() {
-            writeln!(out, "      {}", e.text_fr)?;
+        let said = match (&view.explanation, view.latest_turn()) {
+            (_, Some(d)) => words::decision(v, d),
+            (Some(x), None) => words::explanation(v, x, Metric::Negative, true),
+            (None, None) => view
+                .decisions()
+                .next()
+                .map(|d| words::decision(v, d))
+                .unwrap_or_default(),
+        };
+        for line in said.lines() {
+            writeln!(out, "      {line}")?;
         }
     }
-    // The email veille would send first for the most serious incident (rendered, not sent).
+    Ok(())
+}
+
+/// The email veille would send first for the most serious incident (rendered, not sent).
+fn email(out: &mut impl Write, v: &Voice, store: &Store) -> anyhow::Result<()> {
     let rows = store.outbox(None, 100)?;
     let first = rows
         .iter()
         .filter(|r| r.notification.kind == crate::model::NotificationKind::IncidentOpened)
         .max_by_key(|r| (r.notification.severity, std::cmp::Reverse(r.id)))
         .or(rows.last());
-    if let Some(row) = first {
-        let email = crate::notify::render(&row.notification, crate::notify::Locale::Fr);
-        writeln!(out)?;
-        writeln!(
-            out,
-            "The email veille would send ({} notification(s) queued; nothing is sent in the demo):",
-            rows.len()
-        )?;
-        writeln!(out, "  Subject: {}", email.subject)?;
-        for line in email.text.lines() {
-            writeln!(out, "  | {line}")?;
-        }
+    let Some(row) = first else {
+        return Ok(());
+    };
+    let email = crate::notify::render::render_with(
+        &row.notification,
+        &crate::notify::render::RenderOptions::new(*v),
+    );
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}",
+        v.say(
+            "demo-email",
+            &[("shown", 1.into()), ("queued", rows.len().into())]
+        )
+    )?;
+    writeln!(
+        out,
+        "  {}",
+        v.say(
+            "demo-email-subject",
+            &[("subject", email.subject.as_str().into())]
+        )
+    )?;
+    for line in email.text.lines() {
+        writeln!(out, "  | {line}")?;
     }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 #[cfg(test)]

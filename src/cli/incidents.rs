@@ -1,33 +1,34 @@
 //! `veille incidents`, `veille alerts` and `veille silence`: what detection recorded, read back for a person,
 //! and the two things a person records beside it (an acknowledgement, a silence).
 //!
-//! In: the configuration (for the database and the rules) and the command's arguments. Out: tables for a
-//! terminal, in the product's French words where the communications team reads them, or one JSON object per
-//! line. Listing and showing open the database read-only, so they never block the daemon; `incidents ack`,
+//! In: the configuration (for the database, the rules, the language and the clock) and the command's
+//! arguments. Out: tables for a terminal in the reader's language and on the configured clock, or one JSON
+//! object per line. Listing and showing open the database read-only, so they never block the daemon; `incidents ack`,
 //! `silence add` and `silence remove` make one short write beside the daemon's writer, which WAL and the
 //! store's busy timeout make safe. The words of an explanation are [`crate::detect::Explanation`]'s and
 //! [`crate::detect::Decision`]'s; this module only lays them out.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::detect::explain::{Lang, duration, moment, number, percent, plural, quote};
-use crate::detect::{
-    CriticalMention, Decision, EventKind, Explanation, Profile, Tally, Telling, TellingMention,
-};
+use crate::detect::TellingMention;
+use crate::i18n::words::{self, Metric};
+use crate::i18n::{Arg, Locale, Voice};
 use crate::model::Interval;
 use crate::store::Store;
-use crate::store::incidents::{EventRow, IncidentRow, SilenceRow};
+use crate::store::incidents::{EventRow, IncidentRow};
+use crate::views::incident::PersonFacts;
+use crate::views::{self, IncidentLine, IncidentStatus, IncidentView, TimelineEntry};
 
 use super::inspect::excerpt;
-use super::{load_config, open_read_only};
+use super::{Place, error, load_config, open_read_only, voice, warning};
 
 /// At most this many critical mentions are shown in full by `incidents show`.
 const SHOWN_CRITICAL: usize = 5;
@@ -47,6 +48,12 @@ pub struct IncidentsArgs {
     /// One JSON object per incident.
     #[arg(long)]
     json: bool,
+    /// Language of the table: fr or en (default: $LANG, else the configuration's `locale`).
+    #[arg(long, value_name = "LANG")]
+    lang: Option<Locale>,
+    /// Read this database instead of the configuration's.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,9 +65,9 @@ enum IncidentAction {
         /// One JSON object: the incident, its explanation, its decisions and its timeline.
         #[arg(long)]
         json: bool,
-        /// Language of the explanation.
-        #[arg(long, value_name = "LANG", default_value = "fr", value_parser = ["fr", "en"])]
-        lang: String,
+        /// Language of the explanation: fr or en (default: $LANG, else the configuration's `locale`).
+        #[arg(long, value_name = "LANG")]
+        lang: Option<Locale>,
     },
     /// Record that someone handles the incident. It stays open, and its alerts are still mailed.
     Ack {
@@ -72,6 +79,9 @@ enum IncidentAction {
         /// A word for the others, shown in the timeline.
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+        /// Language of the answer: fr or en.
+        #[arg(long, value_name = "LANG")]
+        lang: Option<Locale>,
     },
 }
 
@@ -84,6 +94,12 @@ pub struct AlertsArgs {
     /// One JSON object per alert.
     #[arg(long)]
     json: bool,
+    /// Language of the table: fr or en.
+    #[arg(long, value_name = "LANG")]
+    lang: Option<Locale>,
+    /// Read this database instead of the configuration's.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 /// `veille silence`.
@@ -91,6 +107,12 @@ pub struct AlertsArgs {
 pub struct SilenceArgs {
     #[command(subcommand)]
     action: SilenceAction,
+    /// Language of the answer: fr or en.
+    #[arg(long, global = true, value_name = "LANG")]
+    lang: Option<Locale>,
+    /// Use this database instead of the configuration's.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -131,14 +153,11 @@ enum SilenceAction {
 ///
 /// # Errors
 /// When the database cannot be read or written, or standard output is closed.
-pub fn incidents(config_path: &Path, args: IncidentsArgs) -> anyhow::Result<ExitCode> {
+pub fn incidents(place: Place<'_>, args: IncidentsArgs) -> anyhow::Result<ExitCode> {
     match args.action {
-        None => list(config_path, args.open, args.limit, args.json),
-        Some(IncidentAction::Show { id, json, lang }) => {
-            let lang = if lang == "en" { Lang::En } else { Lang::Fr };
-            show(config_path, id, json, lang)
-        }
-        Some(IncidentAction::Ack { id, by, note }) => ack(config_path, id, by, note),
+        None => list(place, args.open, args.limit, args.json, args.lang),
+        Some(IncidentAction::Show { id, json, lang }) => show(place, id, json, lang),
+        Some(IncidentAction::Ack { id, by, note, lang }) => ack(place, id, by, note, lang),
     }
 }
 
@@ -146,7 +165,8 @@ pub fn incidents(config_path: &Path, args: IncidentsArgs) -> anyhow::Result<Exit
 ///
 /// # Errors
 /// When the database cannot be read or written, or standard output is closed.
-pub fn silence(config_path: &Path, args: SilenceArgs) -> anyhow::Result<ExitCode> {
+pub fn silence(place: Place<'_>, args: SilenceArgs) -> anyhow::Result<ExitCode> {
+    let lang = args.lang;
     match args.action {
         SilenceAction::Add {
             watch,
@@ -160,28 +180,30 @@ pub fn silence(config_path: &Path, args: SilenceArgs) -> anyhow::Result<ExitCode
                 (None, Some(r)) => ("rule", r),
                 // clap requires one of them.
                 (None, None) => {
-                    eprintln!("veille: say what to silence with --watch ID or --rule ID");
+                    error(format_args!(
+                        "say what to silence with --watch ID or --rule ID"
+                    ));
                     return Ok(ExitCode::from(2));
                 }
             };
-            silence_add(config_path, target, &duration, &reason, by)
+            silence_add(place, target, &duration, &reason, by, lang)
         }
-        SilenceAction::List { json } => silence_list(config_path, json),
-        SilenceAction::Remove { id } => silence_remove(config_path, id),
+        SilenceAction::List { json } => silence_list(place, json, lang),
+        SilenceAction::Remove { id } => silence_remove(place, id, lang),
     }
 }
 
 /// Opens the database read-write, for one short write beside the daemon. A missing database is an error,
 /// not a new empty one: it means the configuration is not the daemon's.
-fn open_for_write(config_path: &Path) -> anyhow::Result<Option<(Config, Store)>> {
-    let Some(config) = load_config(config_path) else {
+fn open_for_write(place: Place<'_>) -> anyhow::Result<Option<(Config, Store)>> {
+    let Some(config) = load_config(place) else {
         return Ok(None);
     };
     if !config.database.exists() {
         anyhow::bail!(
             "{}: no database there (has `veille run` been started with {}?)",
             config.database.display(),
-            config_path.display()
+            place.config.display()
         );
     }
     let store = Store::open(&config.database).context("cannot open the database for writing")?;
@@ -195,10 +217,6 @@ fn who(by: Option<String>) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-fn when(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
-}
-
 /// `watch/rule`, whichever are set.
 fn target(watch: Option<&str>, rule: Option<&str>) -> String {
     match (watch, rule) {
@@ -208,122 +226,159 @@ fn target(watch: Option<&str>, rule: Option<&str>) -> String {
     }
 }
 
-/// The WATCH/RULE column of a table: each row's [`target`], and the column's width.
-fn target_column<'a>(
-    rows: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>,
-) -> (Vec<String>, usize) {
-    let targets: Vec<String> = rows.map(|(w, r)| target(w, r)).collect();
-    let width = targets
-        .iter()
-        .map(|t| t.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max("WATCH/RULE".len());
-    (targets, width)
+/// A table for a terminal: a header and rows of cells, each column as wide as its widest cell (counted in
+/// characters, so « é » takes one), the last column left as it is.
+struct Table {
+    rows: Vec<Vec<String>>,
+    /// Columns aligned right (numbers).
+    right: Vec<usize>,
 }
 
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or_default()
-}
+impl Table {
+    fn new(header: Vec<String>, right: &[usize]) -> Table {
+        Table {
+            rows: vec![header],
+            right: right.to_vec(),
+        }
+    }
 
-/// Where an incident stands: resolved, silenced (a silence in force covers it), acknowledged, or open.
-fn status(row: &IncidentRow, silences: &[SilenceRow]) -> &'static str {
-    let covered = silences.iter().any(|s| match s.target_kind.as_str() {
-        "watch" => row.watch.as_deref() == Some(s.target.as_str()),
-        _ => row.rule.as_deref() == Some(s.target.as_str()),
-    });
-    if row.resolved_at.is_some() {
-        "resolved"
-    } else if covered {
-        "silenced"
-    } else if row.acknowledged_at.is_some() {
-        "acknowledged"
-    } else {
-        "open"
+    fn push(&mut self, row: Vec<String>) {
+        self.rows.push(row);
+    }
+
+    fn render(&self) -> String {
+        let n = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..n)
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .map(|x| x.chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        for row in &self.rows {
+            let mut line = String::new();
+            for (c, cell) in row.iter().enumerate() {
+                if c > 0 {
+                    line.push_str("  ");
+                }
+                let pad = widths[c].saturating_sub(cell.chars().count());
+                if c + 1 == row.len() && !self.right.contains(&c) {
+                    line.push_str(cell);
+                } else if self.right.contains(&c) {
+                    line.push_str(&" ".repeat(pad));
+                    line.push_str(cell);
+                } else {
+                    line.push_str(cell);
+                    line.push_str(&" ".repeat(pad));
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
     }
 }
 
 /// An incident as `veille incidents --json` prints it: the stored row and where it stands.
 #[derive(Serialize)]
-struct IncidentLine<'a> {
+struct IncidentJson<'a> {
     #[serde(flatten)]
     incident: &'a IncidentRow,
     status: &'static str,
 }
 
+/// The one-line summary of an incident: its figures when it has an explanation, else what its first
+/// decision said.
+fn summary(v: &Voice, line: &IncidentLine) -> String {
+    let x: Option<crate::detect::Explanation> = line
+        .row
+        .explanation
+        .as_deref()
+        .and_then(|x| serde_json::from_str(x).ok());
+    let metric = if line.row.kind == "buzz" {
+        Metric::Volume
+    } else {
+        Metric::Negative
+    };
+    match (x, &line.first) {
+        (Some(x), _) => words::explanation(v, &x, metric, false),
+        (None, Some(d)) => words::headline(v, d),
+        (None, None) => String::new(),
+    }
+}
+
 fn list(
-    config_path: &Path,
+    place: Place<'_>,
     open_only: bool,
     limit: Option<usize>,
     json: bool,
+    lang: Option<Locale>,
 ) -> anyhow::Result<ExitCode> {
-    let Some((_config, store)) = open_read_only(config_path)? else {
+    let Some((config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
-    let rows = store.incidents(open_only, limit)?;
-    let silences = store.silences(Utc::now())?;
+    let lines = views::incident_lines(&store, open_only, limit, Utc::now())?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
-        for row in &rows {
-            let line = IncidentLine {
-                incident: row,
-                status: status(row, &silences),
+        for line in &lines {
+            let shown = IncidentJson {
+                incident: &line.row,
+                status: line.status.as_str(),
             };
-            serde_json::to_writer(&mut out, &line)?;
+            serde_json::to_writer(&mut out, &shown)?;
             writeln!(out)?;
         }
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    if rows.is_empty() {
-        writeln!(
-            out,
-            "{}",
-            if open_only {
-                "Aucun incident en cours."
-            } else {
-                "Aucun incident."
-            }
-        )?;
+    let v = voice(&config, lang);
+    if lines.is_empty() {
+        let id = if open_only {
+            "incidents-none-open"
+        } else {
+            "incidents-none"
+        };
+        writeln!(out, "{}", v.word(id))?;
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let (targets, width) =
-        target_column(rows.iter().map(|r| (r.watch.as_deref(), r.rule.as_deref())));
+    let col = |c: &str| v.say("column", &[("column", c.into())]);
+    let mut table = Table::new(
+        [
+            "id", "opened", "kind", "target", "severity", "peak", "mentions", "status", "summary",
+        ]
+        .map(col)
+        .to_vec(),
+        &[0, 5, 6],
+    );
+    for line in &lines {
+        let row = &line.row;
+        table.push(vec![
+            row.id.to_string(),
+            v.time(row.opened_at),
+            words::incident_kind(&v, &row.kind),
+            target(row.watch.as_deref(), row.rule.as_deref()),
+            words::severity_str(&v, &row.severity),
+            if row.peak_count == 0 {
+                "—".to_owned()
+            } else {
+                v.integer(u64::from(row.peak_count))
+            },
+            v.integer(u64::from(row.mentions)),
+            words::status(&v, line.status.as_str()),
+            excerpt(&summary(&v, line), 100),
+        ]);
+    }
+    out.write_all(table.render().as_bytes())?;
     writeln!(
         out,
-        "{:>4}  {:<16}  {:<16}  {:<width$}  {:<8}  {:>4}  {:>8}  {:<12}  SUMMARY",
-        "ID", "OPENED", "KIND", "WATCH/RULE", "SEVERITY", "PEAK", "MENTIONS", "STATUS"
+        "{}",
+        v.say("times-in", &[("zone", v.zone(Utc::now()).into())])
     )?;
-    for (row, t) in rows.iter().zip(&targets) {
-        // A critical-mention incident has no figures: its first event says what it is about.
-        let summary = match &row.summary_fr {
-            Some(s) => s.clone(),
-            None => store
-                .incident_events(row.id)?
-                .first()
-                .map(|e| first_line(&e.text_fr).to_owned())
-                .unwrap_or_default(),
-        };
-        let peak = if row.peak_count == 0 {
-            "—".to_owned()
-        } else {
-            row.peak_count.to_string()
-        };
-        writeln!(
-            out,
-            "{:>4}  {:<16}  {:<16}  {:<width$}  {:<8}  {:>4}  {:>8}  {:<12}  {}",
-            row.id,
-            when(row.opened_at),
-            row.kind,
-            t,
-            row.severity,
-            peak,
-            row.mentions,
-            status(row, &silences),
-            excerpt(&summary, 100)
-        )?;
-    }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -331,155 +386,80 @@ fn list(
 /// `veille incidents show ID --json`.
 #[derive(Serialize)]
 struct ShownIncident<'a> {
-    incident: IncidentLine<'a>,
+    incident: IncidentJson<'a>,
     /// The explanation of the latest window judged, for bad buzz and buzz.
     explanation: Option<serde_json::Value>,
     /// Every decision of the timeline, as detection made it.
     decisions: Vec<serde_json::Value>,
-    events: &'a [EventRow],
+    events: Vec<&'a EventRow>,
 }
 
-fn show(config_path: &Path, id: i64, json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
-    let Some((config, store)) = open_read_only(config_path)? else {
+fn show(place: Place<'_>, id: i64, json: bool, lang: Option<Locale>) -> anyhow::Result<ExitCode> {
+    let Some((config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
-    let Some(row) = store.incident(id)? else {
-        eprintln!("veille: no incident {id} (see `veille incidents` for their ids)");
+    // A person knows rules by name: the rule files give them, when they load.
+    let rules = crate::config::rules::load_rules(&config.rules).ok();
+    let v = voice(&config, lang);
+    let Some(view) = IncidentView::load(&store, id, rules.as_ref(), Utc::now())? else {
+        error(v.say("no-incident", &[("id", id.to_string().into())]));
         return Ok(ExitCode::from(1));
     };
-    let silences = store.silences(Utc::now())?;
-    let events = store.incident_events(id)?;
-    let details = store.incident_decisions(id)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
         let shown = ShownIncident {
-            incident: IncidentLine {
-                incident: &row,
-                status: status(&row, &silences),
+            incident: IncidentJson {
+                incident: &view.row,
+                status: view.status.as_str(),
             },
-            explanation: row
+            explanation: view
                 .explanation
-                .as_deref()
-                .and_then(|x| serde_json::from_str(x).ok()),
-            decisions: details
-                .iter()
-                .filter_map(|d| serde_json::from_str(d).ok())
+                .as_ref()
+                .and_then(|x| serde_json::to_value(x).ok()),
+            decisions: view
+                .decisions()
+                .filter_map(|d| serde_json::to_value(d).ok())
                 .collect(),
-            events: &events,
+            events: view.timeline.iter().map(|e| &e.row).collect(),
         };
         serde_json::to_writer(&mut out, &shown)?;
         writeln!(out)?;
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let decisions: Vec<Decision> = details
-        .iter()
-        .filter_map(|d| serde_json::from_str(d).ok())
-        .collect();
-    let explanation: Option<Explanation> = row
-        .explanation
-        .as_deref()
-        .and_then(|x| serde_json::from_str(x).ok());
-    // The rule's name from the rule files, when they load: a person knows rules by name.
-    let rule_name = row.rule.as_deref().and_then(|r| {
-        crate::config::rules::load_rules(&config.rules)
-            .ok()
-            .and_then(|set| set.rule(r).map(|rule| rule.name.clone()))
-    });
-    let text = Layout {
-        lang,
-        row: &row,
-        status: status(&row, &silences),
-        rule_name: rule_name.as_deref(),
-        explanation: explanation.as_ref(),
-        decisions: &decisions,
-        events: &events,
-    }
-    .render();
+    let text = Layout { v, view: &view }.render();
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// What `veille incidents show` lays out, in one language.
+/// What `veille incidents show` lays out: an [`IncidentView`] in one voice.
 struct Layout<'a> {
-    lang: Lang,
-    row: &'a IncidentRow,
-    status: &'static str,
-    rule_name: Option<&'a str>,
-    explanation: Option<&'a Explanation>,
-    decisions: &'a [Decision],
-    events: &'a [EventRow],
+    v: Voice,
+    view: &'a IncidentView,
 }
 
 /// Width of the labels of `incidents show`.
 const LABEL: usize = 18;
 
 impl Layout<'_> {
-    fn t(&self, fr: &'static str, en: &'static str) -> &'static str {
-        if self.lang == Lang::Fr { fr } else { en }
-    }
-
-    fn time(&self, t: DateTime<Utc>) -> String {
-        match self.lang {
-            Lang::Fr => t.format("%d/%m/%Y %H:%M UTC").to_string(),
-            Lang::En => t.format("%Y-%m-%d %H:%M UTC").to_string(),
-        }
-    }
-
-    fn n(&self, x: f64, decimals: usize) -> String {
-        number(x, decimals, self.lang)
-    }
-
-    /// A figure with one decimal unless it is whole, as the explanation writes it.
-    fn figure(&self, x: f64) -> String {
-        self.n(x, if x.fract() == 0.0 { 0 } else { 1 })
-    }
-
-    fn colon(&self) -> &'static str {
-        self.t("\u{a0}: ", ": ")
-    }
-
     fn field(&self, out: &mut String, label: &str, value: &str) {
-        out.push_str(&format!("  {label:<LABEL$}{value}\n"));
+        let label = self.v.say("field", &[("field", label.into())]);
+        let pad = LABEL.saturating_sub(label.chars().count());
+        out.push_str(&format!("  {label}{}{value}\n", " ".repeat(pad)));
     }
 
-    fn kind_words(&self, kind: &str) -> String {
-        match kind {
-            "bad_buzz" => "bad buzz".to_owned(),
-            "critical_mention" => self.t("mention critique", "critical mention").to_owned(),
-            "buzz" => "buzz".to_owned(),
-            other => {
-                match serde_json::from_value::<EventKind>(serde_json::Value::String(other.into())) {
-                    Ok(k) => self.t(k.words_fr(), k.words_en()).to_owned(),
-                    Err(_) => other.to_owned(),
-                }
-            }
-        }
-    }
-
-    fn severity_words(&self, severity: &str) -> String {
-        match (severity, self.lang) {
-            ("critical", Lang::Fr) => "critique".to_owned(),
-            ("warning", Lang::Fr) => "alerte".to_owned(),
-            (other, _) => other.to_owned(),
-        }
-    }
-
-    fn status_words(&self) -> &'static str {
-        match self.status {
-            "resolved" => self.t("terminé", "resolved"),
-            "silenced" => self.t("en sourdine", "silenced"),
-            "acknowledged" => self.t("pris en charge", "acknowledged"),
-            _ => self.t("en cours", "open"),
-        }
+    fn section(&self, out: &mut String, id: &str, args: &[(&str, Arg<'_>)]) {
+        out.push('\n');
+        out.push_str(&self.v.say(id, args));
+        out.push('\n');
     }
 
     fn render(&self) -> String {
         let mut out = String::new();
         self.heading(&mut out);
         self.what_happened(&mut out);
-        if let Some(x) = self.explanation {
+        if let Some(x) = &self.view.explanation {
             self.figures(&mut out, x);
             self.people(&mut out, x);
             self.telling(&mut out, &x.telling);
@@ -487,250 +467,205 @@ impl Layout<'_> {
         }
         self.critical_mentions(&mut out);
         self.timeline(&mut out);
+        out.push('\n');
+        out.push_str(&self.v.say(
+            "times-in",
+            &[("zone", self.v.zone(self.view.row.opened_at).into())],
+        ));
+        out.push('\n');
         out
     }
 
     fn heading(&self, out: &mut String) {
-        let row = self.row;
-        out.push_str(&format!(
-            "Incident {} — {}, {}, {}\n",
-            row.id,
-            self.kind_words(&row.kind),
-            self.severity_words(&row.severity),
-            self.status_words()
+        let (v, row) = (&self.v, &self.view.row);
+        out.push_str(&v.say(
+            "show-heading",
+            &[
+                ("id", row.id.to_string().into()),
+                ("kind", words::incident_kind(v, &row.kind).into()),
+                ("severity", words::severity_str(v, &row.severity).into()),
+                ("status", words::status(v, self.view.status.as_str()).into()),
+            ],
         ));
+        out.push('\n');
         if let Some(w) = &row.watch {
-            self.field(out, self.t("veille", "watch"), w);
+            let value = match &self.view.watch_name {
+                Some(name) if name != w => format!("{w} — {name}"),
+                _ => w.clone(),
+            };
+            self.field(out, "watch", &value);
         }
         if let Some(r) = &row.rule {
-            let value = match self.rule_name {
+            let value = match &self.view.rule_name {
                 Some(name) => format!("{r} — {name}"),
                 None => r.clone(),
             };
-            self.field(out, self.t("règle", "rule"), &value);
+            self.field(out, "rule", &value);
         }
-        self.field(out, self.t("ouvert", "opened"), &self.time(row.opened_at));
-        self.field(
-            out,
-            self.t("mis à jour", "updated"),
-            &self.time(row.updated_at),
-        );
+        self.field(out, "opened", &v.time(row.opened_at));
+        self.field(out, "updated", &v.time(row.updated_at));
         if let Some(r) = row.resolved_at {
-            let lasted = duration(r - row.opened_at, self.lang);
-            self.field(
-                out,
-                self.t("terminé", "resolved"),
-                &format!("{} ({} {lasted})", self.time(r), self.t("après", "after")),
+            let value = v.say(
+                "resolved-after",
+                &[
+                    ("at", v.time(r).into()),
+                    ("lasted", v.duration(r - row.opened_at).into()),
+                ],
             );
+            self.field(out, "resolved", &value);
         }
         if row.peak_count > 0 {
             let at = row
                 .peak_at
-                .map(|t| format!(" ({})", moment(t, self.lang)))
+                .map(|t| format!(" ({})", v.moment(t)))
                 .unwrap_or_default();
             self.field(
                 out,
-                self.t("pic", "peak"),
-                &format!("{}{at}", row.peak_count),
+                "peak",
+                &format!("{}{at}", v.integer(u64::from(row.peak_count))),
             );
         }
-        self.field(out, "mentions", &row.mentions.to_string());
+        self.field(out, "mentions", &v.integer(u64::from(row.mentions)));
         if let Some(t) = row.acknowledged_at {
-            let by = row.acknowledged_by.as_deref().unwrap_or("?");
-            let note = row
-                .ack_note
-                .as_deref()
-                .map(|n| format!(", {}", quote(n, self.lang)))
-                .unwrap_or_default();
-            self.field(
-                out,
-                self.t("pris en charge", "acknowledged"),
-                &format!("{by}, {}{note}", self.time(t)),
+            let value = v.say(
+                "ack-value",
+                &[
+                    ("by", row.acknowledged_by.as_deref().unwrap_or("?").into()),
+                    ("at", v.time(t).into()),
+                    ("note", v.quote_opt(row.ack_note.as_deref()).into()),
+                ],
             );
+            self.field(out, "acknowledged", &value);
         }
-        if self.status == "silenced" {
-            self.field(
-                out,
-                self.t("sourdine", "silenced"),
-                self.t(
-                    "ses alertes sont enregistrées sans être envoyées (veille silence list)",
-                    "its alerts are recorded, not mailed (veille silence list)",
-                ),
-            );
+        if self.view.status == IncidentStatus::Silenced {
+            self.field(out, "silenced", &v.word("silenced-note"));
         }
     }
 
     fn what_happened(&self, out: &mut String) {
-        out.push_str(&format!(
-            "\n{}\n",
-            self.t("Ce qui s'est passé", "What happened")
-        ));
-        let critical: Vec<&CriticalMention> = self.critical().collect();
-        let sentence = if self.row.kind == "critical_mention" {
-            let rule = self.row.rule.as_deref().unwrap_or("?");
-            let watch = self
-                .row
-                .watch
-                .as_deref()
-                .map(|w| format!(" {} {}", self.t("sur", "of"), quote(w, self.lang)))
-                .unwrap_or_default();
-            let count = (critical.len() as u32).max(self.row.mentions);
-            format!(
-                "{} ({} {}){watch} {} {}.",
-                plural(
-                    count,
-                    self.t("mention critique", "critical mention"),
-                    self.lang
-                ),
-                self.t("règle", "rule"),
-                quote(rule, self.lang),
-                self.t("depuis le", "since"),
-                moment(self.row.opened_at, self.lang)
+        let (v, view) = (&self.v, self.view);
+        self.section(out, "section-what", &[]);
+        let sentence = if view.row.kind == "critical_mention" {
+            v.say(
+                "critical-summary",
+                &[
+                    ("count", view.critical_count().into()),
+                    (
+                        "rule",
+                        v.quote(view.row.rule.as_deref().unwrap_or("?")).into(),
+                    ),
+                    (
+                        "watch",
+                        view.watch_name
+                            .as_deref()
+                            .or(view.row.watch.as_deref())
+                            .map(|w| v.quote(w))
+                            .unwrap_or_default()
+                            .into(),
+                    ),
+                    ("since", v.moment(view.row.opened_at).into()),
+                ],
             )
         } else {
-            // The latest turn of the incident (opened, escalated, resolved) says where it stands.
-            let model_lang = match self.lang {
-                Lang::Fr => crate::model::Lang::Fr,
-                Lang::En => crate::model::Lang::En,
-            };
-            self.decisions
-                .iter()
-                .rev()
-                .find(|d| match d {
-                    Decision::Incident(e) => e.kind != EventKind::Updated,
-                    Decision::Buzz(_) => true,
-                    Decision::CriticalMention(_) => false,
-                })
-                .map(|d| d.headline(model_lang))
-                .or_else(|| {
-                    self.events.first().map(|e| {
-                        first_line(if self.lang == Lang::Fr {
-                            &e.text_fr
-                        } else {
-                            &e.text_en
-                        })
-                        .to_owned()
-                    })
-                })
+            view.latest_turn()
+                .map(|d| words::headline(v, d))
+                .or_else(|| view.timeline.first().map(|e| self.stored_words(&e.row)))
                 .unwrap_or_default()
         };
         out.push_str(&format!("  {sentence}\n"));
     }
 
-    fn figures(&self, out: &mut String, x: &Explanation) {
-        let volume = self.row.kind == "buzz";
-        let (figures, raw) = if volume {
-            (&x.volume, x.counts.total)
-        } else {
-            (&x.negative, x.counts.negative)
+    /// What an event said when it was recorded, for events whose facts cannot be read again.
+    fn stored_words(&self, e: &EventRow) -> String {
+        let text = match self.v.locale {
+            Locale::Fr => &e.text_fr,
+            Locale::En => &e.text_en,
         };
-        out.push_str(&format!(
-            "\n{} ({} {}, {})\n",
-            self.t("Chiffres", "Figures"),
-            self.t("fenêtre du", "window from"),
-            moment(x.window_start, self.lang),
-            duration(x.window_end - x.window_start, self.lang)
-        ));
-        let (stories, mentions) = match (volume, self.lang) {
-            (false, Lang::Fr) => ("sujet négatif distinct", "mention négative"),
-            (false, Lang::En) => ("distinct negative story", "negative mention"),
-            (true, Lang::Fr) => ("sujet distinct", "mention"),
-            (true, Lang::En) => ("distinct story", "mention"),
-        };
-        self.field(
-            out,
-            self.t("nombre", "count"),
-            &format!(
-                "{} ({})",
-                plural(figures.count, stories, self.lang),
-                plural(raw, mentions, self.lang)
-            ),
-        );
-        let profile = match (x.profile, self.lang) {
-            (Profile::AllHours, Lang::Fr) => "toutes heures confondues",
-            (Profile::AllHours, Lang::En) => "across all hours",
-            (Profile::HourOfDay, Lang::Fr) => "à la même heure",
-            (Profile::HourOfDay, Lang::En) => "at the same hour",
-            (Profile::HourOfWeek, Lang::Fr) => "à la même heure de la semaine",
-            (Profile::HourOfWeek, Lang::En) => "at the same hour of the week",
-        };
-        self.field(
-            out,
-            self.t("habituellement", "usually"),
-            &format!(
-                "{} {}, MAD {} ({profile}, {})",
-                self.t("médiane", "median"),
-                self.figure(figures.median),
-                self.figure(figures.mad),
-                plural(x.samples, self.t("échantillon", "sample"), self.lang)
-            ),
-        );
-        self.field(
-            out,
-            self.t("écart", "deviation"),
-            &format!(
-                "×{}{} z = {}",
-                self.n(figures.ratio, 1),
-                self.t("\u{a0};", ";"),
-                self.n(figures.z, 1)
-            ),
-        );
-        if let Some(share) = x.share {
-            let usual = x
-                .usual_share
-                .map(|u| {
-                    format!(
-                        " ({} {})",
-                        self.t("habituellement", "usually"),
-                        percent(u, self.lang)
-                    )
-                })
-                .unwrap_or_default();
-            self.field(
-                out,
-                self.t("part négative", "negative share"),
-                &format!("{}{usual}", percent(share, self.lang)),
-            );
-        }
-        self.field(
-            out,
-            self.t("voix", "voices"),
-            &format!(
-                "{}, {}",
-                plural(x.counts.sources, "source", self.lang),
-                plural(
-                    if volume {
-                        x.counts.authors
-                    } else {
-                        x.counts.negative_authors
-                    },
-                    self.t("auteur distinct", "distinct author"),
-                    self.lang
-                )
-            ),
-        );
+        text.lines().next().unwrap_or_default().to_owned()
     }
 
-    fn people(&self, out: &mut String, x: &Explanation) {
-        let tallies = |t: &[Tally]| {
-            t.iter()
-                .map(|t| format!("{} ({})", t.name, t.count))
-                .collect::<Vec<_>>()
-                .join(", ")
+    fn figures(&self, out: &mut String, x: &crate::detect::Explanation) {
+        let v = &self.v;
+        let metric = self.view.metric();
+        let Some((f, _)) = self.view.figures() else {
+            return;
         };
-        if !x.top_sources.is_empty() {
-            self.field(
-                out,
-                self.t("sources princ.", "top sources"),
-                &tallies(&x.top_sources),
+        self.section(
+            out,
+            "section-figures",
+            &[("window", v.window(x.window_start, x.window_end).into())],
+        );
+        self.field(out, "count", &words::count_words(v, x, metric));
+        let usual = v.say(
+            "usual-value",
+            &[
+                ("zero", if f.median == 0.0 { "yes" } else { "no" }.into()),
+                ("median", v.figure(f.median).into()),
+                ("mad", v.figure(f.mad).into()),
+                ("where", words::usual_where(v, x).into()),
+                ("samples", x.samples.into()),
+            ],
+        );
+        self.field(out, "usual", &usual);
+        let deviation = v.say(
+            "deviation-value",
+            &[
+                (
+                    "ratio",
+                    if f.median >= 1.0 {
+                        v.number(f.ratio, 1)
+                    } else {
+                        String::new()
+                    }
+                    .into(),
+                ),
+                ("z", v.number(f.z, 1).into()),
+            ],
+        );
+        self.field(out, "deviation", &deviation);
+        if let Some(share) = x.share {
+            let value = v.say(
+                "share-value",
+                &[
+                    ("share", v.percent(share).into()),
+                    (
+                        "usual",
+                        x.usual_share
+                            .map(|u| v.percent(u))
+                            .unwrap_or_default()
+                            .into(),
+                    ),
+                ],
             );
+            self.field(out, "share", &value);
         }
-        if !x.top_authors.is_empty() {
-            self.field(
-                out,
-                self.t("auteurs princ.", "top authors"),
-                &tallies(&x.top_authors),
-            );
+        let authors = match metric {
+            Metric::Volume => x.counts.authors,
+            Metric::Negative => x.counts.negative_authors,
+        };
+        let voices = v.say(
+            "voices-value",
+            &[
+                ("sources", x.counts.sources.into()),
+                ("authors", authors.into()),
+            ],
+        );
+        self.field(out, "voices", &voices);
+    }
+
+    fn people(&self, out: &mut String, x: &crate::detect::Explanation) {
+        if !x.top_sources.is_empty() {
+            self.field(out, "top-sources", &words::tallies(&x.top_sources));
+        }
+        // Authors are worth naming when some spoke more than once.
+        let loud: Vec<_> = x
+            .top_authors
+            .iter()
+            .filter(|t| t.count > 1)
+            .cloned()
+            .collect();
+        if !loud.is_empty() {
+            self.field(out, "top-authors", &words::tallies(&loud));
         }
     }
 
@@ -738,28 +673,18 @@ impl Layout<'_> {
         if telling.is_empty() {
             return;
         }
-        out.push_str(&format!(
-            "\n{}\n",
-            self.t("Mentions marquantes", "Telling mentions")
-        ));
+        let v = &self.v;
+        self.section(out, "section-telling", &[]);
         for (i, t) in telling.iter().enumerate() {
-            let why = match (t.why, self.lang) {
-                (Telling::MostNegative, Lang::Fr) => "parmi les plus négatives",
-                (Telling::MostNegative, Lang::En) => "among the most negative",
-                (Telling::MostShared, Lang::Fr) => "la plus reprise",
-                (Telling::MostShared, Lang::En) => "most shared",
-                (Telling::Strongest, Lang::Fr) => "ton le plus marqué",
-                (Telling::Strongest, Lang::En) => "strongest tone",
-            };
             let mut details = vec![
-                format!("score {}", self.n(f64::from(t.score), 2)),
-                why.to_owned(),
+                v.say(
+                    "detail-score",
+                    &[("score", v.number(f64::from(t.score), 2).into())],
+                ),
+                words::telling_why(v, t.why),
             ];
             if t.sources > 1 {
-                details.push(match self.lang {
-                    Lang::Fr => format!("repris par {} sources", t.sources),
-                    Lang::En => format!("carried by {} sources", t.sources),
-                });
+                details.push(v.say("detail-carried", &[("sources", t.sources.into())]));
             }
             self.mention_lines(
                 out,
@@ -768,7 +693,7 @@ impl Layout<'_> {
                 &t.source,
                 t.author.as_deref(),
                 &details,
-                &[(self.t("termes", "terms"), &t.terms)],
+                &[("terms", &t.terms)],
                 t.link.as_deref(),
             );
         }
@@ -787,89 +712,77 @@ impl Layout<'_> {
         terms: &[(&str, &[String])],
         link: Option<&str>,
     ) {
+        let v = &self.v;
         let author = author.map(|a| format!(", {a}")).unwrap_or_default();
         out.push_str(&format!(
             "  {rank}. {} — {source}{author}\n",
-            quote(title, self.lang)
+            v.quote(title)
         ));
-        let sep = self.t("\u{a0}; ", "; ");
         let mut line: Vec<String> = details.to_vec();
-        for (label, words) in terms {
-            let words = distinct(words);
-            if !words.is_empty() {
-                line.push(format!("{label}{}{}", self.colon(), words.join(", ")));
+        for (label, list) in terms {
+            let list = distinct(list);
+            if !list.is_empty() {
+                line.push(v.say(
+                    "labelled",
+                    &[
+                        (
+                            "label",
+                            v.say("field", &[("field", (*label).into())]).into(),
+                        ),
+                        ("value", list.join(", ").into()),
+                    ],
+                ));
             }
         }
         if !line.is_empty() {
-            out.push_str(&format!("     {}\n", line.join(sep)));
+            out.push_str(&format!("     {}\n", line.join(&v.word("list-separator"))));
         }
         if let Some(l) = link {
             out.push_str(&format!("     {l}\n"));
         }
     }
 
-    fn syndication_and_terms(&self, out: &mut String, x: &Explanation) {
+    fn syndication_and_terms(&self, out: &mut String, x: &crate::detect::Explanation) {
         if x.syndication.is_none() && x.terms.is_empty() {
             return;
         }
+        let v = &self.v;
         out.push('\n');
         if let Some(s) = &x.syndication {
-            let title = s
-                .title
-                .as_deref()
-                .map(|t| format!("{}{}", self.colon(), quote(t, self.lang)))
-                .unwrap_or_default();
-            let words = match self.lang {
-                Lang::Fr => format!(
-                    "un même article repris par {} sources, compté comme un seul sujet{title}",
-                    s.sources
-                ),
-                Lang::En => format!(
-                    "one article carried by {} sources, counted as a single story{title}",
-                    s.sources
-                ),
-            };
-            self.field(out, self.t("reprise", "syndication"), &words);
+            let value = v.say(
+                "syndication-value",
+                &[
+                    ("sources", s.sources.into()),
+                    ("title", v.quote_opt(s.title.as_deref()).into()),
+                ],
+            );
+            self.field(out, "syndication", &value);
         }
         if !x.terms.is_empty() {
-            let terms = x
-                .terms
-                .iter()
-                .map(|t| format!("{} ({})", t.name, t.count))
-                .collect::<Vec<_>>()
-                .join(", ");
-            self.field(out, self.t("termes dominants", "driving terms"), &terms);
+            self.field(out, "driving-terms", &words::tallies(&x.terms));
         }
-    }
-
-    fn critical(&self) -> impl Iterator<Item = &CriticalMention> {
-        self.decisions.iter().filter_map(|d| match d {
-            Decision::CriticalMention(c) => Some(c),
-            _ => None,
-        })
     }
 
     fn critical_mentions(&self, out: &mut String) {
-        let mut critical: Vec<&CriticalMention> = self.critical().collect();
+        let critical = self.view.critical();
         if critical.is_empty() {
             return;
         }
-        out.push_str(&format!(
-            "\n{}\n",
-            self.t("Mentions critiques", "Critical mentions")
-        ));
-        // The most telling first: the most negative.
-        critical.sort_by(|a, b| a.score.total_cmp(&b.score).then(a.at.cmp(&b.at)));
+        let v = &self.v;
+        self.section(out, "section-critical", &[]);
         for (i, c) in critical.iter().take(SHOWN_CRITICAL).enumerate() {
             let mut details = Vec::new();
             // Attached to a bad buzz, a critical mention says which rule it matched.
-            if self.row.rule.as_deref() != Some(c.rule.as_str()) {
-                details.push(format!("{} {}", self.t("règle", "rule"), c.rule));
+            if self.view.row.rule.as_deref() != Some(c.rule.as_str()) {
+                details.push(v.say("detail-rule", &[("rule", c.rule.as_str().into())]));
             }
-            details.push(moment(c.at, self.lang));
-            details.push(format!("score {}", self.n(f64::from(c.score), 2)));
+            details.push(v.moment(c.at));
+            details.push(v.say(
+                "detail-score",
+                &[("score", v.number(f64::from(c.score), 2).into())],
+            ));
             if c.suppressed.is_some() {
-                details.push(self.t("non notifiée", "not mailed").to_owned());
+                details.push(v.word("detail-not-mailed"));
             }
             self.mention_lines(
                 out,
@@ -879,60 +792,118 @@ impl Layout<'_> {
                 c.author.as_deref(),
                 &details,
                 &[
-                    (self.t("termes de la règle", "rule terms"), &c.matched),
-                    (
-                        self.t("termes négatifs", "negative terms"),
-                        &c.sentiment_terms,
-                    ),
+                    ("rule-terms", &c.matched),
+                    ("negative-terms", &c.sentiment_terms),
                 ],
                 c.link.as_deref(),
             );
         }
         if critical.len() > SHOWN_CRITICAL {
-            let more = (critical.len() - SHOWN_CRITICAL) as u32;
+            let more = critical.len() - SHOWN_CRITICAL;
             out.push_str(&format!(
-                "  … {}\n",
-                match self.lang {
-                    Lang::Fr => format!(
-                        "et {} (voir la chronologie)",
-                        plural(more, "autre", Lang::Fr)
-                    ),
-                    Lang::En => format!("and {more} more (see the timeline)"),
-                }
+                "  {}\n",
+                v.say("critical-more", &[("count", more.into())])
             ));
         }
     }
 
+    /// What a timeline line says: the decision's words said again, a person's act, or what was stored.
+    fn event_words(&self, e: &TimelineEntry) -> String {
+        let v = &self.v;
+        if let Some(d) = &e.decision {
+            return words::decision(v, d);
+        }
+        match &e.person {
+            Some(PersonFacts::Silence { until, reason }) => v.say(
+                "person-silence",
+                &[
+                    ("until", v.moment(*until).into()),
+                    ("reason", v.quote(reason).into()),
+                ],
+            ),
+            Some(PersonFacts::Note { by, note }) => {
+                let id = if e.row.kind == "acknowledged" {
+                    "person-ack"
+                } else {
+                    "person-note"
+                };
+                v.say(
+                    id,
+                    &[
+                        (
+                            "by",
+                            by.as_deref().or(e.row.by.as_deref()).unwrap_or("?").into(),
+                        ),
+                        ("note", v.quote_opt(note.as_deref()).into()),
+                    ],
+                )
+            }
+            None => match self.v.locale {
+                Locale::Fr => e.row.text_fr.clone(),
+                Locale::En => e.row.text_en.clone(),
+            },
+        }
+    }
+
     fn timeline(&self, out: &mut String) {
-        out.push_str(&format!("\n{}\n", self.t("Chronologie", "Timeline")));
+        let v = &self.v;
+        self.section(out, "section-timeline", &[]);
         let kinds: Vec<String> = self
-            .events
+            .view
+            .timeline
             .iter()
-            .map(|e| self.kind_words(&e.kind))
+            .map(|e| words::event_kind_str(v, &e.row.kind))
             .collect();
         let width = kinds.iter().map(|k| k.chars().count()).max().unwrap_or(0);
-        for (e, kind) in self.events.iter().zip(&kinds) {
-            let text = if self.lang == Lang::Fr {
-                &e.text_fr
-            } else {
-                &e.text_en
-            };
-            let mailed = if e.notify {
-                self.t("mail", "mailed")
-            } else {
-                self.t("sans mail", "not mailed")
-            };
-            let mut line = first_line(text).to_owned();
-            if let Some(by) = e.by.as_deref().filter(|by| !line.contains(by)) {
-                line.push_str(&format!(" ({} {by})", self.t("par", "by")));
+        let severities: Vec<String> = self
+            .view
+            .timeline
+            .iter()
+            .map(|e| words::severity_str(v, &e.row.severity))
+            .collect();
+        let sw = severities
+            .iter()
+            .map(|k| k.chars().count())
+            .max()
+            .unwrap_or(0);
+        let mails: Vec<String> = self
+            .view
+            .timeline
+            .iter()
+            .map(|e| {
+                v.say(
+                    "mailed",
+                    &[("mailed", if e.row.notify { "yes" } else { "no" }.into())],
+                )
+            })
+            .collect();
+        let mw = mails.iter().map(|k| k.chars().count()).max().unwrap_or(0);
+        for (((e, kind), severity), mailed) in self
+            .view
+            .timeline
+            .iter()
+            .zip(&kinds)
+            .zip(&severities)
+            .zip(&mails)
+        {
+            let text = self.event_words(e);
+            let mut lines = text.lines();
+            let mut line = lines.next().unwrap_or_default().to_owned();
+            if let Some(by) = e.row.by.as_deref().filter(|by| !line.contains(by)) {
+                line.push_str(&format!(" {}", v.say("timeline-by", &[("by", by.into())])));
             }
+            let pad = |s: &str, w: usize| {
+                format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())))
+            };
             out.push_str(&format!(
-                "  {}  {kind:<width$}  {:<8}  {mailed:<10}  {line}\n",
-                self.time(e.at),
-                self.severity_words(&e.severity),
+                "  {}  {}  {}  {}  {line}\n",
+                v.time(e.row.at),
+                pad(kind, width),
+                pad(severity, sw),
+                pad(mailed, mw),
             ));
             // The figures of that moment, when the event carried them.
-            if let Some(figures) = text.lines().nth(1) {
+            if let Some(figures) = lines.next() {
                 out.push_str(&format!("      {figures}\n"));
             }
         }
@@ -951,39 +922,48 @@ fn distinct(words: &[String]) -> Vec<&str> {
 }
 
 fn ack(
-    config_path: &Path,
+    place: Place<'_>,
     id: i64,
     by: Option<String>,
     note: Option<String>,
+    lang: Option<Locale>,
 ) -> anyhow::Result<ExitCode> {
-    let Some((_config, mut store)) = open_for_write(config_path)? else {
+    let Some((config, mut store)) = open_for_write(place)? else {
         return Ok(ExitCode::from(1));
     };
+    let v = voice(&config, lang);
     let by = who(by);
     let note = note.filter(|n| !n.trim().is_empty());
     let now = Utc::now();
     let Some(row) = store.incident(id)? else {
-        eprintln!("veille: no incident {id} (see `veille incidents` for their ids)");
+        error(v.say("no-incident", &[("id", id.to_string().into())]));
         return Ok(ExitCode::from(1));
     };
     if !store.acknowledge(id, &by, note.as_deref(), now)? {
-        eprintln!("veille: no incident {id} (see `veille incidents` for their ids)");
+        error(v.say("no-incident", &[("id", id.to_string().into())]));
         return Ok(ExitCode::from(1));
     }
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "Incident {id} ({}, {}) acknowledged by {by} at {} UTC{}.",
-        row.kind,
-        target(row.watch.as_deref(), row.rule.as_deref()),
-        when(now),
-        note.map(|n| format!(", note: \"{n}\"")).unwrap_or_default()
+        "{}",
+        v.say(
+            "ack-done",
+            &[
+                ("id", id.to_string().into()),
+                ("kind", words::incident_kind(&v, &row.kind).into()),
+                (
+                    "target",
+                    target(row.watch.as_deref(), row.rule.as_deref()).into()
+                ),
+                ("by", by.as_str().into()),
+                ("at", v.time(now).into()),
+                ("note", v.quote_opt(note.as_deref()).into()),
+            ],
+        )
     )?;
     if row.resolved_at.is_none() {
-        writeln!(
-            out,
-            "It stays open and its alerts are still mailed; `veille silence add` stops the mail."
-        )?;
+        writeln!(out, "{}", v.word("ack-stays-open"))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -992,8 +972,8 @@ fn ack(
 ///
 /// # Errors
 /// When the database cannot be read, or standard output is closed.
-pub fn alerts(config_path: &Path, args: AlertsArgs) -> anyhow::Result<ExitCode> {
-    let Some((_config, store)) = open_read_only(config_path)? else {
+pub fn alerts(place: Place<'_>, args: AlertsArgs) -> anyhow::Result<ExitCode> {
+    let Some((config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
     let rows = store.alerts(args.limit)?;
@@ -1006,77 +986,94 @@ pub fn alerts(config_path: &Path, args: AlertsArgs) -> anyhow::Result<ExitCode> 
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
+    let v = voice(&config, args.lang);
     if rows.is_empty() {
-        writeln!(out, "Aucune alerte.")?;
+        writeln!(out, "{}", v.word("alerts-none"))?;
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let (targets, width) =
-        target_column(rows.iter().map(|r| (r.watch.as_deref(), r.rule.as_deref())));
-    writeln!(
-        out,
-        "{:>4}  {:<16}  {:<8}  {:<16}  {:>8}  {:<width$}  {:<4}  TEXT",
-        "ID", "AT", "SEVERITY", "KIND", "INCIDENT", "WATCH/RULE", "MAIL"
-    )?;
-    for (row, t) in rows.iter().zip(&targets) {
-        writeln!(
-            out,
-            "{:>4}  {:<16}  {:<8}  {:<16}  {:>8}  {:<width$}  {:<4}  {}",
-            row.id,
-            when(row.at),
-            row.severity,
-            row.kind,
+    let col = |c: &str| v.say("column", &[("column", c.into())]);
+    let mut table = Table::new(
+        [
+            "id", "at", "severity", "kind", "incident", "target", "mail", "text",
+        ]
+        .map(col)
+        .to_vec(),
+        &[0, 4],
+    );
+    for row in &rows {
+        let text = match v.locale {
+            Locale::Fr => &row.text_fr,
+            Locale::En => &row.text_en,
+        };
+        table.push(vec![
+            row.id.to_string(),
+            v.time(row.at),
+            words::severity_str(&v, &row.severity),
+            words::event_kind_str(&v, &row.kind),
             row.incident
                 .map_or_else(|| "—".to_owned(), |i| i.to_string()),
-            t,
-            if row.notify { "yes" } else { "no" },
-            excerpt(first_line(&row.text_fr), 100)
-        )?;
+            target(row.watch.as_deref(), row.rule.as_deref()),
+            v.say(
+                "yes-no",
+                &[("answer", if row.notify { "yes" } else { "no" }.into())],
+            ),
+            excerpt(text.lines().next().unwrap_or_default(), 100),
+        ]);
     }
+    out.write_all(table.render().as_bytes())?;
+    writeln!(
+        out,
+        "{}",
+        v.say("times-in", &[("zone", v.zone(Utc::now()).into())])
+    )?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn silence_add(
-    config_path: &Path,
+    place: Place<'_>,
     (kind, id): (&'static str, String),
     duration: &str,
     reason: &str,
     by: Option<String>,
+    lang: Option<Locale>,
 ) -> anyhow::Result<ExitCode> {
     let reason = reason.trim();
     if reason.is_empty() {
-        eprintln!(
-            "veille: --reason must say why, for the others (e.g. --reason \"handled by the press office\")"
-        );
+        error(format_args!(
+            "--reason must say why, for the others (e.g. --reason \"handled by the press office\")"
+        ));
         return Ok(ExitCode::from(2));
     }
     if duration.trim_start().starts_with('-') {
-        eprintln!("veille: --for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d");
+        error(format_args!(
+            "--for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d"
+        ));
         return Ok(ExitCode::from(2));
     }
     let length = match Interval::parse(duration) {
         Ok(i) if i.0.is_zero() => {
-            eprintln!(
-                "veille: --for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d"
-            );
+            error(format_args!(
+                "--for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d"
+            ));
             return Ok(ExitCode::from(2));
         }
         Ok(i) => i,
         Err(e) => {
-            eprintln!("veille: --for: {e}");
+            error(format_args!("--for: {e}"));
             return Ok(ExitCode::from(2));
         }
     };
     let Ok(delta) = chrono::Duration::from_std(length.0) else {
-        eprintln!("veille: --for {duration}: too long");
+        error(format_args!("--for {duration}: too long"));
         return Ok(ExitCode::from(2));
     };
-    let Some((config, mut store)) = open_for_write(config_path)? else {
+    let Some((config, mut store)) = open_for_write(place)? else {
         return Ok(ExitCode::from(1));
     };
-    // A silence for an id no rule file knows is most likely a typo: say so, but record it (the rules may
-    // be about to change).
+    let v = voice(&config, lang);
+    // A silence for an id no rule file knows would silence nothing: most likely a typo.
     match crate::config::rules::load_rules(&config.rules) {
         Ok(set) => {
             let known = match kind {
@@ -1084,98 +1081,125 @@ fn silence_add(
                 _ => set.rule(&id).is_some(),
             };
             if !known {
-                eprintln!(
-                    "veille: warning: no {kind} \"{id}\" in the rule files of {} (see `veille rules check`); the silence is recorded anyway",
+                error(format_args!(
+                    "no {kind} {id:?} in the rule files of {} (see `veille rules check`); nothing was silenced",
                     config.rules.display()
-                );
+                ));
+                return Ok(ExitCode::from(1));
             }
         }
-        Err(errors) => eprintln!(
-            "veille: warning: cannot check that {kind} \"{id}\" exists: {} problem(s) in the rules of {} (see `veille check`)",
+        Err(errors) => warning(format_args!(
+            "cannot check that {kind} \"{id}\" exists: {} problem(s) in the rules of {} (see `veille check`)",
             errors.len(),
             config.rules.display()
-        ),
+        )),
     }
     let now = Utc::now();
     let Some(until) = now.checked_add_signed(delta) else {
-        eprintln!("veille: --for {duration}: too long");
+        error(format_args!("--for {duration}: too long"));
         return Ok(ExitCode::from(2));
     };
     let by = who(by);
     let silence = store.add_silence(kind, &id, until, reason, Some(&by), now)?;
     writeln!(
         std::io::stdout(),
-        "Silence {silence}: {kind} {id} silenced until {} UTC ({length}), by {by}: \"{reason}\". Its alerts are recorded, not mailed; `veille silence remove {silence}` ends it.",
-        when(until)
+        "{}",
+        v.say(
+            "silence-added",
+            &[
+                ("id", silence.to_string().into()),
+                ("kind", kind.into()),
+                ("target", id.as_str().into()),
+                ("until", v.time(until).into()),
+                ("length", v.duration(delta).into()),
+                ("by", by.as_str().into()),
+                ("reason", v.quote(reason).into()),
+                ("zone", v.zone(until).into()),
+            ],
+        )
     )?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn silence_list(config_path: &Path, json: bool) -> anyhow::Result<ExitCode> {
-    let Some((_config, store)) = open_read_only(config_path)? else {
+fn silence_list(place: Place<'_>, json: bool, lang: Option<Locale>) -> anyhow::Result<ExitCode> {
+    let Some((config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
     let rows = store.silences(Utc::now())?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let v = voice(&config, lang);
     if json {
         for row in &rows {
             serde_json::to_writer(&mut out, row)?;
             writeln!(out)?;
         }
     } else if rows.is_empty() {
-        writeln!(out, "Aucun silence en cours.")?;
+        writeln!(out, "{}", v.word("silences-none"))?;
     } else {
-        let targets: Vec<String> = rows
-            .iter()
-            .map(|r| format!("{} {}", r.target_kind, r.target))
-            .collect();
-        let width = targets
-            .iter()
-            .map(|t| t.chars().count())
-            .max()
-            .unwrap_or(0)
-            .max("TARGET".len());
+        let col = |c: &str| v.say("column", &[("column", c.into())]);
+        let mut table = Table::new(
+            ["id", "target", "until", "by", "reason"].map(col).to_vec(),
+            &[0],
+        );
+        for row in &rows {
+            table.push(vec![
+                row.id.to_string(),
+                format!("{} {}", row.target_kind, row.target),
+                v.time(row.until),
+                row.created_by.clone().unwrap_or_else(|| "—".into()),
+                row.reason.clone(),
+            ]);
+        }
+        out.write_all(table.render().as_bytes())?;
         writeln!(
             out,
-            "{:>4}  {:<width$}  {:<16}  {:<12}  REASON",
-            "ID", "TARGET", "UNTIL", "BY"
+            "{}",
+            v.say("times-in", &[("zone", v.zone(Utc::now()).into())])
         )?;
-        for (row, t) in rows.iter().zip(&targets) {
-            writeln!(
-                out,
-                "{:>4}  {:<width$}  {:<16}  {:<12}  {}",
-                row.id,
-                t,
-                when(row.until),
-                row.created_by.as_deref().unwrap_or("—"),
-                row.reason
-            )?;
-        }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn silence_remove(config_path: &Path, id: i64) -> anyhow::Result<ExitCode> {
-    let Some((_config, mut store)) = open_for_write(config_path)? else {
+fn silence_remove(place: Place<'_>, id: i64, lang: Option<Locale>) -> anyhow::Result<ExitCode> {
+    let Some((config, mut store)) = open_for_write(place)? else {
         return Ok(ExitCode::from(1));
     };
+    let v = voice(&config, lang);
     let now = Utc::now();
     let silence = store.silences(now)?.into_iter().find(|s| s.id == id);
     if !store.remove_silence(id, now)? {
-        eprintln!("veille: no silence {id} in force (see `veille silence list`)");
+        error(v.say("no-silence", &[("id", id.to_string().into())]));
         return Ok(ExitCode::from(1));
     }
-    let what = silence
-        .map(|s| format!(": {} {} alerts are mailed again", s.target_kind, s.target))
-        .unwrap_or_default();
-    writeln!(std::io::stdout(), "Silence {id} removed{what}.")?;
+    writeln!(
+        std::io::stdout(),
+        "{}",
+        v.say(
+            "silence-removed",
+            &[
+                ("id", id.to_string().into()),
+                (
+                    "target",
+                    silence
+                        .map(|s| format!("{} {}", s.target_kind, s.target))
+                        .unwrap_or_default()
+                        .into(),
+                ),
+            ],
+        )
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]
 mod tests {
+    use chrono::DateTime;
+
     use super::*;
+    use crate::detect::{Decision, EventKind, Explanation, IncidentEvent, IncidentId, Profile};
+    use crate::model::Severity;
+    use crate::store::incidents::SilenceRow;
 
     fn row() -> IncidentRow {
         IncidentRow {
@@ -1216,6 +1240,7 @@ mod tests {
 
     #[test]
     fn status_puts_resolved_then_silenced_then_acknowledged() {
+        let status = |r: &IncidentRow, s: &[SilenceRow]| IncidentStatus::of(r, s).as_str();
         let mut r = row();
         assert_eq!(status(&r, &[]), "open");
         r.acknowledged_at = Some(r.opened_at);
@@ -1245,6 +1270,13 @@ mod tests {
             distinct(&words),
             ["Boycott", "Maison Brioche", "n'achetez plus"]
         );
+    }
+
+    #[test]
+    fn tables_align_accented_headers_by_characters() {
+        let mut t = Table::new(vec!["ÉTAT".into(), "N".into(), "RÉSUMÉ".into()], &[1]);
+        t.push(vec!["en cours".into(), "12".into(), "texte".into()]);
+        assert_eq!(t.render(), "ÉTAT       N  RÉSUMÉ\nen cours  12  texte\n");
     }
 
     /// A bad buzz of seven angry customers, one syndicated story among them, against a usual one an hour.
@@ -1298,52 +1330,101 @@ mod tests {
     fn a_bad_buzz_is_laid_out_with_its_figures_mentions_and_timeline() {
         let x = explained_burst();
         let mut r = row();
+        r.opened_at = x.window_start;
+        r.updated_at = x.window_start;
         r.explanation = serde_json::to_string(&x).ok();
-        let events = [EventRow {
-            at: r.opened_at,
-            kind: "opened".into(),
-            severity: "warning".into(),
+        let opened = Decision::Incident(IncidentEvent {
+            incident: IncidentId("acme@1".into()),
+            watch: "acme".into(),
+            watch_name: Some("Acme".into()),
+            rule: None,
+            kind: EventKind::Opened,
+            severity: Severity::Warning,
+            at: x.window_start,
+            opened: x.window_start,
             notify: true,
-            text_fr: format!("Bad buzz détecté sur « acme ».\n{}", x.summary_fr()),
-            text_en: "Bad buzz detected on “acme”.".into(),
-            by: None,
+            suppressed: None,
+            peak: 7,
+            peak_at: x.window_start,
+            mentions: 9,
+            duration_secs: None,
+            calm_secs: None,
+            explanation: Some(x.clone()),
+        });
+        let events = vec![TimelineEntry {
+            row: EventRow {
+                at: r.opened_at,
+                kind: "opened".into(),
+                severity: "warning".into(),
+                notify: true,
+                text_fr: String::new(),
+                text_en: String::new(),
+                by: None,
+                detail: serde_json::to_string(&opened).ok(),
+            },
+            decision: Some(opened),
+            person: None,
         }];
-        let layout = |lang| {
+        let view = IncidentView {
+            row: r,
+            status: IncidentStatus::Open,
+            rule_name: None,
+            watch_name: Some("Acme".into()),
+            explanation: Some(x),
+            timeline: events,
+        };
+        // 2 March 17:00 UTC is 18:00 in Paris.
+        let layout = |locale| {
             Layout {
-                lang,
-                row: &r,
-                status: "open",
-                rule_name: None,
-                explanation: Some(&x),
-                decisions: &[],
-                events: &events,
+                v: Voice::new(locale, crate::i18n::DEFAULT_TZ),
+                view: &view,
             }
             .render()
         };
-        let fr = layout(Lang::Fr);
+        let fr = layout(Locale::Fr);
         for expected in [
             "Incident 1 — bad buzz, alerte, en cours\n",
-            "\nCe qui s'est passé\n  Bad buzz détecté sur « acme ».\n",
-            "nombre            7 sujets négatifs distincts (9 mentions négatives)\n",
-            "habituellement    médiane 1, MAD 0,5 (à la même heure, 14 échantillons)\n",
-            "part négative     100\u{a0}% (habituellement 20\u{a0}%)\n",
+            "  veille            acme — Acme\n",
+            "  ouvert            02/03/2026 18:00\n",
+            "\nCe qui s'est passé\n  Bad buzz détecté sur «\u{a0}Acme\u{a0}» (niveau\u{a0}: alerte).\n",
+            "\nChiffres (le 02/03 entre 18 h et 19 h)\n",
+            "  nombre            7 sujets négatifs distincts (9 mentions négatives)\n",
+            "  habituellement    médiane 1, MAD 0,5 (à cette heure) — 14 échantillons\n",
+            "  écart             ×7,0\u{a0}; z = ",
+            "  part négative     100\u{202f}% (habituellement 20\u{202f}%)\n",
             "\nMentions marquantes\n  1. «\u{a0}title n5\u{a0}» — forum1, user5\n",
             "score -0,80\u{a0}; parmi les plus négatives\u{a0}; termes\u{a0}: scandale\n",
             "repris par 3 sources",
-            "reprise           un même article repris par 3 sources",
-            "termes dominants  scandale (6)",
-            "\nChronologie\n",
-            "alerte    mail        Bad buzz détecté sur « acme ».\n      7 sujets",
+            "  reprise           un même article repris par 3 sources",
+            "  termes dominants  scandale (6)",
+            "\nChronologie\n  02/03/2026 18:00  ouvert  alerte  mail  Bad buzz détecté sur «\u{a0}Acme\u{a0}»",
+            "\n      7 sujets négatifs distincts (9 mentions négatives) le 02/03 entre 18 h et 19 h",
+            "\nHeures en heure de Paris (UTC+1).\n",
         ] {
             assert!(fr.contains(expected), "{expected:?} not in:\n{fr}");
         }
-        let en = layout(Lang::En);
-        assert!(
-            en.contains("\nFigures (window from 02 Mar 17:00 UTC, 1 h)\n"),
-            "{en}"
-        );
-        assert!(en.contains("\nTimeline\n"), "{en}");
-        assert!(en.contains("negative share    100% (usually 20%)"), "{en}");
+        for english in ["Timeline", "Figures", "negative", "mailed"] {
+            assert!(
+                !fr.contains(english),
+                "{english:?} in the French layout:\n{fr}"
+            );
+        }
+        let en = layout(Locale::En);
+        for expected in [
+            "Incident 1 — bad buzz, warning, open\n",
+            "\nFigures (on 02/03 between 18:00 and 19:00)\n",
+            "\nTimeline\n",
+            "  negative share    100% (usually 20%)",
+            "\nTimes in Paris time (UTC+1).\n",
+        ] {
+            assert!(en.contains(expected), "{expected:?} not in:\n{en}");
+        }
+        for french in ["Chronologie", "négati", "habituellement", "alerte"] {
+            assert!(
+                !en.contains(french),
+                "{french:?} in the English layout:\n{en}"
+            );
+        }
     }
 
     #[test]

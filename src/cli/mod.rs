@@ -2,7 +2,12 @@
 //! business logic lives here. `main.rs` only calls [`main`].
 //!
 //! Exit codes: 0 success; 1 the command could not do its job (invalid configuration, unreadable source,
-//! unusable database); 2 usage errors (from clap).
+//! unusable database, an id that names nothing); 2 usage errors (from clap, or a value clap cannot judge).
+//! `veille rules test` follows grep instead: 0 something matched, 1 nothing matched, 2 error.
+//!
+//! Every error a command prints starts with one prefix, `veille: error: ` (warnings `veille: warning: `);
+//! a problem of a configuration or rule file is one line `FILE:LINE:COL: message`, and a last line
+//! counts them.
 
 mod demo;
 pub mod generate;
@@ -14,6 +19,7 @@ mod replay;
 pub mod rules;
 pub mod score;
 
+use std::fmt::Display;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,7 +38,7 @@ use crate::sources::parse::parse_feed;
 #[command(name = "veille", version, about, long_about = None)]
 pub struct Cli {
     /// Configuration file.
-    #[arg(long, global = true, env = "VEILLE_CONFIG", default_value = crate::config::DEFAULT_PATH)]
+    #[arg(short = 'c', long, global = true, env = "VEILLE_CONFIG", default_value = crate::config::DEFAULT_PATH)]
     pub config: PathBuf,
 
     /// Log format: `text` (default on a terminal), `json`, or `journald` (default under systemd).
@@ -56,21 +62,30 @@ pub enum Command {
         /// Keep the demo's database at this path instead of a temporary directory.
         #[arg(long, value_name = "PATH")]
         db: Option<PathBuf>,
+        /// Language: fr or en (default: $LANG when it is one of them, else fr).
+        #[arg(long, value_name = "LANG")]
+        lang: Option<crate::i18n::Locale>,
     },
     /// Validate the configuration and rules exactly as the daemon does; exit 1 listing every problem.
     Check,
-    /// Fetch and parse one source without storing it, and print its mentions.
+    /// Fetch and parse one source without storing it, and print its mentions. The configuration's `[http]`
+    /// settings apply when the file exists (the address guard included), the defaults otherwise.
     Fetch {
         /// An http(s):// or file:// URL, or a path.
         source: String,
         /// One JSON object per mention.
         #[arg(long)]
         json: bool,
+        /// Let this fetch reach loopback and private addresses, as `[http] allow_private = true` does.
+        #[arg(long)]
+        allow_private: bool,
     },
     /// List the sources with their state.
     Sources {
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// The daemon's health from the database; exit 0 ok, 1 attention needed, 2 not running (for monitoring).
     Status {
@@ -80,6 +95,8 @@ pub enum Command {
         stale: Option<String>,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// Run feed files through the whole pipeline with each item's published time as the clock, into a
     /// separate database, and print the incidents it would have opened.
@@ -104,6 +121,8 @@ pub enum Command {
         limit: Option<usize>,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// Email: try the configured settings.
     Notify {
@@ -118,6 +137,8 @@ pub enum Command {
         /// At most N notifications.
         #[arg(long, value_name = "N", default_value_t = 50)]
         limit: usize,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// List incidents, newest first; `show ID` explains one with its timeline, `ack ID` records who handles it.
     Incidents(incidents::IncidentsArgs),
@@ -144,9 +165,47 @@ pub enum NotifyAction {
     },
 }
 
+/// `--db PATH`: the database a read command opens, instead of the configuration's.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DbArg {
+    /// Read this database instead of the configuration's (e.g. one written by `veille replay --db`); the
+    /// configuration is then optional.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+/// Where a command finds its data: the configuration file, and the database `--db` names, if any.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    pub config: &'a Path,
+    pub db: Option<&'a Path>,
+}
+
+impl<'a> Place<'a> {
+    fn new(config: &'a Path, db: &'a Option<PathBuf>) -> Place<'a> {
+        Place {
+            config,
+            db: db.as_deref(),
+        }
+    }
+}
+
+/// Prints an error the one way every command does: `veille: error: …`.
+pub(crate) fn error(message: impl Display) {
+    let _ = writeln!(std::io::stderr(), "veille: error: {message}");
+}
+
+/// Prints a warning: `veille: warning: …`.
+pub(crate) fn warning(message: impl Display) {
+    let _ = writeln!(std::io::stderr(), "veille: warning: {message}");
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage(&e),
+    };
     let daemon_like = matches!(cli.command, Command::Run { .. });
     logging::init(cli.log_format.as_deref(), daemon_like);
     crate::daemon::install_panic_hook();
@@ -162,37 +221,74 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "veille: {e:#}");
+            error(format_args!("{e:#}"));
             ExitCode::from(1)
         }
     }
 }
 
+/// Help and version go to stdout as clap writes them; a usage error gets the common prefix, and exit 2.
+fn usage(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+    }
+    let text = e.render().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    let _ = write!(std::io::stderr(), "veille: error: {text}");
+    ExitCode::from(2)
+}
+
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = cli.config.as_path();
     match cli.command {
-        Command::Run { once } => run(&cli.config, once),
-        Command::Demo { db } => demo::run(db),
-        Command::Check => check(&cli.config),
-        Command::Fetch { source, json } => fetch(&source, json),
-        Command::Sources { json } => inspect::sources(&cli.config, json),
-        Command::Status { stale, json } => inspect::status(&cli.config, stale, json),
+        Command::Run { once } => run(config, once),
+        Command::Demo { db, lang } => demo::run(db, lang),
+        Command::Check => check(config),
+        Command::Fetch {
+            source,
+            json,
+            allow_private,
+        } => fetch(config, &source, json, allow_private),
+        Command::Sources { json, db } => inspect::sources(Place::new(config, &db.db), json),
+        Command::Status { stale, json, db } => {
+            inspect::status(Place::new(config, &db.db), stale, json)
+        }
         Command::Score(args) => score::run(args),
-        Command::Replay(args) => replay::run(args, &cli.config),
-        Command::Rules(args) => Ok(rules::run(args, &cli.config)),
+        Command::Replay(args) => replay::run(args, config),
+        Command::Rules(args) => Ok(rules::run(args, config)),
         Command::Mentions {
             source,
             since,
             rule,
             limit,
             json,
-        } => inspect::mentions(&cli.config, source, since, rule, limit, json),
+            db,
+        } => inspect::mentions(Place::new(config, &db.db), source, since, rule, limit, json),
         Command::Notify {
             action: NotifyAction::Test { to },
-        } => notify::test(&cli.config, to),
-        Command::Outbox { json, limit } => notify::outbox(&cli.config, json, limit),
-        Command::Incidents(args) => incidents::incidents(&cli.config, args),
-        Command::Alerts(args) => incidents::alerts(&cli.config, args),
-        Command::Silence(args) => incidents::silence(&cli.config, args),
+        } => notify::test(config, to),
+        Command::Outbox { json, limit, db } => {
+            notify::outbox(Place::new(config, &db.db), json, limit)
+        }
+        Command::Incidents(args) => {
+            let db = args.db.clone();
+            incidents::incidents(Place::new(config, &db), args)
+        }
+        Command::Alerts(args) => {
+            let db = args.db.clone();
+            incidents::alerts(Place::new(config, &db), args)
+        }
+        Command::Silence(args) => {
+            let db = args.db.clone();
+            incidents::silence(Place::new(config, &db), args)
+        }
         Command::Generate { artefact } => generate::run(&artefact),
     }
 }
@@ -207,41 +303,81 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Loads the configuration and opens its database read-only, beside a running daemon; `None` when the
 /// configuration is invalid (its problems are printed).
-fn open_read_only(config_path: &Path) -> anyhow::Result<Option<(Config, crate::store::Store)>> {
-    let Some(config) = load_config(config_path) else {
+fn open_read_only(place: Place<'_>) -> anyhow::Result<Option<(Config, crate::store::Store)>> {
+    let Some(config) = load_config(place) else {
         return Ok(None);
     };
-    let store = crate::store::Store::open_read_only(&config.database).with_context(|| {
-        format!(
-            "cannot open the database (has `veille run` been started with {}?)",
-            config_path.display()
-        )
-    })?;
+    let store =
+        crate::store::Store::open_read_only(&config.database).with_context(|| match place.db {
+            // The store's error names the file.
+            Some(_) => "cannot open the database given by --db".to_owned(),
+            None => format!(
+                "cannot open the database (has `veille run` been started with {}?)",
+                place.config.display()
+            ),
+        })?;
     Ok(Some((config, store)))
 }
 
-/// Loads the configuration, printing every problem; `None` when invalid.
-fn load_config(path: &Path) -> Option<Config> {
-    match Config::load(path) {
-        Ok(c) => Some(c),
-        Err(errors) => {
-            let mut err = std::io::stderr().lock();
-            for e in &errors.0 {
-                let _ = writeln!(err, "{e}");
+/// The voice of a command: `--lang`, else the environment's language (`LC_ALL`, `LC_MESSAGES`, `LANG`) when
+/// veille speaks it, else the configuration's `locale`; on the configuration's clock.
+pub(crate) fn voice(config: &Config, lang: Option<crate::i18n::Locale>) -> crate::i18n::Voice {
+    let locale = lang
+        .or_else(crate::i18n::Locale::from_env)
+        .unwrap_or(config.locale);
+    crate::i18n::Voice::new(locale, config.timezone.0)
+}
+
+/// Loads the configuration, printing every problem; `None` when invalid. With `--db`, the database is that
+/// one, and a configuration file that does not exist is not needed (the rules are then `./rules`).
+fn load_config(place: Place<'_>) -> Option<Config> {
+    if let Some(db) = place.db
+        && !place.config.exists()
+    {
+        return Some(Config::bare(db.to_owned(), PathBuf::from("rules")));
+    }
+    match Config::load(place.config) {
+        Ok(mut c) => {
+            if let Some(db) = place.db {
+                c.database = db.to_owned();
             }
-            let _ = writeln!(
-                err,
-                "veille: {} problem(s) in the configuration",
-                errors.0.len()
-            );
+            Some(c)
+        }
+        Err(errors) => {
+            print_problems(&errors, "in the configuration");
             None
         }
     }
 }
 
+/// Prints each problem on its line, then how many there are. A problem with a place is a line
+/// `FILE:LINE:COL: message`, as editors and compilers print them; one without (a file that cannot be read)
+/// is an error like any other, and alone it needs no count.
+pub(crate) fn print_problems(errors: &crate::config::ConfigErrors, where_: &str) {
+    if let [only] = errors.0.as_slice()
+        && only.line.is_none()
+    {
+        error(only);
+        return;
+    }
+    for e in &errors.0 {
+        if e.line.is_some() {
+            let _ = writeln!(std::io::stderr(), "{e}");
+        } else {
+            error(e);
+        }
+    }
+    error(format_args!("{} problem(s) {where_}", errors.0.len()));
+}
+
 fn run(config_path: &Path, once: bool) -> anyhow::Result<ExitCode> {
-    let Some(config) = load_config(config_path) else {
-        return Ok(ExitCode::from(1));
+    // The same reading as `veille check` and as a reload: the file and its rules, every problem listed.
+    let config = match crate::config::load_with_rules(config_path) {
+        Ok((config, _)) => config,
+        Err(errors) => {
+            print_problems(&errors, "in the configuration and its rules");
+            return Ok(ExitCode::from(1));
+        }
     };
     let rt = runtime()?;
     let result = rt.block_on(async {
@@ -263,25 +399,23 @@ fn run(config_path: &Path, once: bool) -> anyhow::Result<ExitCode> {
 }
 
 fn check(config_path: &Path) -> anyhow::Result<ExitCode> {
-    let Some(config) = load_config(config_path) else {
-        return Ok(ExitCode::from(1));
-    };
-    if let Err(errors) = crate::daemon::build_analyzer(&config) {
-        let mut err = std::io::stderr().lock();
-        for e in &errors.0 {
-            let _ = writeln!(err, "{e}");
+    let (config, rules) = match crate::config::load_with_rules(config_path) {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            print_problems(&errors, "in the configuration and its rules");
+            return Ok(ExitCode::from(1));
         }
-        let _ = writeln!(err, "veille: {} problem(s) in the rules", errors.0.len());
-        return Ok(ExitCode::from(1));
-    }
+    };
     writeln!(
         std::io::stdout(),
-        "{}: ok ({} sources, {} enabled; database {}; rules {})",
+        "{}: ok ({} sources, {} enabled; database {}; rules {}: {} rules, {} watches)",
         config_path.display(),
         config.sources.len(),
         config.sources.iter().filter(|s| s.enabled).count(),
         config.database.display(),
-        config.rules.display()
+        config.rules.display(),
+        rules.rules().len(),
+        rules.watches().len()
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -298,28 +432,44 @@ struct FetchedItem<'a> {
     lang: Option<&'a str>,
 }
 
-fn fetch(source: &str, json: bool) -> anyhow::Result<ExitCode> {
+fn fetch(
+    config_path: &Path,
+    source: &str,
+    json: bool,
+    allow_private: bool,
+) -> anyhow::Result<ExitCode> {
+    // The same limits and address policy as the daemon's, so that a source tried by hand behaves as it will.
+    let mut http = if config_path.exists() {
+        match load_config(Place {
+            config: config_path,
+            db: None,
+        }) {
+            Some(config) => config.http,
+            None => return Ok(ExitCode::from(1)),
+        }
+    } else {
+        HttpConfig::default()
+    };
+    http.allow_private |= allow_private;
     let cwd = std::env::current_dir().ok();
     let location = match Location::parse(source, cwd.as_deref()) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("veille: {source}: {e}");
+            error(format_args!("{source}: {e}"));
             return Ok(ExitCode::from(1));
         }
     };
     let rt = runtime()?;
-    let fetcher = HttpConfig::default()
-        .build()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let fetcher = http.build().map_err(|e| anyhow::anyhow!("{e}"))?;
     let result = rt.block_on(fetcher.fetch(&location, &Validators::default()));
     let body = match result {
         Ok(Fetched::Body(body)) => body,
         Ok(Fetched::NotModified) => {
-            eprintln!("veille: {}: not modified", location.display());
+            error(format_args!("{}: not modified", location.display()));
             return Ok(ExitCode::from(1));
         }
         Err(e) => {
-            eprintln!("veille: {}: {e}", location.display());
+            error(format_args!("{}: {e}", location.display()));
             return Ok(ExitCode::from(1));
         }
     };
@@ -331,7 +481,7 @@ fn fetch(source: &str, json: bool) -> anyhow::Result<ExitCode> {
     ) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("veille: {}: {e}", location.display());
+            error(format_args!("{}: {e}", location.display()));
             return Ok(ExitCode::from(1));
         }
     };

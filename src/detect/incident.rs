@@ -13,14 +13,13 @@
 //! bad-buzz incident is open on the brand they are attached to it and not notified separately (inhibition).
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::baseline::{Span, history_span, learn};
-use super::counts::{AnalysedMention, BucketCounts, Window, bucket_delta, seconds, span};
-use super::explain::{Explanation, Figures, Lang, distinct_terms, duration, moment, plural, quote};
+use super::counts::{AnalysedMention, BucketCounts, Window, bucket_delta, span};
+use super::explain::{Explanation, Figures, distinct_terms};
 use super::silence::{Silence, SilenceTarget, active_silence};
 use crate::model::{Severity, WatchSettings};
 
@@ -56,32 +55,6 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// What happened, in French, for a timeline line.
-    pub fn words_fr(self) -> &'static str {
-        match self {
-            EventKind::Opened => "ouvert",
-            EventKind::Updated => "nouveau pic",
-            EventKind::Escalated => "aggravé",
-            EventKind::Resolved => "terminé",
-            EventKind::MentionAttached => "mention rattachée",
-            EventKind::Acknowledged => "pris en charge",
-            EventKind::Silenced => "mis en silence",
-        }
-    }
-
-    /// What happened, in English, for a timeline line.
-    pub fn words_en(self) -> &'static str {
-        match self {
-            EventKind::Opened => "opened",
-            EventKind::Updated => "new peak",
-            EventKind::Escalated => "escalated",
-            EventKind::Resolved => "over",
-            EventKind::MentionAttached => "mention attached",
-            EventKind::Acknowledged => "acknowledged",
-            EventKind::Silenced => "silenced",
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::Opened => "opened",
@@ -108,11 +81,6 @@ pub enum Suppression {
     Inhibited { by: IncidentId },
     /// The same story (another copy of a syndicated article) already alerted for this rule.
     SameStory { story: u64 },
-}
-
-/// The name a decision's words use for its watch: the display name when known, else the id.
-fn shown_watch<'a>(name: &'a Option<String>, id: &'a str) -> &'a str {
-    name.as_deref().unwrap_or(id)
 }
 
 /// A change of a bad-buzz incident, or the end of a critical-rule incident.
@@ -147,172 +115,6 @@ pub struct IncidentEvent {
     pub explanation: Option<Explanation>,
 }
 
-impl IncidentEvent {
-    /// What happened and why, in French.
-    pub fn explain_fr(&self) -> String {
-        self.words(Lang::Fr)
-    }
-
-    /// What happened and why, in English.
-    pub fn explain_en(&self) -> String {
-        self.words(Lang::En)
-    }
-
-    fn words(&self, lang: Lang) -> String {
-        let fr = lang == Lang::Fr;
-        let watch = quote(shown_watch(&self.watch_name, &self.watch), lang);
-        let window = self.explanation.as_ref().map_or_else(
-            || "1 h".to_owned(),
-            |e| duration(e.window_end - e.window_start, lang),
-        );
-        let mut out = String::new();
-        match (&self.rule, self.kind, fr) {
-            (None, EventKind::Opened, true) => {
-                let _ = write!(
-                    out,
-                    "Bad buzz détecté sur {watch} (niveau\u{a0}: {}).",
-                    severity_fr(self.severity)
-                );
-            }
-            (None, EventKind::Opened, false) => {
-                let _ = write!(
-                    out,
-                    "Bad buzz detected on {watch} (level: {}).",
-                    self.severity
-                );
-            }
-            (None, EventKind::Updated, true) => {
-                let _ = write!(out, "Bad buzz sur {watch}\u{a0}: nouveau pic.");
-            }
-            (None, EventKind::Updated, false) => {
-                let _ = write!(out, "Bad buzz on {watch}: new peak.");
-            }
-            (None, EventKind::Escalated, true) => {
-                let _ = write!(
-                    out,
-                    "Le bad buzz sur {watch} s'aggrave\u{a0}: niveau critique."
-                );
-            }
-            (None, EventKind::Escalated, false) => {
-                let _ = write!(out, "The bad buzz on {watch} is growing: now critical.");
-            }
-            (None, EventKind::Resolved, true) => {
-                let _ = write!(
-                    out,
-                    "Crise terminée sur {watch}\u{a0}: retour au niveau habituel depuis {}. Durée\u{a0}: {}\u{a0}; pic\u{a0}: {} en {window} (le {})\u{a0}; {} en tout.",
-                    duration(seconds(self.calm_secs.unwrap_or(0)), lang),
-                    duration(seconds(self.duration_secs.unwrap_or(0)), lang),
-                    plural(self.peak, "sujet négatif", lang),
-                    moment(self.peak_at, lang),
-                    plural(self.mentions, "mention négative", lang),
-                );
-            }
-            (None, EventKind::Resolved, false) => {
-                let _ = write!(
-                    out,
-                    "Crisis over on {watch}: back to its usual level for {}. Duration: {}; peak: {} in {window} ({}); {} in all.",
-                    duration(seconds(self.calm_secs.unwrap_or(0)), lang),
-                    duration(seconds(self.duration_secs.unwrap_or(0)), lang),
-                    plural(self.peak, "negative story", lang),
-                    moment(self.peak_at, lang),
-                    plural(self.mentions, "negative mention", lang),
-                );
-            }
-            (Some(rule), EventKind::Resolved, true) => {
-                let _ = write!(
-                    out,
-                    "Fin de l'incident {} sur {watch}\u{a0}: aucune nouvelle mention critique depuis {}. {} depuis le {}.",
-                    quote(rule, lang),
-                    duration(seconds(self.calm_secs.unwrap_or(0)), lang),
-                    plural(self.mentions, "mention critique", lang),
-                    moment(self.opened, lang),
-                );
-            }
-            (Some(rule), EventKind::Resolved, false) => {
-                let _ = write!(
-                    out,
-                    "Incident {} on {watch} over: no new critical mention for {}. {} since {}.",
-                    quote(rule, lang),
-                    duration(seconds(self.calm_secs.unwrap_or(0)), lang),
-                    plural(self.mentions, "critical mention", lang),
-                    moment(self.opened, lang),
-                );
-            }
-            (Some(rule), kind, true) => {
-                let _ = write!(
-                    out,
-                    "Incident {} sur {watch}\u{a0}: {}.",
-                    quote(rule, lang),
-                    kind.words_fr()
-                );
-            }
-            (Some(rule), kind, false) => {
-                let _ = write!(
-                    out,
-                    "Incident {} on {watch}: {}.",
-                    quote(rule, lang),
-                    kind.words_en()
-                );
-            }
-            (None, kind, true) => {
-                let _ = write!(out, "Incident sur {watch}\u{a0}: {}.", kind.words_fr());
-            }
-            (None, kind, false) => {
-                let _ = write!(out, "Incident on {watch}: {}.", kind.words_en());
-            }
-        }
-        if let Some(s) = &self.suppressed {
-            let _ = write!(out, " {}", suppression_words(s, lang));
-        }
-        if let Some(e) = &self.explanation {
-            out.push('\n');
-            // The end of a crisis needs the figures, not the mentions of a calm hour.
-            out.push_str(&match (self.kind, fr) {
-                (EventKind::Resolved, true) => e.summary_fr(),
-                (EventKind::Resolved, false) => e.summary_en(),
-                (_, true) => e.explain_fr(),
-                (_, false) => e.explain_en(),
-            });
-        }
-        out
-    }
-}
-
-fn severity_fr(s: Severity) -> &'static str {
-    match s {
-        Severity::Info => "info",
-        Severity::Warning => "alerte",
-        Severity::Critical => "critique",
-    }
-}
-
-fn suppression_words(s: &Suppression, lang: Lang) -> String {
-    match (s, lang) {
-        (Suppression::Silenced { reason, until }, Lang::Fr) => {
-            format!(
-                "(Non notifié\u{a0}: silence jusqu'au {}, {}.)",
-                moment(*until, lang),
-                quote(reason, lang)
-            )
-        }
-        (Suppression::Silenced { reason, until }, Lang::En) => {
-            format!(
-                "(Not notified: silenced until {}, {}.)",
-                moment(*until, lang),
-                quote(reason, lang)
-            )
-        }
-        (Suppression::Inhibited { by }, Lang::Fr) => {
-            format!("(Rattaché à l'incident en cours {by}.)")
-        }
-        (Suppression::Inhibited { by }, Lang::En) => {
-            format!("(Attached to the open incident {by}.)")
-        }
-        (Suppression::SameStory { .. }, Lang::Fr) => "(Même article déjà signalé.)".into(),
-        (Suppression::SameStory { .. }, Lang::En) => "(Same article already reported.)".into(),
-    }
-}
-
 /// One mention matching a critical rule: an alert at once, from the very first mention of a watch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CriticalMention {
@@ -342,71 +144,6 @@ pub struct CriticalMention {
     pub sentiment_terms: Vec<String>,
 }
 
-impl CriticalMention {
-    pub fn explain_fr(&self) -> String {
-        self.words(Lang::Fr)
-    }
-
-    pub fn explain_en(&self) -> String {
-        self.words(Lang::En)
-    }
-
-    fn words(&self, lang: Lang) -> String {
-        let fr = lang == Lang::Fr;
-        let title = quote(self.title.as_deref().unwrap_or(&self.mention), lang);
-        let mut out = if fr {
-            format!(
-                "Mention critique sur {} (règle {})\u{a0}: {title} — {}",
-                quote(shown_watch(&self.watch_name, &self.watch), lang),
-                quote(&self.rule, lang),
-                self.source
-            )
-        } else {
-            format!(
-                "Critical mention of {} (rule {}): {title} — {}",
-                quote(shown_watch(&self.watch_name, &self.watch), lang),
-                quote(&self.rule, lang),
-                self.source
-            )
-        };
-        if let Some(a) = &self.author {
-            let _ = write!(out, ", {a}");
-        }
-        out.push('.');
-        if !self.matched.is_empty() {
-            let _ = write!(
-                out,
-                " {}{}.",
-                if fr {
-                    "Termes de la règle\u{a0}: "
-                } else {
-                    "Rule terms: "
-                },
-                self.matched.join(", ")
-            );
-        }
-        if !self.sentiment_terms.is_empty() {
-            let _ = write!(
-                out,
-                " {}{}.",
-                if fr {
-                    "Termes négatifs\u{a0}: "
-                } else {
-                    "Negative terms: "
-                },
-                self.sentiment_terms.join(", ")
-            );
-        }
-        if let Some(l) = &self.link {
-            let _ = write!(out, " <{l}>");
-        }
-        if let Some(s) = &self.suppressed {
-            let _ = write!(out, " {}", suppression_words(s, lang));
-        }
-        out
-    }
-}
-
 /// Volume well above its usual level while negativity is not: a launch, a campaign, news. Information only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BuzzAlert {
@@ -418,30 +155,6 @@ pub struct BuzzAlert {
     pub notify: bool,
     pub suppressed: Option<Suppression>,
     pub explanation: Explanation,
-}
-
-impl BuzzAlert {
-    pub fn explain_fr(&self) -> String {
-        let mut out = format!(
-            "Buzz sur {}\u{a0}: le volume monte sans que la part négative suive.",
-            quote(shown_watch(&self.watch_name, &self.watch), Lang::Fr)
-        );
-        if let Some(s) = &self.suppressed {
-            let _ = write!(out, " {}", suppression_words(s, Lang::Fr));
-        }
-        format!("{out}\n{}", self.explanation.explain_volume_fr())
-    }
-
-    pub fn explain_en(&self) -> String {
-        let mut out = format!(
-            "Buzz on {}: volume is up, negativity is not.",
-            quote(shown_watch(&self.watch_name, &self.watch), Lang::En)
-        );
-        if let Some(s) = &self.suppressed {
-            let _ = write!(out, " {}", suppression_words(s, Lang::En));
-        }
-        format!("{out}\n{}", self.explanation.explain_volume_en())
-    }
 }
 
 /// What detection decided. The store records every decision; the notifier mails those with `notify`.
@@ -513,36 +226,6 @@ impl Decision {
             Decision::Incident(e) => e.severity,
             Decision::CriticalMention(_) => Severity::Critical,
             Decision::Buzz(_) => Severity::Info,
-        }
-    }
-
-    /// The decision in words, in a person's language: English for English, French otherwise (the default).
-    pub fn explain(&self, lang: crate::model::Lang) -> String {
-        match lang {
-            crate::model::Lang::En => self.explain_en(),
-            crate::model::Lang::Fr | crate::model::Lang::Other => self.explain_fr(),
-        }
-    }
-
-    /// The first line of [`Decision::explain`]: what happened, for a mail subject or a timeline line.
-    pub fn headline(&self, lang: crate::model::Lang) -> String {
-        let words = self.explain(lang);
-        words.lines().next().unwrap_or_default().to_owned()
-    }
-
-    pub fn explain_fr(&self) -> String {
-        match self {
-            Decision::Incident(e) => e.explain_fr(),
-            Decision::CriticalMention(c) => c.explain_fr(),
-            Decision::Buzz(b) => b.explain_fr(),
-        }
-    }
-
-    pub fn explain_en(&self) -> String {
-        match self {
-            Decision::Incident(e) => e.explain_en(),
-            Decision::CriticalMention(c) => c.explain_en(),
-            Decision::Buzz(b) => b.explain_en(),
         }
     }
 }
@@ -1013,6 +696,7 @@ fn event(
 mod tests {
     use super::*;
     use crate::detect::counts::tests::mention;
+    use crate::detect::said::Said as _;
     use crate::model::{Label, RuleMatch};
     use chrono::TimeZone;
 
@@ -1212,7 +896,7 @@ mod tests {
         );
         assert_eq!(j.state.last_resolved, Some(h(9)));
         let fr = end.explain_fr();
-        assert!(fr.contains("Durée\u{a0}: 3 h\u{a0}; pic\u{a0}: 40 sujets négatifs en 1 h (le 16/03 à 01:00 UTC)\u{a0}; 100 mentions négatives en tout."), "{fr}");
+        assert!(fr.contains("Durée\u{a0}: 3 h\u{a0}; pic\u{a0}: 40 sujets négatifs en 1 h (le 16/03 à 01:00)\u{a0}; 100 mentions négatives en tout."), "{fr}");
         let en = end.explain_en();
         assert!(en.starts_with("Crisis over on “acme”: back to its usual level for 6 h. Duration: 3 h; peak: 40 negative stories in 1 h"), "{en}");
     }
@@ -1352,7 +1036,7 @@ mod tests {
         };
         assert_eq!(
             end.explain_fr(),
-            "Fin de l'incident «\u{a0}sante\u{a0}» sur «\u{a0}acme\u{a0}»\u{a0}: aucune nouvelle mention critique depuis 6 h 57. 3 mentions critiques depuis le 02/03 à 00:00 UTC."
+            "Fin de l'incident «\u{a0}sante\u{a0}» sur «\u{a0}acme\u{a0}»\u{a0}: aucune nouvelle mention critique depuis 6 h 57. 3 mentions critiques depuis le 02/03 à 00:00."
         );
         assert!(end.explain_en().starts_with(
             "Incident “sante” on “acme” over: no new critical mention for 6 h 57 min."
@@ -1481,7 +1165,7 @@ mod tests {
             explanation: None,
         };
         assert!(
-            e.explain_fr().contains("Durée\u{a0}: 36600 j"),
+            e.explain_fr().contains("Durée\u{a0}: 36\u{202f}600 j"),
             "{}",
             e.explain_fr()
         );

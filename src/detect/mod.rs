@@ -129,3 +129,49 @@ pub use incident::{
 };
 pub use settings::settings_problems;
 pub use silence::{Silence, SilenceTarget, active_silence, is_silenced};
+
+/// The words of detection's facts, for this module's tests: the decisions said as the faces say them, in
+/// French and English on the UTC clock.
+#[cfg(test)]
+pub(crate) mod said {
+    use crate::i18n::words;
+    use crate::i18n::{Locale, Voice};
+
+    use super::{BuzzAlert, CriticalMention, Decision, IncidentEvent};
+
+    pub(crate) trait Said {
+        fn decision(&self) -> Decision;
+
+        fn explain_fr(&self) -> String {
+            words::decision(&Voice::new(Locale::Fr, chrono_tz::UTC), &self.decision())
+        }
+
+        fn explain_en(&self) -> String {
+            words::decision(&Voice::new(Locale::En, chrono_tz::UTC), &self.decision())
+        }
+    }
+
+    impl Said for Decision {
+        fn decision(&self) -> Decision {
+            self.clone()
+        }
+    }
+
+    impl Said for IncidentEvent {
+        fn decision(&self) -> Decision {
+            Decision::Incident(self.clone())
+        }
+    }
+
+    impl Said for CriticalMention {
+        fn decision(&self) -> Decision {
+            Decision::CriticalMention(self.clone())
+        }
+    }
+
+    impl Said for BuzzAlert {
+        fn decision(&self) -> Decision {
+            Decision::Buzz(self.clone())
+        }
+    }
+}

@@ -3,12 +3,14 @@
 //!
 //! Every other module speaks in these types; this one depends on nothing else in the crate. Times are UTC.
 
+mod locale;
 mod mention;
 mod notification;
 mod source;
 mod time;
 mod watch;
 
+pub use locale::*;
 pub use mention::*;
 pub use notification::*;
 pub use source::*;

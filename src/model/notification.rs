@@ -51,8 +51,14 @@ impl NotificationKind {
 pub struct Headline {
     /// Negative (or matching) mentions in the window.
     pub count: Option<u32>,
-    /// The window the count covers, as people say it ("1 h", "30 min").
+    /// The window the count covers, as people say it ("1 h", "30 min"): kept for notifications queued
+    /// before `window_start` and `window_end` existed.
     pub window: Option<String>,
+    /// The window the count covers, as the detector saw it.
+    pub window_start: Option<DateTime<Utc>>,
+    pub window_end: Option<DateTime<Utc>>,
+    /// Which past windows the usual level comes from (`hour_of_day`, `hour_of_week`, `all_hours`).
+    pub profile: Option<String>,
     /// The usual count for such a window (median of the baseline).
     pub baseline: Option<f64>,
     /// `count / baseline`.
@@ -154,7 +160,12 @@ pub struct Notification {
     /// The watch is silenced: the notification is recorded for the record and the digest.
     #[serde(default)]
     pub silenced: bool,
-    /// Detection's explanation, already written, in French.
+    /// The decision behind it, as detection made it (its facts; the words are said from them when the
+    /// email is written, in the reader's language and on the reader's clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<serde_json::Value>,
+    /// Detection's explanation, already written, in French: read only for notifications queued before
+    /// `decision` existed.
     #[serde(default)]
     pub explanation_fr: Option<String>,
     /// Detection's explanation, already written, in English.
@@ -185,6 +196,7 @@ impl Notification {
             mentions: Vec::new(),
             terms: Vec::new(),
             silenced: false,
+            decision: None,
             explanation_fr: None,
             explanation_en: None,
             items: Vec::new(),

@@ -27,18 +27,11 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveTime;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::model::{Interval, Severity};
 
-/// The language of the emails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Locale {
-    #[default]
-    Fr,
-    En,
-}
+pub use crate::model::Locale;
 
 /// The `[email]` table.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -1,23 +1,27 @@
-//! Words: a [`Notification`] becomes a subject, a plain-text part and an HTML part, in French or English.
+//! Words: a [`Notification`] becomes a subject, a plain-text part and an HTML part, in the reader's language
+//! and on the reader's clock.
 //!
-//! In: a notification (as detection wrote it, or a digest the worker assembled) and the reader's locale.
-//! Out: a [`RenderedEmail`]. Pure: no clock, no I/O — `veille demo` calls [`render`] to show the email it
-//! would send. The layouts are template files (`src/notify/templates/{fr,en}/email.{txt,html}`, minijinja,
-//! embedded in the binary); the figures are formatted here, the French way in French (`×5,9`, `71 %`).
+//! In: a notification (as detection wrote it, or a digest the worker assembled) and the reader's
+//! [`Voice`]. Out: a [`RenderedEmail`]. Pure: no clock, no I/O — `veille demo` calls [`render`] to show the
+//! email it would send. The layouts are two template files (`src/notify/templates/email.{txt,html}`,
+//! minijinja, embedded in the binary), the same for every language; every word in them comes from the
+//! message files (`src/i18n/*/email.ftl`) through the voice, and the sentence that says what happened is
+//! [`crate::i18n::words`]' — the same words the CLI and the console use.
 //!
 //! Everything that came from a feed is data: the HTML part escapes it (minijinja's auto-escaping for
 //! `.html` templates), control characters are removed from every string, and the subject is one line of
 //! text that no feed content can break (CR/LF never reach a header). Links keep only `http(s)` targets and
 //! are shown with their real host; there are no images, remote or not.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use chrono::{DateTime, Utc};
 use minijinja::Environment;
 use serde::Serialize;
 
-use super::config::Locale;
-use crate::model::{Label, Notification, NotificationKind, NotifiedMention, Severity};
+use crate::detect::Decision;
+use crate::i18n::{Locale, Voice, words};
+use crate::model::{Label, Notification, NotificationKind, NotifiedMention};
 
 /// An email, ready to be put in a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,108 +35,101 @@ pub struct RenderedEmail {
 /// What rendering needs beyond the notification.
 #[derive(Debug, Clone)]
 pub struct RenderOptions {
-    pub locale: Locale,
-    /// The zone mention times are shown in.
-    pub tz: chrono_tz::Tz,
+    /// The reader's language and clock.
+    pub voice: Voice,
     /// Most mentions shown (across a digest's items).
     pub max_mentions: usize,
     /// Recipients for whom this email is the last immediate one this hour.
     pub cap_reached: Vec<String>,
+    /// The console's address (`[web] public_url`): the email links to the incident's page instead of
+    /// telling the reader which command to type.
+    pub public_url: Option<String>,
 }
 
 impl RenderOptions {
-    pub fn new(locale: Locale) -> RenderOptions {
+    pub fn new(voice: Voice) -> RenderOptions {
         RenderOptions {
-            locale,
-            tz: chrono_tz::Europe::Paris,
+            voice,
             max_mentions: 20,
             cap_reached: Vec::new(),
+            public_url: None,
         }
     }
 }
 
 /// Renders `n` for a reader of `locale`, times in Paris time, with the default limits.
 pub fn render(n: &Notification, locale: Locale) -> RenderedEmail {
-    render_with(n, &RenderOptions::new(locale))
+    render_with(
+        n,
+        &RenderOptions::new(Voice::new(locale, crate::i18n::DEFAULT_TZ)),
+    )
 }
 
 /// Renders `n` with explicit options.
 pub fn render_with(n: &Notification, o: &RenderOptions) -> RenderedEmail {
-    let subject = one_line(&subject(n, o.locale));
+    let v = &o.voice;
+    let subject = one_line(&subject(v, n));
     let mut budget = o.max_mentions;
-    let (items, mentions) = if n.kind == NotificationKind::Digest {
+    let digest = n.kind == NotificationKind::Digest;
+    let (items, mentions) = if digest {
         let items: Vec<ItemCtx> = n
             .items
             .iter()
             .map(|i| ItemCtx {
-                line: one_line(&line(i, o.locale)),
-                sentence: clean(&sentence(i, o.locale)),
-                mentions: take_mentions(&i.mentions, o, &mut budget),
+                line: one_line(&line(v, i)),
+                sentence: clean(&sentence(v, i)),
+                mentions: take_mentions(&i.mentions, v, &mut budget),
             })
             .collect();
         (items, Vec::new())
     } else {
-        (Vec::new(), take_mentions(&n.mentions, o, &mut budget))
+        (Vec::new(), take_mentions(&n.mentions, v, &mut budget))
     };
-    let total: usize = if n.kind == NotificationKind::Digest {
+    let total: usize = if digest {
         n.items.iter().map(|i| i.mentions.len()).sum()
     } else {
         n.mentions.len()
     };
     let shown = o.max_mentions - budget;
-    let h = &n.headline;
-    let fr = o.locale == Locale::Fr;
     let cap_note = (!o.cap_reached.is_empty()).then(|| {
-        let who = o.cap_reached.join(", ");
-        if fr {
-            format!(
-                "Limite d'envois atteinte pour {who} : les prochaines alertes de l'heure iront dans le prochain résumé."
-            )
-        } else {
-            format!(
-                "Sending limit reached for {who}: further alerts this hour go to the next digest."
-            )
-        }
+        v.say(
+            "email-cap-reached",
+            &[("who", o.cap_reached.join(", ").into())],
+        )
     });
-    let has_figures = h.count.is_some()
-        || h.baseline.is_some()
-        || h.ratio.is_some()
-        || h.negative_share.is_some()
-        || h.sources.is_some()
-        || h.z.is_some()
-        || h.duration_secs.is_some()
-        || h.peak.is_some();
+    let incident_url = match (&o.public_url, n.incident) {
+        (Some(base), Some(id)) => Some(format!("{}/incidents/{id}", base.trim_end_matches('/'))),
+        _ => None,
+    };
+    let resolved = n.kind == NotificationKind::IncidentResolved;
+    let actions = if digest || resolved {
+        Vec::new()
+    } else {
+        actions(v, n, incident_url.as_deref())
+    };
     let ctx = Ctx {
+        lang: v.locale.tag(),
         subject: subject.clone(),
-        has_figures,
-        digest: n.kind == NotificationKind::Digest,
-        resolved: n.kind == NotificationKind::IncidentResolved,
-        sentence: clean(&sentence(n, o.locale)),
+        digest,
+        sentence: clean(&sentence(v, n)),
         cap_note,
-        count: h.count.map(|c| c.to_string()),
-        window: h.window.as_deref().map(clean),
-        baseline: h.baseline.map(|b| number(b, o.locale)),
-        ratio: h.ratio.map(|r| format!("×{}", number(r, o.locale))),
-        z: h.z.map(|z| number(z, o.locale)),
-        share: h.negative_share.map(|s| percent(s, o.locale)),
-        usual_share: h.usual_negative_share.map(|s| percent(s, o.locale)),
-        sources: h.sources.map(|s| s.to_string()),
-        duration: h.duration_secs.map(|d| duration(d, o.locale)),
-        peak: h.peak.map(|p| p.to_string()),
+        figures: figures(v, n),
         mentions,
-        more_mentions: total.saturating_sub(shown),
+        more_mentions: (total > shown)
+            .then(|| v.say("email-more-mentions", &[("count", (total - shown).into())])),
         terms: clean(&n.terms.join(", ")),
-        incident: n.incident,
-        watch: n.watch.as_deref().map(clean),
         items,
+        actions,
+        incident_url,
+        zone: v.say("times-in", &[("zone", v.zone(n.at).into())]),
+        t: labels(v),
     };
     let env = environment();
-    let dir = if fr { "fr" } else { "en" };
     let render = |name: &str| {
-        env.get_template(&format!("{dir}/{name}"))
+        env.get_template(name)
             .and_then(|t| t.render(&ctx))
             // The templates are ours and embedded: a failure is a bug, shown rather than hidden.
-            .unwrap_or_else(|e| format!("template {dir}/{name} failed: {e}"))
+            .unwrap_or_else(|e| format!("template {name} failed: {e}"))
     };
     RenderedEmail {
         subject,
@@ -141,30 +138,60 @@ pub fn render_with(n: &Notification, o: &RenderOptions) -> RenderedEmail {
     }
 }
 
+/// The fixed words of the layouts, by name.
+fn labels(v: &Voice) -> BTreeMap<&'static str, String> {
+    [
+        "figures",
+        "mentions",
+        "terms",
+        "spotted-terms",
+        "sentiment",
+        "actions",
+        "footer",
+        "digest-title",
+        "open",
+    ]
+    .into_iter()
+    .map(|k| (k, v.say("email-label", &[("label", k.into())])))
+    .chain([("colon", v.word("colon"))])
+    .collect()
+}
+
+/// The template test `http_link`: only an absolute `http(s)` URL ever reaches an `href`, whatever a
+/// caller put in the context (defence in depth beside [`safe_link`]).
+fn http_link(value: &minijinja::Value) -> bool {
+    value
+        .as_str()
+        .and_then(|s| url::Url::parse(s.trim()).ok())
+        .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+}
+
 #[derive(Serialize)]
 struct Ctx {
+    lang: &'static str,
     subject: String,
-    has_figures: bool,
     digest: bool,
-    resolved: bool,
     sentence: String,
     cap_note: Option<String>,
-    count: Option<String>,
-    window: Option<String>,
-    baseline: Option<String>,
-    ratio: Option<String>,
-    z: Option<String>,
-    share: Option<String>,
-    usual_share: Option<String>,
-    sources: Option<String>,
-    duration: Option<String>,
-    peak: Option<String>,
+    /// Label and value, in order.
+    figures: Vec<(String, String)>,
     mentions: Vec<MentionCtx>,
-    more_mentions: usize,
+    more_mentions: Option<String>,
     terms: String,
-    incident: Option<i64>,
-    watch: Option<String>,
     items: Vec<ItemCtx>,
+    /// What the reader can do next, one line each.
+    actions: Vec<ActionCtx>,
+    incident_url: Option<String>,
+    zone: String,
+    t: BTreeMap<&'static str, String>,
+}
+
+#[derive(Serialize)]
+struct ActionCtx {
+    text: String,
+    /// A command to type, shown as code.
+    code: Option<String>,
+    link: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -190,12 +217,11 @@ fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
+        env.add_test("http_link", http_link);
         // Names ending in .html are auto-escaped; .txt are not (plain text needs no escaping).
         for (name, src) in [
-            ("fr/email.txt", include_str!("templates/fr/email.txt")),
-            ("fr/email.html", include_str!("templates/fr/email.html")),
-            ("en/email.txt", include_str!("templates/en/email.txt")),
-            ("en/email.html", include_str!("templates/en/email.html")),
+            ("email.txt", include_str!("templates/email.txt")),
+            ("email.html", include_str!("templates/email.html")),
         ] {
             env.add_template(name, src)
                 .expect("embedded templates are valid");
@@ -204,44 +230,39 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
-fn take_mentions(ms: &[NotifiedMention], o: &RenderOptions, budget: &mut usize) -> Vec<MentionCtx> {
+fn take_mentions(ms: &[NotifiedMention], v: &Voice, budget: &mut usize) -> Vec<MentionCtx> {
     let n = ms.len().min(*budget);
     *budget -= n;
-    ms[..n].iter().map(|m| mention(m, o)).collect()
+    ms[..n].iter().map(|m| mention(m, v)).collect()
 }
 
-fn mention(m: &NotifiedMention, o: &RenderOptions) -> MentionCtx {
-    let (link, host) = match m
-        .link
-        .as_deref()
-        .and_then(|l| url::Url::parse(l.trim()).ok())
-    {
-        Some(u) if matches!(u.scheme(), "http" | "https") => {
-            let host = u.host_str().map(str::to_owned);
-            (Some(u.to_string()), host)
-        }
-        _ => (None, None),
-    };
-    let fr = o.locale == Locale::Fr;
-    let untitled = if fr { "(sans titre)" } else { "(untitled)" };
+/// A link worth an `href`: `http` or `https` only, and its host.
+pub(crate) fn safe_link(link: Option<&str>) -> Option<(String, Option<String>)> {
+    let u = url::Url::parse(link?.trim()).ok()?;
+    let host = u.host_str().map(str::to_owned);
+    (matches!(u.scheme(), "http" | "https") && host.is_some()).then(|| (u.to_string(), host))
+}
+
+fn mention(m: &NotifiedMention, v: &Voice) -> MentionCtx {
+    let (link, host) = safe_link(m.link.as_deref()).map_or((None, None), |(l, h)| (Some(l), h));
     let sentiment = match (m.score, m.label) {
         (Some(s), label) => Some(format!(
             "{} ({})",
-            label_word(label.unwrap_or(Label::of_score(s)), o.locale),
-            signed(f64::from(s), o.locale)
+            words::label(v, label.unwrap_or(Label::of_score(s))),
+            v.signed(f64::from(s))
         )),
-        (None, Some(label)) => Some(label_word(label, o.locale).to_owned()),
+        (None, Some(label)) => Some(words::label(v, label)),
         (None, None) => None,
     };
     MentionCtx {
         source: clean(&m.source),
-        time: m.time.map_or_else(|| "—".into(), |t| local_time(t, o)),
+        time: m.time.map_or_else(|| "—".into(), |t| v.moment(t)),
         title: m
             .title
             .as_deref()
             .map(clean)
             .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| untitled.into()),
+            .unwrap_or_else(|| v.word("untitled")),
         excerpt: cut(&clean(&m.excerpt), 300),
         sentiment,
         link,
@@ -250,262 +271,269 @@ fn mention(m: &NotifiedMention, o: &RenderOptions) -> MentionCtx {
     }
 }
 
-fn local_time(t: DateTime<Utc>, o: &RenderOptions) -> String {
-    let local = t.with_timezone(&o.tz);
-    match o.locale {
-        Locale::Fr => local.format("%d/%m %H:%M").to_string(),
-        Locale::En => local.format("%Y-%m-%d %H:%M").to_string(),
-    }
+/// The decision behind a notification, when it carries one.
+fn decision(n: &Notification) -> Option<Decision> {
+    n.decision
+        .as_ref()
+        .and_then(|d| serde_json::from_value(d.clone()).ok())
 }
 
-fn label_word(l: Label, locale: Locale) -> &'static str {
-    match (l, locale) {
-        (Label::Neg, Locale::Fr) => "négatif",
-        (Label::Neu, Locale::Fr) => "neutre",
-        (Label::Pos, Locale::Fr) => "positif",
-        (Label::Neg, Locale::En) => "negative",
-        (Label::Neu, Locale::En) => "neutral",
-        (Label::Pos, Locale::En) => "positive",
-    }
-}
-
-fn severity_word(s: Severity, locale: Locale) -> &'static str {
-    match (s, locale) {
-        (Severity::Critical, Locale::Fr) => "CRITIQUE",
-        (Severity::Warning, Locale::Fr) => "ALERTE",
-        (Severity::Info, Locale::Fr) => "INFO",
-        (Severity::Critical, Locale::En) => "CRITICAL",
-        (Severity::Warning, Locale::En) => "WARNING",
-        (Severity::Info, Locale::En) => "INFO",
-    }
-}
-
-fn subject(n: &Notification, locale: Locale) -> String {
-    let fr = locale == Locale::Fr;
+fn subject(v: &Voice, n: &Notification) -> String {
     match n.kind {
         NotificationKind::Digest => {
-            let k = n.items.len();
-            if fr {
-                format!(
-                    "[veille] Résumé — {k} notification{} en attente",
-                    if k > 1 { "s" } else { "" }
-                )
-            } else {
-                format!(
-                    "[veille] Digest — {k} notification{} waiting",
-                    if k > 1 { "s" } else { "" }
-                )
-            }
+            v.say("email-subject-digest", &[("count", n.items.len().into())])
         }
-        NotificationKind::IncidentResolved => format!("[veille] {}", line(n, locale)),
-        _ => format!(
-            "[veille] {} — {}",
-            severity_word(n.severity, locale),
-            line(n, locale)
+        NotificationKind::IncidentResolved => {
+            v.say("email-subject-resolved", &[("line", line(v, n).into())])
+        }
+        _ => v.say(
+            "email-subject",
+            &[
+                ("severity", n.severity.as_str().into()),
+                ("line", line(v, n).into()),
+            ],
         ),
     }
 }
 
 /// The subject without its prefix: what a digest lists.
-fn line(n: &Notification, locale: Locale) -> String {
-    let fr = locale == Locale::Fr;
+fn line(v: &Voice, n: &Notification) -> String {
     let h = &n.headline;
     let brand = clean(&n.brand);
-    let sep = if fr { " :" } else { ":" };
+    let window = window_words(v, h);
     match n.kind {
         NotificationKind::IncidentOpened
         | NotificationKind::IncidentEscalated
-        | NotificationKind::Digest => {
-            let mut s = match (h.count, fr) {
-                (Some(c), true) => format!(
-                    "{brand}{sep} {c} mention{} négative{}",
-                    plural(c),
-                    plural(c)
+        | NotificationKind::Digest => v.say(
+            "email-line-surge",
+            &[
+                ("brand", brand.into()),
+                ("count", h.count.map_or(-1, i64::from).into()),
+                ("window", window.into()),
+                ("ratio", ratio(v, n).unwrap_or_default().into()),
+                (
+                    "rising",
+                    if n.kind == NotificationKind::IncidentEscalated {
+                        "yes"
+                    } else {
+                        "no"
+                    }
+                    .into(),
                 ),
-                (Some(c), false) => format!("{brand}{sep} {c} negative mention{}", plural(c)),
-                (None, true) => format!("{brand}{sep} incident en cours"),
-                (None, false) => format!("{brand}{sep} incident under way"),
-            };
-            if let (Some(_), Some(w)) = (h.count, &h.window) {
-                s.push_str(if fr { " en " } else { " in " });
-                s.push_str(&clean(w));
-            }
-            if let Some(r) = h.ratio {
-                if fr {
-                    s.push_str(&format!(" (×{} la normale)", number(r, locale)));
-                } else {
-                    s.push_str(&format!(" (×{} the usual)", number(r, locale)));
-                }
-            }
-            if n.kind == NotificationKind::IncidentEscalated {
-                s.push_str(if fr { ", en hausse" } else { ", rising" });
-            }
-            s
-        }
-        NotificationKind::CriticalMention => {
-            let source = n.mentions.first().map(|m| clean(&m.source));
-            match (fr, source) {
-                (true, Some(src)) => format!("{brand}{sep} mention critique sur {src}"),
-                (true, None) => format!("{brand}{sep} mention critique"),
-                (false, Some(src)) => format!("{brand}{sep} critical mention on {src}"),
-                (false, None) => format!("{brand}{sep} critical mention"),
-            }
-        }
-        NotificationKind::IncidentResolved => {
-            let mut s = if fr {
-                format!("Crise terminée — {brand}")
-            } else {
-                format!("Crisis over — {brand}")
-            };
-            if let Some(d) = h.duration_secs {
-                s.push_str(&format!(
-                    "{sep} {} {}",
-                    if fr { "a duré" } else { "lasted" },
-                    duration(d, locale)
-                ));
-            }
-            if let Some(p) = h.peak {
-                s.push_str(&if fr {
-                    format!(", pic de {p} mention{}", plural(p))
-                } else {
-                    format!(", peak of {p} mention{}", plural(p))
-                });
-            }
-            s
-        }
+            ],
+        ),
+        NotificationKind::CriticalMention => v.say(
+            "email-line-critical",
+            &[
+                ("brand", brand.into()),
+                (
+                    "source",
+                    n.mentions
+                        .first()
+                        .map(|m| clean(&m.source))
+                        .unwrap_or_default()
+                        .into(),
+                ),
+            ],
+        ),
+        NotificationKind::IncidentResolved => v.say(
+            "email-line-resolved",
+            &[
+                ("brand", brand.into()),
+                (
+                    "lasted",
+                    h.duration_secs
+                        .map(|d| {
+                            v.duration(chrono::TimeDelta::seconds(d.min(i64::MAX as u64) as i64))
+                        })
+                        .unwrap_or_default()
+                        .into(),
+                ),
+                ("peak", h.peak.map_or(-1, i64::from).into()),
+            ],
+        ),
     }
 }
 
-/// One sentence saying what happened: detection's own when it wrote one, else made from the figures.
-fn sentence(n: &Notification, locale: Locale) -> String {
-    let fr = locale == Locale::Fr;
-    let written = if fr {
-        &n.explanation_fr
-    } else {
-        &n.explanation_en
+/// The window a count covers, as the detector saw it; for notifications queued before windows were kept,
+/// its length.
+fn window_words(v: &Voice, h: &crate::model::Headline) -> String {
+    match (h.window_start, h.window_end, &h.window) {
+        (Some(s), Some(e), _) => v.window(s, e),
+        (_, _, Some(w)) => v.say("email-legacy-window", &[("window", clean(w).into())]),
+        _ => String::new(),
+    }
+}
+
+/// `5,9` when the usual level is at least one: below it the detector divides by a floor, which is no
+/// "times the usual".
+fn ratio(v: &Voice, n: &Notification) -> Option<String> {
+    let h = &n.headline;
+    match (h.ratio, h.baseline) {
+        (Some(r), Some(b)) if b >= 1.0 && r.is_finite() => Some(v.number(r, 1)),
+        (Some(r), None) if r.is_finite() => Some(v.number(r, 1)),
+        _ => None,
+    }
+}
+
+/// One sentence saying what happened: the decision's headline said in the reader's language, else what
+/// detection wrote when the notification was queued, else made from the figures.
+fn sentence(v: &Voice, n: &Notification) -> String {
+    if let Some(d) = decision(n) {
+        return words::headline(v, &d);
+    }
+    let written = match v.locale {
+        Locale::Fr => &n.explanation_fr,
+        Locale::En => &n.explanation_en,
     };
     if let Some(s) = written.as_deref().filter(|s| !s.trim().is_empty()) {
         return s.to_owned();
     }
     let h = &n.headline;
-    let brand = clean(&n.brand);
-    match n.kind {
-        NotificationKind::IncidentOpened
-        | NotificationKind::IncidentEscalated
-        | NotificationKind::Digest => {
-            let verb = match (n.kind, fr) {
-                (NotificationKind::IncidentEscalated, true) => "s'aggrave",
-                (NotificationKind::IncidentEscalated, false) => "is getting worse",
-                (_, true) => "commence",
-                (_, false) => "has started",
-            };
-            let mut s = if fr {
-                format!("Un pic de mentions négatives sur {brand} {verb}")
-            } else {
-                format!("A surge of negative mentions of {brand} {verb}")
-            };
-            if let Some(c) = h.count {
-                let w = h.window.as_deref().map(clean).unwrap_or_default();
-                s.push_str(&if fr {
-                    format!(" : {c} en {w}")
-                } else {
-                    format!(": {c} in {w}")
-                });
-                if let Some(b) = h.baseline {
-                    s.push_str(&if fr {
-                        format!(" contre {} d'habitude", number(b, locale))
-                    } else {
-                        format!(" against {} usually", number(b, locale))
-                    });
-                }
-            }
-            s.push('.');
-            s
-        }
-        NotificationKind::CriticalMention => {
-            let rule = n.rule.as_deref().map(clean);
-            match (fr, rule) {
-                (true, Some(r)) => {
-                    format!("Une mention de {brand} correspond à la règle critique « {r} ».")
-                }
-                (true, None) => format!("Une mention critique de {brand} vient d'être publiée."),
-                (false, Some(r)) => {
-                    format!("A mention of {brand} matches the critical rule \"{r}\".")
-                }
-                (false, None) => format!("A critical mention of {brand} was just published."),
-            }
-        }
-        NotificationKind::IncidentResolved => {
-            let d = h.duration_secs.map(|d| duration(d, locale));
-            match (fr, d) {
-                (true, Some(d)) => format!(
-                    "La crise sur {brand} est terminée : les mentions négatives sont revenues à leur niveau habituel après {d}."
-                ),
-                (true, None) => format!(
-                    "La crise sur {brand} est terminée : les mentions négatives sont revenues à leur niveau habituel."
-                ),
-                (false, Some(d)) => format!(
-                    "The crisis about {brand} is over: negative mentions are back to their usual level after {d}."
-                ),
-                (false, None) => format!(
-                    "The crisis about {brand} is over: negative mentions are back to their usual level."
-                ),
-            }
-        }
+    v.say(
+        "email-sentence",
+        &[
+            ("kind", kind_key(n.kind).into()),
+            ("brand", clean(&n.brand).into()),
+            ("count", h.count.map_or(-1, i64::from).into()),
+            (
+                "usual",
+                h.baseline.map(|b| v.figure(b)).unwrap_or_default().into(),
+            ),
+            (
+                "rule",
+                n.rule
+                    .as_deref()
+                    .map(|r| v.quote(&clean(r)))
+                    .unwrap_or_default()
+                    .into(),
+            ),
+            (
+                "lasted",
+                h.duration_secs
+                    .map(|d| v.duration(chrono::TimeDelta::seconds(d.min(i64::MAX as u64) as i64)))
+                    .unwrap_or_default()
+                    .into(),
+            ),
+        ],
+    )
+}
+
+fn kind_key(k: NotificationKind) -> &'static str {
+    match k {
+        NotificationKind::IncidentOpened => "opened",
+        NotificationKind::IncidentEscalated => "escalated",
+        NotificationKind::IncidentResolved => "resolved",
+        NotificationKind::CriticalMention => "critical",
+        NotificationKind::Digest => "digest",
     }
 }
 
-fn plural(n: u32) -> &'static str {
-    if n > 1 { "s" } else { "" }
+/// The figures of a notification, label and value, in the words the CLI uses for the same facts.
+fn figures(v: &Voice, n: &Notification) -> Vec<(String, String)> {
+    let h = &n.headline;
+    let label = |k: &str| v.say("email-figure", &[("figure", k.into())]);
+    let mut out = Vec::new();
+    let window = window_words(v, h);
+    let x = decision(n).and_then(|d| match d {
+        Decision::Incident(e) => e.explanation,
+        Decision::Buzz(b) => Some(b.explanation),
+        Decision::CriticalMention(_) => None,
+    });
+    if let Some(c) = h.count {
+        out.push((
+            label("count"),
+            v.say(
+                "email-count-value",
+                &[("count", c.into()), ("window", window.into())],
+            ),
+        ));
+    }
+    if let Some(b) = h.baseline {
+        let place = x
+            .as_ref()
+            .map(|x| words::usual_where(v, x))
+            .unwrap_or_default();
+        out.push((
+            label("usual"),
+            v.say(
+                "email-usual-value",
+                &[
+                    ("zero", if b == 0.0 { "yes" } else { "no" }.into()),
+                    ("usual", v.figure(b).into()),
+                    ("where", place.into()),
+                ],
+            ),
+        ));
+    }
+    if let Some(r) = ratio(v, n) {
+        out.push((label("ratio"), format!("×{r}")));
+    }
+    if let Some(s) = h.negative_share {
+        out.push((
+            label("share"),
+            v.say(
+                "share-value",
+                &[
+                    ("share", v.percent(s).into()),
+                    (
+                        "usual",
+                        h.usual_negative_share
+                            .map(|u| v.percent(u))
+                            .unwrap_or_default()
+                            .into(),
+                    ),
+                ],
+            ),
+        ));
+    }
+    if let Some(s) = h.sources {
+        out.push((label("sources"), v.integer(u64::from(s))));
+    }
+    if let Some(z) = h.z.filter(|z| z.is_finite()) {
+        out.push((label("z"), v.number(z, 1)));
+    }
+    if let Some(d) = h.duration_secs {
+        out.push((
+            label("duration"),
+            v.duration(chrono::TimeDelta::seconds(d.min(i64::MAX as u64) as i64)),
+        ));
+    }
+    if let Some(p) = h.peak {
+        out.push((label("peak"), v.say("n-mentions", &[("count", p.into())])));
+    }
+    out
 }
 
-/// A figure with at most one decimal, none when whole: `6`, `5,9` (fr) or `5.9` (en).
-pub fn number(x: f64, locale: Locale) -> String {
-    if !x.is_finite() {
-        return "—".into();
+/// What the reader can do: open the incident in the console when it is served, else the commands to type.
+fn actions(v: &Voice, n: &Notification, incident_url: Option<&str>) -> Vec<ActionCtx> {
+    let mut out = Vec::new();
+    if let Some(url) = incident_url {
+        out.push(ActionCtx {
+            text: v.word("email-action-open"),
+            code: None,
+            link: Some(url.to_owned()),
+        });
+        return out;
     }
-    let rounded = (x * 10.0).round() / 10.0;
-    let s = if rounded.fract() == 0.0 {
-        format!("{rounded:.0}")
-    } else {
-        format!("{rounded:.1}")
-    };
-    match locale {
-        Locale::Fr => s.replace('.', ","),
-        Locale::En => s,
+    if let Some(id) = n.incident {
+        out.push(ActionCtx {
+            text: v.word("email-action-ack"),
+            code: Some(format!("veille incidents ack {id}")),
+            link: None,
+        });
     }
-}
-
-fn signed(x: f64, locale: Locale) -> String {
-    let s = format!("{:+.2}", x);
-    match locale {
-        Locale::Fr => s.replace('.', ","),
-        Locale::En => s,
+    if let Some(w) = &n.watch {
+        out.push(ActionCtx {
+            text: v.word("email-action-silence"),
+            code: Some(format!(
+                "veille silence add --watch {} --for 2h --reason \"…\"",
+                clean(w)
+            )),
+            link: None,
+        });
     }
-}
-
-/// A share in [0, 1] as a whole percentage: `71 %` (fr) or `71%` (en).
-pub fn percent(x: f64, locale: Locale) -> String {
-    let p = (x * 100.0).round();
-    match locale {
-        Locale::Fr => format!("{p:.0} %"),
-        Locale::En => format!("{p:.0}%"),
-    }
-}
-
-/// A length of time as people say it: `45 min`, `2 h 15 min`, `1 j 3 h` (fr) / `1 d 3 h` (en).
-pub fn duration(secs: u64, locale: Locale) -> String {
-    let days = secs / 86_400;
-    let hours = secs % 86_400 / 3600;
-    let minutes = secs % 3600 / 60;
-    let d = if locale == Locale::Fr { "j" } else { "d" };
-    match (days, hours, minutes) {
-        (0, 0, m) => format!("{m} min"),
-        (0, h, 0) => format!("{h} h"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (days, 0, _) => format!("{days} {d}"),
-        (days, h, _) => format!("{days} {d} {h} h"),
-    }
+    out
 }
 
 /// Removes control characters (tabs and newlines become spaces), so that nothing from a feed can shape
@@ -539,7 +567,9 @@ fn cut(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Headline;
+    use chrono::DateTime;
+
+    use crate::model::{Headline, Severity};
 
     fn surge() -> Notification {
         let at = DateTime::from_timestamp(1_763_470_000, 0).unwrap();
@@ -581,10 +611,11 @@ mod tests {
         let e = render(&surge(), Locale::Fr);
         assert_eq!(
             e.subject,
-            "[veille] CRITIQUE — Acme : 47 mentions négatives en 1 h (×5,9 la normale)"
+            "[veille] CRITIQUE — Acme\u{a0}: 47 mentions négatives en 1 h (×5,9 la normale)"
         );
         assert!(
-            e.text.contains("Part négative : 71 % (d'habitude 22 %)"),
+            e.text
+                .contains("Part négative\u{a0}: 71\u{202f}% (habituellement 22\u{202f}%)"),
             "{}",
             e.text
         );
@@ -632,6 +663,73 @@ mod tests {
     }
 
     #[test]
+    fn links_of_other_schemes_are_never_written_into_an_href() {
+        // Issue 16, item 6: `javascript:`, `data:` and `file:` links from feeds reached `href`s.
+        for bad in [
+            "javascript:alert(1)",
+            " JAVASCRIPT:alert(1)",
+            "data:text/html;base64,PHNjcmlwdD4=",
+            "file:///etc/passwd",
+            "vbscript:msgbox(1)",
+            "/relative",
+        ] {
+            let mut n = surge();
+            n.mentions[0].link = Some(bad.into());
+            let mut digest = Notification::new(NotificationKind::Digest, Severity::Info, "", n.at);
+            digest.items.push(n.clone());
+            for locale in [Locale::Fr, Locale::En] {
+                for e in [render(&n, locale), render(&digest, locale)] {
+                    let html = e.html.to_ascii_lowercase();
+                    assert_eq!(html.matches("href=").count(), 0, "{bad:?}: {}", e.html);
+                    assert!(
+                        !e.text
+                            .to_ascii_lowercase()
+                            .contains(&bad.trim().to_ascii_lowercase()),
+                        "{}",
+                        e.text
+                    );
+                    assert!(
+                        e.html.contains("Grève"),
+                        "the mention is still shown: {}",
+                        e.html
+                    );
+                }
+            }
+        }
+        let e = render(&surge(), Locale::En);
+        assert!(
+            e.html
+                .contains("href=\"https:&#x2f;&#x2f;forum.example&#x2f;t&#x2f;1?x=%3Cy%3E\""),
+            "{}",
+            e.html
+        );
+    }
+
+    #[test]
+    fn the_templates_href_test_accepts_only_http_urls() {
+        let env = environment();
+        let check = |v: &str| {
+            env.render_str(
+                "{% if l is http_link %}link{% else %}text{% endif %}",
+                minijinja::context! { l => v },
+            )
+            .unwrap()
+        };
+        assert_eq!(check("https://ex.example/a"), "link");
+        assert_eq!(check("http://ex.example"), "link");
+        for bad in [
+            "javascript:alert(1)",
+            "data:,x",
+            "file:///x",
+            "",
+            "https://",
+            "//ex.example/a",
+        ] {
+            assert_eq!(check(bad), "text", "{bad:?}");
+        }
+    }
+
+    #[test]
     fn a_resolution_says_how_long_and_how_high() {
         let mut n = surge();
         n.kind = NotificationKind::IncidentResolved;
@@ -640,7 +738,7 @@ mod tests {
         let e = render(&n, Locale::Fr);
         assert_eq!(
             e.subject,
-            "[veille] Crise terminée — Acme : a duré 3 h 20 min, pic de 52 mentions"
+            "[veille] Crise terminée — Acme\u{a0}: a duré 3 h 20, pic de 52 mentions"
         );
         assert!(!e.text.contains("incidents ack"), "{}", e.text);
     }
@@ -653,11 +751,16 @@ mod tests {
             item.mentions = vec![item.mentions[0].clone(); 10];
             d.items.push(item);
         }
-        let mut o = RenderOptions::new(Locale::Fr);
+        let mut o = RenderOptions::new(Voice::french());
         o.max_mentions = 20;
         let e = render_with(&d, &o);
         assert_eq!(e.subject, "[veille] Résumé — 3 notifications en attente");
-        assert!(e.text.contains("… et 10 autres mentions"), "{}", e.text);
+        assert!(
+            e.text
+                .contains("… et 10 autres mentions, visibles avec « veille mentions »."),
+            "{}",
+            e.text
+        );
         assert_eq!(
             e.text.matches("forum.example/t/1").count(),
             20,
@@ -667,14 +770,48 @@ mod tests {
     }
 
     #[test]
-    fn figures_are_formatted_per_locale() {
-        assert_eq!(number(6.0, Locale::Fr), "6");
-        assert_eq!(number(5.94, Locale::Fr), "5,9");
-        assert_eq!(number(5.94, Locale::En), "5.9");
-        assert_eq!(percent(0.714, Locale::Fr), "71 %");
-        assert_eq!(duration(45 * 60, Locale::Fr), "45 min");
-        assert_eq!(duration(2 * 3600, Locale::Fr), "2 h");
-        assert_eq!(duration(86_400 + 3 * 3600, Locale::Fr), "1 j 3 h");
-        assert_eq!(duration(86_400, Locale::En), "1 d");
+    fn a_usual_level_below_one_gives_no_ratio_and_times_are_on_the_readers_clock() {
+        let mut n = surge();
+        n.headline.baseline = Some(0.0);
+        n.headline.window_start = Some(n.at);
+        n.headline.window_end = Some(n.at + chrono::TimeDelta::hours(1));
+        let e = render(&n, Locale::Fr);
+        assert!(!e.subject.contains('×'), "{}", e.subject);
+        assert!(
+            e.text.contains("Niveau habituel\u{a0}: aucune"),
+            "{}",
+            e.text
+        );
+        // 1_763_470_000 is 18/11/2025 12:46:40 UTC, 13:46:40 in Paris.
+        assert!(
+            e.subject.contains("le 18/11 entre 13 h 46 et 14 h 46"),
+            "{}",
+            e.subject
+        );
+        assert!(
+            e.text.contains("Heures en heure de Paris (UTC+1)."),
+            "{}",
+            e.text
+        );
+        let en = render(&n, Locale::En);
+        for french in ["Niveau", "négati", "habituel", "Heures"] {
+            assert!(!en.text.contains(french), "{french} in:\n{}", en.text);
+        }
+    }
+
+    #[test]
+    fn the_console_link_replaces_the_commands_when_it_is_served() {
+        let mut o = RenderOptions::new(Voice::french());
+        o.public_url = Some("https://veille.example.fr/".into());
+        let e = render_with(&surge(), &o);
+        assert!(e.text.contains("Voir l'incident et le prendre en charge\u{a0}: https://veille.example.fr/incidents/12"), "{}", e.text);
+        assert!(!e.text.contains("veille incidents ack"), "{}", e.text);
+        // minijinja escapes `/` in attributes; the browser reads the entities back.
+        assert!(
+            e.html
+                .contains("href=\"https:&#x2f;&#x2f;veille.example.fr&#x2f;incidents&#x2f;12\""),
+            "{}",
+            e.html
+        );
     }
 }

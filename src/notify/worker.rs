@@ -188,10 +188,10 @@ impl Notifier {
             } => (to, cap_reached, folded, immediate),
         };
         let options = RenderOptions {
-            locale: self.config.locale,
-            tz: self.schedule.tz,
+            voice: crate::i18n::Voice::new(self.config.locale, self.schedule.tz),
             max_mentions: self.config.digest.max_mentions,
             cap_reached,
+            public_url: None,
         };
         let envelope = Envelope {
             to: to.clone(),
@@ -219,10 +219,10 @@ impl Notifier {
             }
             match self.mailer.send_to(row.id, &message, recipient).await {
                 Ok(accepted) => {
-                    if let Some(hook) = self.after_accept.as_mut() {
-                        if !hook(row.id) {
-                            return Ok(Flow::Stop);
-                        }
+                    if let Some(hook) = self.after_accept.as_mut()
+                        && !hook(row.id)
+                    {
+                        return Ok(Flow::Stop);
                     }
                     self.store
                         .outbox_record_delivery(row.id, recipient, now, immediate)?;

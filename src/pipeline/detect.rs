@@ -21,6 +21,8 @@ use crate::detect::{
     AnalysedMention, BucketCounts, Decision, EventKind, Silence, SilenceTarget, Suppression,
     WatchFeed, WatchState, history_span,
 };
+use crate::i18n::words::{self, Metric};
+use crate::i18n::{Locale, Voice};
 use crate::model::{
     Analysis, DetectionSpec, Headline, Mention, Notification, NotificationKind, NotifiedMention,
     Severity, WatchSettings, WatchSpec,
@@ -183,6 +185,18 @@ impl Detector {
             )
     }
 
+    /// The French and the English voice of a watch's words, on the watch's clock: the stored copies of a
+    /// decision's words are for `--json` readers; the faces say the decision again from its facts.
+    fn voices(&self, watch: &str) -> [Voice; 2] {
+        let tz = self
+            .spec
+            .watches
+            .iter()
+            .find(|w| w.id == watch)
+            .map_or(crate::i18n::DEFAULT_TZ, |w| w.settings.timezone.0);
+        [Voice::new(Locale::Fr, tz), Voice::new(Locale::En, tz)]
+    }
+
     fn feed(&mut self, watch: &str) -> &mut WatchFeed {
         self.feeds.entry(watch.to_owned()).or_insert_with(|| {
             // A critical rule that counts towards no watch: its mentions still alert, on a feed of its own.
@@ -320,7 +334,11 @@ impl Detector {
 
     fn record_of(&self, d: &Decision) -> DecisionRecord {
         let detail = serde_json::to_string(d).unwrap_or_default();
-        let (text_fr, text_en) = (d.explain_fr(), d.explain_en());
+        let [fr, en] = self.voices(d.watch());
+        let (text_fr, text_en) = (words::decision(&fr, d), words::decision(&en, d));
+        let summary = |v: &Voice, x: &crate::detect::Explanation, metric| {
+            words::explanation(v, x, metric, false)
+        };
         match d {
             Decision::Incident(e) => {
                 let silenced = matches!(e.suppressed, Some(Suppression::Silenced { .. }));
@@ -354,8 +372,8 @@ impl Detector {
                     mentions: Some(e.mentions),
                     baseline: surge.map(|x| x.negative.median),
                     explanation: surge.and_then(|x| serde_json::to_string(x).ok()),
-                    summary_fr: surge.map(crate::detect::Explanation::summary_fr),
-                    summary_en: surge.map(crate::detect::Explanation::summary_en),
+                    summary_fr: surge.map(|x| summary(&fr, x, Metric::Negative)),
+                    summary_en: surge.map(|x| summary(&en, x, Metric::Negative)),
                     text_fr,
                     text_en,
                     detail,
@@ -412,18 +430,8 @@ impl Detector {
                 baseline: Some(b.explanation.volume.median),
                 explanation: serde_json::to_string(&b.explanation).ok(),
                 // A buzz is about volume, not negativity: its summary is the volume's first line.
-                summary_fr: b
-                    .explanation
-                    .explain_volume_fr()
-                    .lines()
-                    .next()
-                    .map(str::to_owned),
-                summary_en: b
-                    .explanation
-                    .explain_volume_en()
-                    .lines()
-                    .next()
-                    .map(str::to_owned),
+                summary_fr: Some(summary(&fr, &b.explanation, Metric::Volume)),
+                summary_en: Some(summary(&en, &b.explanation, Metric::Volume)),
                 text_fr,
                 text_en,
                 detail,
@@ -459,8 +467,10 @@ impl Detector {
         n.incident = Some(incident);
         n.watch = Some(watch).filter(|w| !w.starts_with(RULE_FEED));
         // What happened, in one sentence: the figures and mentions follow in their own sections.
-        n.explanation_fr = Some(d.headline(crate::model::Lang::Fr));
-        n.explanation_en = Some(d.headline(crate::model::Lang::En));
+        let [fr, en] = self.voices(d.watch());
+        n.explanation_fr = Some(words::headline(&fr, d));
+        n.explanation_en = Some(words::headline(&en, d));
+        n.decision = serde_json::to_value(d).ok();
         let explanation = match d {
             Decision::Incident(e) => {
                 n.rule.clone_from(&e.rule);
@@ -498,6 +508,11 @@ impl Detector {
             n.headline = Headline {
                 count: Some(x.negative.count),
                 window: Some(window_words(bucket)),
+                window_start: Some(x.window_start),
+                window_end: Some(x.window_end),
+                profile: serde_json::to_value(x.profile)
+                    .ok()
+                    .and_then(|p| p.as_str().map(str::to_owned)),
                 baseline: Some(x.negative.median),
                 ratio: Some(x.negative.ratio),
                 z: Some(x.negative.z),
@@ -519,7 +534,7 @@ impl Detector {
                     .map(|row| NotifiedMention::of(row.mention, row.analysis))
                     .unwrap_or_else(|| NotifiedMention {
                         source: t.source.clone(),
-                        time: None,
+                        time: t.at,
                         title: t.title.clone(),
                         excerpt: String::new(),
                         score: Some(t.score),

@@ -87,8 +87,21 @@ pub fn replay(
     analyzer: &Analyzer,
     db: &Path,
 ) -> Result<ReplayReport, ReplayError> {
+    replay_at(files, analyzer, db, Utc::now())
+}
+
+/// [`replay`], with `fetched` as the time the files were read: the clock of items without a date, so that
+/// a replay of the same files at the same `fetched` always leaves the same database (`veille demo`).
+///
+/// # Errors
+/// As [`replay`].
+pub fn replay_at(
+    files: &[PathBuf],
+    analyzer: &Analyzer,
+    db: &Path,
+    fetched: DateTime<Utc>,
+) -> Result<ReplayReport, ReplayError> {
     let mut report = ReplayReport::default();
-    let fetched = Utc::now();
     let mut items: Vec<AnalysedMention> = Vec::new();
     for path in files {
         let bytes = std::fs::read(path).map_err(|source| ReplayError::Read {

@@ -5,12 +5,19 @@
 //! that says what happened and whether waiting will help.
 //!
 //! HTTP goes through one shared reqwest client (rustls, gzip/brotli/deflate, connect and total timeouts, a
-//! redirect limit, `User-Agent: veille/<version>`); the body size limit is enforced while streaming, so a
-//! hostile server cannot fill the memory. A global semaphore and one per host bound concurrency. Files on
-//! disk go through the same path so that demos, tests and benchmarks exercise the real pipeline; their
-//! modification time and size stand in for an ETag.
+//! redirect limit, `User-Agent: veille/<version>`, no proxy); the body size limit is enforced while
+//! streaming, so a hostile server cannot fill the memory. Every hop, the first request and each redirect,
+//! goes through the address guard ([`super::guard`]): names are resolved by its resolver, IP literals are
+//! checked before the request and in the redirect policy, and a refusal is [`FetchError::Refused`]. A
+//! global semaphore and one per host bound concurrency.
+//!
+//! Files on disk go through the same path so that demos, tests and benchmarks exercise the real pipeline;
+//! their modification time and size stand in for an ETag. Only regular files are read (a device such as
+//! `/dev/zero`, a FIFO, a socket or a directory is an error, found without waiting on it), within
+//! `max_body_bytes` counted while reading and within the `[http]` timeout.
 
 use std::collections::HashMap;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,6 +26,7 @@ use futures_util::StreamExt as _;
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 
+use super::guard::{AddressPolicy, GuardedResolver, Refusal};
 use super::parse::ParseError;
 use super::schedule::Outcome;
 use crate::model::Interval;
@@ -43,6 +51,11 @@ pub struct HttpConfig {
     pub max_backoff: Interval,
     /// CPU time one poll's parsing and analysis may take; past it the source fails as too costly to read.
     pub read_budget: Interval,
+    /// Let sources reach loopback, private (RFC 1918), shared (CGNAT) and unique-local addresses.
+    pub allow_private: bool,
+    /// Host names (`rss.intranet`, `*.intranet`) and CIDR ranges (`10.1.2.0/24`) sources may reach even
+    /// though they are not public.
+    pub allow: Vec<String>,
 }
 
 impl Default for HttpConfig {
@@ -56,6 +69,8 @@ impl Default for HttpConfig {
             per_host: 2,
             max_backoff: Interval::secs(24 * 3600),
             read_budget: Interval::secs(20),
+            allow_private: false,
+            allow: Vec::new(),
         }
     }
 }
@@ -64,10 +79,17 @@ impl HttpConfig {
     /// Builds the fetcher these settings describe.
     ///
     /// # Errors
-    /// When the TLS stack cannot be set up (no usable crypto provider or system certificates).
+    /// When the TLS stack cannot be set up (no usable crypto provider or system certificates), or an
+    /// `allow` entry does not parse (the configuration's validation reports it first, with its line).
     pub fn build(&self) -> Result<Fetcher, FetchError> {
         // reqwest is built without a default crypto provider; ring is the one veille ships with.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let policy = Arc::new(
+            AddressPolicy::new(self.allow_private, &self.allow)
+                .map_err(|e| FetchError::Network(format!("[http] allow: {e}")))?,
+        );
+        let redirects = Arc::clone(&policy);
+        let max_redirects = self.max_redirects;
         let client = reqwest::Client::builder()
             .user_agent(concat!(
                 "veille/",
@@ -76,7 +98,21 @@ impl HttpConfig {
             ))
             .timeout(self.timeout.0)
             .connect_timeout(self.connect_timeout.0)
-            .redirect(reqwest::redirect::Policy::limited(self.max_redirects))
+            // Names are checked on the addresses they resolve to, IP literals here, at every hop.
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() > max_redirects {
+                    attempt.error("too many redirects")
+                } else if let Err(refusal) = redirects.check_url(attempt.url()) {
+                    attempt.error(refusal)
+                } else {
+                    attempt.follow()
+                }
+            }))
+            .dns_resolver(GuardedResolver {
+                policy: Arc::clone(&policy),
+            })
+            // A proxy would resolve and connect on veille's behalf, out of the guard's sight.
+            .no_proxy()
             .gzip(true)
             .brotli(true)
             .deflate(true)
@@ -84,6 +120,7 @@ impl HttpConfig {
             .map_err(|e| FetchError::Network(format!("cannot set up the HTTP client: {e}")))?;
         Ok(Fetcher {
             client,
+            policy,
             max_body: self.max_body_bytes,
             timeout: self.timeout.0,
             global: Arc::new(Semaphore::new(self.concurrency.max(1))),
@@ -180,6 +217,9 @@ pub enum FetchError {
     TooLarge { limit: u64 },
     #[error("too many redirects")]
     TooManyRedirects,
+    /// The address guard refused the source's host or a redirect's.
+    #[error("{0}")]
+    Refused(Refusal),
     #[error("network error: {0}")]
     Network(String),
     #[error("cannot read {path}: {message}")]
@@ -216,9 +256,10 @@ impl FetchError {
         match self {
             FetchError::Status { status, .. } => *status == 429 || *status >= 500,
             FetchError::Timeout(_) | FetchError::Network(_) => true,
-            FetchError::TooLarge { .. } | FetchError::TooManyRedirects | FetchError::Parse(_) => {
-                false
-            }
+            FetchError::TooLarge { .. }
+            | FetchError::TooManyRedirects
+            | FetchError::Refused(_)
+            | FetchError::Parse(_) => false,
             FetchError::File { .. } => false,
         }
     }
@@ -227,6 +268,7 @@ impl FetchError {
 /// The running fetcher: one HTTP client and the concurrency limits.
 pub struct Fetcher {
     client: reqwest::Client,
+    policy: Arc<AddressPolicy>,
     max_body: u64,
     timeout: Duration,
     global: Arc<Semaphore>,
@@ -275,34 +317,20 @@ impl Fetcher {
         path: &Path,
         validators: &Validators,
     ) -> Result<Fetched, FetchError> {
-        let file_error = |e: std::io::Error| FetchError::File {
-            path: path.to_owned(),
-            message: e.to_string(),
-        };
-        let meta = tokio::fs::metadata(path).await.map_err(file_error)?;
-        if meta.len() > self.max_body {
-            return Err(FetchError::TooLarge {
-                limit: self.max_body,
-            });
+        let owned = path.to_owned();
+        let max = self.max_body;
+        let etag = validators.etag.clone();
+        let read =
+            tokio::task::spawn_blocking(move || read_regular_file(&owned, max, etag.as_deref()));
+        // A file on a stuck network mount must not hold the source forever.
+        match tokio::time::timeout(self.timeout, read).await {
+            Err(_) => Err(FetchError::Timeout(self.timeout)),
+            Ok(Err(join)) => Err(FetchError::File {
+                path: path.to_owned(),
+                message: join.to_string(),
+            }),
+            Ok(Ok(result)) => result,
         }
-        let mtime = meta
-            .modified()
-            .ok()
-            .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        let tag = format!("file:{mtime:x}:{:x}", meta.len());
-        if validators.etag.as_deref() == Some(tag.as_str()) {
-            return Ok(Fetched::NotModified);
-        }
-        let bytes = tokio::fs::read(path).await.map_err(file_error)?;
-        Ok(Fetched::Body(Body {
-            bytes,
-            charset: None,
-            validators: Validators {
-                etag: Some(tag),
-                last_modified: None,
-            },
-        }))
     }
 
     async fn fetch_http(
@@ -310,6 +338,8 @@ impl Fetcher {
         url: &url::Url,
         validators: &Validators,
     ) -> Result<Fetched, FetchError> {
+        // An IP literal never reaches the guard's resolver: check it before anything is sent.
+        self.policy.check_url(url).map_err(FetchError::Refused)?;
         let mut request = self.client.get(url.clone()).header(
             reqwest::header::ACCEPT,
             "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
@@ -369,6 +399,14 @@ impl Fetcher {
     }
 
     fn classify(&self, e: reqwest::Error) -> FetchError {
+        // The guard's refusal, from the resolver or the redirect policy, wherever reqwest wrapped it.
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(c) = cause {
+            if let Some(refusal) = c.downcast_ref::<Refusal>() {
+                return FetchError::Refused(refusal.clone());
+            }
+            cause = c.source();
+        }
         if e.is_timeout() {
             FetchError::Timeout(self.timeout)
         } else if e.is_redirect() {
@@ -384,6 +422,82 @@ impl Fetcher {
             FetchError::Network(message)
         }
     }
+}
+
+/// Reads a file source: a regular file only, at most `max` bytes counted while reading.
+fn read_regular_file(path: &Path, max: u64, etag: Option<&str>) -> Result<Fetched, FetchError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let error = |message: String| FetchError::File {
+        path: path.to_owned(),
+        message,
+    };
+    let io_error = |e: std::io::Error| error(e.to_string());
+    // Refuse special files before opening them: opening a FIFO waits for a writer.
+    let meta = std::fs::metadata(path).map_err(io_error)?;
+    if let Some(kind) = special_kind(&meta.file_type()) {
+        return Err(error(not_regular(kind)));
+    }
+    // O_NONBLOCK in case the path was swapped for a FIFO since: the open returns at once, and the check
+    // on the opened file below refuses it. Regular files ignore the flag.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(io_error)?;
+    let meta = file.metadata().map_err(io_error)?;
+    if let Some(kind) = special_kind(&meta.file_type()) {
+        return Err(error(not_regular(kind)));
+    }
+    if meta.len() > max {
+        return Err(FetchError::TooLarge { limit: max });
+    }
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let tag = format!("file:{mtime:x}:{:x}", meta.len());
+    if etag == Some(tag.as_str()) {
+        return Ok(Fetched::NotModified);
+    }
+    // The size said is not trusted: the file may grow while it is read.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    if bytes.len() as u64 > max {
+        return Err(FetchError::TooLarge { limit: max });
+    }
+    Ok(Fetched::Body(Body {
+        bytes,
+        charset: None,
+        validators: Validators {
+            etag: Some(tag),
+            last_modified: None,
+        },
+    }))
+}
+
+/// What a file is when it is not a regular file.
+fn special_kind(t: &std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt as _;
+    if t.is_file() {
+        None
+    } else if t.is_dir() {
+        Some("a directory")
+    } else if t.is_fifo() {
+        Some("a FIFO")
+    } else if t.is_char_device() || t.is_block_device() {
+        Some("a device")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else {
+        Some("a special file")
+    }
+}
+
+fn not_regular(kind: &str) -> String {
+    format!("it is {kind}, not a regular file; a file source must be a regular file")
 }
 
 /// The charset parameter of a `Content-Type` header.
@@ -430,6 +544,35 @@ mod tests {
                 .unwrap_err()
                 .contains("unsupported URL scheme")
         );
+    }
+
+    #[test]
+    fn the_size_limit_holds_while_reading_not_only_on_the_size_the_file_says() {
+        // /proc files are regular files whose size reads 0, like a device's: only counting while reading
+        // catches them (issue 16, item 7: /dev/zero was read until the memory ran out).
+        let path = Path::new("/proc/self/maps");
+        assert_eq!(std::fs::metadata(path).map(|m| m.len()).ok(), Some(0));
+        assert_eq!(
+            read_regular_file(path, 16, None).unwrap_err(),
+            FetchError::TooLarge { limit: 16 }
+        );
+        let Fetched::Body(body) = read_regular_file(path, 1 << 24, None).unwrap() else {
+            panic!("a first read is never NotModified");
+        };
+        assert!(body.bytes.len() > 16);
+    }
+
+    #[test]
+    fn special_files_are_named_for_what_they_are() {
+        let message = |p: &str| match read_regular_file(Path::new(p), 1 << 20, None) {
+            Err(FetchError::File { message, .. }) => message,
+            other => panic!("{p}: {other:?}"),
+        };
+        assert_eq!(
+            message("/dev/zero"),
+            "it is a device, not a regular file; a file source must be a regular file"
+        );
+        assert!(message("/").starts_with("it is a directory"));
     }
 
     #[test]

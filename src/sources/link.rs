@@ -4,7 +4,12 @@
 //! `gclid`, …) and the fragment removed, and redirectors unwrapped: Google Alerts wraps every result in
 //! `https://www.google.com/url?…&url=REAL`, and Google News uses `news.google.com/…/url?url=REAL` or an
 //! `/articles/CBMi…` token that, in its older form, carries the URL in base64. Called by the parser for every
-//! item; links that are not http(s) URLs are kept as they are.
+//! item.
+//!
+//! Only absolute `http` and `https` URLs are kept as links. Whoever writes a feed chooses its links, and a
+//! `javascript:`, `data:`, `file:` or `vbscript:` link (or a relative one, which no reader can follow) would
+//! become a live link in the emails and faces that show mentions; such links are dropped, and the mention
+//! keeps its title and text.
 
 use base64::Engine as _;
 use url::Url;
@@ -31,15 +36,9 @@ fn is_tracking(name: &str) -> bool {
         )
 }
 
-/// The canonical form of a link, or `None` when it is empty.
+/// The canonical form of a link, or `None` when it is empty or not an absolute `http(s)` URL.
 pub fn canonical_link(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return None;
-    }
-    let Ok(mut url) = Url::parse(raw) else {
-        return Some(raw.to_owned());
-    };
+    let mut url = Url::parse(raw.trim()).ok()?;
     // Unwrap at most a few redirectors in a row.
     for _ in 0..3 {
         match unwrap_redirect(&url) {
@@ -47,8 +46,8 @@ pub fn canonical_link(raw: &str) -> Option<String> {
             None => break,
         }
     }
-    if url.scheme() != "http" && url.scheme() != "https" {
-        return Some(url.to_string());
+    if !is_http(&url) {
+        return None;
     }
     url.set_fragment(None);
     let kept: Vec<(String, String)> = url
@@ -64,6 +63,16 @@ pub fn canonical_link(raw: &str) -> Option<String> {
     Some(url.to_string())
 }
 
+/// Whether a URL may be shown as a link: `http` or `https`, with a host.
+pub fn is_http(url: &Url) -> bool {
+    matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty())
+}
+
+/// Whether a text is an absolute `http(s)` URL: what the email templates check before writing an `href`.
+pub fn is_http_link(text: &str) -> bool {
+    Url::parse(text.trim()).is_ok_and(|u| is_http(&u))
+}
+
 fn unwrap_redirect(url: &Url) -> Option<Url> {
     let host = url.host_str()?;
     let is_google =
@@ -74,9 +83,7 @@ fn unwrap_redirect(url: &Url) -> Option<Url> {
             .query_pairs()
             .find(|(k, _)| k == "url" || k == "q")
             .map(|(_, v)| v.into_owned())?;
-        return Url::parse(&target)
-            .ok()
-            .filter(|u| u.scheme() == "http" || u.scheme() == "https");
+        return Url::parse(&target).ok().filter(is_http);
     }
     if host == "news.google.com" {
         let token = path.rsplit('/').next()?;
@@ -163,15 +170,37 @@ mod tests {
     }
 
     #[test]
-    fn odd_links_are_kept() {
-        assert_eq!(canonical_link("  ").as_deref(), None);
+    fn only_http_links_are_kept() {
+        // Issue 16, item 6: feed links of any scheme were stored and put into email hrefs.
+        for raw in [
+            "  ",
+            "/relative/path",
+            "mailto:x@ex.example",
+            "javascript:alert(document.cookie)",
+            " JavaScript:alert(1)",
+            "java\tscript:alert(1)",
+            "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+            "file:///etc/passwd",
+            "vbscript:msgbox(1)",
+            "ftp://ex.example/x",
+            "http:///nohost",
+            // A redirector whose target is not http(s) is not unwrapped into one, nor kept.
+            "https://www.google.com/url?url=javascript:alert(1)&ct=ga",
+        ] {
+            let kept = canonical_link(raw);
+            assert!(
+                kept.as_deref().is_none_or(|l| l.starts_with("http")),
+                "{raw:?} -> {kept:?}"
+            );
+        }
+        assert_eq!(canonical_link("javascript:alert(1)"), None);
+        assert_eq!(canonical_link("/relative/path"), None);
         assert_eq!(
-            canonical_link("/relative/path").as_deref(),
-            Some("/relative/path")
+            canonical_link("HTTPS://Ex.Example/a").as_deref(),
+            Some("https://ex.example/a")
         );
-        assert_eq!(
-            canonical_link("mailto:x@ex.example").as_deref(),
-            Some("mailto:x@ex.example")
-        );
+        assert!(is_http_link("https://ex.example/a"));
+        assert!(!is_http_link("javascript:alert(1)"));
+        assert!(!is_http_link("data:text/html,x"));
     }
 }

@@ -244,7 +244,7 @@ pub struct IncidentRow {
 }
 
 /// One line of an incident's timeline.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventRow {
     pub at: DateTime<Utc>,
     pub kind: String,
@@ -253,6 +253,8 @@ pub struct EventRow {
     pub text_fr: String,
     pub text_en: String,
     pub by: Option<String>,
+    /// The facts of the event as JSON: the decision for detection's events, who and what for a person's.
+    pub detail: Option<String>,
 }
 
 /// An alert as listed.
@@ -419,7 +421,7 @@ impl Store {
     pub fn incident_events(&self, id: i64) -> Result<Vec<EventRow>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT at, kind, severity, notify, text_fr, text_en, by FROM incident_event WHERE incident = ?1 ORDER BY at, id")
+            .prepare("SELECT at, kind, severity, notify, text_fr, text_en, by, detail FROM incident_event WHERE incident = ?1 ORDER BY at, id")
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([id], |r| {
@@ -431,6 +433,7 @@ impl Store {
                     text_fr: r.get(4)?,
                     text_en: r.get(5)?,
                     by: r.get(6)?,
+                    detail: r.get(7)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -439,7 +442,8 @@ impl Store {
     }
 
     /// The decisions behind an incident's timeline (each event's `detail`, the [`crate::detect::Decision`]
-    /// as JSON), oldest first; events recorded by a person (acknowledgement, silence) have none.
+    /// as JSON), oldest first; the facts of events recorded by a person (acknowledgement, silence) are
+    /// there too, and do not read as decisions.
     ///
     /// # Errors
     /// On SQLite failure.
@@ -521,19 +525,18 @@ impl Store {
                 r.get(0)
             })
             .map_err(err)?;
-        let note_fr = note.map(|n| format!(" : « {n} »")).unwrap_or_default();
-        let note_en = note.map(|n| format!(": \"{n}\"")).unwrap_or_default();
+        // Facts only: the faces say them in their reader's language.
+        let detail = serde_json::json!({ "by": by, "note": note }).to_string();
         tx.execute(
-            "INSERT INTO incident_event (incident, key, at, kind, severity, notify, text_fr, text_en, by)
-             VALUES (?1, ?2, ?3, 'acknowledged', ?4, 0, ?5, ?6, ?7)",
+            "INSERT INTO incident_event (incident, key, at, kind, severity, notify, text_fr, text_en, by, detail)
+             VALUES (?1, ?2, ?3, 'acknowledged', ?4, 0, '', '', ?5, ?6)",
             params![
                 id,
                 format!("incident/{id}/acknowledged/{}", now.timestamp_micros()),
                 ts(now),
                 severity,
-                format!("Pris en charge par {by}{note_fr}."),
-                format!("Acknowledged by {by}{note_en}."),
-                by
+                by,
+                detail
             ],
         )
         .map_err(err)?;
@@ -583,16 +586,15 @@ impl Store {
         for (incident, severity) in open {
             self.conn
                 .execute(
-                    "INSERT INTO incident_event (incident, key, at, kind, severity, notify, text_fr, text_en, by)
-                     VALUES (?1, ?2, ?3, 'silenced', ?4, 0, ?5, ?6, ?7)",
+                    "INSERT INTO incident_event (incident, key, at, kind, severity, notify, text_fr, text_en, by, detail)
+                     VALUES (?1, ?2, ?3, 'silenced', ?4, 0, '', '', ?5, ?6)",
                     params![
                         incident,
                         format!("incident/{incident}/silenced/{id}"),
                         ts(now),
                         severity,
-                        format!("Mis en sourdine jusqu'au {} : {reason}.", until.format("%d/%m/%Y %H:%M UTC")),
-                        format!("Silenced until {}: {reason}.", until.format("%Y-%m-%d %H:%M UTC")),
-                        by
+                        by,
+                        serde_json::json!({ "until": until, "reason": reason, "target": target, "target_kind": target_kind }).to_string()
                     ],
                 )
                 .map_err(|e| self.err(e))?;

@@ -74,7 +74,15 @@ pub struct Server {
 
 impl Server {
     pub fn start(handler: impl Fn(&Request, usize) -> Response + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        Server::start_on("127.0.0.1", handler)
+    }
+
+    /// A server on another loopback address (`127.0.0.2`…), port 0.
+    pub fn start_on(
+        ip: &str,
+        handler: impl Fn(&Request, usize) -> Response + Send + Sync + 'static,
+    ) -> Server {
+        let listener = TcpListener::bind((ip, 0)).unwrap_or_else(|e| panic!("bind {ip}:0: {e}"));
         let addr = listener.local_addr().unwrap();
         let requests: Arc<Mutex<Vec<Request>>> = Arc::default();
         let handler: Arc<Handler> = Arc::new(handler);
@@ -157,9 +165,13 @@ fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>) {
 /// The path of the binary under test.
 pub fn veille() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_veille"));
+    // The language comes from the configuration (French by default), not from whoever runs the tests.
     c.env_remove("VEILLE_CONFIG")
         .env_remove("JOURNAL_STREAM")
-        .env_remove("NOTIFY_SOCKET");
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
     c
 }
 
@@ -193,7 +205,24 @@ pub fn read_fixture(name: &str) -> Vec<u8> {
 }
 
 /// Writes `veille.toml` in `dir` with the given extra text and returns its path.
+///
+/// The test servers listen on 127.0.0.1, which the address guard refuses by default: the file opens exactly
+/// that address with `[http] allow` (added to the body's `[http]` table when it has one).
 pub fn write_config(dir: &Path, body: &str) -> PathBuf {
+    const ALLOW_LOOPBACK: &str = "allow = [\"127.0.0.1/32\"]\n";
+    let mut lines: Vec<String> = body.lines().map(str::to_owned).collect();
+    match lines.iter().position(|l| l.trim() == "[http]") {
+        Some(i) => lines.insert(i + 1, ALLOW_LOOPBACK.trim_end().to_owned()),
+        None => {
+            lines.push("[http]".to_owned());
+            lines.push(ALLOW_LOOPBACK.trim_end().to_owned());
+        }
+    }
+    write_config_as_is(dir, &(lines.join("\n") + "\n"))
+}
+
+/// Writes `veille.toml` in `dir` with exactly the given extra text (the address guard as configured there).
+pub fn write_config_as_is(dir: &Path, body: &str) -> PathBuf {
     let path = dir.join("veille.toml");
     std::fs::write(
         &path,
@@ -202,4 +231,33 @@ pub fn write_config(dir: &Path, body: &str) -> PathBuf {
     .unwrap();
     std::fs::create_dir_all(dir.join("rules")).unwrap();
     path
+}
+
+/// Compares `actual` with the golden file `tests/golden/NAME`: what a reader sees, checked whole. With
+/// `VEILLE_BLESS=1` the file is written instead (after a deliberate change; review the diff).
+pub fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("VEILLE_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (VEILLE_BLESS=1 writes it)", path.display()));
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from line {}:\n  expected: {:?}\n  actual:   {:?}\n--- actual ---\n{actual}",
+            path.display(),
+            first + 1,
+            expected.lines().nth(first),
+            actual.lines().nth(first)
+        );
+    }
 }

@@ -1,0 +1,120 @@
+# What detection decided, in words: incidents, critical mentions, buzz, and their figures.
+
+incident-kind = { $kind ->
+    [bad_buzz] bad buzz
+    [critical_mention] critical mention
+    [buzz] buzz
+    [source] source
+   *[other] { $kind }
+}
+incident-status = { $status ->
+    [resolved] resolved
+    [silenced] silenced
+    [acknowledged] acknowledged
+   *[open] open
+}
+event-kind = { $kind ->
+    [opened] opened
+    [updated] new peak
+    [escalated] escalated
+    [resolved] over
+    [mention_attached] mention attached
+    [acknowledged] acknowledged
+    [silenced] silenced
+    [critical_mention] critical mention
+    [buzz] buzz
+    [note] note
+   *[other] { $kind }
+}
+buzz-event = { $event ->
+    [opened] Bad buzz detected on { $watch } (level: { $severity }).
+    [updated] Bad buzz on { $watch }: new peak.
+    [escalated] The bad buzz on { $watch } is growing: now critical.
+   *[other] Incident on { $watch }: { event-kind }.
+}
+buzz-resolved = Crisis over on { $watch }: back to its usual level for { $calm }. Duration: { $lasted }; peak: { $peak ->
+    [one] { $peak } negative story
+   *[other] { $peak } negative stories
+} in { $window } ({ $peak_at }); { $mentions ->
+    [one] { $mentions } negative mention
+   *[other] { $mentions } negative mentions
+} in all.
+rule-incident-resolved = Incident { $rule } on { $watch } over: no new critical mention for { $calm }. { $mentions ->
+    [one] { $mentions } critical mention
+   *[other] { $mentions } critical mentions
+} since { $opened }.
+rule-incident-event = Incident { $rule } on { $watch }: { $event }.
+critical-mention = Critical mention of { $watch } (rule { $rule }): { $title } — { $source }{ $author ->
+    [none] {""}
+   *[other] , { $author }
+}.
+critical-rule-terms = Rule terms: { $terms }.
+critical-negative-terms = Negative terms: { $terms }.
+volume-buzz = Buzz on { $watch }: volume is up, negativity is not.
+suppressed-silenced = (Not notified: silenced until { $until }, { $reason }.)
+suppressed-inhibited = (Attached to the open incident { $incident }.)
+suppressed-same-story = (Same article already reported.)
+usual-where = { $profile ->
+    [all-hours] across all hours
+    [hour-of-week] on { weekdays } at { $hour }
+   *[hour-of-day] at this hour
+}
+n-window-mentions = { $negative ->
+    [yes] { $count ->
+        [one] { $count } negative mention
+       *[other] { $count } negative mentions
+    }
+   *[no] { $count ->
+        [one] { $count } mention
+       *[other] { $count } mentions
+    }
+}
+n-stories-of-mentions = { $negative ->
+    [yes] { $count ->
+        [one] { $count } distinct negative story
+       *[other] { $count } distinct negative stories
+    }
+   *[no] { $count ->
+        [one] { $count } distinct story
+       *[other] { $count } distinct stories
+    }
+} ({ $mentions })
+against-usual = { $level ->
+    [zero] when there are usually none { $where } (z = { $z })
+    [below-one] against a usual { $usual } { $where } (z = { $z })
+   *[some] against a usual { $usual } { $where } (×{ $ratio }; z = { $z })
+}
+explain-count = { $count } { $window }, { $against }.
+explain-share = Negative share: { $share }{ $usual ->
+    [none] {""}
+   *[other] {" "}(usually { $usual })
+}.
+explain-syndication = One article carried by { $sources } sources counts as a single story{ $title ->
+    [none] {""}
+   *[other] : { $title }
+}.
+explain-top-sources = Top sources: { $sources }.
+explain-authors = { $count ->
+    [one] { $count } distinct author
+   *[other] { $count } distinct authors
+}{ $loud ->
+    [none] {""}
+   *[other] ; most active: { $loud }
+}.
+explain-telling = Telling mentions:
+explain-terms = Driving terms: { $terms }.
+telling-why = { $why ->
+    [most-negative] among the most negative
+    [most-shared] most shared
+   *[strongest] strongest tone
+}
+telling-line = { $title } — { $source }{ $author ->
+    [none] {""}
+   *[other] , { $author }
+}; score { $score }{ $sources ->
+    [1] {""}
+   *[other] ; carried by { $sources } sources
+}{ $terms ->
+    [none] {""}
+   *[other] ; terms: { $terms }
+}

@@ -1,0 +1,137 @@
+# Ce que les commandes écrivent dans un terminal.
+
+column = { $column ->
+    [id] N°
+    [opened] OUVERT
+    [kind] TYPE
+    [target] VEILLE/RÈGLE
+    [severity] NIVEAU
+    [peak] PIC
+    [mentions] MENTIONS
+    [status] ÉTAT
+    [summary] RÉSUMÉ
+    [at] QUAND
+    [incident] INCIDENT
+    [mail] MAIL
+    [text] TEXTE
+    [until] JUSQU'AU
+    [by] PAR
+    [reason] RAISON
+   *[other] { $column }
+}
+yes-no = { $answer ->
+    [yes] oui
+   *[no] non
+}
+field = { $field ->
+    [watch] veille
+    [rule] règle
+    [opened] ouvert
+    [updated] mis à jour
+    [resolved] terminé
+    [peak] pic
+    [mentions] mentions
+    [acknowledged] pris en charge
+    [silenced] sourdine
+    [count] nombre
+    [usual] habituellement
+    [deviation] écart
+    [share] part négative
+    [voices] voix
+    [top-sources] sources princ.
+    [top-authors] auteurs princ.
+    [terms] termes
+    [syndication] reprise
+    [driving-terms] termes dominants
+    [rule-terms] termes de la règle
+    [negative-terms] termes négatifs
+   *[other] { $field }
+}
+labelled = { $label } : { $value }
+list-separator =  ;{" "}
+incidents-none = Aucun incident.
+incidents-none-open = Aucun incident en cours.
+alerts-none = Aucune alerte.
+show-heading = Incident { $id } — { $kind }, { $severity }, { $status }
+resolved-after = { $at } (après { $lasted })
+ack-value = { $by }, { $at }{ $note ->
+    [none] {""}
+   *[other] , { $note }
+}
+silenced-note = ses alertes sont enregistrées sans être envoyées (veille silence list)
+section-what = Ce qui s'est passé
+critical-summary = { $count ->
+    [one] { $count } mention critique
+   *[other] { $count } mentions critiques
+} (règle { $rule }){ $watch ->
+    [none] {""}
+   *[other] {" "}sur { $watch }
+} depuis le { $since }.
+section-figures = Chiffres ({ $window })
+usual-value = { $zero ->
+    [yes] aucune { $where }
+   *[no] médiane { $median }, MAD { $mad } ({ $where })
+} — { $samples ->
+    [one] { $samples } échantillon
+   *[other] { $samples } échantillons
+}
+deviation-value = { $ratio ->
+    [none] z = { $z }
+   *[other] ×{ $ratio } ; z = { $z }
+}
+share-value = { $share }{ $usual ->
+    [none] {""}
+   *[other] {" "}(habituellement { $usual })
+}
+voices-value = { $sources ->
+    [one] { $sources } source
+   *[other] { $sources } sources
+}, { $authors ->
+    [one] { $authors } auteur distinct
+   *[other] { $authors } auteurs distincts
+}
+section-telling = Mentions marquantes
+detail-score = score { $score }
+detail-carried = repris par { $sources } sources
+detail-rule = règle { $rule }
+detail-not-mailed = non notifiée
+syndication-value = un même article repris par { $sources } sources, compté comme un seul sujet{ $title ->
+    [none] {""}
+   *[other]  : { $title }
+}
+section-critical = Mentions critiques
+critical-more = … et { $count ->
+    [one] { $count } autre
+   *[other] { $count } autres
+} (voir la chronologie)
+section-timeline = Chronologie
+mailed = { $mailed ->
+    [yes] mail
+   *[no] sans mail
+}
+timeline-by = (par { $by })
+person-ack = Pris en charge par { $by }{ $note ->
+    [none] {""}
+   *[other]  : { $note }
+}.
+person-note = Note de { $by }{ $note ->
+    [none] {""}
+   *[other]  : { $note }
+}.
+person-silence = Mis en sourdine jusqu'au { $until } : { $reason }.
+no-incident = aucun incident { $id } (voir « veille incidents » pour leurs numéros)
+ack-done = Incident { $id } ({ $kind }, { $target }) pris en charge par { $by } le { $at }{ $note ->
+    [none] {""}
+   *[other] , note : { $note }
+}.
+ack-stays-open = Il reste ouvert et ses alertes sont toujours envoyées ; « veille silence add » arrête les envois.
+silence-added = Silence { $id } : { $kind ->
+    [watch] veille
+   *[rule] règle
+} { $target } en sourdine jusqu'au { $until } ({ $length }, { $zone }), par { $by } : { $reason }. Ses alertes sont enregistrées sans être envoyées ; « veille silence remove { $id } » y met fin.
+silences-none = Aucun silence en cours.
+no-silence = aucun silence { $id } en cours (voir « veille silence list »)
+silence-removed = Silence { $id } levé{ $target ->
+    [none] {""}
+   *[other]  : les alertes de { $target } sont de nouveau envoyées
+}.

@@ -1,0 +1,120 @@
+# Ce que la détection a décidé, en mots : incidents, mentions critiques, buzz, et leurs chiffres.
+
+incident-kind = { $kind ->
+    [bad_buzz] bad buzz
+    [critical_mention] mention critique
+    [buzz] buzz
+    [source] source
+   *[other] { $kind }
+}
+incident-status = { $status ->
+    [resolved] terminé
+    [silenced] en sourdine
+    [acknowledged] pris en charge
+   *[open] en cours
+}
+event-kind = { $kind ->
+    [opened] ouvert
+    [updated] nouveau pic
+    [escalated] aggravé
+    [resolved] terminé
+    [mention_attached] mention rattachée
+    [acknowledged] pris en charge
+    [silenced] mis en silence
+    [critical_mention] mention critique
+    [buzz] buzz
+    [note] note
+   *[other] { $kind }
+}
+buzz-event = { $event ->
+    [opened] Bad buzz détecté sur { $watch } (niveau : { $severity }).
+    [updated] Bad buzz sur { $watch } : nouveau pic.
+    [escalated] Le bad buzz sur { $watch } s'aggrave : niveau critique.
+   *[other] Incident sur { $watch } : { event-kind }.
+}
+buzz-resolved = Crise terminée sur { $watch } : retour au niveau habituel depuis { $calm }. Durée : { $lasted } ; pic : { $peak ->
+    [one] { $peak } sujet négatif
+   *[other] { $peak } sujets négatifs
+} en { $window } (le { $peak_at }) ; { $mentions ->
+    [one] { $mentions } mention négative
+   *[other] { $mentions } mentions négatives
+} en tout.
+rule-incident-resolved = Fin de l'incident { $rule } sur { $watch } : aucune nouvelle mention critique depuis { $calm }. { $mentions ->
+    [one] { $mentions } mention critique
+   *[other] { $mentions } mentions critiques
+} depuis le { $opened }.
+rule-incident-event = Incident { $rule } sur { $watch } : { $event }.
+critical-mention = Mention critique sur { $watch } (règle { $rule }) : { $title } — { $source }{ $author ->
+    [none] {""}
+   *[other] , { $author }
+}.
+critical-rule-terms = Termes de la règle : { $terms }.
+critical-negative-terms = Termes négatifs : { $terms }.
+volume-buzz = Buzz sur { $watch } : le volume monte sans que la part négative suive.
+suppressed-silenced = (Non notifié : silence jusqu'au { $until }, { $reason }.)
+suppressed-inhibited = (Rattaché à l'incident en cours { $incident }.)
+suppressed-same-story = (Même article déjà signalé.)
+usual-where = { $profile ->
+    [all-hours] toutes heures confondues
+    [hour-of-week] les { weekdays } à { $hour }
+   *[hour-of-day] à cette heure
+}
+n-window-mentions = { $negative ->
+    [yes] { $count ->
+        [one] { $count } mention négative
+       *[other] { $count } mentions négatives
+    }
+   *[no] { $count ->
+        [one] { $count } mention
+       *[other] { $count } mentions
+    }
+}
+n-stories-of-mentions = { $negative ->
+    [yes] { $count ->
+        [one] { $count } sujet négatif distinct
+       *[other] { $count } sujets négatifs distincts
+    }
+   *[no] { $count ->
+        [one] { $count } sujet distinct
+       *[other] { $count } sujets distincts
+    }
+} ({ $mentions })
+against-usual = { $level ->
+    [zero] alors que d'habitude il n'y en a aucune { $where } (z = { $z })
+    [below-one] contre { $usual } d'habitude { $where } (z = { $z })
+   *[some] contre { $usual } d'habitude { $where } (×{ $ratio } ; z = { $z })
+}
+explain-count = { $count } { $window }, { $against }.
+explain-share = Part négative : { $share }{ $usual ->
+    [none] {""}
+   *[other] {" "}(habituellement { $usual })
+}.
+explain-syndication = Un même article repris par { $sources } sources ne compte que pour un sujet{ $title ->
+    [none] {""}
+   *[other]  : { $title }
+}.
+explain-top-sources = Sources principales : { $sources }.
+explain-authors = { $count ->
+    [one] { $count } auteur distinct
+   *[other] { $count } auteurs distincts
+}{ $loud ->
+    [none] {""}
+   *[other]  ; les plus actifs : { $loud }
+}.
+explain-telling = Mentions marquantes :
+explain-terms = Termes dominants : { $terms }.
+telling-why = { $why ->
+    [most-negative] parmi les plus négatives
+    [most-shared] la plus reprise
+   *[strongest] ton le plus marqué
+}
+telling-line = { $title } — { $source }{ $author ->
+    [none] {""}
+   *[other] , { $author }
+} ; score { $score }{ $sources ->
+    [1] {""}
+   *[other]  ; repris par { $sources } sources
+}{ $terms ->
+    [none] {""}
+   *[other]  ; termes : { $terms }
+}

@@ -1,0 +1,621 @@
+//! Detection's facts in words: a decision, an explanation, a severity or a kind of incident, as a person
+//! reads them, through the message files.
+//!
+//! In: the facts [`crate::detect`] returns ([`Decision`], [`Explanation`], [`EventKind`], …) and a
+//! [`Voice`]. Out: sentences. Every face (the CLI, the email, the console, the chat cards) says an incident
+//! with these functions, so it reads the same everywhere.
+//!
+//! The figures are said as the detector saw them: the window by its hours on the reader's clock ("entre
+//! 9 h et 14 h"), a usual level of zero as such ("d'habitude : aucune à cette heure"), and a ratio only when
+//! the usual level is at least one (below that the detector divides by a floor of one, which is no "times
+//! the usual").
+
+use chrono::{Datelike as _, TimeDelta, Timelike as _};
+
+use super::Voice;
+use crate::detect::{
+    BuzzAlert, CriticalMention, Decision, EventKind, Explanation, Figures, IncidentEvent, Profile,
+    Suppression, Tally, Telling, TellingMention,
+};
+use crate::model::{Label, Severity};
+
+/// What an explanation counts: negative stories (bad buzz) or all stories (a buzz).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    Negative,
+    Volume,
+}
+
+/// A severity in words: `critique`, `alerte`, `info`.
+pub fn severity(v: &Voice, s: Severity) -> String {
+    v.say("severity", &[("severity", severity_key(s).into())])
+}
+
+fn severity_key(s: Severity) -> &'static str {
+    match s {
+        Severity::Info => "info",
+        Severity::Warning => "warning",
+        Severity::Critical => "critical",
+    }
+}
+
+/// A stored severity (`critical`, `warning`, `info`) in words; another value as it is.
+pub fn severity_str(v: &Voice, s: &str) -> String {
+    match s {
+        "critical" => severity(v, Severity::Critical),
+        "warning" => severity(v, Severity::Warning),
+        "info" => severity(v, Severity::Info),
+        other => other.to_owned(),
+    }
+}
+
+/// A kind of incident (`bad_buzz`, `critical_mention`, `buzz`, `source`) in words.
+pub fn incident_kind(v: &Voice, kind: &str) -> String {
+    v.say("incident-kind", &[("kind", kind.into())])
+}
+
+/// Where an incident stands (`open`, `acknowledged`, `silenced`, `resolved`) in words.
+pub fn status(v: &Voice, status: &str) -> String {
+    v.say("incident-status", &[("status", status.into())])
+}
+
+/// A line of an incident's timeline: `ouvert`, `nouveau pic`, `pris en charge`…
+pub fn event_kind(v: &Voice, kind: EventKind) -> String {
+    v.say("event-kind", &[("kind", kind.as_str().into())])
+}
+
+/// A stored timeline kind in words: the event kinds, and the critical mentions the store records beside them.
+pub fn event_kind_str(v: &Voice, kind: &str) -> String {
+    match serde_json::from_value::<EventKind>(serde_json::Value::String(kind.into())) {
+        Ok(k) => event_kind(v, k),
+        Err(_) => v.say("event-kind", &[("kind", kind.into())]),
+    }
+}
+
+/// A sentiment label: `négatif`, `neutre`, `positif`.
+pub fn label(v: &Voice, l: Label) -> String {
+    v.say("label", &[("label", l.as_str().into())])
+}
+
+/// Why a decision was not mailed, in brackets.
+pub fn suppression(v: &Voice, s: &Suppression) -> String {
+    match s {
+        Suppression::Silenced { reason, until } => v.say(
+            "suppressed-silenced",
+            &[
+                ("until", v.moment(*until).into()),
+                ("reason", v.quote(reason).into()),
+            ],
+        ),
+        Suppression::Inhibited { by } => v.say(
+            "suppressed-inhibited",
+            &[("incident", by.0.as_str().into())],
+        ),
+        Suppression::SameStory { .. } => v.word("suppressed-same-story"),
+    }
+}
+
+/// A decision in words: what happened, then (for a window) its figures and who said what.
+pub fn decision(v: &Voice, d: &Decision) -> String {
+    match d {
+        Decision::Incident(e) => incident_event(v, e),
+        Decision::CriticalMention(c) => critical_mention(v, c),
+        Decision::Buzz(b) => buzz(v, b),
+    }
+}
+
+/// The first line of [`decision`]: what happened, for a mail subject, a timeline line or a chat title.
+pub fn headline(v: &Voice, d: &Decision) -> String {
+    decision(v, d).lines().next().unwrap_or_default().to_owned()
+}
+
+fn watch_name<'a>(name: &'a Option<String>, id: &'a str) -> &'a str {
+    name.as_deref().unwrap_or(id)
+}
+
+fn incident_event(v: &Voice, e: &IncidentEvent) -> String {
+    let watch = v.quote(watch_name(&e.watch_name, &e.watch));
+    let mut out = match (&e.rule, e.kind) {
+        (None, EventKind::Resolved) => {
+            let window = e.explanation.as_ref().map_or_else(
+                || v.duration(TimeDelta::hours(1)),
+                |x| v.duration(x.window_end - x.window_start),
+            );
+            v.say(
+                "buzz-resolved",
+                &[
+                    ("watch", watch.into()),
+                    ("calm", v.duration(seconds(e.calm_secs)).into()),
+                    ("lasted", v.duration(seconds(e.duration_secs)).into()),
+                    ("peak", e.peak.into()),
+                    ("window", window.into()),
+                    ("peak_at", v.moment(e.peak_at).into()),
+                    ("mentions", e.mentions.into()),
+                ],
+            )
+        }
+        (None, kind) => v.say(
+            "buzz-event",
+            &[
+                ("watch", watch.into()),
+                ("event", kind.as_str().into()),
+                ("severity", severity(v, e.severity).into()),
+            ],
+        ),
+        (Some(rule), EventKind::Resolved) => v.say(
+            "rule-incident-resolved",
+            &[
+                ("rule", v.quote(rule).into()),
+                ("watch", watch.into()),
+                ("calm", v.duration(seconds(e.calm_secs)).into()),
+                ("mentions", e.mentions.into()),
+                ("opened", v.moment(e.opened).into()),
+            ],
+        ),
+        (Some(rule), kind) => v.say(
+            "rule-incident-event",
+            &[
+                ("rule", v.quote(rule).into()),
+                ("watch", watch.into()),
+                ("event", event_kind(v, kind).into()),
+            ],
+        ),
+    };
+    if let Some(s) = &e.suppressed {
+        out.push(' ');
+        out.push_str(&suppression(v, s));
+    }
+    if let Some(x) = &e.explanation {
+        out.push('\n');
+        // The end of a crisis needs the figures, not the mentions of a calm hour.
+        let full = e.kind != EventKind::Resolved;
+        out.push_str(&explanation(v, x, Metric::Negative, full));
+    }
+    out
+}
+
+/// Stored figures read back from JSON are not trusted to be sane: clamped to a century.
+fn seconds(s: Option<i64>) -> TimeDelta {
+    crate::detect::counts::seconds(s.unwrap_or(0))
+}
+
+fn critical_mention(v: &Voice, c: &CriticalMention) -> String {
+    let mut out = v.say(
+        "critical-mention",
+        &[
+            ("watch", v.quote(watch_name(&c.watch_name, &c.watch)).into()),
+            ("rule", v.quote(&c.rule).into()),
+            (
+                "title",
+                v.quote(c.title.as_deref().unwrap_or(&c.mention)).into(),
+            ),
+            ("source", c.source.as_str().into()),
+            ("author", c.author.as_deref().unwrap_or("").into()),
+        ],
+    );
+    if !c.matched.is_empty() {
+        out.push(' ');
+        out.push_str(&v.say(
+            "critical-rule-terms",
+            &[("terms", c.matched.join(", ").into())],
+        ));
+    }
+    if !c.sentiment_terms.is_empty() {
+        out.push(' ');
+        out.push_str(&v.say(
+            "critical-negative-terms",
+            &[("terms", c.sentiment_terms.join(", ").into())],
+        ));
+    }
+    if let Some(l) = &c.link {
+        out.push_str(&format!(" <{l}>"));
+    }
+    if let Some(s) = &c.suppressed {
+        out.push(' ');
+        out.push_str(&suppression(v, s));
+    }
+    out
+}
+
+fn buzz(v: &Voice, b: &BuzzAlert) -> String {
+    let mut out = v.say(
+        "volume-buzz",
+        &[("watch", v.quote(watch_name(&b.watch_name, &b.watch)).into())],
+    );
+    if let Some(s) = &b.suppressed {
+        out.push(' ');
+        out.push_str(&suppression(v, s));
+    }
+    out.push('\n');
+    out.push_str(&explanation(v, &b.explanation, Metric::Volume, true));
+    out
+}
+
+/// Which past buckets the window was compared with: `à cette heure`, `le mardi à cette heure`.
+pub fn usual_where(v: &Voice, x: &Explanation) -> String {
+    let profile = match x.profile {
+        Profile::AllHours => "all-hours",
+        Profile::HourOfDay => "hour-of-day",
+        Profile::HourOfWeek => "hour-of-week",
+    };
+    let local = x.window_start.with_timezone(&v.tz);
+    v.say(
+        "usual-where",
+        &[
+            ("profile", profile.into()),
+            ("day", local.weekday().num_days_from_monday().into()),
+            (
+                "hour",
+                v.hour(local.with_minute(0).unwrap_or(local).to_utc())
+                    .into(),
+            ),
+        ],
+    )
+}
+
+/// The count of a window as a person reads it: `7 sujets négatifs distincts (26 mentions négatives)`, or
+/// just `47 mentions négatives` when every mention is its own story.
+pub fn count_words(v: &Voice, x: &Explanation, metric: Metric) -> String {
+    let (figures, raw) = figures_of(x, metric);
+    let negative = if metric == Metric::Negative {
+        "yes"
+    } else {
+        "no"
+    };
+    let mentions = v.say(
+        "n-window-mentions",
+        &[("count", raw.into()), ("negative", negative.into())],
+    );
+    if raw == figures.count {
+        return mentions;
+    }
+    v.say(
+        "n-stories-of-mentions",
+        &[
+            ("count", figures.count.into()),
+            ("negative", negative.into()),
+            ("mentions", mentions.into()),
+        ],
+    )
+}
+
+fn figures_of(x: &Explanation, metric: Metric) -> (&Figures, u32) {
+    match metric {
+        Metric::Negative => (&x.negative, x.counts.negative),
+        Metric::Volume => (&x.volume, x.counts.total),
+    }
+}
+
+/// The usual level in words, and the comparison: `contre 8 d'habitude à cette heure (×5,9 ; z = 6,2)`,
+/// `alors que d'habitude il n'y en a aucune à cette heure (z = 4,1)`.
+pub fn against_usual(v: &Voice, x: &Explanation, metric: Metric) -> String {
+    let (f, _) = figures_of(x, metric);
+    let level = if f.median == 0.0 {
+        "zero"
+    } else if f.median < 1.0 {
+        "below-one"
+    } else {
+        "some"
+    };
+    v.say(
+        "against-usual",
+        &[
+            ("level", level.into()),
+            ("usual", v.figure(f.median).into()),
+            ("where", usual_where(v, x).into()),
+            ("ratio", v.number(f.ratio, 1).into()),
+            ("z", v.number(f.z, 1).into()),
+        ],
+    )
+}
+
+/// The figures of a window, then (when `full`) who said it, the telling mentions and the driving terms.
+pub fn explanation(v: &Voice, x: &Explanation, metric: Metric, full: bool) -> String {
+    let mut out = v.say(
+        "explain-count",
+        &[
+            ("count", count_words(v, x, metric).into()),
+            ("window", v.window(x.window_start, x.window_end).into()),
+            ("against", against_usual(v, x, metric).into()),
+        ],
+    );
+    if let Some(share) = x.share {
+        out.push(' ');
+        out.push_str(&share_words(v, share, x.usual_share));
+    }
+    if let Some(s) = &x.syndication {
+        out.push(' ');
+        out.push_str(&v.say(
+            "explain-syndication",
+            &[
+                ("sources", s.sources.into()),
+                ("title", v.quote_opt(s.title.as_deref()).into()),
+            ],
+        ));
+    }
+    if !full {
+        return out;
+    }
+    if !x.top_sources.is_empty() {
+        out.push('\n');
+        out.push_str(&v.say(
+            "explain-top-sources",
+            &[("sources", tallies(&x.top_sources).into())],
+        ));
+    }
+    let voices = match metric {
+        Metric::Negative => x.counts.negative_authors,
+        Metric::Volume => x.counts.authors,
+    };
+    if voices > 0 {
+        let loud: Vec<Tally> = x
+            .top_authors
+            .iter()
+            .filter(|t| t.count > 1)
+            .cloned()
+            .collect();
+        out.push('\n');
+        out.push_str(&v.say(
+            "explain-authors",
+            &[("count", voices.into()), ("loud", tallies(&loud).into())],
+        ));
+    }
+    if !x.telling.is_empty() {
+        out.push('\n');
+        out.push_str(&v.word("explain-telling"));
+        for t in &x.telling {
+            out.push_str("\n- ");
+            out.push_str(&telling_line(v, t));
+        }
+    }
+    if !x.terms.is_empty() {
+        out.push('\n');
+        out.push_str(&v.say("explain-terms", &[("terms", tallies(&x.terms).into())]));
+    }
+    out
+}
+
+/// `Part négative : 88 % (habituellement 20 %).`
+pub fn share_words(v: &Voice, share: f64, usual: Option<f64>) -> String {
+    v.say(
+        "explain-share",
+        &[
+            ("share", v.percent(share).into()),
+            (
+                "usual",
+                usual.map(|u| v.percent(u)).unwrap_or_default().into(),
+            ),
+        ],
+    )
+}
+
+/// Why a telling mention is shown: `parmi les plus négatives`, `la plus reprise`, `ton le plus marqué`.
+pub fn telling_why(v: &Voice, why: Telling) -> String {
+    let key = match why {
+        Telling::MostNegative => "most-negative",
+        Telling::MostShared => "most-shared",
+        Telling::Strongest => "strongest",
+    };
+    v.say("telling-why", &[("why", key.into())])
+}
+
+/// One telling mention on one line: its title, who, its score, its reach, its terms, its link.
+pub fn telling_line(v: &Voice, t: &TellingMention) -> String {
+    let mut line = v.say(
+        "telling-line",
+        &[
+            (
+                "title",
+                v.quote(t.title.as_deref().unwrap_or(&t.key)).into(),
+            ),
+            ("source", t.source.as_str().into()),
+            ("author", t.author.as_deref().unwrap_or("").into()),
+            ("score", v.number(f64::from(t.score), 2).into()),
+            ("sources", t.sources.into()),
+            ("terms", t.terms.join(", ").into()),
+        ],
+    );
+    if let Some(l) = &t.link {
+        line.push_str(&format!(" <{l}>"));
+    }
+    line
+}
+
+/// `forum0 (3), site01 (2)`.
+pub fn tallies(t: &[Tally]) -> String {
+    t.iter()
+        .map(|t| format!("{} ({})", t.name, t.count))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, TimeZone as _, Utc};
+
+    use super::*;
+    use crate::detect::baseline::Baseline;
+    use crate::detect::counts::{AnalysedMention, BucketCounts, Window};
+    use crate::detect::explain::tests::{baseline, burst};
+    use crate::i18n::{DEFAULT_TZ, Locale};
+
+    fn fr_() -> Voice {
+        Voice::new(Locale::Fr, chrono_tz::UTC)
+    }
+
+    fn en_() -> Voice {
+        Voice::new(Locale::En, chrono_tz::UTC)
+    }
+
+    fn at(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap()
+    }
+
+    fn mention(
+        key: &str,
+        source: &str,
+        author: Option<&str>,
+        story: u64,
+        label: Label,
+    ) -> AnalysedMention {
+        crate::detect::counts::tests::mention(key, source, author, story, label)
+    }
+
+    fn explained(ms: &[AnalysedMention], b: &Baseline) -> Explanation {
+        let counts = BucketCounts::aggregate(at(17, 0), ms);
+        let w = Window {
+            counts: &counts,
+            mentions: ms,
+        };
+        Explanation::new("acme", &w, at(18, 0), b)
+    }
+
+    #[test]
+    fn french_words_state_the_facts() {
+        let e = explained(&burst(), &baseline(1.0, Some(0.2)));
+        let fr = explanation(&fr_(), &e, Metric::Negative, true);
+        assert!(
+            fr.starts_with(
+                "7 sujets négatifs distincts (26 mentions négatives) le 02/03 entre 17 h et 18 h, contre 1 d'habitude à cette heure (×7,0\u{a0}; z = 3,1)."
+            ),
+            "{fr}"
+        );
+        assert!(
+            fr.contains("Part négative\u{a0}: 88\u{202f}% (habituellement 20\u{202f}%)."),
+            "{fr}"
+        );
+        assert!(
+            fr.contains("Un même article repris par 20 sources ne compte que pour un sujet"),
+            "{fr}"
+        );
+        assert!(
+            fr.contains("Termes dominants\u{a0}: scandale (6), arnaque (3), honte (3)."),
+            "{fr}"
+        );
+        assert!(
+            fr.contains("«\u{a0}Acme rappelle ses yaourts\u{a0}»"),
+            "{fr}"
+        );
+        assert!(fr.contains("\n26 auteurs distincts.\n"), "{fr}");
+        assert!(
+            fr.contains("\nMentions marquantes\u{a0}:\n- «\u{a0}title n5\u{a0}» — forum1, user5\u{a0}; score -0,80\u{a0}; termes\u{a0}: scandale, arnaque\n"),
+            "{fr}"
+        );
+        let summary = explanation(&fr_(), &e, Metric::Negative, false);
+        assert!(!summary.contains('\n'));
+        assert!(fr.starts_with(&summary));
+        let en = explanation(&en_(), &e, Metric::Negative, true);
+        assert!(
+            en.starts_with("7 distinct negative stories (26 negative mentions) on 02/03 between 17:00 and 18:00, against a usual 1 at this hour (×7.0; z = 3.1)."),
+            "{en}"
+        );
+        assert!(
+            en.contains("One article carried by 20 sources counts as a single story"),
+            "{en}"
+        );
+    }
+
+    #[test]
+    fn a_usual_level_of_zero_is_said_and_no_ratio_against_a_floor() {
+        let ms: Vec<_> = (0..13u64)
+            .map(|i| mention(&format!("m{i}"), "s", Some(&format!("u{i}")), i, Label::Neg))
+            .collect();
+        let e = explained(&ms, &baseline(0.0, None));
+        let fr = explanation(&fr_(), &e, Metric::Negative, false);
+        assert!(
+            fr.starts_with("13 mentions négatives le 02/03 entre 17 h et 18 h, alors que d'habitude il n'y en a aucune à cette heure (z = "),
+            "{fr}"
+        );
+        assert!(!fr.contains('×'), "{fr}");
+        let en = explanation(&en_(), &e, Metric::Negative, false);
+        assert!(
+            en.contains("when there are usually none at this hour (z = "),
+            "{en}"
+        );
+        let half = explained(&ms, &baseline(0.5, None));
+        let fr = explanation(&fr_(), &half, Metric::Negative, false);
+        assert!(
+            fr.contains("contre 0,5 d'habitude à cette heure (z = "),
+            "{fr}"
+        );
+        assert!(
+            !fr.contains('×'),
+            "a ratio against the floor of one is not said: {fr}"
+        );
+    }
+
+    #[test]
+    fn plain_counts_read_plainly() {
+        let ms: Vec<_> = (0..47u64)
+            .map(|i| mention(&format!("m{i}"), "s", Some(&format!("u{i}")), i, Label::Neg))
+            .collect();
+        let mut b = baseline(8.0, Some(0.22));
+        b.negative.spread = 6.3;
+        let e = explained(&ms, &b);
+        let fr = explanation(&fr_(), &e, Metric::Negative, true);
+        assert!(
+            fr.starts_with("47 mentions négatives le 02/03 entre 17 h et 18 h, contre 8 d'habitude à cette heure (×5,9\u{a0}; z = 6,2)."),
+            "{fr}"
+        );
+    }
+
+    #[test]
+    fn authors_who_spoke_more_than_once_are_named() {
+        let mut ms: Vec<_> = (0..6u64)
+            .map(|i| mention(&format!("m{i}"), "s", Some(&format!("u{i}")), i, Label::Neg))
+            .collect();
+        for i in 6..9u64 {
+            ms.push(mention(&format!("m{i}"), "s", Some("loud"), i, Label::Neg));
+        }
+        let e = explained(&ms, &baseline(1.0, None));
+        let fr = explanation(&fr_(), &e, Metric::Negative, true);
+        assert!(
+            fr.contains("\n7 auteurs distincts\u{a0}; les plus actifs\u{a0}: loud · s (3).\n"),
+            "{fr}"
+        );
+        let en = explanation(&en_(), &e, Metric::Negative, true);
+        assert!(
+            en.contains("\n7 distinct authors; most active: loud · s (3).\n"),
+            "{en}"
+        );
+        assert!(
+            fr.contains("Part négative\u{a0}: 100\u{202f}%."),
+            "no usual share to compare with: {fr}"
+        );
+    }
+
+    #[test]
+    fn the_weekly_comparison_names_the_day_and_hour_on_the_readers_clock() {
+        let mut e = explained(&burst(), &baseline(1.0, Some(0.2)));
+        e.profile = Profile::HourOfWeek;
+        // 2 March 2026 is a Monday; 17:00 UTC is 18 h in Paris.
+        let paris = Voice::new(Locale::Fr, DEFAULT_TZ);
+        assert_eq!(usual_where(&paris, &e), "les lundis à 18 h");
+        assert_eq!(
+            usual_where(&Voice::new(Locale::En, DEFAULT_TZ), &e),
+            "on Mondays at 18:00"
+        );
+    }
+
+    #[test]
+    fn every_kind_and_severity_has_words_in_every_language() {
+        for v in [fr_(), en_()] {
+            for s in [Severity::Info, Severity::Warning, Severity::Critical] {
+                assert!(!severity(&v, s).contains('{'));
+            }
+            for k in ["bad_buzz", "critical_mention", "buzz", "source"] {
+                let w = incident_kind(&v, k);
+                assert!(!w.contains('_') && !w.contains('{'), "{k}: {w}");
+            }
+            for k in ["open", "acknowledged", "silenced", "resolved"] {
+                assert!(!status(&v, k).contains('{'));
+            }
+        }
+        assert_eq!(severity(&fr_(), Severity::Critical), "critique");
+        assert_eq!(severity(&en_(), Severity::Critical), "critical");
+        assert_eq!(
+            incident_kind(&fr_(), "critical_mention"),
+            "mention critique"
+        );
+    }
+}
