@@ -160,6 +160,27 @@ pub fn build_analyzer(config: &Config) -> Result<Analyzer, ConfigErrors> {
         .map_err(ConfigErrors)
 }
 
+/// When the main loop last did each of its periodic things.
+struct Clocks {
+    last_cycle: Option<Instant>,
+    cycle_started: Option<Instant>,
+    last_tick: Instant,
+    last_prune: Option<Instant>,
+    last_trim: Instant,
+}
+
+impl Clocks {
+    fn new() -> Clocks {
+        Clocks {
+            last_cycle: None,
+            cycle_started: None,
+            last_tick: Instant::now(),
+            last_prune: None,
+            last_trim: Instant::now(),
+        }
+    }
+}
+
 /// A started daemon: the database is open and every stage is built.
 pub struct Daemon {
     config: Config,
@@ -314,13 +335,9 @@ impl Daemon {
         let (report_tx, mut report_rx) = tokio::sync::mpsc::unbounded_channel::<Report>();
         let watchdog = sd_notify::watchdog_enabled().map(|d| d / 2);
         let mut last_watchdog = Instant::now();
-        let mut last_cycle: Option<Instant> = None;
-        let mut cycle_started: Option<Instant> = None;
+        let mut clocks = Clocks::new();
         let mut last_status = Instant::now();
         let mut status_dirty = false;
-        let mut last_prune: Option<Instant> = None;
-        let mut last_tick = Instant::now();
-        let mut last_trim = Instant::now();
         let mut fatal: Option<StoreError> = None;
 
         let metrics_token = token.child_token();
@@ -348,7 +365,7 @@ impl Daemon {
             self.open_incidents = h.open_incidents;
         }
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
-        self.notify_status(last_cycle, None);
+        self.notify_status(clocks.last_cycle, None);
         tracing::info!(
             sources = self.config.sources.iter().filter(|s| s.enabled).count(),
             db = %self.config.database.display(),
@@ -357,27 +374,9 @@ impl Daemon {
 
         loop {
             let now = Utc::now();
-            if last_tick.elapsed() >= TICK {
-                if let Err(e) = self.stages.writer.tick(now).await {
-                    tracing::error!(error = %e, "Detection could not judge the closed buckets.");
-                }
-                if let Ok(h) = Store::open_read_only(&self.config.database).and_then(|s| s.health())
-                {
-                    self.open_incidents = h.open_incidents;
-                }
-                last_tick = Instant::now();
-            }
-            if last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(86_400)) {
-                let before = now - chrono::Duration::days(i64::from(self.config.retention_days));
-                match self.stages.writer.prune(before).await {
-                    Ok(n) if n > 0 => tracing::info!(pruned = n, "Old mentions pruned."),
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "Pruning failed."),
-                }
-                last_prune = Some(Instant::now());
-            }
+            self.housekeeping(&mut clocks, now).await;
             while let Some(start) = self.scheduler.next_start(now) {
-                cycle_started.get_or_insert_with(Instant::now);
+                clocks.cycle_started.get_or_insert_with(Instant::now);
                 let stages = self.stages.clone();
                 let tx = report_tx.clone();
                 tracker.spawn(async move {
@@ -416,7 +415,7 @@ impl Daemon {
                         let retry = Utc::now() + chrono::Duration::seconds(60);
                         cycle_ended |= self.scheduler.finished(&name, None, Some(retry), Utc::now());
                         tracing::error!(source = %name, error = %e, "Database write failed; retrying in 60 s.");
-                        self.notify_status(last_cycle, Some("écriture en base impossible (disque plein ?)"));
+                        self.notify_status(clocks.last_cycle, Some("écriture en base impossible (disque plein ?)"));
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "Database write failed; stopping so that the service restarts.");
@@ -427,47 +426,11 @@ impl Daemon {
                 () = tokio::time::sleep(sleep_for) => {}
             }
             if cycle_ended {
-                let polls = self.scheduler.take_cycle_polls();
-                let seconds = cycle_started
-                    .take()
-                    .map_or(0.0, |t| t.elapsed().as_secs_f64());
-                last_cycle = Some(Instant::now());
-                crate::metrics::METRICS.last_cycle.store(
-                    Utc::now().timestamp().max(0) as u64,
-                    std::sync::atomic::Ordering::Relaxed,
-                );
-                // Sources spread over the interval end a "cycle" at nearly every poll: trimming then would
-                // cost more than the poll (a walk of every arena). Trim after a real cycle, or once a minute.
-                let held_mib = resident_mib();
-                if polls >= TRIM_AFTER_POLLS || last_trim.elapsed() >= TRIM_EVERY {
-                    release_memory();
-                    last_trim = Instant::now();
-                }
-                let failing = self.scheduler.failing();
-                let resident_mib = resident_mib();
-                if polls >= TRIM_AFTER_POLLS {
-                    tracing::info!(
-                        polls,
-                        failing,
-                        seconds,
-                        held_mib,
-                        resident_mib,
-                        "Cycle finished."
-                    );
-                } else {
-                    tracing::debug!(
-                        polls,
-                        failing,
-                        seconds,
-                        held_mib,
-                        resident_mib,
-                        "Cycle finished."
-                    );
-                }
+                self.end_cycle(&mut clocks);
                 status_dirty = true;
             }
             if status_dirty && (cycle_ended || last_status.elapsed() >= STATUS_EVERY) {
-                self.notify_status(last_cycle, None);
+                self.notify_status(clocks.last_cycle, None);
                 last_status = Instant::now();
                 status_dirty = false;
             }
@@ -529,6 +492,73 @@ impl Daemon {
         match fatal {
             Some(e) => Err(e.into()),
             None => Ok(()),
+        }
+    }
+
+    /// Detection's clock once a minute (incidents resolve in quiet times), pruning once a day.
+    async fn housekeeping(&mut self, clocks: &mut Clocks, now: chrono::DateTime<Utc>) {
+        if clocks.last_tick.elapsed() >= TICK {
+            if let Err(e) = self.stages.writer.tick(now).await {
+                tracing::error!(error = %e, "Detection could not judge the closed buckets.");
+            }
+            if let Ok(h) = Store::open_read_only(&self.config.database).and_then(|s| s.health()) {
+                self.open_incidents = h.open_incidents;
+            }
+            clocks.last_tick = Instant::now();
+        }
+        if clocks
+            .last_prune
+            .is_none_or(|t| t.elapsed() >= Duration::from_secs(86_400))
+        {
+            let before = now - chrono::Duration::days(i64::from(self.config.retention_days));
+            match self.stages.writer.prune(before).await {
+                Ok(n) if n > 0 => tracing::info!(pruned = n, "Old mentions pruned."),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "Pruning failed."),
+            }
+            clocks.last_prune = Some(Instant::now());
+        }
+    }
+
+    /// A cycle is over (nothing in flight or due): the metrics and the log say so, and memory goes back.
+    fn end_cycle(&mut self, clocks: &mut Clocks) {
+        let polls = self.scheduler.take_cycle_polls();
+        let seconds = clocks
+            .cycle_started
+            .take()
+            .map_or(0.0, |t| t.elapsed().as_secs_f64());
+        clocks.last_cycle = Some(Instant::now());
+        crate::metrics::METRICS.last_cycle.store(
+            Utc::now().timestamp().max(0) as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        // Sources spread over the interval end a "cycle" at nearly every poll: trimming then would cost more
+        // than the poll (a walk of every arena). Trim after a real cycle, or once a minute.
+        let held_mib = resident_mib();
+        if polls >= TRIM_AFTER_POLLS || clocks.last_trim.elapsed() >= TRIM_EVERY {
+            release_memory();
+            clocks.last_trim = Instant::now();
+        }
+        let failing = self.scheduler.failing();
+        let resident_mib = resident_mib();
+        if polls >= TRIM_AFTER_POLLS {
+            tracing::info!(
+                polls,
+                failing,
+                seconds,
+                held_mib,
+                resident_mib,
+                "Cycle finished."
+            );
+        } else {
+            tracing::debug!(
+                polls,
+                failing,
+                seconds,
+                held_mib,
+                resident_mib,
+                "Cycle finished."
+            );
         }
     }
 
