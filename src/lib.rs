@@ -22,7 +22,8 @@
 //!   a language and a clock, through which every face speaks.
 //! - [`notify`]: the email outbox worker, its templates (fr, en), throttle, quiet hours and digests.
 //! - [`metrics`]: the daemon's counters and the optional Prometheus endpoint.
-//! - [`daemon`]: the running service: tasks, signals, readiness, shutdown.
+//! - [`daemon`]: the running service: its scheduler (a due-time queue with admission), tasks, signals,
+//!   readiness, shutdown.
 //! - [`cli`]: the commands a person types.
 
 pub mod analysis;

@@ -23,6 +23,7 @@ use std::fmt::Display;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -396,7 +397,7 @@ fn run(config_path: &Path, once: bool) -> anyhow::Result<ExitCode> {
         }
     };
     let rt = runtime()?;
-    rt.block_on(async {
+    let result = rt.block_on(async {
         if once {
             let summary = Daemon::start(config)?.run_once().await?;
             writeln!(std::io::stdout(), "{summary}")?;
@@ -406,7 +407,11 @@ fn run(config_path: &Path, once: bool) -> anyhow::Result<ExitCode> {
                 .await?;
         }
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    // Dropping the runtime would wait for every blocking task, and a feed being read at the stop may be
+    // in one long step: the daemon has already dropped that work, so do not wait for it.
+    rt.shutdown_timeout(Duration::from_millis(500));
+    result
 }
 
 fn check(config_path: &Path) -> anyhow::Result<ExitCode> {

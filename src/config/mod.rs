@@ -168,6 +168,12 @@ pub(crate) const POLL_INTERVAL: Bounds = Bounds::secs(10, 30 * DAY);
 const TIMEOUT: Bounds = Bounds::secs(1, 3_600);
 /// The longest wait between two attempts on a failing source.
 const BACKOFF: Bounds = Bounds::secs(1, 30 * DAY);
+/// The CPU time one poll may spend reading its document: 10 ms at the least (a small feed must fit), an hour
+/// at the most.
+const READ_BUDGET: Bounds = Bounds {
+    least: Duration::from_millis(10),
+    most: Duration::from_secs(3_600),
+};
 /// At most this many fetches at once, all hosts together or on one host.
 const MAX_CONCURRENCY: usize = 10_000;
 
@@ -498,6 +504,7 @@ fn http_sound(p: &mut Problems<'_>, h: &HttpConfig, table: &DeTable<'_>, header:
         ("timeout", h.timeout, TIMEOUT),
         ("connect_timeout", h.connect_timeout, TIMEOUT),
         ("max_backoff", h.max_backoff, BACKOFF),
+        ("read_budget", h.read_budget, READ_BUDGET),
     ] {
         if let Some(e) = bounds.problem(value) {
             refuse(key, e);

@@ -192,6 +192,10 @@ fn values_that_would_be_changed_silently_or_overflow_are_refused() {
             ":2:15: [http] max_backoff: \"20000000w\" is too long: the most is 30d",
         ),
         (
+            "[http]\nread_budget = \"1ms\"\n",
+            ":2:15: [http] read_budget: \"1ms\" is too short: the least is 10ms",
+        ),
+        (
             "interval = \"20000000w\"\n",
             ":1:12: interval: \"20000000w\" is too long: the most is 30d",
         ),

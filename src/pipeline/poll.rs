@@ -4,11 +4,17 @@
 //! source's new state and mentions written in one transaction, and a [`PollReport`] for logs and summaries.
 //! The daemon's scheduler and `veille run --once` call [`poll_source`]; nothing else fetches.
 //!
-//! Parsing and analysis are CPU work: they run on the blocking pool, off the async threads. A failure of one
-//! source is logged and recorded in its state — it never reaches another source.
+//! Parsing and analysis are CPU work: they run on the blocking pool, off the async threads, at most
+//! [`Stages::cpu_permits`] at once (one core fewer than the machine has, so that the runtime, the watchdog
+//! and the writer always find one). Each poll's parsing and analysis have a budget of CPU time
+//! (`[http] read_budget`), checked between steps (after parsing, before each item's analysis): past it the
+//! source fails with "document too costly to read", its work is dropped, and the permit goes to the next
+//! source. When the daemon stops, a poll still fetching, waiting for a permit or reading is abandoned (nothing
+//! of it was written, and it is fetched again next time); only a poll already handed to the writer finishes.
+//! A failure of one source is logged and recorded in its state — it never reaches another source.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
@@ -41,22 +47,139 @@ pub struct Stages {
     pub analyzer: Arc<Analyzer>,
     pub writer: Writer,
     pub backoff_cap: std::time::Duration,
-    /// Bounds the CPU work (parsing, analysis) in flight to the number of cores: more would only add
-    /// threads and memory, not speed.
+    /// CPU time one poll's parsing and analysis may take (`[http] read_budget`).
+    pub read_budget: Duration,
+    /// Bounds the CPU work (parsing, analysis) in flight to one core fewer than the machine has: more would
+    /// only add threads and memory, not speed, and would leave the runtime no core of its own.
     pub cpu: Arc<tokio::sync::Semaphore>,
     /// Cancelled when the daemon stops: polls still fetching are abandoned (nothing was written yet).
     pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl Stages {
-    /// The permits for [`Stages::cpu`]: one per core.
+    /// The permits for [`Stages::cpu`]: one per core but one, and at least one.
     pub fn cpu_permits() -> usize {
-        std::thread::available_parallelism().map_or(2, usize::from)
+        std::thread::available_parallelism()
+            .map_or(2, usize::from)
+            .saturating_sub(1)
+            .max(1)
+    }
+}
+
+/// A document whose parsing and analysis went past the poll's CPU budget.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "document too costly to read ({spent_ms} ms of CPU, past the {budget_ms} ms budget, with {done} of {items} items analysed); nothing of it is kept — raise [http] read_budget if this feed is legitimate"
+)]
+pub struct TooCostly {
+    pub spent_ms: u128,
+    pub budget_ms: u128,
+    pub done: usize,
+    pub items: usize,
+}
+
+/// Why a poll read nothing: the fetch or the parse failed, or the document cost too much.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum PollFailure {
+    #[error("{0}")]
+    Fetch(#[from] FetchError),
+    #[error("{0}")]
+    TooCostly(#[from] TooCostly),
+}
+
+impl PollFailure {
+    fn outcome(&self) -> Outcome {
+        match self {
+            PollFailure::Fetch(e) => e.outcome(),
+            // The document will be as costly next time: back off like any failure.
+            PollFailure::TooCostly(_) => Outcome::Failed,
+        }
+    }
+}
+
+/// How reading a fetched document ended, short of success.
+enum ReadStop {
+    Failed(PollFailure),
+    /// The daemon is stopping: the work is dropped.
+    Abandoned,
+}
+
+/// The CPU time this thread has used (its own clock, so time spent waiting for a core does not count).
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec and CLOCK_THREAD_CPUTIME_ID exists on every Linux.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut ts) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    )
+}
+
+/// A fetched document to parse and analyse, with its budget.
+struct Reading {
+    source: String,
+    bytes: Vec<u8>,
+    charset: Option<String>,
+    fetched: DateTime<Utc>,
+    analyzer: Arc<Analyzer>,
+    tags: Vec<String>,
+    budget: Duration,
+    shutdown: tokio_util::sync::CancellationToken,
+}
+
+impl Reading {
+    /// Parses and analyses the document within its budget of CPU time, checking the budget (and whether the
+    /// daemon is stopping) between steps.
+    fn run(self) -> Result<Vec<AnalysedMention>, ReadStop> {
+        let Reading {
+            source,
+            bytes,
+            charset,
+            fetched,
+            analyzer,
+            tags,
+            budget,
+            shutdown,
+        } = self;
+        let started = thread_cpu_time();
+        let over = |done: usize, items: usize| {
+            let spent = thread_cpu_time().saturating_sub(started);
+            (spent > budget).then_some(ReadStop::Failed(PollFailure::TooCostly(TooCostly {
+                spent_ms: spent.as_millis(),
+                budget_ms: budget.as_millis(),
+                done,
+                items,
+            })))
+        };
+        let feed = parse_feed(&source, &bytes, charset.as_deref(), fetched)
+            .map_err(|e| ReadStop::Failed(PollFailure::Fetch(FetchError::Parse(e))))?;
+        let items = feed.mentions.len();
+        let mut analysed = Vec::with_capacity(items);
+        for (done, mention) in feed.mentions.into_iter().enumerate() {
+            if shutdown.is_cancelled() {
+                return Err(ReadStop::Abandoned);
+            }
+            if let Some(stop) = over(done, items) {
+                return Err(stop);
+            }
+            let analysis = analyzer.analyse(&mention, &tags);
+            analysed.push(AnalysedMention { mention, analysis });
+        }
+        if let Some(stop) = over(items, items) {
+            return Err(stop);
+        }
+        Ok(analysed)
     }
 }
 
 /// Polls one source once and stores what it found. Returns `None` when the poll was abandoned because the
-/// daemon is stopping (during the fetch, before anything was written).
+/// daemon is stopping (while fetching, waiting for a reading slot or reading: before anything was written).
 ///
 /// # Errors
 /// Only when the store cannot be written: the caller must stop, since nothing would be kept. Fetch and parse
@@ -89,41 +212,44 @@ pub async fn poll_source(
     };
     let interval = source.interval.0;
     let mut analysed = Vec::new();
-    let outcome: Result<usize, FetchError> = match fetched {
+    let outcome: Result<usize, PollFailure> = match fetched {
         Ok(Fetched::NotModified) => {
             state.last_status = Some(304);
             Ok(0)
         }
         Ok(Fetched::Body(body)) => {
-            let name = source.name.clone();
-            let tags = source.tags.clone();
-            let analyzer = Arc::clone(&stages.analyzer);
-            let charset = body.charset.clone();
-            let bytes = body.bytes;
-            let permit = Arc::clone(&stages.cpu)
-                .acquire_owned()
-                .await
-                .expect("semaphore never closed");
-            let parsed = tokio::task::spawn_blocking(move || {
+            let reading = Reading {
+                source: source.name.clone(),
+                bytes: body.bytes,
+                charset: body.charset.clone(),
+                fetched: now,
+                analyzer: Arc::clone(&stages.analyzer),
+                tags: source.tags.clone(),
+                budget: stages.read_budget,
+                shutdown: stages.shutdown.clone(),
+            };
+            let permit = tokio::select! {
+                permit = Arc::clone(&stages.cpu).acquire_owned() => permit.expect("semaphore never closed"),
+                () = stages.shutdown.cancelled() => {
+                    tracing::info!(source = %source.name, url = %url, "Poll abandoned before reading: stopping.");
+                    return Ok(None);
+                }
+            };
+            let reading = tokio::task::spawn_blocking(move || {
                 let _permit = permit;
-                let feed = parse_feed(&name, &bytes, charset.as_deref(), now)?;
-                Ok::<_, crate::sources::parse::ParseError>(
-                    feed.mentions
-                        .into_iter()
-                        .map(|mention| {
-                            let analysis = analyzer.analyse(&mention, &tags);
-                            AnalysedMention { mention, analysis }
-                        })
-                        .collect::<Vec<_>>(),
-                )
-            })
-            .await
-            .unwrap_or_else(|join| {
-                Err(crate::sources::parse::ParseError::ParserPanic(
-                    join.to_string(),
-                ))
+                reading.run()
             });
-            match parsed {
+            // On stop the reading thread sees the token between two items and drops its work; the poll
+            // does not wait for it (one long step must not hold the stop).
+            let read = tokio::select! {
+                joined = reading => joined.unwrap_or_else(|join| {
+                    Err(ReadStop::Failed(PollFailure::Fetch(FetchError::Parse(
+                        crate::sources::parse::ParseError::ParserPanic(join.to_string()),
+                    ))))
+                }),
+                () = stages.shutdown.cancelled() => Err(ReadStop::Abandoned),
+            };
+            match read {
                 Ok(items) => {
                     state.etag = body.validators.etag;
                     state.last_modified = body.validators.last_modified;
@@ -132,10 +258,14 @@ pub async fn poll_source(
                     analysed = items;
                     Ok(n)
                 }
-                Err(e) => Err(FetchError::Parse(e)),
+                Err(ReadStop::Failed(e)) => Err(e),
+                Err(ReadStop::Abandoned) => {
+                    tracing::info!(source = %source.name, url = %url, "Poll abandoned while reading: stopping.");
+                    return Ok(None);
+                }
             }
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     let items = *outcome.as_ref().unwrap_or(&0);
     let error = match &outcome {
@@ -157,7 +287,7 @@ pub async fn poll_source(
         Err(e) => {
             state.consecutive_errors = state.consecutive_errors.saturating_add(1);
             state.last_error = Some(e.to_string());
-            if let FetchError::Status { status, .. } = e {
+            if let PollFailure::Fetch(FetchError::Status { status, .. }) = e {
                 state.last_status = Some(*status);
             }
             state.next_due = Some(schedule::next_due(

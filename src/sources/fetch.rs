@@ -49,6 +49,8 @@ pub struct HttpConfig {
     pub per_host: usize,
     /// Longest wait between two attempts on a failing source.
     pub max_backoff: Interval,
+    /// CPU time one poll's parsing and analysis may take; past it the source fails as too costly to read.
+    pub read_budget: Interval,
     /// Let sources reach loopback, private (RFC 1918), shared (CGNAT) and unique-local addresses.
     pub allow_private: bool,
     /// Host names (`rss.intranet`, `*.intranet`) and CIDR ranges (`10.1.2.0/24`) sources may reach even
@@ -66,6 +68,7 @@ impl Default for HttpConfig {
             concurrency: 16,
             per_host: 2,
             max_backoff: Interval::secs(24 * 3600),
+            read_budget: Interval::secs(20),
             allow_private: false,
             allow: Vec::new(),
         }
