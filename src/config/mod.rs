@@ -88,6 +88,8 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     /// Where alert emails go; `None` when the file has no `[email]` table (nothing is sent).
     pub email: Option<crate::notify::EmailConfig>,
+    /// Chat channels and webhooks (`[[channel]]`); empty when there is none.
+    pub channels: Vec<crate::notify::channels::ChannelConfig>,
     /// The language of the daemon's words (emails, status line); the CLI follows `--lang` or `LANG` first.
     pub locale: crate::model::Locale,
     /// The clock every time a person reads is shown on.
@@ -103,6 +105,7 @@ const TOP_KEYS: &[&str] = &[
     "metrics",
     "source",
     "email",
+    "channel",
     "locale",
     "timezone",
 ];
@@ -268,6 +271,14 @@ impl Config {
                 p.at(&sec, Some(key), format!("[email]: {problem}"));
             }
         }
+        let (channels, channel_problems) =
+            crate::notify::channels::read_channels(table.get("channel"));
+        for c in channel_problems {
+            let sec = c
+                .index
+                .map_or(Section::Top, |i| Section::ArrayItem("channel".into(), i));
+            p.at(&sec, c.key.as_deref(), c.message);
+        }
         if p.errors.is_empty() {
             let mut email = email;
             if let Some(e) = email.as_mut().filter(|_| !email_sets_zone) {
@@ -283,6 +294,7 @@ impl Config {
                 metrics,
                 sources,
                 email,
+                channels,
                 locale,
                 timezone,
             })
@@ -303,6 +315,7 @@ impl Config {
             metrics: None,
             sources: Vec::new(),
             email: None,
+            channels: Vec::new(),
             locale: crate::model::Locale::default(),
             timezone: crate::model::Timezone(crate::i18n::DEFAULT_TZ),
         }

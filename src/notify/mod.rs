@@ -7,17 +7,20 @@
 //!
 //! - [`config`]: the `[email]` table, its validation, recipients by severity and watch.
 //! - [`policy`]: quiet hours, the digest schedule, the hourly throttle, retry backoff (pure, clock in).
-//! - [`mod@render`]: the words; [`render()`] is pure, and `veille demo` uses it to show an email unsent.
+//! - [`said`]: what a notification says (its line, sentence, figures, mentions), once for every face.
+//! - [`mod@render`]: the email's words; [`render()`] is pure, and `veille demo` uses it to show an email unsent.
 //! - [`mailer`]: SMTP through lettre (STARTTLS, implicit TLS, plain on loopback only), [`MailError`].
 //! - [`worker`]: the outbox worker the daemon runs ([`Notifier::run`]) and `veille run --once` flushes.
 //!
 //! Nothing here decides what deserves an alert: detection does. This module decides only how and when the
 //! team asked to be told.
 
+pub mod channels;
 pub mod config;
 pub mod mailer;
 pub mod policy;
 pub mod render;
+pub mod said;
 pub mod worker;
 
 pub use config::{EmailConfig, Locale};

@@ -1,0 +1,21 @@
+# Messages of chat channels and webhooks.
+
+channel-label = { $label ->
+    [figures] The figures
+    [mentions] The most telling mentions
+    [open] Open the incident
+    [read] Read
+    [brand] veille
+   *[other] { $label }
+}
+channel-summary-title = { $count ->
+    [one] { $count } alert folded
+   *[other] { $count } alerts folded
+}
+channel-summary-sentence = Quiet hours or hourly limit: here is, in one message, what happened meanwhile.
+channel-more-mentions = { $count ->
+    [one] … and { $count } more mention.
+   *[other] … and { $count } more mentions.
+}
+channel-test-title = Test message
+channel-test-sentence = This message checks that veille can write to this channel; there is no incident.
