@@ -62,11 +62,7 @@ pub struct Answer {
 
 impl std::fmt::Display for Answer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.body.is_empty() {
-            write!(f, "{}", self.status)
-        } else {
-            write!(f, "{} {}", self.status, self.body)
-        }
+        f.write_str(&status_words(self.status, &self.body))
     }
 }
 
@@ -74,14 +70,14 @@ impl std::fmt::Display for Answer {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ChannelError {
     /// The service refused it for good (a 4xx other than 429, or a redirect).
-    #[error("{service} refused the message: {status} {body}")]
+    #[error("{service} refused the message: {}", status_words(*status, body))]
     Refused {
         service: &'static str,
         status: u16,
         body: String,
     },
     /// The service is busy or failing (429, 5xx): try again, after `retry_after` when it said.
-    #[error("{service} is unavailable: {status} {body}")]
+    #[error("{service} is unavailable: {}", status_words(*status, body))]
     Unavailable {
         service: &'static str,
         status: u16,
@@ -114,6 +110,15 @@ impl ChannelError {
             ChannelError::Unavailable { retry_after, .. } => *retry_after,
             _ => None,
         }
+    }
+}
+
+/// `400 Bad card`, or `400` when the service said nothing more.
+fn status_words(status: u16, body: &str) -> String {
+    if body.is_empty() {
+        status.to_string()
+    } else {
+        format!("{status} {body}")
     }
 }
 

@@ -6,7 +6,7 @@
 use base64::Engine as _;
 
 use super::Outgoing;
-use super::card::Card;
+use super::card::{Card, defuse};
 use crate::model::Severity;
 
 /// ntfy's priority of a severity: 5 urgent, 4 high, 3 default.
@@ -55,7 +55,7 @@ pub fn text(c: &Card) -> String {
         out.push_str(&format!("{more}\n"));
     }
     out.push_str(&c.zone);
-    out
+    defuse(&out)
 }
 
 pub fn request(topic_url: &str, token: Option<&str>, c: &Card) -> Outgoing {
