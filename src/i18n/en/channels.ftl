@@ -19,3 +19,5 @@ channel-more-mentions = { $count ->
 }
 channel-test-title = Test message
 channel-test-sentence = This message checks that veille can write to this channel; there is no incident.
+channel-demo-teams = The Teams card veille would post for the same alert (a channel of kind "teams"):
+channel-demo-webhook = The webhook payload (kind "webhook", headers X-Veille-Event, the value of "event", and X-Veille-Signature, signed with the channel's secret):

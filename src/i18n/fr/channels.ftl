@@ -19,3 +19,5 @@ channel-more-mentions = { $count ->
 }
 channel-test-title = Message de test
 channel-test-sentence = Ce message vérifie que veille peut écrire dans ce canal ; il n'y a aucun incident.
+channel-demo-teams = La carte Teams que veille publierait pour la même alerte (canal de type « teams ») :
+channel-demo-webhook = Le contenu du webhook (type « webhook », en-têtes X-Veille-Event, la valeur de « event », et X-Veille-Signature, signée avec le secret du canal) :

@@ -42,6 +42,11 @@ pub fn payload(n: &Notification, c: &Card, key: &str) -> Value {
     let mut figures = serde_json::to_value(&n.headline).unwrap_or_else(|_| json!({}));
     if let Value::Object(map) = &mut figures {
         map.retain(|_, v| !v.is_null());
+        // Below a usual level of one the detector divides by a floor: that is no "times the usual",
+        // and the email does not say it either.
+        if n.headline.baseline.is_some_and(|b| b < 1.0) {
+            map.remove("ratio");
+        }
     }
     let mentions: Vec<Value> = n
         .mentions
@@ -52,7 +57,8 @@ pub fn payload(n: &Notification, c: &Card, key: &str) -> Value {
                 "link": safe_link(m.link.as_deref()).map(|(l, _)| l),
                 "source": m.source,
                 "published": m.time.map(|t| t.to_rfc3339()),
-                "score": m.score,
+                // f32 as stored; four decimals say it without the float's noise.
+                "score": m.score.map(|s| (f64::from(s) * 1e4).round() / 1e4),
             })
         })
         .collect();
