@@ -874,3 +874,46 @@ fn a_kill_between_the_receivers_200_and_the_mark_resends_once_with_the_same_key(
     let log = common::daemon::log(&config);
     assert!(!log.contains(SECRET), "{log}");
 }
+
+#[test]
+fn the_secret_file_is_found_in_the_systemd_credentials_directory_first() {
+    let server = Server::start(|_, _| ok());
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = tempfile::tempdir().unwrap();
+    // Beside the configuration, a decoy: the credentials directory wins.
+    std::fs::write(dir.path().join("hook-key"), "the-wrong-key").unwrap();
+    std::fs::write(credentials.path().join("hook-key"), format!("{SECRET}\n")).unwrap();
+    let config = config_with(
+        dir.path(),
+        &format!(
+            "[[channel]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"{}\"\nsecret_file = \"hook-key\"\n",
+            server.url("/hook")
+        ),
+    );
+    let out = common::veille()
+        .args(["notify", "test", "--channel", "hook", "--config"])
+        .arg(&config)
+        .env("CREDENTIALS_DIRECTORY", credentials.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    verify(&server.requests()[0]);
+
+    // An unreadable secret is a setup error that names the file, not its content.
+    std::fs::remove_file(credentials.path().join("hook-key")).unwrap();
+    std::fs::remove_file(dir.path().join("hook-key")).unwrap();
+    let out = common::run(&[
+        "notify",
+        "test",
+        "--channel",
+        "hook",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("cannot read secret_file") && err.contains("hook-key"),
+        "{err}"
+    );
+}

@@ -559,6 +559,11 @@ impl Daemon {
                         "The [email] settings changed; they apply at the next restart, not on reload."
                     );
                 }
+                if config.channels != self.config.channels {
+                    tracing::warn!(
+                        "The [[channel]] settings changed; they apply at the next restart, not on reload."
+                    );
+                }
                 let spec = crate::pipeline::detect::spec_of(analyzer.rules());
                 if let Err(e) = self.stages.writer.set_spec(spec, Utc::now()).await {
                     tracing::error!(error = %e, "Detection could not take the new watches.");

@@ -1,4 +1,4 @@
-//! What a notification says, once, for every face that tells it: the email ([`super::render`]) and the
+//! What a notification says, once, for every face that tells it: the email ([`mod@super::render`]) and the
 //! chat cards and webhooks ([`super::channels`]) are laid out from these pieces, never from a copy of them.
 //!
 //! In: a [`Notification`] (as detection queued it, or a digest or summary the worker assembled) and the

@@ -203,4 +203,49 @@ mod tests {
         assert_eq!(adaptive("@{triggerBody()}"), "@\u{200b}{triggerBody()}");
         assert_eq!(defuse("mail me @ home, x@y"), "mail me @ home, x@\u{2060}y");
     }
+
+    #[test]
+    fn the_card_says_the_emails_sentence_and_figures() {
+        use crate::model::Headline;
+        let at = DateTime::from_timestamp(1_763_470_000, 0).unwrap();
+        let mut n = Notification::new(
+            NotificationKind::IncidentOpened,
+            Severity::Critical,
+            "Acme",
+            at,
+        );
+        n.incident = Some(3);
+        n.headline = Headline {
+            count: Some(47),
+            window: Some("1 h".into()),
+            baseline: Some(8.0),
+            ratio: Some(5.875),
+            negative_share: Some(0.71),
+            usual_negative_share: Some(0.2),
+            sources: Some(4),
+            ..Headline::default()
+        };
+        for v in [
+            Voice::french(),
+            Voice::new(crate::i18n::Locale::En, crate::i18n::DEFAULT_TZ),
+        ] {
+            let card = Card::of(&n, &v, 3, None);
+            let email = crate::notify::render::render_with(
+                &n,
+                &crate::notify::render::RenderOptions::new(v),
+            );
+            assert_eq!(card.figures.len(), 5, "{:?}", card.figures);
+            for (label, value) in &card.figures {
+                assert!(
+                    email.text.contains(
+                        &format!("{label}{} {value}", v.word("colon")).replace("  ", " ")
+                    ),
+                    "{label} {value} not in:\n{}",
+                    email.text
+                );
+            }
+            assert!(email.text.contains(&card.sentence), "{}", email.text);
+            assert!(email.subject.ends_with(&card.title), "{}", email.subject);
+        }
+    }
 }

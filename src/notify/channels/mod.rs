@@ -291,26 +291,15 @@ fn network_reason(e: &reqwest::Error) -> String {
     if e.is_connect() {
         return "cannot connect".into();
     }
-    let mut reason = e.without_url_ref().to_string();
+    let mut reason = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         reason = format!("{reason}: {s}");
         source = s.source();
     }
-    reason
-}
-
-trait WithoutUrl {
-    fn without_url_ref(&self) -> String;
-}
-
-impl WithoutUrl for reqwest::Error {
-    fn without_url_ref(&self) -> String {
-        let mut shown = self.to_string();
-        if let Some(u) = self.url() {
-            shown = shown.replace(u.as_str(), "…");
-        }
-        shown
+    match e.url() {
+        Some(u) => reason.replace(u.as_str(), "…"),
+        None => reason,
     }
 }
 
