@@ -1,12 +1,15 @@
-//! The notification outbox: every email veille owes someone is a row here before anything is sent.
+//! The notification outbox: every email, chat message and webhook veille owes someone is a row here before
+//! anything is sent.
 //!
 //! In: [`Notification`]s, written by [`enqueue_in`] inside the transaction of the change that causes them
-//! (detection opens an incident and enqueues its email in one commit), or by [`Store::enqueue`]. Out: rows
-//! for the notifier to send and mark, and for `veille outbox` to list.
+//! (detection opens an incident and enqueues its email, and a row for each registered channel that takes
+//! it, in one commit), or by [`Store::enqueue`]. Out: rows for the notifiers to send and mark, and for
+//! `veille outbox` to list. A row's `channel` is `None` for email, else the `[[channel]]`'s name; a
+//! channel row carries the decision's stable key, unique per channel.
 //!
 //! A row moves `pending` → `sent` (the server's final `250`), `pending` → `failed` (a permanent refusal),
-//! `pending` → `held` (quiet hours, throttle: it waits for the digest) → `digested` (a digest row carrying
-//! it was created, in the same transaction). A transient failure leaves it `pending` with a later
+//! `pending` → `held` (quiet hours, throttle: it waits for the digest, or for a channel the summary) →
+//! `digested` (a digest or summary row carrying it was created, in the same transaction). A transient failure leaves it `pending` with a later
 //! `next_attempt`. `outbox_recipient` records who got which email and when, for the per-recipient throttle.
 
 use chrono::{DateTime, Utc};
