@@ -424,7 +424,8 @@ async fn the_webhook_posts_the_versioned_payload_signed_and_keyed() {
     assert_eq!(m["title"], HOSTILE, "data stays data in JSON");
     assert_eq!(m["link"], "https://forum.example/t/42");
     assert_eq!(m["source"], "forum-conso");
-    assert_eq!(m["published"], noon().to_rfc3339());
+    assert_eq!(m["published"], "2026-11-18T11:00:00Z");
+    assert_eq!(v["at"], "2026-11-18T11:00:00Z");
     assert!((m["score"].as_f64().unwrap() + 0.72).abs() < 1e-6);
     assert!(v["incident_url"].is_null());
     // A tampered body no longer matches.

@@ -87,14 +87,17 @@ pub fn card(c: &Card) -> Value {
         .iter()
         .map(|url| json!({ "type": "Action.OpenUrl", "title": adaptive(&c.labels.open), "url": url }))
         .collect();
-    json!({
+    let mut card = json!({
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
         "version": "1.4",
         "msteams": { "width": "Full" },
         "body": body,
-        "actions": actions,
-    })
+    });
+    if !actions.is_empty() {
+        card["actions"] = Value::from(actions);
+    }
+    card
 }
 
 /// The Workflows message carrying [`card`].

@@ -56,7 +56,7 @@ pub fn payload(n: &Notification, c: &Card, key: &str) -> Value {
                 "title": m.title,
                 "link": safe_link(m.link.as_deref()).map(|(l, _)| l),
                 "source": m.source,
-                "published": m.time.map(|t| t.to_rfc3339()),
+                "published": m.time.map(rfc3339),
                 // f32 as stored; four decimals say it without the float's noise.
                 "score": m.score.map(|s| (f64::from(s) * 1e4).round() / 1e4),
             })
@@ -85,7 +85,7 @@ pub fn payload(n: &Notification, c: &Card, key: &str) -> Value {
         "watch": n.watch,
         "brand": n.brand,
         "incident": n.incident,
-        "at": n.at.to_rfc3339(),
+        "at": rfc3339(n.at),
         "title": c.title,
         "summary": c.sentence,
         "figures": figures,
@@ -93,6 +93,11 @@ pub fn payload(n: &Notification, c: &Card, key: &str) -> Value {
         "incident_url": c.open,
         "items": items,
     })
+}
+
+/// A time as every time of the payload is written (`2026-03-10T10:26:30Z`, as in `figures`).
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// `t=UNIX,v1=HEX`: the HMAC-SHA256 of `"UNIX.BODY"` keyed with `secret`.
