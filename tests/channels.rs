@@ -771,7 +771,7 @@ fn notify_test_channel_reports_a_refusal_in_words() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         common::stderr(&out).trim(),
-        "veille: chat (slack): Slack refused the message: 400 invalid_payload"
+        "veille: error: chat (slack): Slack refused the message: 400 invalid_payload"
     );
 }
 
@@ -786,11 +786,13 @@ fn check_reports_channel_problems_with_their_lines() {
     assert!(!out.status.success());
     let err = common::stderr(&out);
     assert!(
-        err.contains("veille.toml:4: [[channel]] channel \"hook\": a webhook needs secret_file"),
+        err.contains("veille.toml:4:1: [[channel]] channel \"hook\": a webhook needs secret_file"),
         "{err}"
     );
     assert!(
-        err.contains("veille.toml:12: [[channel]] channel \"room\": url must be an absolute http"),
+        err.contains(
+            "veille.toml:12:7: [[channel]] channel \"room\": url must be an absolute http"
+        ),
         "{err}"
     );
 }

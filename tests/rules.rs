@@ -175,7 +175,8 @@ fn test_with_broken_rules_fails_with_the_errors() {
         ],
         Some("acme\n"),
     );
-    assert_eq!(out.status.code(), Some(1));
+    // grep's convention: 2 is an error (1 says that nothing matched).
+    assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(text(&out.stderr).contains("a-several.toml:6:22: expected a term after NOT"));
 }

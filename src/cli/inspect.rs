@@ -2,7 +2,6 @@
 //! never block the running daemon.
 
 use std::io::Write as _;
-use std::path::Path;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
@@ -10,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::model::Interval;
 use crate::store::{MentionFilter, Store};
 
-use super::{load_config, open_read_only};
+use super::{Place, error, load_config, open_read_only};
 
 /// The first `max` characters of a text, with an ellipsis when cut.
 pub fn excerpt(text: &str, max: usize) -> String {
@@ -38,8 +37,8 @@ fn when(t: Option<DateTime<Utc>>) -> String {
     )
 }
 
-pub fn sources(config_path: &Path, json: bool) -> anyhow::Result<ExitCode> {
-    let Some((config, store)) = open_read_only(config_path)? else {
+pub fn sources(place: Place<'_>, json: bool) -> anyhow::Result<ExitCode> {
+    let Some((config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
     let states = store.source_states()?;
@@ -90,26 +89,56 @@ pub fn sources(config_path: &Path, json: bool) -> anyhow::Result<ExitCode> {
 }
 
 pub fn mentions(
-    config_path: &Path,
+    place: Place<'_>,
     source: Option<String>,
     since: Option<String>,
     rule: Option<String>,
     limit: Option<usize>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    let now = Utc::now();
     let since = match since.as_deref().map(Interval::parse).transpose() {
-        Ok(s) => s,
+        Ok(None) => None,
+        // A length past the calendar (`--since 20000000w`) is refused, not left to overflow the clock.
+        Ok(Some(d)) => match chrono::Duration::from_std(d.0)
+            .ok()
+            .and_then(|d| now.checked_sub_signed(d))
+        {
+            Some(t) => Some(t),
+            None => {
+                error(format_args!("--since {d}: too long"));
+                return Ok(ExitCode::from(2));
+            }
+        },
         Err(e) => {
-            eprintln!("veille: --since: {e}");
+            error(format_args!("--since: {e}"));
             return Ok(ExitCode::from(2));
         }
     };
-    let Some((_config, store)) = open_read_only(config_path)? else {
+    let Some((config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
+    if let Some(id) = &source
+        && !config.sources.iter().any(|s| &s.name == id)
+        && store.source_state(id)?.is_none()
+    {
+        error(format_args!(
+            "no source {id:?} in the configuration or the database (see `veille sources`)"
+        ));
+        return Ok(ExitCode::from(1));
+    }
+    if let Some(id) = &rule
+        && !known_rule(&config, &store, id)?
+    {
+        error(format_args!(
+            "no rule {id:?} in the rules of {} and no stored mention matched it (see `veille rules check`)",
+            config.rules.display()
+        ));
+        return Ok(ExitCode::from(1));
+    }
     let filter = MentionFilter {
         source,
-        since: since.map(|d| Utc::now() - chrono::Duration::from_std(d.0).unwrap_or_default()),
+        since,
         rule,
         limit,
     };
@@ -149,11 +178,24 @@ pub fn mentions(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Whether the rule files define rule `id`, or a stored mention matched it (a rule since removed).
+fn known_rule(config: &crate::config::Config, store: &Store, id: &str) -> anyhow::Result<bool> {
+    if crate::config::rules::load_rules(&config.rules).is_ok_and(|set| set.rule(id).is_some()) {
+        return Ok(true);
+    }
+    let one = MentionFilter {
+        rule: Some(id.to_owned()),
+        limit: Some(1),
+        ..MentionFilter::default()
+    };
+    Ok(!store.mentions(&one)?.is_empty())
+}
+
 /// `veille status`: the daemon's health from the database. Exit 0 when all is well, 1 when something needs
 /// attention (failing sources, undelivered or delayed notifications, open incidents), 2 when the daemon does
 /// not seem to run (no fetch for longer than `stale`, or no database).
-pub fn status(config_path: &Path, stale: Option<String>, json: bool) -> anyhow::Result<ExitCode> {
-    let Some(config) = load_config(config_path) else {
+pub fn status(place: Place<'_>, stale: Option<String>, json: bool) -> anyhow::Result<ExitCode> {
+    let Some(config) = load_config(place) else {
         return Ok(ExitCode::from(2));
     };
     let stale = match stale.as_deref().map(Interval::parse).transpose() {
@@ -169,7 +211,7 @@ pub fn status(config_path: &Path, stale: Option<String>, json: bool) -> anyhow::
             (longest * 3).max(std::time::Duration::from_secs(1800))
         }
         Err(e) => {
-            eprintln!("veille: --stale: {e}");
+            error(format_args!("--stale: {e}"));
             return Ok(ExitCode::from(2));
         }
     };

@@ -114,34 +114,9 @@ async fn flush_outbox(
 /// # Errors
 /// The rules' problems, as configuration errors.
 pub fn build_analyzer(config: &Config) -> Result<Analyzer, ConfigErrors> {
-    // Rule errors name their own file, line and column: the message stands alone.
-    let problem = |message: String| crate::config::ConfigError {
-        file: std::path::PathBuf::new(),
-        line: None,
-        message,
-    };
-    let rules = crate::config::rules::load_rules(&config.rules).map_err(|errors| {
-        ConfigErrors(errors.into_iter().map(|e| problem(e.to_string())).collect())
-    })?;
-    // Detection settings that parse but cannot work (a bucket that does not divide a day…).
-    let unusable: Vec<_> = rules
-        .watches()
-        .iter()
-        .flat_map(|w| {
-            crate::detect::settings_problems(&w.detection)
-                .into_iter()
-                .map(move |p| {
-                    problem(format!(
-                        "{}: watch {:?}: [watch.detection] {p}",
-                        w.location, w.id
-                    ))
-                })
-        })
-        .collect();
-    if !unusable.is_empty() {
-        return Err(ConfigErrors(unusable));
-    }
-    Ok(Analyzer::new(rules))
+    crate::config::rules::load_checked(&config.rules)
+        .map(Analyzer::new)
+        .map_err(ConfigErrors)
 }
 
 /// A started daemon: the database is open and every stage is built.
@@ -431,11 +406,11 @@ impl Daemon {
                     "A poll has been running far beyond the HTTP timeout; the watchdog is no longer fed."
                 );
             }
-            if let Some(w) = watchdog.filter(|_| !wedged) {
-                if last_watchdog.elapsed() >= w {
-                    let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
-                    last_watchdog = Instant::now();
-                }
+            if let Some(w) = watchdog.filter(|_| !wedged)
+                && last_watchdog.elapsed() >= w
+            {
+                let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+                last_watchdog = Instant::now();
             }
         }
 
@@ -546,7 +521,8 @@ impl Daemon {
     /// Reloads configuration and rules; keeps the running ones when the new ones are invalid.
     async fn reload(&mut self) {
         let path: PathBuf = self.config.path.clone();
-        let loaded = Config::load(&path).and_then(|c| build_analyzer(&c).map(|a| (c, a)));
+        let loaded =
+            crate::config::load_with_rules(&path).map(|(c, rules)| (c, Analyzer::new(rules)));
         match loaded {
             Ok((config, analyzer)) => {
                 if config.database != self.config.database {

@@ -226,6 +226,11 @@ impl Voice {
         self.say("quoted", &[("text", text.into())])
     }
 
+    /// [`Voice::quote`] of a text that may be absent: empty when it is, which messages read as `none`.
+    pub fn quote_opt(&self, text: Option<&str>) -> String {
+        text.map(|t| self.quote(t)).unwrap_or_default()
+    }
+
     /// A length of time as people say it: `1 j 4 h`, `2 h 30`, `45 min`.
     pub fn duration(&self, d: TimeDelta) -> String {
         let total = d.num_minutes().max(0);

@@ -1,9 +1,9 @@
 //! The `[[channel]]` tables of `veille.toml`: where chat messages and webhooks go, which notifications
 //! each takes, when, and how often.
 //!
-//! In: the `channel` array of the configuration's TOML. Out: [`ChannelConfig`]s, and every problem found
-//! in them (with the table's index and the key it concerns) for `veille check`, which the configuration
-//! reports with file and line. The daemon builds the running channels from them
+//! In: one `[[channel]]` table, deserialized by the configuration's reader (`config::channels`, which puts
+//! each problem at its line). Out: a [`ChannelConfig`] whose [`ChannelConfig::problems`] lists every
+//! mistake with the key it concerns, for `veille check`. The daemon builds the running channels from them
 //! ([`super::Channel::build`]).
 //!
 //! ```toml
@@ -126,74 +126,6 @@ fn default_timeout() -> Interval {
 
 fn default_max_mentions() -> usize {
     3
-}
-
-/// A problem in one `[[channel]]` table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChannelProblem {
-    /// Which table (0-based); `None` when `channel` itself is wrong.
-    pub index: Option<usize>,
-    /// The key it concerns, when one.
-    pub key: Option<String>,
-    pub message: String,
-}
-
-/// Reads the `channel` array: the channels that are well written, and every problem found.
-pub fn read_channels(value: Option<&toml::Value>) -> (Vec<ChannelConfig>, Vec<ChannelProblem>) {
-    let mut problems = Vec::new();
-    let Some(value) = value else {
-        return (Vec::new(), problems);
-    };
-    let Some(items) = value.as_array() else {
-        problems.push(ChannelProblem {
-            index: None,
-            key: Some("channel".into()),
-            message: "channel must be a list of [[channel]] tables".into(),
-        });
-        return (Vec::new(), problems);
-    };
-    let mut channels: Vec<ChannelConfig> = Vec::new();
-    for (index, item) in items.iter().enumerate() {
-        let label = match item.get("name").and_then(toml::Value::as_str) {
-            Some(n) => format!("channel {n:?}"),
-            None => format!("channel #{}", index + 1),
-        };
-        let c = match ChannelConfig::deserialize(item.clone()) {
-            Ok(c) => c,
-            Err(e) => {
-                let message = e.to_string();
-                let key = message
-                    .split('`')
-                    .nth(1)
-                    .filter(|k| item.get(k).is_some())
-                    .map(str::to_owned);
-                problems.push(ChannelProblem {
-                    index: Some(index),
-                    key,
-                    message: format!("[[channel]] {label}: {}", message.trim()),
-                });
-                continue;
-            }
-        };
-        for (key, message) in c.problems() {
-            problems.push(ChannelProblem {
-                index: Some(index),
-                key: Some(key.into()),
-                message: format!("[[channel]] {label}: {message}"),
-            });
-        }
-        if channels.iter().any(|o| o.name == c.name) {
-            problems.push(ChannelProblem {
-                index: Some(index),
-                key: Some("name".into()),
-                message: format!(
-                    "[[channel]] {label}: another channel has this name; names must differ"
-                ),
-            });
-        }
-        channels.push(c);
-    }
-    (channels, problems)
 }
 
 impl ChannelConfig {
@@ -339,20 +271,27 @@ impl ChannelConfig {
 mod tests {
     use super::*;
 
-    fn read(text: &str) -> (Vec<ChannelConfig>, Vec<ChannelProblem>) {
-        let t: toml::Table = toml::from_str(text).unwrap();
-        read_channels(t.get("channel"))
+    fn read(text: &str) -> ChannelConfig {
+        toml::from_str(text).unwrap()
     }
 
     #[test]
     fn a_full_table_reads_with_its_defaults() {
-        let (c, p) = read(
+        let c = read(
             r#"
-            [[channel]]
             name = "crise"
             kind = "google-chat"
             url = "https://chat.googleapis.com/v1/spaces/X/messages?key=k"
-            [[channel]]
+            "#,
+        );
+        assert!(c.problems().is_empty(), "{:?}", c.problems());
+        assert_eq!(c.kind, ChannelKind::GoogleChat);
+        assert_eq!(c.severity, Severity::Warning);
+        assert_eq!(c.max_per_hour, 6);
+        assert!(c.takes(Severity::Warning, None));
+        assert!(!c.takes(Severity::Info, None));
+        let c = read(
+            r#"
             name = "hook"
             kind = "webhook"
             url = "http://10.0.0.5/hook"
@@ -363,57 +302,51 @@ mod tests {
             quiet = { from = "20:00", until = "08:00" }
             "#,
         );
-        assert!(p.is_empty(), "{p:?}");
-        assert_eq!(c[0].kind, ChannelKind::GoogleChat);
-        assert_eq!(c[0].severity, Severity::Warning);
-        assert_eq!(c[0].max_per_hour, 6);
-        assert_eq!(c[1].locale, Some(Locale::En));
-        assert!(c[1].takes(Severity::Critical, Some("acme")));
-        assert!(!c[1].takes(Severity::Critical, Some("other")));
-        assert!(!c[1].takes(Severity::Warning, Some("acme")));
-        assert!(c[0].takes(Severity::Warning, None));
-        assert!(!c[0].takes(Severity::Info, None));
+        assert!(c.problems().is_empty(), "{:?}", c.problems());
+        assert_eq!(c.locale, Some(Locale::En));
+        assert!(c.takes(Severity::Critical, Some("acme")));
+        assert!(!c.takes(Severity::Critical, Some("other")));
+        assert!(!c.takes(Severity::Warning, Some("acme")));
     }
 
     #[test]
     fn every_problem_is_listed_with_its_key() {
-        let (_, p) = read(
+        let c = read(
             r#"
-            [[channel]]
             name = "m"
             kind = "matrix"
             url = "ftp://x"
             max_per_hour = 0
-            [[channel]]
-            name = "m"
-            kind = "webhook"
-            url = "https://user:pw@hooks.example/x"
-            [[channel]]
-            name = "z"
-            kind = "telegram"
-            url = "https://x.example"
+            quiet = { from = "8h", until = "08:00" }
             "#,
         );
-        let keys: Vec<(Option<usize>, Option<&str>)> =
-            p.iter().map(|p| (p.index, p.key.as_deref())).collect();
+        let keys: Vec<&str> = c.problems().iter().map(|(k, _)| *k).collect();
         assert_eq!(
             keys,
-            vec![
-                (Some(0), Some("url")),
-                (Some(0), Some("secret_file")),
-                (Some(0), Some("room")),
-                (Some(0), Some("max_per_hour")),
-                (Some(1), Some("url")),
-                (Some(1), Some("secret_file")),
-                (Some(1), Some("name")),
-                (Some(2), None),
-            ],
-            "{p:#?}"
+            ["url", "secret_file", "room", "max_per_hour", "quiet"],
+            "{:?}",
+            c.problems()
         );
-        assert!(p[7].message.contains("telegram"), "{}", p[7].message);
+        let c = read(
+            r#"
+            name = "w"
+            kind = "webhook"
+            url = "https://user:pw@hooks.example/x"
+            room = "!r:example.org"
+            "#,
+        );
+        let problems = c.problems();
+        let keys: Vec<&str> = problems.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["url", "secret_file", "room"], "{problems:?}");
         assert!(
-            !p.iter().any(|p| p.message.contains("pw@")),
+            !problems.iter().any(|(_, m)| m.contains("pw")),
             "a URL's credentials are never repeated"
+        );
+        assert!(
+            toml::from_str::<ChannelConfig>(
+                "name = \"z\"\nkind = \"telegram\"\nurl = \"https://x\""
+            )
+            .is_err()
         );
     }
 }

@@ -35,7 +35,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 pub use card::Card;
-pub use config::{ChannelConfig, ChannelKind, read_channels};
+pub use config::{ChannelConfig, ChannelKind};
 
 use crate::i18n::Voice;
 use crate::model::{Locale, Notification};
