@@ -1,5 +1,5 @@
-//! Read-only commands: `veille sources` and `veille mentions`. They open the database read-only, so they
-//! never block the running daemon.
+//! Read-only commands: `veille sources`, `veille mentions` and `veille status`. They open the database
+//! read-only, so they never block the running daemon; `veille status` also reads the daemon's status file.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 
 use crate::model::Interval;
-use crate::store::{MentionFilter, Store};
+use crate::model::Locale;
+use crate::store::status_file::{self, DaemonPhase};
+use crate::store::{MentionFilter, Store, StoreFault};
 
 use super::{Place, error, load_config, open_read_only};
 
@@ -191,9 +193,11 @@ fn known_rule(config: &crate::config::Config, store: &Store, id: &str) -> anyhow
     Ok(!store.mentions(&one)?.is_empty())
 }
 
-/// `veille status`: the daemon's health from the database. Exit 0 when all is well, 1 when something needs
-/// attention (failing sources, undelivered or delayed notifications, open incidents), 2 when the daemon does
-/// not seem to run (no fetch for longer than `stale`, or no database).
+/// `veille status`: the daemon's health from the database and from the status file the daemon keeps beside
+/// it ([`crate::store::status_file`]), which is how a database the daemon cannot write (a full disk, a lock
+/// held elsewhere) is seen at all. Exit 0 when all is well, 1 when something needs attention (the database
+/// cannot be written, failing sources, undelivered or delayed notifications, open incidents), 2 when the
+/// daemon does not seem to run (no fetch for longer than `stale`, a daemon that died, or no database).
 pub fn status(place: Place<'_>, stale: Option<String>, json: bool) -> anyhow::Result<ExitCode> {
     let Some(config) = load_config(place) else {
         return Ok(ExitCode::from(2));
@@ -215,10 +219,34 @@ pub fn status(place: Place<'_>, stale: Option<String>, json: bool) -> anyhow::Re
             return Ok(ExitCode::from(2));
         }
     };
+    let daemon = status_file::read(&config.database);
+    // A daemon that is alive and says the database cannot be written: the fault, named.
+    let waiting = daemon.as_ref().filter(|d| {
+        d.phase != DaemonPhase::Stopped && d.fault.is_some() && status_file::process_alive(d.pid)
+    });
+    let fault_problem = waiting.and_then(|d| {
+        let fault = d.fault?;
+        Some(format!(
+            "the database cannot be written since {}: {} (the daemon waits and retries; nothing is lost){}",
+            when(d.fault_since),
+            fault.words(Locale::En),
+            match fault {
+                StoreFault::DiskFull => "; free some space on its disk",
+                StoreFault::Locked => "; end the other program's transaction",
+                StoreFault::Io => "; see the system log",
+            }
+        ))
+    });
     let store = match Store::open_read_only(&config.database) {
         Ok(s) => s,
         Err(e) => {
-            writeln!(std::io::stdout(), "CRITICAL: {e}")?;
+            let mut out = std::io::stdout().lock();
+            if let Some(p) = &fault_problem {
+                writeln!(out, "ATTENTION: {e}")?;
+                writeln!(out, "  - {p}")?;
+                return Ok(ExitCode::from(1));
+            }
+            writeln!(out, "CRITICAL: {e}")?;
             return Ok(ExitCode::from(2));
         }
     };
@@ -227,8 +255,27 @@ pub fn status(place: Place<'_>, stale: Option<String>, json: bool) -> anyhow::Re
     let now = Utc::now();
     let mut problems: Vec<String> = Vec::new();
     let mut critical = false;
+    problems.extend(fault_problem.clone());
+    if let Some(d) = &daemon {
+        if d.phase != DaemonPhase::Stopped && !status_file::process_alive(d.pid) {
+            critical = true;
+            problems.push(format!(
+                "the daemon (pid {}) is no longer running; it last reported at {}",
+                d.pid,
+                when(Some(d.updated))
+            ));
+        } else if let (DaemonPhase::Stopped, Some(detail)) = (d.phase, &d.detail) {
+            critical = true;
+            problems.push(format!(
+                "the daemon stopped on an error at {}: {detail}",
+                when(Some(d.updated))
+            ));
+        }
+    }
     match health.last_fetch {
         Some(t) if (now - t).to_std().unwrap_or_default() <= stale => {}
+        // A daemon waiting out a database fault cannot record its fetches: the fault says it all.
+        Some(_) | None if fault_problem.is_some() => {}
         Some(t) => {
             critical = true;
             problems.push(format!(
@@ -281,7 +328,7 @@ pub fn status(place: Place<'_>, stale: Option<String>, json: bool) -> anyhow::Re
     };
     let mut out = std::io::stdout().lock();
     if json {
-        let row = serde_json::json!({ "status": verdict, "health": health, "problems": problems });
+        let row = serde_json::json!({ "status": verdict, "health": health, "daemon": daemon, "problems": problems });
         writeln!(out, "{row}")?;
     } else {
         writeln!(

@@ -391,11 +391,10 @@ fn run(config_path: &Path, once: bool) -> anyhow::Result<ExitCode> {
     };
     let rt = runtime()?;
     rt.block_on(async {
-        let daemon = Daemon::start(config)?;
         if once {
-            let summary = daemon.run_once().await?;
+            let summary = Daemon::start(config)?.run_once().await?;
             writeln!(std::io::stdout(), "{summary}")?;
-        } else {
+        } else if let Some(daemon) = Daemon::start_waiting(config).await? {
             daemon
                 .run(tokio_util::sync::CancellationToken::new())
                 .await?;

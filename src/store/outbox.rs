@@ -505,6 +505,25 @@ impl Store {
     /// # Errors
     /// On SQLite failure; the previous registration then stays.
     pub fn set_outbox_channels(&mut self, channels: &[OutboxChannel]) -> Result<()> {
+        // Unchanged (the usual start): nothing to write, so a start while another program holds the
+        // write lock is not held up by it.
+        let wanted: Vec<(String, i64, Option<String>)> = channels
+            .iter()
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    severity_rank(c.min_severity),
+                    c.watches
+                        .as_ref()
+                        .map(|w| serde_json::Value::from(w.clone()).to_string()),
+                )
+            })
+            .collect();
+        let mut sorted = wanted.clone();
+        sorted.sort();
+        if self.outbox_channel_rows()? == sorted {
+            return Ok(());
+        }
         let path = self.path.clone();
         let err = |source| super::StoreError::Sqlite {
             path: path.clone(),
@@ -512,18 +531,27 @@ impl Store {
         };
         let tx = self.conn.transaction().map_err(err)?;
         tx.execute("DELETE FROM outbox_channel", []).map_err(err)?;
-        for c in channels {
-            let watches = c
-                .watches
-                .as_ref()
-                .map(|w| serde_json::Value::from(w.clone()).to_string());
+        for (name, rank, watches) in &wanted {
             tx.execute(
                 "INSERT OR REPLACE INTO outbox_channel (name, min_rank, watches) VALUES (?1, ?2, ?3)",
-                params![c.name, severity_rank(c.min_severity), watches],
+                params![name, rank, watches],
             )
             .map_err(err)?;
         }
         tx.commit().map_err(err)
+    }
+
+    /// The registered channels as stored, by name.
+    fn outbox_channel_rows(&self) -> Result<Vec<(String, i64, Option<String>)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, min_rank, watches FROM outbox_channel ORDER BY name")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
     }
 
     /// Pending rows of `channel` due at `due_before`, oldest first; a row waiting for its retry holds back
@@ -916,5 +944,38 @@ mod tests {
             store.outbox_for_digest().unwrap().is_empty(),
             "channel rows never reach the email digest"
         );
+    }
+
+    #[test]
+    fn an_unchanged_registration_writes_nothing() {
+        // Guards a start held up by a lock: the daemon registers its channels at every start, and a start
+        // while another program holds the write lock must not wait when nothing changed.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.db");
+        let mut store = Store::open(&path).unwrap();
+        let teams = OutboxChannel {
+            name: "teams".into(),
+            min_severity: Severity::Warning,
+            watches: Some(vec!["acme".into()]),
+        };
+        store
+            .set_outbox_channels(std::slice::from_ref(&teams))
+            .unwrap();
+        let locker = rusqlite::Connection::open(&path).unwrap();
+        locker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        store
+            .conn
+            .busy_timeout(std::time::Duration::from_millis(50))
+            .unwrap();
+        store
+            .set_outbox_channels(std::slice::from_ref(&teams))
+            .unwrap();
+        let mut changed = teams.clone();
+        changed.min_severity = Severity::Critical;
+        assert!(
+            store.set_outbox_channels(&[changed]).is_err(),
+            "a change is written"
+        );
+        locker.execute_batch("ROLLBACK").unwrap();
     }
 }
