@@ -73,7 +73,13 @@ fn mentions(db: &Path) -> u64 {
 
 /// `veille status`: exit code and output.
 fn status(config: &Path) -> (Option<i32>, String) {
-    let out = run(&["status", "--config", config.to_str().unwrap()]);
+    let out = run(&[
+        "status",
+        "--lang",
+        "en",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
     (out.status.code(), stdout(&out))
 }
 

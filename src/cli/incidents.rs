@@ -1412,7 +1412,7 @@ mod tests {
         let en = layout(Locale::En);
         for expected in [
             "Incident 1 — bad buzz, warning, open\n",
-            "\nFigures (on 02/03 between 18:00 and 19:00)\n",
+            "\nFigures (on 02 Mar between 18:00 and 19:00)\n",
             "\nTimeline\n",
             "  negative share    100% (usually 20%)",
             "\nTimes in Paris time (UTC+1).\n",

@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 
 use crate::model::Interval;
 use crate::model::Locale;
-use crate::store::status_file::{self, DaemonPhase};
-use crate::store::{MentionFilter, Store, StoreFault};
+use crate::store::status_file;
+use crate::store::{MentionFilter, Store};
+use crate::views::{self, status::Problem, status::Verdict};
 
 use super::{Place, error, load_config, open_read_only};
 
@@ -198,10 +199,17 @@ fn known_rule(config: &crate::config::Config, store: &Store, id: &str) -> anyhow
 /// held elsewhere) is seen at all. Exit 0 when all is well, 1 when something needs attention (the database
 /// cannot be written, failing sources, undelivered or delayed notifications, open incidents), 2 when the
 /// daemon does not seem to run (no fetch for longer than `stale`, a daemon that died, or no database).
-pub fn status(place: Place<'_>, stale: Option<String>, json: bool) -> anyhow::Result<ExitCode> {
+pub fn status(
+    place: Place<'_>,
+    stale: Option<String>,
+    json: bool,
+    fail_on_incident: bool,
+    lang: Option<Locale>,
+) -> anyhow::Result<ExitCode> {
     let Some(config) = load_config(place) else {
         return Ok(ExitCode::from(2));
     };
+    let v = super::voice(&config, lang);
     let stale = match stale.as_deref().map(Interval::parse).transpose() {
         Ok(Some(s)) => s.0,
         Ok(None) => {
@@ -220,136 +228,138 @@ pub fn status(place: Place<'_>, stale: Option<String>, json: bool) -> anyhow::Re
         }
     };
     let daemon = status_file::read(&config.database);
-    // A daemon that is alive and says the database cannot be written: the fault, named.
-    let waiting = daemon.as_ref().filter(|d| {
-        d.phase != DaemonPhase::Stopped && d.fault.is_some() && status_file::process_alive(d.pid)
-    });
-    let fault_problem = waiting.and_then(|d| {
-        let fault = d.fault?;
-        Some(format!(
-            "the database cannot be written since {}: {} (the daemon waits and retries; nothing is lost){}",
-            when(d.fault_since),
-            fault.words(Locale::En),
-            match fault {
-                StoreFault::DiskFull => "; free some space on its disk",
-                StoreFault::Locked => "; end the other program's transaction",
-                StoreFault::Io => "; see the system log",
-            }
-        ))
-    });
     let store = match Store::open_read_only(&config.database) {
         Ok(s) => s,
         Err(e) => {
+            // A daemon alive and waiting out a database fault: the fault, named; else the service is down.
+            let fault = views::status::daemon_fault(daemon.as_ref());
+            let verdict = if fault.is_some() {
+                Verdict::Attention
+            } else {
+                Verdict::Critical
+            };
             let mut out = std::io::stdout().lock();
-            if let Some(p) = &fault_problem {
-                writeln!(out, "ATTENTION: {e}")?;
-                writeln!(out, "  - {p}")?;
-                return Ok(ExitCode::from(1));
+            writeln!(
+                out,
+                "{}{} {}",
+                v.say("status-verdict", &[("verdict", verdict.as_str().into())]),
+                v.word("colon"),
+                v.say("status-database-error", &[("error", e.to_string().into())])
+            )?;
+            if let Some(p) = &fault {
+                writeln!(out, "  - {}", problem_words(&v, p))?;
             }
-            writeln!(out, "CRITICAL: {e}")?;
-            return Ok(ExitCode::from(2));
+            return Ok(ExitCode::from(verdict.exit_code()));
         }
     };
-    let health = store.health()?;
     let states = store.source_states()?;
-    let now = Utc::now();
-    let mut problems: Vec<String> = Vec::new();
-    let mut critical = false;
-    problems.extend(fault_problem.clone());
-    if let Some(d) = &daemon {
-        if d.phase != DaemonPhase::Stopped && !status_file::process_alive(d.pid) {
-            critical = true;
-            problems.push(format!(
-                "the daemon (pid {}) is no longer running; it last reported at {}",
-                d.pid,
-                when(Some(d.updated))
-            ));
-        } else if let (DaemonPhase::Stopped, Some(detail)) = (d.phase, &d.detail) {
-            critical = true;
-            problems.push(format!(
-                "the daemon stopped on an error at {}: {detail}",
-                when(Some(d.updated))
-            ));
-        }
-    }
-    match health.last_fetch {
-        Some(t) if (now - t).to_std().unwrap_or_default() <= stale => {}
-        // A daemon waiting out a database fault cannot record its fetches: the fault says it all.
-        Some(_) | None if fault_problem.is_some() => {}
-        Some(t) => {
-            critical = true;
-            problems.push(format!(
-                "no fetch since {} (is the daemon running?)",
-                when(Some(t))
-            ));
-        }
-        None => {
-            critical = true;
-            problems.push("no fetch ever recorded (is the daemon running?)".into());
-        }
-    }
-    for s in states.iter().filter(|s| s.consecutive_errors > 0) {
-        problems.push(format!(
-            "source {} failing ({} in a row): {}",
-            s.name,
-            s.consecutive_errors,
-            s.last_error.as_deref().unwrap_or("")
-        ));
-    }
-    if health.outbox_failed > 0 {
-        problems.push(format!(
-            "{} notification(s) could not be delivered (see veille outbox)",
-            health.outbox_failed
-        ));
-    }
-    if let Some(t) = health
-        .outbox_oldest_pending
-        // Without a mail server nothing is sent, by design: a backlog then says nothing.
-        .filter(|_| config.email.is_some())
-        .filter(|t| now - *t > chrono::Duration::hours(1))
-    {
-        problems.push(format!(
-            "notifications pending since {} (is the mail server reachable?)",
-            when(Some(t))
-        ));
-    }
-    if health.open_incidents > 0 {
-        problems.push(format!(
-            "{} incident(s) open (see veille incidents --open)",
-            health.open_incidents
-        ));
-    }
-    let verdict = if critical {
-        "CRITICAL"
-    } else if problems.is_empty() {
-        "OK"
-    } else {
-        "ATTENTION"
-    };
+    let status = views::status::service_status(views::status::Inputs {
+        config: &config,
+        health: store.health()?,
+        states: &states,
+        daemon,
+        stale,
+        fail_on_incident,
+        now: Utc::now(),
+    });
     let mut out = std::io::stdout().lock();
     if json {
-        let row = serde_json::json!({ "status": verdict, "health": health, "daemon": daemon, "problems": problems });
+        let problems: Vec<String> = status
+            .problems
+            .iter()
+            .map(|p| problem_words(&v, p))
+            .collect();
+        let row = serde_json::json!({
+            "status": status.verdict.as_str(),
+            "health": status.health,
+            "sources": status.sources,
+            "failing_sources": status.failing_sources,
+            "open_incidents": status.open_incidents,
+            "daemon": status.daemon,
+            "problems": problems,
+            "facts": status.problems,
+        });
         writeln!(out, "{row}")?;
     } else {
+        let h = &status.health;
+        let when = |t: Option<DateTime<Utc>>| t.map_or_else(|| v.word("none"), |t| v.time(t));
         writeln!(
             out,
-            "{verdict}: {} sources ({} failing), {} mentions, last fetch {}, last success {}, {} incident(s) open, outbox {} pending / {} failed",
-            health.sources,
-            health.failing_sources,
-            health.mentions,
-            when(health.last_fetch),
-            when(health.last_success),
-            health.open_incidents,
-            health.outbox_pending,
-            health.outbox_failed
+            "{}",
+            v.say(
+                "status-summary",
+                &[
+                    ("verdict", status.verdict.as_str().into()),
+                    ("sources", status.sources.into()),
+                    ("failing", status.failing_sources.into()),
+                    ("mentions", h.mentions.into()),
+                    ("last_fetch", when(h.last_fetch).into()),
+                    ("last_success", when(h.last_success).into()),
+                    ("pending", h.outbox_pending.into()),
+                    ("failed", h.outbox_failed.into()),
+                ],
+            )
         )?;
-        for p in &problems {
-            writeln!(out, "  - {p}")?;
+        for p in &status.problems {
+            writeln!(out, "  - {}", problem_words(&v, p))?;
         }
+        writeln!(
+            out,
+            "{}",
+            v.say(
+                "status-business",
+                &[("incidents", status.open_incidents.into())]
+            )
+        )?;
+        writeln!(
+            out,
+            "{}",
+            v.say("times-in", &[("zone", v.zone(Utc::now()).into())])
+        )?;
     }
-    Ok(ExitCode::from(match verdict {
-        "OK" => 0,
-        "ATTENTION" => 1,
-        _ => 2,
-    }))
+    Ok(ExitCode::from(status.verdict.exit_code()))
+}
+
+/// One problem of the service, in words.
+fn problem_words(v: &crate::i18n::Voice, p: &Problem) -> String {
+    let at = |t: Option<DateTime<Utc>>| t.map_or_else(|| v.word("none"), |t| v.time(t));
+    let args: Vec<(&str, crate::i18n::Arg<'_>)> = match p {
+        Problem::StoreFault { fault, since } => vec![
+            ("at", at(*since).into()),
+            ("fault", crate::i18n::words::store_fault(v, *fault).into()),
+            ("fault_kind", fault.as_str().into()),
+        ],
+        Problem::DaemonGone { pid, last } => vec![
+            ("pid", pid.to_string().into()),
+            ("at", v.time(*last).into()),
+        ],
+        Problem::DaemonFailed { at, detail } => {
+            vec![
+                ("at", v.time(*at).into()),
+                ("detail", detail.as_str().into()),
+            ]
+        }
+        Problem::NoFetchSince { at } => vec![("at", v.time(*at).into())],
+        Problem::NoFetchEver => Vec::new(),
+        Problem::SourceFailing {
+            name,
+            errors,
+            error,
+        } => vec![
+            ("name", name.as_str().into()),
+            ("errors", (*errors).into()),
+            ("error", error.as_str().into()),
+        ],
+        Problem::OutboxFailed { count } | Problem::OpenIncidents { count } => {
+            vec![("count", (*count).into())]
+        }
+        Problem::OutboxStuck { since } => vec![("at", v.time(*since).into())],
+    };
+    let key = serde_json::to_value(p)
+        .ok()
+        .and_then(|j| j.get("problem").and_then(|k| k.as_str()).map(str::to_owned))
+        .unwrap_or_default();
+    let mut all = vec![("problem", crate::i18n::Arg::from(key))];
+    all.extend(args);
+    v.say("status-problem", &all)
 }

@@ -94,6 +94,13 @@ pub enum Command {
         stale: Option<String>,
         #[arg(long)]
         json: bool,
+        /// Open incidents make the check fail too (exit 1); by default they are news for the team, not a
+        /// fault of the service.
+        #[arg(long)]
+        fail_on_incident: bool,
+        /// Language: fr or en (default: $LANG when it is one of them, else the configuration's `locale`).
+        #[arg(long, value_name = "LANG")]
+        lang: Option<crate::i18n::Locale>,
         #[command(flatten)]
         db: DbArg,
     },
@@ -260,9 +267,19 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             allow_private,
         } => fetch(config, &source, json, allow_private),
         Command::Sources { json, db } => inspect::sources(Place::new(config, &db.db), json),
-        Command::Status { stale, json, db } => {
-            inspect::status(Place::new(config, &db.db), stale, json)
-        }
+        Command::Status {
+            stale,
+            json,
+            fail_on_incident,
+            lang,
+            db,
+        } => inspect::status(
+            Place::new(config, &db.db),
+            stale,
+            json,
+            fail_on_incident,
+            lang,
+        ),
         Command::Score(args) => score::run(args),
         Command::Replay(args) => replay::run(args, config),
         Command::Rules(args) => Ok(rules::run(args, config)),

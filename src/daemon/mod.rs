@@ -30,7 +30,6 @@ use tokio_util::task::TaskTracker;
 
 use crate::analysis::Analyzer;
 use crate::config::{Config, ConfigErrors};
-use crate::model::Locale;
 use crate::model::SourceState;
 use crate::pipeline::{PollReport, Stages, poll_source};
 use crate::store::status_file::{DaemonPhase, DaemonStatus, StatusFile};
@@ -154,6 +153,11 @@ struct FaultWait {
 }
 
 /// The wait before the next try after `failures` failed ones: 1 s, doubling, at most 60 s.
+/// The voice of the status line systemd shows: the configuration's language and clock.
+fn status_voice(config: &Config) -> crate::i18n::Voice {
+    crate::i18n::Voice::new(config.locale, config.timezone.0)
+}
+
 fn fault_backoff(failures: u32) -> Duration {
     Duration::from_secs(1u64 << failures.saturating_sub(1).min(6)).min(Duration::from_secs(60))
 }
@@ -269,10 +273,15 @@ impl Daemon {
                 tracing::warn!(fault = fault.as_str(), error = %e, "Database unusable at start; waiting and retrying.");
             }
             crate::metrics::METRICS.set_store_fault(Some(fault));
-            let line = format!(
-                "{} : base inutilisable au démarrage, nouvel essai dans {} s",
-                fault.words(Locale::Fr),
-                wait.as_secs().max(1)
+            let line = status_voice(&config).say(
+                "status-line-unusable",
+                &[
+                    (
+                        "fault",
+                        crate::i18n::words::store_fault(&status_voice(&config), fault).into(),
+                    ),
+                    ("seconds", wait.as_secs().max(1).into()),
+                ],
             );
             let extend = (wait + Duration::from_secs(30))
                 .as_micros()
@@ -701,10 +710,13 @@ impl Daemon {
             "Database still unwritable."
         );
         crate::metrics::METRICS.set_store_fault(Some(kind));
-        self.fault_line = Some(format!(
-            "{} : écritures en attente, nouvel essai dans {} s",
-            kind.words(Locale::Fr),
-            backoff.as_secs()
+        let v = status_voice(&self.config);
+        self.fault_line = Some(v.say(
+            "status-line-waiting",
+            &[
+                ("fault", crate::i18n::words::store_fault(&v, kind).into()),
+                ("seconds", backoff.as_secs().into()),
+            ],
         ));
         let (fault, since, detail) = (f.fault, f.since, f.detail.clone());
         write_status_file(
@@ -724,16 +736,21 @@ impl Daemon {
             .values()
             .filter(|s| s.consecutive_errors > 0)
             .count();
-        let cycle = match last_cycle {
-            Some(t) => format!("dernier cycle il y a {} s", t.elapsed().as_secs()),
-            None => "premier cycle en cours".to_owned(),
-        };
-        let incidents = match self.open_incidents {
-            0 => "aucun incident ouvert".to_owned(),
-            1 => "1 incident ouvert".to_owned(),
-            n => format!("{n} incidents ouverts"),
-        };
-        let mut status = format!("{enabled} sources ({failing} en échec), {incidents}, {cycle}");
+        let v = status_voice(&self.config);
+        let mut status = v.say(
+            "status-line",
+            &[
+                ("sources", enabled.into()),
+                ("failing", failing.into()),
+                ("incidents", self.open_incidents.into()),
+                (
+                    "cycle",
+                    last_cycle
+                        .map_or(-1, |t| t.elapsed().as_secs() as i64)
+                        .into(),
+                ),
+            ],
+        );
         if let Some(p) = problem {
             status = format!("{p} — {status}");
         }

@@ -41,12 +41,13 @@ macro_rules! message_files {
             ("cli.ftl", include_str!(concat!($dir, "/cli.ftl"))),
             ("demo.ftl", include_str!(concat!($dir, "/demo.ftl"))),
             ("channels.ftl", include_str!(concat!($dir, "/channels.ftl"))),
+            ("status.ftl", include_str!(concat!($dir, "/status.ftl"))),
         ]
     };
 }
 
 /// The message files of `locale`, by file name.
-pub(crate) fn files(locale: Locale) -> [(&'static str, &'static str); 6] {
+pub(crate) fn files(locale: Locale) -> [(&'static str, &'static str); 7] {
     match locale {
         Locale::Fr => message_files!("fr"),
         Locale::En => message_files!("en"),
@@ -285,7 +286,7 @@ impl Voice {
             "moment",
             &[
                 ("dm", l.format("%d/%m").to_string().into()),
-                ("day", l.format("%-d").to_string().into()),
+                ("day", l.format("%d").to_string().into()),
                 (
                     "month",
                     self.month(l.format("%m").to_string().parse().unwrap_or(1))
@@ -318,6 +319,18 @@ impl Voice {
                 "window-day",
                 &[
                     ("dm", self.local(start).format("%d/%m").to_string().into()),
+                    ("day", self.local(start).format("%d").to_string().into()),
+                    (
+                        "month",
+                        self.month(
+                            self.local(start)
+                                .format("%m")
+                                .to_string()
+                                .parse()
+                                .unwrap_or(1),
+                        )
+                        .into(),
+                    ),
                     ("from", self.hour(start).into()),
                     ("to", self.hour(end).into()),
                 ],
@@ -548,7 +561,7 @@ mod tests {
         assert_eq!(fr.window(start, end), "le 22/11 entre 9 h et 14 h");
         assert_eq!(
             Voice::new(Locale::En, DEFAULT_TZ).window(start, end),
-            "on 22/11 between 09:00 and 14:00"
+            "on 22 Nov between 09:00 and 14:00"
         );
     }
 }

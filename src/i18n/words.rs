@@ -49,6 +49,11 @@ pub fn severity_str(v: &Voice, s: &str) -> String {
     }
 }
 
+/// A fault of the database, for a person: `disque plein`, `base verrouillée`.
+pub fn store_fault(v: &Voice, f: crate::store::StoreFault) -> String {
+    v.say("store-fault", &[("fault", f.as_str().into())])
+}
+
 /// A kind of incident (`bad_buzz`, `critical_mention`, `buzz`, `source`) in words.
 pub fn incident_kind(v: &Voice, kind: &str) -> String {
     v.say("incident-kind", &[("kind", kind.into())])
@@ -506,7 +511,7 @@ mod tests {
         assert!(fr.starts_with(&summary));
         let en = explanation(&en_(), &e, Metric::Negative, true);
         assert!(
-            en.starts_with("7 distinct negative stories (26 negative mentions) on 02/03 between 17:00 and 18:00, against a usual 1 at this hour (×7.0; z = 3.1)."),
+            en.starts_with("7 distinct negative stories (26 negative mentions) on 02 Mar between 17:00 and 18:00, against a usual 1 at this hour (×7.0; z = 3.1)."),
             "{en}"
         );
         assert!(

@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
 use serde::Serialize;
 
-use crate::model::{Analysis, Label, Lang, Locale, Mention, RuleMatch, SourceState};
+use crate::model::{Analysis, Label, Lang, Mention, RuleMatch, SourceState};
 
 /// Why the store failed, with the database path.
 #[derive(Debug, thiserror::Error)]
@@ -81,19 +81,6 @@ impl StoreFault {
             StoreFault::DiskFull => "disk_full",
             StoreFault::Locked => "locked",
             StoreFault::Io => "io",
-        }
-    }
-
-    /// The fault's name for a person, in `locale`. The only place these
-    /// words live, so that they move into the message files in one piece.
-    pub fn words(self, locale: Locale) -> &'static str {
-        match (self, locale) {
-            (StoreFault::DiskFull, Locale::En) => "disk full",
-            (StoreFault::DiskFull, Locale::Fr) => "disque plein",
-            (StoreFault::Locked, Locale::En) => "database locked",
-            (StoreFault::Locked, Locale::Fr) => "base verrouillée",
-            (StoreFault::Io, Locale::En) => "disk I/O error",
-            (StoreFault::Io, Locale::Fr) => "erreur d'entrée-sortie du disque",
         }
     }
 }
@@ -887,8 +874,6 @@ mod tests {
             None,
             "a permission problem is fixed by a person, not by time"
         );
-        assert_eq!(StoreFault::DiskFull.words(Locale::Fr), "disque plein");
-        assert_eq!(StoreFault::Locked.words(Locale::En), "database locked");
     }
 
     #[test]

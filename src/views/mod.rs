@@ -6,5 +6,6 @@
 //! compute a figure themselves, so an incident reads the same everywhere.
 
 pub mod incident;
+pub mod status;
 
 pub use incident::{IncidentLine, IncidentStatus, IncidentView, TimelineEntry, incident_lines};
