@@ -20,7 +20,8 @@
 //!   service's state).
 //! - [`i18n`]: every sentence a person reads, per language (Fluent message files), and [`i18n::Voice`]:
 //!   a language and a clock, through which every face speaks.
-//! - [`notify`]: the email outbox worker, its templates (fr, en), throttle, quiet hours and digests.
+//! - [`notify`]: the outbox workers (email; chat channels and signed webhooks), their templates and
+//!   payloads (fr, en), throttle, quiet hours, digests and summaries.
 //! - [`metrics`]: the daemon's counters and the optional Prometheus endpoint.
 //! - [`daemon`]: the running service: its scheduler (a due-time queue with admission), tasks, signals,
 //!   readiness, shutdown.

@@ -321,7 +321,16 @@ fn the_demo_is_deterministic_and_speaks_one_language() {
             "{french:?} in the English demo:\n{en}"
         );
     }
-    let fr = stdout(&run(&["demo"]));
+    // The payloads' JSON (keys, kinds, severities) is a contract, the same in every language: only the
+    // words around it are checked.
+    let fr: String = stdout(&run(&["demo"]))
+        .lines()
+        .filter(|l| {
+            let json = l.strip_prefix("  |").map(str::trim_start);
+            !json.is_some_and(|j| j.starts_with(['"', '{', '}', '[', ']']))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
     for english in [
         "History", " rule ", "critical", "negative", "opened", "Times in", "Subject",
     ] {

@@ -6,7 +6,8 @@
 //! through the real pipeline (parsing, analysis, storage, detection, the outbox) into a fresh SQLite file,
 //! with the items' own time as the clock, as `veille replay` does: first three weeks of ordinary talk (the
 //! brand's usual level), then the sample feeds. Then what veille found is printed in one language, on the
-//! Paris clock: the mentions, the incidents with their figures, and the email it would send.
+//! Paris clock: the mentions, the incidents with their figures, and the email, the Teams card and the
+//! webhook payload it would send.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -296,6 +297,7 @@ pub fn run(db: Option<PathBuf>, lang: Option<Locale>) -> anyhow::Result<ExitCode
     writeln!(out)?;
     incidents(&mut out, &v, &store, &config, now)?;
     email(&mut out, &v, &store)?;
+    channel_payloads(&mut out, &v, &store)?;
     writeln!(out)?;
     writeln!(
         out,
@@ -416,12 +418,7 @@ fn incidents(
 /// The email veille would send first for the most serious incident (rendered, not sent).
 fn email(out: &mut impl Write, v: &Voice, store: &Store) -> anyhow::Result<()> {
     let rows = store.outbox(None, 100)?;
-    let first = rows
-        .iter()
-        .filter(|r| r.notification.kind == crate::model::NotificationKind::IncidentOpened)
-        .max_by_key(|r| (r.notification.severity, std::cmp::Reverse(r.id)))
-        .or(rows.last());
-    let Some(row) = first else {
+    let Some(row) = first_shown(&rows) else {
         return Ok(());
     };
     let email = crate::notify::render::render_with(
@@ -447,6 +444,44 @@ fn email(out: &mut impl Write, v: &Voice, store: &Store) -> anyhow::Result<()> {
     )?;
     for line in email.text.lines() {
         writeln!(out, "  | {line}")?;
+    }
+    Ok(())
+}
+
+/// The notification the demo shows: the most serious incident opened, the earliest of them.
+fn first_shown(
+    rows: &[crate::store::outbox::OutboxRow],
+) -> Option<&crate::store::outbox::OutboxRow> {
+    rows.iter()
+        .filter(|r| r.notification.kind == crate::model::NotificationKind::IncidentOpened)
+        .max_by_key(|r| (r.notification.severity, std::cmp::Reverse(r.id)))
+        .or(rows.last())
+}
+
+/// The Teams card and the webhook payload veille would post for the same notification as the email,
+/// built from the same facts (shown, not sent; the webhook's signature needs its secret, so only its
+/// event header is shown).
+fn channel_payloads(out: &mut impl Write, v: &Voice, store: &Store) -> anyhow::Result<()> {
+    use crate::notify::channels::{Card, teams, webhook};
+    let rows = store.outbox(None, 100)?;
+    let Some(row) = first_shown(&rows) else {
+        return Ok(());
+    };
+    let n = &row.notification;
+    let card = Card::of(n, v, 3, None);
+    let key = n
+        .key
+        .clone()
+        .unwrap_or_else(|| format!("outbox/{}", row.id));
+    for (id, json) in [
+        ("channel-demo-teams", teams::message(&card)),
+        ("channel-demo-webhook", webhook::payload(n, &card, &key)),
+    ] {
+        writeln!(out)?;
+        writeln!(out, "{}", v.word(id))?;
+        for line in serde_json::to_string_pretty(&json)?.lines() {
+            writeln!(out, "  | {line}")?;
+        }
     }
     Ok(())
 }

@@ -164,11 +164,15 @@ pub enum Command {
 /// What `veille notify` does.
 #[derive(Debug, Subcommand)]
 pub enum NotifyAction {
-    /// Send a test email with the configured settings and print what the server answered.
+    /// Send a test email (or, with --channel, a test chat message or webhook) with the configured
+    /// settings and print what the server answered.
     Test {
         /// Send to this address instead of the configured `to`.
-        #[arg(long, value_name = "ADDR")]
+        #[arg(long, value_name = "ADDR", conflicts_with = "channel")]
         to: Option<String>,
+        /// Send to this `[[channel]]` (by name) instead of by email.
+        #[arg(long, value_name = "NAME")]
+        channel: Option<String>,
     },
 }
 
@@ -289,8 +293,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             db,
         } => inspect::mentions(Place::new(config, &db.db), source, since, rule, limit, json),
         Command::Notify {
-            action: NotifyAction::Test { to },
+            action: NotifyAction::Test { to, channel: None },
         } => notify::test(config, to),
+        Command::Notify {
+            action:
+                NotifyAction::Test {
+                    channel: Some(name),
+                    ..
+                },
+        } => notify::test_channel(config, &name),
         Command::Outbox { json, limit, db } => {
             notify::outbox(Place::new(config, &db.db), json, limit)
         }

@@ -1,8 +1,11 @@
-//! `veille notify test` and `veille outbox`: try the mail settings, and see what the outbox holds.
+//! `veille notify test` and `veille outbox`: try the mail and channel settings, and see what the outbox
+//! holds.
 //!
 //! `notify test` sends one email with the configured settings, straight to the server (not through the
-//! outbox), and prints exactly what the server answered: its code and text, or its refusal. `outbox` opens
-//! the database read-only and lists pending, held, sent and failed notifications.
+//! outbox), and prints exactly what the server answered: its code and text, or its refusal; with
+//! `--channel NAME` it sends one test message to that `[[channel]]` the same way. `outbox` opens the
+//! database read-only and lists pending, held, sent and failed notifications of every channel (email
+//! included); it shows a channel by name, never its URL or secret.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -11,6 +14,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 use crate::model::{Headline, Notification, NotificationKind, Severity};
+use crate::notify::channels::{Card, Channel};
 use crate::notify::mailer::{Envelope, MailError, Mailer};
 use crate::notify::render::{RenderOptions, render_with};
 use crate::store::outbox::OutboxState;
@@ -93,6 +97,49 @@ pub fn test(config_path: &Path, to: Option<String>) -> anyhow::Result<ExitCode> 
     }
 }
 
+/// `veille notify test --channel NAME`.
+pub fn test_channel(config_path: &Path, name: &str) -> anyhow::Result<ExitCode> {
+    let Some(config) = load_config(Place {
+        config: config_path,
+        db: None,
+    }) else {
+        return Ok(ExitCode::from(1));
+    };
+    let Some(c) = config.channels.iter().find(|c| c.name == name) else {
+        let known: Vec<&str> = config.channels.iter().map(|c| c.name.as_str()).collect();
+        error(format_args!(
+            "no [[channel]] named {name:?} in {} (known: {})",
+            config_path.display(),
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        ));
+        return Ok(ExitCode::from(1));
+    };
+    let dir = crate::notify::worker::config_dir(&config.path);
+    let rt = runtime()?;
+    let outcome = rt.block_on(async {
+        let channel = Channel::build(c, &dir, config.locale, config.timezone.0)?;
+        let now = Utc::now();
+        let (n, card) = Card::test(&channel.voice, now);
+        let key = n.key.clone().unwrap_or_default();
+        let out = channel.request(&n, &card, &key, now);
+        channel.send(&out).await
+    });
+    match outcome {
+        Ok(answer) => {
+            println!("{name} ({}): accepted: {answer}", c.kind.as_str());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            error(format_args!("{name} ({}): {e}", c.kind.as_str()));
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
 /// `veille outbox [--json]`.
 pub fn outbox(place: Place<'_>, json: bool, limit: usize) -> anyhow::Result<ExitCode> {
     let Some((_config, store)) = open_read_only(place)? else {
@@ -106,6 +153,8 @@ pub fn outbox(place: Place<'_>, json: bool, limit: usize) -> anyhow::Result<Exit
                 "id": r.id,
                 "created": r.created.to_rfc3339(),
                 "state": r.state,
+                "channel": r.channel.as_deref().unwrap_or("email"),
+                "event": r.event_key,
                 "kind": r.notification.kind,
                 "severity": r.notification.severity,
                 "incident": r.notification.incident,
@@ -150,9 +199,10 @@ pub fn outbox(place: Place<'_>, json: bool, limit: usize) -> anyhow::Result<Exit
             };
             writeln!(
                 out,
-                "{:>5}  {}  {:<8}  {:<18}  {:<8}  {}  {}",
+                "{:>5}  {}  {:<12}  {:<8}  {:<18}  {:<8}  {}  {}",
                 r.id,
                 r.created.format("%Y-%m-%d %H:%M"),
+                r.channel.as_deref().unwrap_or("email"),
                 r.state.as_str(),
                 n.kind.as_str(),
                 n.severity.as_str(),

@@ -15,6 +15,7 @@
 //! Relative paths in the file (database, rules directory, sources given as paths) are relative to the file's
 //! directory, so a configuration directory can be moved as a whole.
 
+mod channels;
 mod problems;
 pub mod rules;
 mod sources;
@@ -107,6 +108,8 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     /// Where alert emails go; `None` when the file has no `[email]` table (nothing is sent).
     pub email: Option<crate::notify::EmailConfig>,
+    /// Chat channels and webhooks (`[[channel]]`); empty when there is none.
+    pub channels: Vec<crate::notify::channels::ChannelConfig>,
     /// The language of the daemon's words (emails, status line); the CLI follows `--lang` or `LANG` first.
     pub locale: crate::model::Locale,
     /// The clock every time a person reads is shown on.
@@ -123,6 +126,7 @@ const TOP_KEYS: &[&str] = &[
     "metrics",
     "source",
     "email",
+    "channel",
     "locale",
     "timezone",
 ];
@@ -211,6 +215,7 @@ impl Config {
             metrics: None,
             sources: Vec::new(),
             email: None,
+            channels: Vec::new(),
             locale: crate::model::Locale::default(),
             timezone: crate::model::Timezone(crate::i18n::DEFAULT_TZ),
         }
@@ -283,6 +288,7 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
     let metrics = take("metrics");
     let source = take("source");
     let email = take("email");
+    let channel = take("channel");
     let locale = take("locale");
     let timezone = take("timezone");
     for (key, _) in doc.iter() {
@@ -394,6 +400,10 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
         None => Some(None),
         Some(v) => read_email(&mut p, v).map(Some),
     };
+    let channels = match channel {
+        None => Some(Vec::new()),
+        Some(v) => channels::read(&mut p, v),
+    };
     let sources = match (&source, interval) {
         (None, _) => Some(Vec::new()),
         (Some(v), Some(default)) => Some(sources::read(&mut p, v, &base, default)),
@@ -406,12 +416,12 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
     let config = match (
         (database, rules.clone(), retention_days, interval),
         (http, metrics, sources, email),
-        (locale, timezone),
+        (locale, timezone, channels),
     ) {
         (
             (Some(database), Some(rules), Some(retention_days), Some(interval)),
             (Some(http), Some(metrics), Some(sources), Some(mut email)),
-            (Some(locale), Some(timezone)),
+            (Some(locale), Some(timezone), Some(channels)),
         ) if p.is_empty() => {
             if let Some(e) = email.as_mut().filter(|_| !email_sets_zone) {
                 e.timezone = timezone.to_string();
@@ -426,6 +436,7 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
                 metrics,
                 sources,
                 email,
+                channels,
                 locale,
                 timezone,
             })

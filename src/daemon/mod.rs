@@ -262,7 +262,9 @@ impl Daemon {
     /// When the rules are invalid, the database cannot be opened, or HTTP cannot be set up.
     pub fn start(config: Config) -> Result<Daemon, DaemonError> {
         let analyzer = build_analyzer(&config)?;
-        let store = Store::open(&config.database)?;
+        let mut store = Store::open(&config.database)?;
+        // Before detection runs: its transactions queue a row for each channel registered here.
+        store.set_outbox_channels(&crate::notify::worker::outbox_channels(&config.channels))?;
         let scheduler = Scheduler::new(
             &config.sources,
             store.source_states()?,
@@ -424,9 +426,23 @@ impl Daemon {
         let email = self.config.email.clone();
         let config_dir = crate::notify::worker::config_dir(&self.config.path);
         let database = self.config.database.clone();
+        let config = self.config.clone();
         self.close(None);
         if store_error.is_none() {
             self::flush_outbox(email.as_ref(), &config_dir, &database).await;
+            match crate::notify::worker::flush_channels(&config, FLUSH_DEADLINE).await {
+                Ok(Some(r)) if r != crate::notify::PassReport::default() => tracing::info!(
+                    sent = r.sent,
+                    held = r.held,
+                    failed = r.failed,
+                    deferred = r.deferred,
+                    "Channel outbox flushed."
+                ),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "Channel outbox not flushed; the rows stay pending.")
+                }
+            }
         }
         match store_error {
             Some(e) => Err(e.into()),
@@ -761,6 +777,7 @@ impl Daemon {
     /// Starts the outbox worker when the configuration has an `[email]` table; says once that nothing will
     /// be sent when it has none, or when the mailer cannot be built (the rows wait in the outbox).
     fn spawn_notifier(&self, tracker: &TaskTracker, token: CancellationToken) {
+        self.spawn_channel_notifier(tracker, token.clone());
         let Some(email) = &self.config.email else {
             tracing::info!(
                 "No [email] table in the configuration: notifications stay in the outbox, unsent."
@@ -775,6 +792,33 @@ impl Daemon {
             Err(e) => tracing::error!(
                 error = %e,
                 "Cannot start the notifier: notifications stay in the outbox, unsent."
+            ),
+        }
+    }
+
+    /// Starts the channels' outbox worker when the configuration has `[[channel]]` tables.
+    fn spawn_channel_notifier(&self, tracker: &TaskTracker, token: CancellationToken) {
+        let c = &self.config;
+        if c.channels.is_empty() {
+            return;
+        }
+        let dir = crate::notify::worker::config_dir(&c.path);
+        match crate::notify::worker::ChannelNotifier::open(
+            &c.channels,
+            &dir,
+            &c.database,
+            c.locale,
+            c.timezone.0,
+        ) {
+            Ok((notifier, errors)) => {
+                for e in errors {
+                    tracing::error!(error = %e, "Channel not set up: its messages stay in the outbox.");
+                }
+                tracker.spawn(notifier.run(token));
+            }
+            Err(e) => tracing::error!(
+                error = %e,
+                "Cannot start the channel notifier: messages stay in the outbox, unsent."
             ),
         }
     }
@@ -874,6 +918,11 @@ impl Daemon {
                 if config.email != self.config.email {
                     tracing::warn!(
                         "The [email] settings changed; they apply at the next restart, not on reload."
+                    );
+                }
+                if config.channels != self.config.channels {
+                    tracing::warn!(
+                        "The [[channel]] settings changed; they apply at the next restart, not on reload."
                     );
                 }
                 let spec = crate::pipeline::detect::spec_of(analyzer.rules());

@@ -40,13 +40,14 @@ macro_rules! message_files {
             ("email.ftl", include_str!(concat!($dir, "/email.ftl"))),
             ("cli.ftl", include_str!(concat!($dir, "/cli.ftl"))),
             ("demo.ftl", include_str!(concat!($dir, "/demo.ftl"))),
+            ("channels.ftl", include_str!(concat!($dir, "/channels.ftl"))),
             ("status.ftl", include_str!(concat!($dir, "/status.ftl"))),
         ]
     };
 }
 
 /// The message files of `locale`, by file name.
-pub(crate) fn files(locale: Locale) -> [(&'static str, &'static str); 6] {
+pub(crate) fn files(locale: Locale) -> [(&'static str, &'static str); 7] {
     match locale {
         Locale::Fr => message_files!("fr"),
         Locale::En => message_files!("en"),

@@ -164,6 +164,10 @@ pub struct Notification {
     /// email is written, in the reader's language and on the reader's clock).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<serde_json::Value>,
+    /// The decision's stable key (the same decision detected again has the same key): chat channels and
+    /// webhooks use it as their idempotency key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// Detection's explanation, already written, in French: read only for notifications queued before
     /// `decision` existed.
     #[serde(default)]
@@ -197,6 +201,7 @@ impl Notification {
             terms: Vec::new(),
             silenced: false,
             decision: None,
+            key: None,
             explanation_fr: None,
             explanation_en: None,
             items: Vec::new(),

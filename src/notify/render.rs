@@ -19,9 +19,9 @@ use std::sync::OnceLock;
 use minijinja::Environment;
 use serde::Serialize;
 
-use crate::detect::Decision;
-use crate::i18n::{Locale, Voice, words};
-use crate::model::{Label, Notification, NotificationKind, NotifiedMention};
+use super::said::{SaidMention, clean, figures, incident_url, line, mention, one_line, sentence};
+use crate::i18n::{Locale, Voice};
+use crate::model::{Notification, NotificationKind, NotifiedMention};
 
 /// An email, ready to be put in a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -97,10 +97,7 @@ pub fn render_with(n: &Notification, o: &RenderOptions) -> RenderedEmail {
             &[("who", o.cap_reached.join(", ").into())],
         )
     });
-    let incident_url = match (&o.public_url, n.incident) {
-        (Some(base), Some(id)) => Some(format!("{}/incidents/{id}", base.trim_end_matches('/'))),
-        _ => None,
-    };
+    let incident_url = incident_url(o.public_url.as_deref(), n);
     let resolved = n.kind == NotificationKind::IncidentResolved;
     let actions = if digest || resolved {
         Vec::new()
@@ -158,7 +155,7 @@ fn labels(v: &Voice) -> BTreeMap<&'static str, String> {
 }
 
 /// The template test `http_link`: only an absolute `http(s)` URL ever reaches an `href`, whatever a
-/// caller put in the context (defence in depth beside [`safe_link`]).
+/// caller put in the context (defence in depth beside [`super::said::safe_link`]).
 fn http_link(value: &minijinja::Value) -> bool {
     value
         .as_str()
@@ -175,7 +172,7 @@ struct Ctx {
     cap_note: Option<String>,
     /// Label and value, in order.
     figures: Vec<(String, String)>,
-    mentions: Vec<MentionCtx>,
+    mentions: Vec<SaidMention>,
     more_mentions: Option<String>,
     terms: String,
     items: Vec<ItemCtx>,
@@ -198,19 +195,7 @@ struct ActionCtx {
 struct ItemCtx {
     line: String,
     sentence: String,
-    mentions: Vec<MentionCtx>,
-}
-
-#[derive(Serialize)]
-struct MentionCtx {
-    source: String,
-    time: String,
-    title: String,
-    excerpt: String,
-    sentiment: Option<String>,
-    link: Option<String>,
-    host: Option<String>,
-    terms: String,
+    mentions: Vec<SaidMention>,
 }
 
 fn environment() -> &'static Environment<'static> {
@@ -230,52 +215,10 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
-fn take_mentions(ms: &[NotifiedMention], v: &Voice, budget: &mut usize) -> Vec<MentionCtx> {
+fn take_mentions(ms: &[NotifiedMention], v: &Voice, budget: &mut usize) -> Vec<SaidMention> {
     let n = ms.len().min(*budget);
     *budget -= n;
     ms[..n].iter().map(|m| mention(m, v)).collect()
-}
-
-/// A link worth an `href`: `http` or `https` only, and its host.
-pub(crate) fn safe_link(link: Option<&str>) -> Option<(String, Option<String>)> {
-    let u = url::Url::parse(link?.trim()).ok()?;
-    let host = u.host_str().map(str::to_owned);
-    (matches!(u.scheme(), "http" | "https") && host.is_some()).then(|| (u.to_string(), host))
-}
-
-fn mention(m: &NotifiedMention, v: &Voice) -> MentionCtx {
-    let (link, host) = safe_link(m.link.as_deref()).map_or((None, None), |(l, h)| (Some(l), h));
-    let sentiment = match (m.score, m.label) {
-        (Some(s), label) => Some(format!(
-            "{} ({})",
-            words::label(v, label.unwrap_or(Label::of_score(s))),
-            v.signed(f64::from(s))
-        )),
-        (None, Some(label)) => Some(words::label(v, label)),
-        (None, None) => None,
-    };
-    MentionCtx {
-        source: clean(&m.source),
-        time: m.time.map_or_else(|| "—".into(), |t| v.moment(t)),
-        title: m
-            .title
-            .as_deref()
-            .map(clean)
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| v.word("untitled")),
-        excerpt: cut(&clean(&m.excerpt), 300),
-        sentiment,
-        link,
-        host,
-        terms: clean(&m.terms.join(", ")),
-    }
-}
-
-/// The decision behind a notification, when it carries one.
-fn decision(n: &Notification) -> Option<Decision> {
-    n.decision
-        .as_ref()
-        .and_then(|d| serde_json::from_value(d.clone()).ok())
 }
 
 fn subject(v: &Voice, n: &Notification) -> String {
@@ -294,215 +237,6 @@ fn subject(v: &Voice, n: &Notification) -> String {
             ],
         ),
     }
-}
-
-/// The subject without its prefix: what a digest lists.
-fn line(v: &Voice, n: &Notification) -> String {
-    let h = &n.headline;
-    let brand = clean(&n.brand);
-    let window = window_words(v, h);
-    match n.kind {
-        NotificationKind::IncidentOpened
-        | NotificationKind::IncidentEscalated
-        | NotificationKind::Digest => v.say(
-            "email-line-surge",
-            &[
-                ("brand", brand.into()),
-                ("count", h.count.map_or(-1, i64::from).into()),
-                ("window", window.into()),
-                ("ratio", ratio(v, n).unwrap_or_default().into()),
-                (
-                    "rising",
-                    if n.kind == NotificationKind::IncidentEscalated {
-                        "yes"
-                    } else {
-                        "no"
-                    }
-                    .into(),
-                ),
-            ],
-        ),
-        NotificationKind::CriticalMention => v.say(
-            "email-line-critical",
-            &[
-                ("brand", brand.into()),
-                (
-                    "source",
-                    n.mentions
-                        .first()
-                        .map(|m| clean(&m.source))
-                        .unwrap_or_default()
-                        .into(),
-                ),
-            ],
-        ),
-        NotificationKind::IncidentResolved => v.say(
-            "email-line-resolved",
-            &[
-                ("brand", brand.into()),
-                (
-                    "lasted",
-                    h.duration_secs
-                        .map(|d| {
-                            v.duration(chrono::TimeDelta::seconds(d.min(i64::MAX as u64) as i64))
-                        })
-                        .unwrap_or_default()
-                        .into(),
-                ),
-                ("peak", h.peak.map_or(-1, i64::from).into()),
-            ],
-        ),
-    }
-}
-
-/// The window a count covers, as the detector saw it; for notifications queued before windows were kept,
-/// its length.
-fn window_words(v: &Voice, h: &crate::model::Headline) -> String {
-    match (h.window_start, h.window_end, &h.window) {
-        (Some(s), Some(e), _) => v.window(s, e),
-        (_, _, Some(w)) => v.say("email-legacy-window", &[("window", clean(w).into())]),
-        _ => String::new(),
-    }
-}
-
-/// `5,9` when the usual level is at least one: below it the detector divides by a floor, which is no
-/// "times the usual".
-fn ratio(v: &Voice, n: &Notification) -> Option<String> {
-    let h = &n.headline;
-    match (h.ratio, h.baseline) {
-        (Some(r), Some(b)) if b >= 1.0 && r.is_finite() => Some(v.number(r, 1)),
-        (Some(r), None) if r.is_finite() => Some(v.number(r, 1)),
-        _ => None,
-    }
-}
-
-/// One sentence saying what happened: the decision's headline said in the reader's language, else what
-/// detection wrote when the notification was queued, else made from the figures.
-fn sentence(v: &Voice, n: &Notification) -> String {
-    if let Some(d) = decision(n) {
-        return words::headline(v, &d);
-    }
-    let written = match v.locale {
-        Locale::Fr => &n.explanation_fr,
-        Locale::En => &n.explanation_en,
-    };
-    if let Some(s) = written.as_deref().filter(|s| !s.trim().is_empty()) {
-        return s.to_owned();
-    }
-    let h = &n.headline;
-    v.say(
-        "email-sentence",
-        &[
-            ("kind", kind_key(n.kind).into()),
-            ("brand", clean(&n.brand).into()),
-            ("count", h.count.map_or(-1, i64::from).into()),
-            (
-                "usual",
-                h.baseline.map(|b| v.figure(b)).unwrap_or_default().into(),
-            ),
-            (
-                "rule",
-                n.rule
-                    .as_deref()
-                    .map(|r| v.quote(&clean(r)))
-                    .unwrap_or_default()
-                    .into(),
-            ),
-            (
-                "lasted",
-                h.duration_secs
-                    .map(|d| v.duration(chrono::TimeDelta::seconds(d.min(i64::MAX as u64) as i64)))
-                    .unwrap_or_default()
-                    .into(),
-            ),
-        ],
-    )
-}
-
-fn kind_key(k: NotificationKind) -> &'static str {
-    match k {
-        NotificationKind::IncidentOpened => "opened",
-        NotificationKind::IncidentEscalated => "escalated",
-        NotificationKind::IncidentResolved => "resolved",
-        NotificationKind::CriticalMention => "critical",
-        NotificationKind::Digest => "digest",
-    }
-}
-
-/// The figures of a notification, label and value, in the words the CLI uses for the same facts.
-fn figures(v: &Voice, n: &Notification) -> Vec<(String, String)> {
-    let h = &n.headline;
-    let label = |k: &str| v.say("email-figure", &[("figure", k.into())]);
-    let mut out = Vec::new();
-    let window = window_words(v, h);
-    let x = decision(n).and_then(|d| match d {
-        Decision::Incident(e) => e.explanation,
-        Decision::Buzz(b) => Some(b.explanation),
-        Decision::CriticalMention(_) => None,
-    });
-    if let Some(c) = h.count {
-        out.push((
-            label("count"),
-            v.say(
-                "email-count-value",
-                &[("count", c.into()), ("window", window.into())],
-            ),
-        ));
-    }
-    if let Some(b) = h.baseline {
-        let place = x
-            .as_ref()
-            .map(|x| words::usual_where(v, x))
-            .unwrap_or_default();
-        out.push((
-            label("usual"),
-            v.say(
-                "email-usual-value",
-                &[
-                    ("zero", if b == 0.0 { "yes" } else { "no" }.into()),
-                    ("usual", v.figure(b).into()),
-                    ("where", place.into()),
-                ],
-            ),
-        ));
-    }
-    if let Some(r) = ratio(v, n) {
-        out.push((label("ratio"), format!("×{r}")));
-    }
-    if let Some(s) = h.negative_share {
-        out.push((
-            label("share"),
-            v.say(
-                "share-value",
-                &[
-                    ("share", v.percent(s).into()),
-                    (
-                        "usual",
-                        h.usual_negative_share
-                            .map(|u| v.percent(u))
-                            .unwrap_or_default()
-                            .into(),
-                    ),
-                ],
-            ),
-        ));
-    }
-    if let Some(s) = h.sources {
-        out.push((label("sources"), v.integer(u64::from(s))));
-    }
-    if let Some(z) = h.z.filter(|z| z.is_finite()) {
-        out.push((label("z"), v.number(z, 1)));
-    }
-    if let Some(d) = h.duration_secs {
-        out.push((
-            label("duration"),
-            v.duration(chrono::TimeDelta::seconds(d.min(i64::MAX as u64) as i64)),
-        ));
-    }
-    if let Some(p) = h.peak {
-        out.push((label("peak"), v.say("n-mentions", &[("count", p.into())])));
-    }
-    out
 }
 
 /// What the reader can do: open the incident in the console when it is served, else the commands to type.
@@ -536,40 +270,12 @@ fn actions(v: &Voice, n: &Notification, incident_url: Option<&str>) -> Vec<Actio
     out
 }
 
-/// Removes control characters (tabs and newlines become spaces), so that nothing from a feed can shape
-/// the email: it stays the text it was.
-fn clean(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
-            if !out.ends_with(' ') {
-                out.push(' ');
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out.trim().to_owned()
-}
-
-/// [`clean`], then at most 250 characters, for a header.
-fn one_line(s: &str) -> String {
-    cut(&clean(s), 250)
-}
-
-fn cut(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", s[..i].trim_end()),
-        None => s.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::DateTime;
 
-    use crate::model::{Headline, Severity};
+    use crate::model::{Headline, Label, Severity};
 
     fn surge() -> Notification {
         let at = DateTime::from_timestamp(1_763_470_000, 0).unwrap();

@@ -1,8 +1,11 @@
-//! The outbox worker: sends what is due, marks it, retries what failed, and gathers held rows into digests.
+//! The outbox workers: send what is due, mark it, retry what failed, and gather held rows into digests
+//! (email) or summaries (channels).
 //!
-//! In: outbox rows (written by detection, in the transaction of their cause), the `[email]` settings and a
-//! clock value for each pass. Out: emails on the wire, and rows marked `sent`, `failed`, `held` or
-//! `digested`. The daemon runs [`Notifier::run`]; `veille run --once` calls [`flush`].
+//! In: outbox rows (written by detection, in the transaction of their cause), the `[email]` settings or
+//! the `[[channel]]` tables, and a clock value for each pass. Out: emails on the wire and chat messages
+//! and webhooks posted, and rows marked `sent`, `failed`, `held` or `digested`. The daemon runs
+//! [`Notifier::run`] and [`ChannelNotifier::run`]; `veille run --once` calls [`flush`] and
+//! [`flush_channels`].
 //!
 //! **Its own connection.** The worker opens the database read-write on a connection of its own rather than
 //! going through the mention writer: its writes are few and small (one row marked per email), WAL mode and
@@ -25,9 +28,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
+use super::channels::{Card, Channel, ChannelConfig, ChannelError, Outgoing};
 use super::config::{EmailConfig, Schedule};
 use super::mailer::{Envelope, MailError, Mailer, incident_thread, message_id};
-use super::policy::{Decision, backoff, decide, digest_slot};
+use super::policy::{Decision, backoff, decide, digest_slot, is_quiet};
 use super::render::{RenderOptions, render_with};
 use crate::model::{Notification, NotificationKind};
 use crate::store::outbox::OutboxRow;
@@ -422,4 +426,325 @@ pub fn config_dir(config_path: &Path) -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default()
+}
+
+/// The registration the outbox needs of `channels`: from then on, detection's transaction queues a row
+/// for each channel that takes a notification (its severity, its watches).
+pub fn outbox_channels(
+    channels: &[crate::notify::channels::ChannelConfig],
+) -> Vec<crate::store::outbox::OutboxChannel> {
+    channels
+        .iter()
+        .map(|c| crate::store::outbox::OutboxChannel {
+            name: c.name.clone(),
+            min_severity: c.severity,
+            watches: c.watches.clone(),
+        })
+        .collect()
+}
+
+/// The outbox worker of the chat channels and webhooks: for each channel, sends its due rows in order,
+/// marks them, retries what failed (honouring `Retry-After`), and folds what quiet hours or the hourly
+/// cap held back into one summary message as soon as the channel may speak again.
+///
+/// **Never twice for one decision.** Each row is one (decision, channel) pair, unique in the outbox; it
+/// is marked sent as soon as the service's `2xx` comes back. If the process dies between that answer and
+/// the mark, the row is sent again at the next start, with the same key: the webhook's `X-Veille-Event`
+/// and Matrix's transaction id let the receiver recognise it; the other services have no idempotency key
+/// to offer, which is the at-least-once of the design.
+pub struct ChannelNotifier {
+    channels: Vec<Channel>,
+    store: Store,
+    stop: CancellationToken,
+    public_url: Option<String>,
+}
+
+impl std::fmt::Debug for ChannelNotifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelNotifier")
+            .field("channels", &self.channels)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChannelNotifier {
+    /// Builds every channel that can be built and opens the database on a connection of its own. A
+    /// channel that cannot be built (its secret unreadable) is left out and its error returned beside:
+    /// its rows wait in the outbox.
+    ///
+    /// # Errors
+    /// When the database cannot be opened.
+    pub fn open(
+        configs: &[ChannelConfig],
+        config_dir: &Path,
+        database: &Path,
+        locale: crate::model::Locale,
+        tz: chrono_tz::Tz,
+    ) -> Result<(ChannelNotifier, Vec<ChannelError>), NotifyError> {
+        let mut channels = Vec::new();
+        let mut errors = Vec::new();
+        for c in configs {
+            match Channel::build(c, config_dir, locale, tz) {
+                Ok(ch) => channels.push(ch),
+                Err(e) => errors.push(e),
+            }
+        }
+        let store = Store::open(database)?;
+        Ok((
+            ChannelNotifier {
+                channels,
+                store,
+                stop: CancellationToken::new(),
+                public_url: None,
+            },
+            errors,
+        ))
+    }
+
+    /// Sets the console's address (`[web] public_url`): messages link to the incident's page.
+    pub fn set_public_url(&mut self, url: Option<String>) {
+        self.public_url = url;
+    }
+
+    /// The database connection the worker uses.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// One pass at `now`: for every channel, fold what it holds if it may speak, then send what is due.
+    ///
+    /// # Errors
+    /// Only when the database fails; delivery failures are recorded on their rows.
+    pub async fn pass(&mut self, now: DateTime<Utc>) -> Result<PassReport, NotifyError> {
+        self.pass_due_before(now, now).await
+    }
+
+    async fn pass_due_before(
+        &mut self,
+        now: DateTime<Utc>,
+        due_before: DateTime<Utc>,
+    ) -> Result<PassReport, NotifyError> {
+        let mut report = PassReport::default();
+        for i in 0..self.channels.len() {
+            if self.stop.is_cancelled() {
+                break;
+            }
+            self.channel_pass(i, now, due_before, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    async fn channel_pass(
+        &mut self,
+        i: usize,
+        now: DateTime<Utc>,
+        due_before: DateTime<Utc>,
+        report: &mut PassReport,
+    ) -> Result<(), NotifyError> {
+        let channel = &self.channels[i];
+        let name = channel.name().to_owned();
+        let schedule = Schedule {
+            tz: channel.voice.tz,
+            digest_at: chrono::NaiveTime::MIN,
+            every: super::config::Every::Day,
+            quiet: channel.config.quiet_times().ok().flatten(),
+        };
+        let cap = channel.config.max_per_hour;
+        let quiet = is_quiet(now, &schedule);
+        let mut sent_hour = self
+            .store
+            .outbox_channel_sent_since(&name, now - chrono::Duration::hours(1))?;
+        if !quiet && sent_hour < cap {
+            self.fold_held(&name, now, report)?;
+        }
+        loop {
+            let rows = self.store.outbox_channel_due(&name, due_before, 64)?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            for row in rows {
+                if self.stop.is_cancelled() {
+                    return Ok(());
+                }
+                let n = &row.notification;
+                let summary = n.kind == NotificationKind::Digest;
+                let urgent = n.severity == crate::model::Severity::Critical && n.kind.is_incident();
+                let hold = if summary {
+                    None
+                } else if quiet && !urgent {
+                    Some("quiet hours")
+                } else if sent_hour >= cap {
+                    Some("hourly cap reached")
+                } else {
+                    None
+                };
+                if let Some(reason) = hold {
+                    self.store.outbox_hold(row.id, reason)?;
+                    tracing::info!(channel = %name, notification = row.id, reason, "Channel message held for a summary.");
+                    report.held += 1;
+                    continue;
+                }
+                let out = self.request(i, &row, now);
+                match self.channels[i].send(&out).await {
+                    Ok(answer) => {
+                        self.store.outbox_mark_sent(
+                            row.id,
+                            now,
+                            &answer.to_string(),
+                            false,
+                            None,
+                        )?;
+                        tracing::info!(channel = %name, notification = row.id, kind = n.kind.as_str(), response = %answer, "Channel message sent.");
+                        sent_hour += 1;
+                        report.sent += 1;
+                    }
+                    Err(e) if e.is_transient() => {
+                        if row.attempts + 1 >= MAX_ATTEMPTS {
+                            let error = format!("gave up after {MAX_ATTEMPTS} attempts: {e}");
+                            self.store.outbox_mark_failed(row.id, &error)?;
+                            tracing::error!(channel = %name, notification = row.id, error = %error, "Channel message abandoned; see `veille outbox`.");
+                            report.failed += 1;
+                            continue;
+                        }
+                        let wait = e
+                            .retry_after()
+                            .and_then(|d| chrono::Duration::from_std(d).ok())
+                            .unwrap_or_else(|| backoff(row.attempts));
+                        let next = now + wait;
+                        self.store.outbox_mark_retry(row.id, next, &e.to_string())?;
+                        tracing::warn!(channel = %name, notification = row.id, attempts = row.attempts + 1, retry_at = %next.to_rfc3339(), error = %e, "Channel message deferred; it will be tried again.");
+                        report.deferred += 1;
+                        // Keep the order: the rows behind it wait for it.
+                        return Ok(());
+                    }
+                    Err(e) => {
+                        self.store.outbox_mark_failed(row.id, &e.to_string())?;
+                        tracing::error!(channel = %name, notification = row.id, error = %e, "Channel message refused for good; see `veille outbox`.");
+                        report.failed += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Folds the rows `name` holds into one summary row, queued at once.
+    fn fold_held(
+        &mut self,
+        name: &str,
+        now: DateTime<Utc>,
+        report: &mut PassReport,
+    ) -> Result<(), NotifyError> {
+        let held = self.store.outbox_channel_held(name)?;
+        if held.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = held.iter().map(|r| r.id).collect();
+        let items: Vec<Notification> = held.into_iter().map(|r| r.notification).collect();
+        let severity = items.iter().map(|n| n.severity).max().unwrap_or_default();
+        let mut brands: Vec<&str> = Vec::new();
+        for n in &items {
+            if !brands.contains(&n.brand.as_str()) {
+                brands.push(&n.brand);
+            }
+        }
+        let mut summary =
+            Notification::new(NotificationKind::Digest, severity, brands.join(", "), now);
+        // The most telling mentions of what it folds, most telling first within each.
+        summary.mentions = items.iter().flat_map(|n| n.mentions.clone()).collect();
+        summary.items = items;
+        let id = self
+            .store
+            .outbox_queue_channel_summary(name, &summary, &ids, now)?;
+        tracing::info!(channel = %name, notification = id, carried = ids.len(), "Channel summary queued.");
+        report.digests += 1;
+        Ok(())
+    }
+
+    /// The request for `row` on channel `i`: its card in the channel's words, keyed by the decision.
+    fn request(&self, i: usize, row: &OutboxRow, now: DateTime<Utc>) -> Outgoing {
+        let channel = &self.channels[i];
+        let n = &row.notification;
+        let card = Card::of(
+            n,
+            &channel.voice,
+            channel.config.max_mentions,
+            self.public_url.as_deref(),
+        );
+        let key = row
+            .event_key
+            .clone()
+            .unwrap_or_else(|| format!("outbox/{}", row.id));
+        channel.request(n, &card, &key, now)
+    }
+
+    /// Sends until `token` is cancelled: a pass now, then whenever a row is due (at least every few
+    /// seconds, to see new rows). Cancellation is honoured between messages, never inside a request.
+    pub async fn run(mut self, token: CancellationToken) {
+        self.stop = token.clone();
+        tracing::info!(channels = self.channels.len(), "Channel notifier started.");
+        loop {
+            if let Err(e) = self.pass(Utc::now()).await {
+                tracing::error!(error = %e, "Channel outbox pass failed; it will be tried again.");
+            }
+            let wait = match self.store.outbox_channel_next_due() {
+                Ok(Some(t)) => (t - Utc::now()).to_std().unwrap_or(Duration::ZERO),
+                _ => POLL,
+            }
+            .clamp(Duration::from_millis(200), POLL);
+            tokio::select! {
+                () = token.cancelled() => break,
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+        tracing::info!("Channel notifier stopped.");
+    }
+
+    /// Hands every pending channel row to its service, whatever its backoff says, within `limit`; what
+    /// could not be delivered stays pending.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn flush(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: Duration,
+    ) -> Result<PassReport, NotifyError> {
+        let far = now + chrono::Duration::days(36_500);
+        match tokio::time::timeout(limit, self.pass_due_before(now, far)).await {
+            Ok(r) => r,
+            Err(_) => {
+                tracing::warn!(
+                    seconds = limit.as_secs(),
+                    "Channel flush timed out; the rest stays pending."
+                );
+                Ok(PassReport::default())
+            }
+        }
+    }
+}
+
+/// What `veille run --once` calls for the channels: hand every pending channel row to its service within
+/// `limit`. `None` when no channel is configured.
+///
+/// # Errors
+/// When the database fails.
+pub async fn flush_channels(
+    config: &crate::config::Config,
+    limit: Duration,
+) -> Result<Option<PassReport>, NotifyError> {
+    if config.channels.is_empty() {
+        return Ok(None);
+    }
+    let dir = config_dir(&config.path);
+    let (mut notifier, errors) = ChannelNotifier::open(
+        &config.channels,
+        &dir,
+        &config.database,
+        config.locale,
+        config.timezone.0,
+    )?;
+    for e in errors {
+        tracing::error!(error = %e, "Channel not set up: its messages stay in the outbox.");
+    }
+    notifier.flush(Utc::now(), limit).await.map(Some)
 }

@@ -471,6 +471,7 @@ impl Detector {
         n.explanation_fr = Some(words::headline(&fr, d));
         n.explanation_en = Some(words::headline(&en, d));
         n.decision = serde_json::to_value(d).ok();
+        n.key = Some(d.key());
         let explanation = match d {
             Decision::Incident(e) => {
                 n.rule.clone_from(&e.rule);

@@ -1,12 +1,15 @@
-//! The notification outbox: every email veille owes someone is a row here before anything is sent.
+//! The notification outbox: every email, chat message and webhook veille owes someone is a row here before
+//! anything is sent.
 //!
 //! In: [`Notification`]s, written by [`enqueue_in`] inside the transaction of the change that causes them
-//! (detection opens an incident and enqueues its email in one commit), or by [`Store::enqueue`]. Out: rows
-//! for the notifier to send and mark, and for `veille outbox` to list.
+//! (detection opens an incident and enqueues its email, and a row for each registered channel that takes
+//! it, in one commit), or by [`Store::enqueue`]. Out: rows for the notifiers to send and mark, and for
+//! `veille outbox` to list. A row's `channel` is `None` for email, else the `[[channel]]`'s name; a
+//! channel row carries the decision's stable key, unique per channel.
 //!
 //! A row moves `pending` → `sent` (the server's final `250`), `pending` → `failed` (a permanent refusal),
-//! `pending` → `held` (quiet hours, throttle: it waits for the digest) → `digested` (a digest row carrying
-//! it was created, in the same transaction). A transient failure leaves it `pending` with a later
+//! `pending` → `held` (quiet hours, throttle: it waits for the digest, or for a channel the summary) →
+//! `digested` (a digest or summary row carrying it was created, in the same transaction). A transient failure leaves it `pending` with a later
 //! `next_attempt`. `outbox_recipient` records who got which email and when, for the per-recipient throttle.
 
 use chrono::{DateTime, Utc};
@@ -72,11 +75,16 @@ pub struct OutboxRow {
     pub folded: bool,
     /// The digest row that carried it.
     pub digest: Option<i64>,
+    /// The `[[channel]]` it goes to, by name; `None` for an email.
+    pub channel: Option<String>,
+    /// The decision's stable key (a channel's idempotency key); `None` for rows queued before keys were
+    /// kept, and for digests.
+    pub event_key: Option<String>,
     pub notification: Notification,
 }
 
 const COLUMNS: &str = "id, created, state, attempts, next_attempt, last_error, last_response, sent, folded, \
-                       digest, payload";
+                       digest, payload, channel, event_key";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
     let payload: String = r.get(10)?;
@@ -95,14 +103,19 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
         sent: r.get::<_, Option<i64>>(7)?.map(from_ts),
         folded: r.get(8)?,
         digest: r.get(9)?,
+        channel: r.get(11)?,
+        event_key: r.get(12)?,
         notification,
     })
 }
 
-/// Queues a notification inside an open transaction, due at once. Returns the row id.
+/// Queues a notification inside an open transaction, due at once: its email row, and a row for every
+/// registered channel that takes it (see [`Store::set_outbox_channels`]). Returns the email row's id.
 ///
-/// Detection calls this in the transaction that records the incident change, so that the change and its
-/// email are committed together or not at all.
+/// Detection calls this in the transaction that records the incident change, so that the change, its
+/// email and its chat messages are committed together or not at all. A channel row is keyed by the
+/// decision's stable key: the same decision queued again adds no second row for a channel. Silenced
+/// notifications go to no channel (email keeps them for the digest).
 ///
 /// # Errors
 /// On SQLite failure (the caller's transaction should then be rolled back).
@@ -111,20 +124,19 @@ pub fn enqueue_in(
     n: &Notification,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<i64> {
-    insert(tx, n, now, OutboxState::Pending)
-}
-
-fn insert(
-    conn: &rusqlite::Connection,
-    n: &Notification,
-    now: DateTime<Utc>,
-    state: OutboxState,
-) -> rusqlite::Result<i64> {
-    let payload = serde_json::to_string(n)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    conn.prepare_cached(
-        "INSERT INTO outbox (created, kind, severity, incident, watch, payload, state, next_attempt)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?1)",
+    let id = insert(tx, n, now, OutboxState::Pending, None, n.key.as_deref())?;
+    if n.silenced || n.kind == crate::model::NotificationKind::Digest {
+        return Ok(id);
+    }
+    let key = n.key.clone().unwrap_or_else(|| format!("outbox/{id}"));
+    let payload = payload(n)?;
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO outbox
+             (created, kind, severity, incident, watch, payload, state, next_attempt, channel, event_key)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?1, c.name, ?7 FROM outbox_channel c
+         WHERE c.min_rank <= ?8
+           AND (c.watches IS NULL OR EXISTS (SELECT 1 FROM json_each(c.watches) WHERE value = ?5))
+         ORDER BY c.name",
     )?
     .execute(params![
         ts(now),
@@ -133,9 +145,59 @@ fn insert(
         n.incident,
         n.watch,
         payload,
+        key,
+        severity_rank(n.severity),
+    ])?;
+    Ok(id)
+}
+
+fn severity_rank(s: crate::model::Severity) -> i64 {
+    match s {
+        crate::model::Severity::Info => 0,
+        crate::model::Severity::Warning => 1,
+        crate::model::Severity::Critical => 2,
+    }
+}
+
+fn payload(n: &Notification) -> rusqlite::Result<String> {
+    serde_json::to_string(n).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+fn insert(
+    conn: &rusqlite::Connection,
+    n: &Notification,
+    now: DateTime<Utc>,
+    state: OutboxState,
+    channel: Option<&str>,
+    event_key: Option<&str>,
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO outbox (created, kind, severity, incident, watch, payload, state, next_attempt,
+                             channel, event_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?1, ?8, ?9)",
+    )?
+    .execute(params![
+        ts(now),
+        n.kind.as_str(),
+        n.severity.as_str(),
+        n.incident,
+        n.watch,
+        payload(n)?,
         state.as_str(),
+        channel,
+        event_key,
     ])?;
     Ok(conn.last_insert_rowid())
+}
+
+/// A channel as the outbox knows it: its name and which notifications it takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxChannel {
+    pub name: String,
+    /// The least severity it takes.
+    pub min_severity: crate::model::Severity,
+    /// The watches it takes; `None` for all.
+    pub watches: Option<Vec<String>>,
 }
 
 impl From<&StoredMention> for NotifiedMention {
@@ -207,7 +269,7 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Pending rows due at `now`, oldest first: the order they were caused in is the order they are sent.
+    /// Pending email rows due at `now`, oldest first: the order they were caused in is the order they are sent.
     /// A row waiting for its retry holds back the rows queued after it, so that a recovery delivers them
     /// in order (the worker gives up on a row after a bounded number of attempts, so the wait is bounded).
     ///
@@ -216,8 +278,9 @@ impl Store {
     pub fn outbox_due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxRow>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM outbox
-             WHERE state = 'pending'
-               AND id < coalesce((SELECT min(id) FROM outbox WHERE state = 'pending' AND next_attempt > ?1),
+             WHERE state = 'pending' AND channel IS NULL
+               AND id < coalesce((SELECT min(id) FROM outbox
+                                  WHERE state = 'pending' AND channel IS NULL AND next_attempt > ?1),
                                  9223372036854775807)
              ORDER BY id LIMIT ?2"
         );
@@ -229,14 +292,14 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// When the earliest pending row is due, if any is pending.
+    /// When the earliest pending email row is due, if any is pending.
     ///
     /// # Errors
     /// On SQLite failure.
     pub fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>> {
         self.conn
             .query_row(
-                "SELECT min(next_attempt) FROM outbox WHERE state = 'pending'",
+                "SELECT min(next_attempt) FROM outbox WHERE state = 'pending' AND channel IS NULL",
                 [],
                 |r| r.get::<_, Option<i64>>(0),
             )
@@ -379,7 +442,8 @@ impl Store {
     pub fn outbox_for_digest(&self) -> Result<Vec<OutboxRow>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM outbox
-             WHERE digest IS NULL AND kind <> 'digest' AND (state = 'held' OR (state = 'sent' AND folded = 1))
+             WHERE digest IS NULL AND kind <> 'digest' AND channel IS NULL
+               AND (state = 'held' OR (state = 'sent' AND folded = 1))
              ORDER BY id"
         );
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
@@ -411,7 +475,7 @@ impl Store {
         let tx = self.conn.transaction().map_err(err)?;
         let id = match digest {
             Some(n) => {
-                let id = insert(&tx, n, now, OutboxState::Pending).map_err(err)?;
+                let id = insert(&tx, n, now, OutboxState::Pending, None, None).map_err(err)?;
                 let mut stmt = tx
                     .prepare_cached(
                         "UPDATE outbox SET digest = ?2,
@@ -431,6 +495,179 @@ impl Store {
             [meta_key, meta_value],
         )
         .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(id)
+    }
+
+    /// Replaces the registered channels (the daemon's `[[channel]]` tables): from the next commit on,
+    /// [`enqueue_in`] queues a row for each one that takes a notification. Rows already queued stay.
+    ///
+    /// # Errors
+    /// On SQLite failure; the previous registration then stays.
+    pub fn set_outbox_channels(&mut self, channels: &[OutboxChannel]) -> Result<()> {
+        // Unchanged (the usual start): nothing to write, so a start while another program holds the
+        // write lock is not held up by it.
+        let wanted: Vec<(String, i64, Option<String>)> = channels
+            .iter()
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    severity_rank(c.min_severity),
+                    c.watches
+                        .as_ref()
+                        .map(|w| serde_json::Value::from(w.clone()).to_string()),
+                )
+            })
+            .collect();
+        let mut sorted = wanted.clone();
+        sorted.sort();
+        if self.outbox_channel_rows()? == sorted {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let err = |source| super::StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        tx.execute("DELETE FROM outbox_channel", []).map_err(err)?;
+        for (name, rank, watches) in &wanted {
+            tx.execute(
+                "INSERT OR REPLACE INTO outbox_channel (name, min_rank, watches) VALUES (?1, ?2, ?3)",
+                params![name, rank, watches],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// The registered channels as stored, by name.
+    fn outbox_channel_rows(&self) -> Result<Vec<(String, i64, Option<String>)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, min_rank, watches FROM outbox_channel ORDER BY name")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Pending rows of `channel` due at `due_before`, oldest first; a row waiting for its retry holds back
+    /// the rows queued after it for that channel (as for email), not those of other channels.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn outbox_channel_due(
+        &self,
+        channel: &str,
+        due_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM outbox
+             WHERE state = 'pending' AND channel = ?1
+               AND id < coalesce((SELECT min(id) FROM outbox
+                                  WHERE state = 'pending' AND channel = ?1 AND next_attempt > ?2),
+                                 9223372036854775807)
+             ORDER BY id LIMIT ?3"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![channel, ts(due_before), limit as i64], row)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// When the earliest pending channel row is due, if any is pending.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn outbox_channel_next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        self.conn
+            .query_row(
+                "SELECT min(next_attempt) FROM outbox WHERE state = 'pending' AND channel IS NOT NULL",
+                [],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .map(|t| t.map(from_ts))
+            .map_err(|e| self.err(e))
+    }
+
+    /// How many messages `channel` was sent since `since` (summaries included: each is one message).
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn outbox_channel_sent_since(&self, channel: &str, since: DateTime<Utc>) -> Result<u32> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM outbox WHERE channel = ?1 AND state = 'sent' AND sent >= ?2",
+                params![channel, ts(since)],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// The rows of `channel` held (quiet hours, hourly cap) and not yet carried by a summary, oldest first.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn outbox_channel_held(&self, channel: &str) -> Result<Vec<OutboxRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM outbox
+             WHERE channel = ?1 AND state = 'held' AND digest IS NULL ORDER BY id"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([channel], row).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Queues `summary` for `channel`, carrying the held rows `carried`, in one transaction: they become
+    /// `digested` and point at it. Its key names the rows it carries, so it is stable. Returns its row id.
+    ///
+    /// # Errors
+    /// On SQLite failure; nothing is then written.
+    pub fn outbox_queue_channel_summary(
+        &mut self,
+        channel: &str,
+        summary: &Notification,
+        carried: &[i64],
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let path = self.path.clone();
+        let err = |source| super::StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let key = format!(
+            "summary/{}-{}",
+            carried.first().copied().unwrap_or_default(),
+            carried.last().copied().unwrap_or_default()
+        );
+        let tx = self.conn.transaction().map_err(err)?;
+        let id = insert(
+            &tx,
+            summary,
+            now,
+            OutboxState::Pending,
+            Some(channel),
+            Some(&key),
+        )
+        .map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE outbox SET digest = ?2, state = 'digested'
+                     WHERE id = ?1 AND state = 'held' AND channel = ?3",
+                )
+                .map_err(err)?;
+            for c in carried {
+                stmt.execute(params![c, id, channel]).map_err(err)?;
+            }
+        }
         tx.commit().map_err(err)?;
         Ok(id)
     }
@@ -608,5 +845,137 @@ mod tests {
         assert_eq!(store.meta("k").unwrap().as_deref(), Some("v"));
         let counts = store.outbox_counts().unwrap();
         assert!(counts.contains(&(OutboxState::Failed, 1)), "{counts:?}");
+    }
+
+    #[test]
+    fn a_decision_fans_out_once_to_each_channel_that_takes_it() {
+        let (_d, mut store) = store();
+        store
+            .set_outbox_channels(&[
+                OutboxChannel {
+                    name: "teams".into(),
+                    min_severity: Severity::Warning,
+                    watches: None,
+                },
+                OutboxChannel {
+                    name: "oncall".into(),
+                    min_severity: Severity::Critical,
+                    watches: Some(vec!["acme".into()]),
+                },
+            ])
+            .unwrap();
+        let mut n = Notification::new(
+            NotificationKind::IncidentOpened,
+            Severity::Critical,
+            "Acme",
+            at(0),
+        );
+        n.watch = Some("acme".into());
+        n.key = Some("acme/incident-1/opened".into());
+        store.enqueue(&n, at(0)).unwrap();
+        // The same decision queued again (detection replayed after a crash) adds no channel row.
+        store.enqueue(&n, at(1)).unwrap();
+        let rows = store.outbox(None, 10).unwrap();
+        let mut channels: Vec<(Option<String>, Option<String>)> = rows
+            .iter()
+            .map(|r| (r.channel.clone(), r.event_key.clone()))
+            .collect();
+        channels.sort();
+        let key = Some("acme/incident-1/opened".to_owned());
+        assert_eq!(
+            channels,
+            vec![
+                (None, key.clone()),
+                (None, key.clone()),
+                (Some("oncall".into()), key.clone()),
+                (Some("teams".into()), key.clone()),
+            ]
+        );
+        // Email rows and channel rows are due apart.
+        assert_eq!(store.outbox_due(at(5), 10).unwrap().len(), 2);
+        assert_eq!(
+            store.outbox_channel_due("teams", at(5), 10).unwrap().len(),
+            1
+        );
+        // A warning about another watch goes to the channel that takes every watch only; a silenced
+        // notification to none.
+        let mut w = n.clone();
+        w.severity = Severity::Warning;
+        w.watch = Some("other".into());
+        w.key = Some("other/1".into());
+        store.enqueue(&w, at(2)).unwrap();
+        let mut s = n.clone();
+        s.key = Some("acme/2".into());
+        s.silenced = true;
+        store.enqueue(&s, at(3)).unwrap();
+        assert_eq!(
+            store.outbox_channel_due("teams", at(5), 10).unwrap().len(),
+            2
+        );
+        assert_eq!(
+            store.outbox_channel_due("oncall", at(5), 10).unwrap().len(),
+            1
+        );
+        // Held rows fold into one summary, which carries them.
+        let teams = store.outbox_channel_due("teams", at(5), 10).unwrap();
+        for r in &teams {
+            store.outbox_hold(r.id, "hourly cap reached").unwrap();
+        }
+        let held: Vec<i64> = store
+            .outbox_channel_held("teams")
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(held.len(), 2);
+        let summary =
+            Notification::new(NotificationKind::Digest, Severity::Critical, "Acme", at(9));
+        let id = store
+            .outbox_queue_channel_summary("teams", &summary, &held, at(9))
+            .unwrap();
+        assert!(store.outbox_channel_held("teams").unwrap().is_empty());
+        let due = store.outbox_channel_due("teams", at(9), 10).unwrap();
+        assert_eq!(due.iter().map(|r| r.id).collect::<Vec<_>>(), vec![id]);
+        assert_eq!(
+            store.outbox_row(held[0]).unwrap().unwrap().state,
+            OutboxState::Digested
+        );
+        assert!(
+            store.outbox_for_digest().unwrap().is_empty(),
+            "channel rows never reach the email digest"
+        );
+    }
+
+    #[test]
+    fn an_unchanged_registration_writes_nothing() {
+        // Guards a start held up by a lock: the daemon registers its channels at every start, and a start
+        // while another program holds the write lock must not wait when nothing changed.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.db");
+        let mut store = Store::open(&path).unwrap();
+        let teams = OutboxChannel {
+            name: "teams".into(),
+            min_severity: Severity::Warning,
+            watches: Some(vec!["acme".into()]),
+        };
+        store
+            .set_outbox_channels(std::slice::from_ref(&teams))
+            .unwrap();
+        let locker = rusqlite::Connection::open(&path).unwrap();
+        locker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        store
+            .conn
+            .busy_timeout(std::time::Duration::from_millis(50))
+            .unwrap();
+        store
+            .set_outbox_channels(std::slice::from_ref(&teams))
+            .unwrap();
+        let mut changed = teams.clone();
+        changed.min_severity = Severity::Critical;
+        assert!(
+            store.set_outbox_channels(&[changed]).is_err(),
+            "a change is written"
+        );
+        locker.execute_batch("ROLLBACK").unwrap();
     }
 }

@@ -166,6 +166,21 @@ const MIGRATIONS: &[&str] = &[
         created_by TEXT,
         removed INTEGER
     );",
+    // Chat channels and webhooks: an outbox row per (decision, channel). `channel` is NULL for email rows;
+    // `event_key` is the decision's stable key, unique per channel, so that a decision detected twice is
+    // never queued (nor sent) twice to one channel. `outbox_channel` lists the channels the daemon was
+    // started with and what each takes (minimum severity rank, watches as a JSON list or NULL for all),
+    // so that the detection stage's transaction fans a notification out to them in SQL alone.
+    "ALTER TABLE outbox ADD COLUMN channel TEXT;
+    ALTER TABLE outbox ADD COLUMN event_key TEXT;
+    CREATE UNIQUE INDEX outbox_channel_event ON outbox (channel, event_key)
+        WHERE channel IS NOT NULL AND event_key IS NOT NULL;
+    CREATE INDEX outbox_channel_state ON outbox (channel, state, next_attempt);
+    CREATE TABLE outbox_channel (
+        name TEXT PRIMARY KEY,
+        min_rank INTEGER NOT NULL,
+        watches TEXT
+    );",
 ];
 
 /// The schema version this build writes.

@@ -17,6 +17,8 @@ pub struct Request {
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
+    /// The body, read to its `Content-Length`.
+    pub body: Vec<u8>,
 }
 
 impl Request {
@@ -131,10 +133,20 @@ fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>) {
                 headers.push((k.trim().to_owned(), v.trim().to_owned()));
             }
         }
+        let length = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+            .unwrap_or(0);
+        let mut body = vec![0u8; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
         let request = Request {
             method,
             path,
             headers,
+            body,
         };
         let n = {
             let mut s = seen.lock().unwrap();
