@@ -22,6 +22,8 @@
 //!   a language and a clock, through which every face speaks.
 //! - [`notify`]: the email outbox worker, its templates (fr, en), throttle, quiet hours and digests.
 //! - [`metrics`]: the daemon's counters and the optional Prometheus endpoint.
+//! - [`web`]: the console: the web pages the communications team works a crisis in (sign-in, sessions,
+//!   overview, incidents and their actions, mentions search and CSV, sources, rules).
 //! - [`daemon`]: the running service: tasks, signals, readiness, shutdown.
 //! - [`cli`]: the commands a person types.
 
@@ -38,3 +40,4 @@ pub mod pipeline;
 pub mod sources;
 pub mod store;
 pub mod views;
+pub mod web;

@@ -13,6 +13,7 @@ mod notify;
 mod replay;
 pub mod rules;
 pub mod score;
+mod users;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -131,6 +132,8 @@ pub enum Command {
     Alerts(incidents::AlertsArgs),
     /// Stop mailing the alerts of a watch or rule for a while, list silences, end one.
     Silence(incidents::SilenceArgs),
+    /// The web console's accounts.
+    Users(users::UsersArgs),
     /// Write the manual pages or shell completions, generated from this command line (for packaging).
     #[command(hide = true)]
     Generate {
@@ -203,6 +206,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Incidents(args) => incidents::incidents(&cli.config, args),
         Command::Alerts(args) => incidents::alerts(&cli.config, args),
         Command::Silence(args) => incidents::silence(&cli.config, args),
+        Command::Users(args) => users::run(&cli.config, args),
         Command::Generate { artefact } => generate::run(&artefact),
     }
 }

@@ -92,6 +92,8 @@ pub struct Config {
     pub locale: crate::model::Locale,
     /// The clock every time a person reads is shown on.
     pub timezone: crate::model::Timezone,
+    /// The web console; `None` when the file has no `[web]` table (nothing is served).
+    pub web: Option<crate::web::WebConfig>,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -105,6 +107,7 @@ const TOP_KEYS: &[&str] = &[
     "email",
     "locale",
     "timezone",
+    "web",
 ];
 const SOURCE_KEYS: &[&str] = &["name", "url", "interval", "tags", "enabled"];
 const MIN_INTERVAL: u64 = 10;
@@ -268,6 +271,10 @@ impl Config {
                 p.at(&sec, Some(key), format!("[email]: {problem}"));
             }
         }
+        let web: Option<crate::web::WebConfig> = section(&mut p, &table, "web");
+        for (key, problem) in web.iter().flat_map(crate::web::WebConfig::problems) {
+            p.at(&Section::Table("web".into()), Some(key), problem);
+        }
         if p.errors.is_empty() {
             let mut email = email;
             if let Some(e) = email.as_mut().filter(|_| !email_sets_zone) {
@@ -285,6 +292,7 @@ impl Config {
                 email,
                 locale,
                 timezone,
+                web,
             })
         } else {
             Err(ConfigErrors(p.errors))
@@ -305,6 +313,7 @@ impl Config {
             email: None,
             locale: crate::model::Locale::default(),
             timezone: crate::model::Timezone(crate::i18n::DEFAULT_TZ),
+            web: None,
         }
     }
 }

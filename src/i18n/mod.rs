@@ -40,12 +40,13 @@ macro_rules! message_files {
             ("email.ftl", include_str!(concat!($dir, "/email.ftl"))),
             ("cli.ftl", include_str!(concat!($dir, "/cli.ftl"))),
             ("demo.ftl", include_str!(concat!($dir, "/demo.ftl"))),
+            ("web.ftl", include_str!(concat!($dir, "/web.ftl"))),
         ]
     };
 }
 
 /// The message files of `locale`, by file name.
-pub(crate) fn files(locale: Locale) -> [(&'static str, &'static str); 5] {
+pub(crate) fn files(locale: Locale) -> [(&'static str, &'static str); 6] {
     match locale {
         Locale::Fr => message_files!("fr"),
         Locale::En => message_files!("en"),

@@ -11,6 +11,8 @@
 pub mod incidents;
 pub mod outbox;
 pub mod schema;
+pub mod search;
+pub mod users;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
