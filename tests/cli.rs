@@ -196,7 +196,7 @@ fn run_once_with_an_unusable_database_exits_1() {
 
 #[test]
 fn demo_runs_offline_and_shows_mentions() {
-    let out = run(&["demo"]);
+    let out = run(&["demo", "--no-web"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
@@ -230,13 +230,13 @@ fn demo_runs_offline_and_shows_mentions() {
 #[test]
 fn the_demo_is_deterministic_and_speaks_one_language() {
     for lang in ["fr", "en"] {
-        let first = run(&["demo", "--lang", lang]);
+        let first = run(&["demo", "--no-web", "--lang", lang]);
         assert!(first.status.success(), "{}", stderr(&first));
-        let second = run(&["demo", "--lang", lang]);
+        let second = run(&["demo", "--no-web", "--lang", lang]);
         assert_eq!(stdout(&first), stdout(&second), "two runs differ");
         golden(&format!("demo.{lang}.txt"), &stdout(&first));
     }
-    let en = stdout(&run(&["demo", "--lang", "en"]));
+    let en = stdout(&run(&["demo", "--no-web", "--lang", "en"]));
     // Mention texts are French; the product's own words are not.
     for french in [
         "Historique",
@@ -253,7 +253,7 @@ fn the_demo_is_deterministic_and_speaks_one_language() {
             "{french:?} in the English demo:\n{en}"
         );
     }
-    let fr = stdout(&run(&["demo"]));
+    let fr = stdout(&run(&["demo", "--no-web"]));
     for english in [
         "History", " rule ", "critical", "negative", "opened", "Times in", "Subject",
     ] {
@@ -264,7 +264,7 @@ fn the_demo_is_deterministic_and_speaks_one_language() {
     }
     // LANG picks the language when no --lang is given.
     let out = veille()
-        .args(["demo"])
+        .args(["demo", "--no-web"])
         .env("LANG", "en_GB.UTF-8")
         .output()
         .unwrap();

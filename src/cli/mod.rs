@@ -59,6 +59,9 @@ pub enum Command {
         /// Language: fr or en (default: $LANG when it is one of them, else fr).
         #[arg(long, value_name = "LANG")]
         lang: Option<crate::i18n::Locale>,
+        /// Print and exit, without serving the console on the demo's database.
+        #[arg(long)]
+        no_web: bool,
     },
     /// Validate the configuration and rules exactly as the daemon does; exit 1 listing every problem.
     Check,
@@ -180,7 +183,7 @@ pub fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run { once } => run(&cli.config, once),
-        Command::Demo { db, lang } => demo::run(db, lang),
+        Command::Demo { db, lang, no_web } => demo::run(db, lang, no_web),
         Command::Check => check(&cli.config),
         Command::Fetch {
             source,

@@ -556,8 +556,9 @@ async fn veilleur(
     Ok(p)
 }
 
+/// Back to the incident's page, at its timeline, where what was just done shows.
 fn back_to(id: i64) -> Response {
-    Redirect::to(&format!("/incidents/{id}")).into_response()
+    Redirect::to(&format!("/incidents/{id}#timeline")).into_response()
 }
 
 fn note_text(note: &str) -> Option<String> {

@@ -42,7 +42,8 @@ const WORDS: &[&str] = &[
     "web-open-incidents",
     "web-no-incident",
     "web-take",
-    "web-note-label",
+    "web-ack-note-label",
+    "web-timeline-note-label",
     "web-note-submit",
     "web-silence",
     "web-silence-duration",
@@ -410,7 +411,10 @@ struct IncidentBody {
     critical: Vec<MentionCtx>,
     timeline: Vec<TimelineCtx>,
     zone: String,
+    /// May act (note, silence) on it.
     can_act: bool,
+    /// May take it: it is not taken yet.
+    can_take: bool,
     can_silence: bool,
 }
 
@@ -596,6 +600,9 @@ pub(super) async fn incident(
             .collect(),
         zone: v.say("times-in", &[("zone", v.zone(row.opened_at).into())]),
         can_act: p.role.acts() && view.status != IncidentStatus::Resolved,
+        can_take: p.role.acts()
+            && view.status != IncidentStatus::Resolved
+            && row.acknowledged_at.is_none(),
         can_silence: p.role.acts() && (row.watch.is_some() || row.rule.is_some()),
     };
     render(

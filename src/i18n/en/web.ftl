@@ -22,7 +22,8 @@ web-not-found = There is no such incident.
 web-open-incidents = Open incidents
 web-no-incident = No incident.
 web-take = Take it
-web-note-label = Note (optional)
+web-ack-note-label = Note for the team (optional)
+web-timeline-note-label = Add a note to the incident's timeline
 web-note-submit = Add the note
 web-silence = Silence
 web-silence-duration = Duration
@@ -77,3 +78,5 @@ users-added = Account { $name } created (role { $role }).
 users-passwd = Password of { $name } changed; its sessions are closed.
 users-removed = Account { $name } removed.
 users-none = No account. Create one: veille users add NAME --role admin --password-stdin
+demo-web = The console is served at { $url } (Ctrl-C to stop).
+    Username: { $user }   Password (for this demo only): { $password }

@@ -22,7 +22,8 @@ web-not-found = Cet incident n'existe pas.
 web-open-incidents = Incidents ouverts
 web-no-incident = Aucun incident.
 web-take = Prendre en charge
-web-note-label = Note (facultative)
+web-ack-note-label = Note pour l'équipe (facultative)
+web-timeline-note-label = Ajouter une note au fil de l'incident
 web-note-submit = Ajouter la note
 web-silence = Mettre en sourdine
 web-silence-duration = Durée
@@ -77,3 +78,5 @@ users-added = Compte { $name } créé (rôle { $role }).
 users-passwd = Mot de passe de { $name } changé ; ses sessions sont fermées.
 users-removed = Compte { $name } supprimé.
 users-none = Aucun compte. Créez-en un : veille users add NOM --role admin --password-stdin
+demo-web = La console est servie sur { $url } (Ctrl-C pour arrêter).
+    Identifiant : { $user }   Mot de passe (valable pour cette démo seulement) : { $password }
