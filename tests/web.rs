@@ -353,3 +353,33 @@ fn check_refuses_a_proxy_mode_that_trusts_nobody() {
         "{err}"
     );
 }
+
+#[test]
+fn charts_download_as_svg_for_a_signed_in_person_only() {
+    let c = local();
+    let path = "/charts/maison-brioche.svg?days=7&negative=true";
+    assert_eq!(get(c.port, path, None).status, 303);
+    let cookie = sign_in(c.port, "lea", "lea-secret-1");
+    let a = get(c.port, path, Some(&cookie));
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("content-type"), Some("image/svg+xml"));
+    assert!(
+        a.header("content-disposition")
+            .unwrap()
+            .contains("maison-brioche-7d.svg")
+    );
+    assert!(
+        a.body.starts_with("<svg") && a.body.ends_with("</svg>"),
+        "{}",
+        a.body
+    );
+    assert!(!a.body.contains("<script"));
+    assert_eq!(get(c.port, "/charts/nobody.svg", Some(&cookie)).status, 404);
+    // The overview draws the same charts inline.
+    let home = get(c.port, "/", Some(&cookie));
+    assert!(
+        home.body.contains("<svg") && home.body.contains("Maison Brioche"),
+        "{}",
+        home.body
+    );
+}

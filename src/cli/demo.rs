@@ -305,13 +305,13 @@ pub fn run(db: Option<PathBuf>, lang: Option<Locale>, no_web: bool) -> anyhow::R
     out.flush()?;
     drop(out);
     if !no_web {
-        serve_console(&config, &v)?;
+        serve_console(&config, &v, now)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Serves the console on the demo's database on loopback until Ctrl-C, with a one-time account.
-fn serve_console(config: &Config, v: &Voice) -> anyhow::Result<()> {
+fn serve_console(config: &Config, v: &Voice, now: chrono::DateTime<Utc>) -> anyhow::Result<()> {
     let password = crate::web::auth::random_token();
     let hash = crate::web::auth::password_hash(&password)?;
     let mut store = Store::open(&config.database)?;
@@ -334,6 +334,8 @@ fn serve_console(config: &Config, v: &Voice) -> anyhow::Result<()> {
             console.bind()?
         }
     };
+    // The pages show the demo's moment, so that its incidents are recent and its charts full.
+    console.set_clock(now);
     let addr = listener.local_addr()?;
     let mut out = std::io::stdout().lock();
     writeln!(out)?;

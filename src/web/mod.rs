@@ -13,6 +13,7 @@
 //! per account and per address. In proxy mode the user header is believed only from `trusted_proxies`.
 
 pub mod auth;
+mod chart;
 pub mod config;
 mod pages;
 
@@ -63,6 +64,8 @@ pub struct Console {
     throttle: Mutex<auth::Throttle>,
     /// For proxy mode's CSRF tokens (no session row there): random per process.
     secret: String,
+    /// The moment pages are shown at, when not now (the demo's fixed clock); sessions always use the real one.
+    clock: Option<DateTime<Utc>>,
 }
 
 /// The signed-in person of a request.
@@ -87,7 +90,18 @@ impl Console {
             writer: Mutex::new(None),
             throttle: Mutex::new(auth::Throttle::default()),
             secret: auth::random_token(),
+            clock: None,
         }
+    }
+
+    /// Shows the pages as at `now` (the demo's fixed clock) instead of the real time.
+    pub fn set_clock(&mut self, now: DateTime<Utc>) {
+        self.clock = Some(now);
+    }
+
+    /// The moment pages are shown at.
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.unwrap_or_else(Utc::now)
     }
 
     /// Binds `[web] listen` (before the daemon says it is ready, so that a bad address fails the start).
@@ -302,6 +316,7 @@ fn router(console: Shared) -> Router {
         .route("/mentions", get(pages::mentions))
         .route("/mentions.csv", get(pages::mentions_csv))
         .route("/sources", get(pages::sources))
+        .route("/charts/{file}", get(pages::chart))
         .route("/rules", get(pages::rules))
         .route("/static/console.css", get(stylesheet))
         .layer(axum::middleware::map_response(strict_headers))

@@ -22,7 +22,7 @@ use crate::store::StoredMention;
 use crate::store::search::Cursor;
 use crate::views::{
     IncidentLine, IncidentStatus, IncidentView, MentionPage, Overview, Search, TimelineEntry,
-    incident_lines, source_health,
+    WatchSeries, incident_lines, source_health,
 };
 
 /// The console's own words, handed to every template as `t`.
@@ -75,6 +75,9 @@ const WORDS: &[&str] = &[
     "web-col-severity",
     "web-col-status",
     "web-col-summary",
+    "web-download-svg",
+    "web-last-24h",
+    "web-last-7d",
     "section-what",
     "section-timeline",
 ];
@@ -262,10 +265,43 @@ fn incident_row(v: &Voice, line: &IncidentLine) -> IncidentRowCtx {
 }
 
 #[derive(Serialize)]
+struct WatchCtx {
+    id: String,
+    name: String,
+    /// Stories and negative stories, last 24 hours (SVG, drawn here, every text escaped).
+    day: String,
+    day_negative: String,
+    week_negative: String,
+    share: String,
+}
+
+#[derive(Serialize)]
 struct OverviewBody {
     sources_line: String,
     incidents: Vec<IncidentRowCtx>,
     mentions_line: String,
+    watches: Vec<WatchCtx>,
+}
+
+/// The series of every watch over 24 hours and 7 days.
+fn watch_series(
+    store: &crate::store::Store,
+    rules: Option<&crate::analysis::rules::RuleSet>,
+    now: chrono::DateTime<Utc>,
+) -> crate::store::Result<Vec<(WatchSeries, WatchSeries)>> {
+    let Some(rules) = rules else {
+        return Ok(Vec::new());
+    };
+    rules
+        .watches()
+        .iter()
+        .map(|w| {
+            Ok((
+                WatchSeries::load(store, w, chrono::TimeDelta::hours(24), now)?,
+                WatchSeries::load(store, w, chrono::TimeDelta::days(7), now)?,
+            ))
+        })
+        .collect()
 }
 
 pub(super) async fn overview(
@@ -277,8 +313,17 @@ pub(super) async fn overview(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let now = Utc::now();
-    let o = match c.read(move |s| Overview::load(s, now)).await {
+    let now = c.now();
+    let rules = c.rules();
+    let (o, series) = match c
+        .read(move |s| {
+            Ok((
+                Overview::load(s, now)?,
+                watch_series(s, rules.as_ref(), now)?,
+            ))
+        })
+        .await
+    {
         Ok(o) => o,
         Err(r) => return r,
     };
@@ -299,6 +344,20 @@ pub(super) async fn overview(
         ),
         mentions_line: v.say("web-mentions-line", &[("count", o.health.mentions.into())]),
         incidents: o.open.iter().map(|l| incident_row(&v, l)).collect(),
+        watches: series
+            .iter()
+            .map(|(day, week)| WatchCtx {
+                id: day.watch.clone(),
+                name: day.name.clone(),
+                day: super::chart::svg(day, &v, false),
+                day_negative: super::chart::svg(day, &v, true),
+                week_negative: super::chart::svg(week, &v, true),
+                share: day
+                    .negative_share
+                    .map(|s| words::share_words(&v, s, day.usual_negative_share))
+                    .unwrap_or_default(),
+            })
+            .collect(),
     };
     render(
         &v,
@@ -308,6 +367,60 @@ pub(super) async fn overview(
         body,
         StatusCode::OK,
     )
+}
+
+/// The query of a chart download: which span, and which count.
+#[derive(Debug, serde::Deserialize, Default)]
+pub(super) struct ChartQuery {
+    #[serde(default)]
+    days: Option<u32>,
+    #[serde(default)]
+    negative: Option<bool>,
+}
+
+/// `GET /charts/{watch}.svg?days=1|7&negative=true`: a chart as a file, for a slide.
+pub(super) async fn chart(
+    State(c): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    UrlPath(file): UrlPath<String>,
+    headers: HeaderMap,
+    Query(q): Query<ChartQuery>,
+) -> Response {
+    let (_, v) = match signed_in(&c, &headers, peer).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(watch) = file.strip_suffix(".svg").map(str::to_owned) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Some(w) = c
+        .rules()
+        .and_then(|r| r.watches().iter().find(|w| w.id == watch).cloned())
+    else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let days = i64::from(q.days.unwrap_or(1).clamp(1, 28));
+    let now = c.now();
+    let series = match c
+        .read(move |s| WatchSeries::load(s, &w, chrono::TimeDelta::days(days), now))
+        .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let svg = super::chart::svg(&series, &v, q.negative.unwrap_or(false));
+    let mut r = svg.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("image/svg+xml"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}-{days}d.svg\"",
+        watch.replace(|ch: char| !ch.is_ascii_alphanumeric() && ch != '-', "_")
+    )) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+    }
+    r
 }
 
 #[derive(Serialize)]
@@ -327,7 +440,7 @@ pub(super) async fn incidents(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let now = Utc::now();
+    let now = c.now();
     let lines = match c
         .read(move |s| incident_lines(s, false, Some(500), now))
         .await
@@ -485,7 +598,7 @@ pub(super) async fn incident(
         Err(r) => return r,
     };
     let rules = c.rules();
-    let now = Utc::now();
+    let now = c.now();
     let view = match c
         .read(move |s| IncidentView::load(s, id, rules.as_ref(), now))
         .await

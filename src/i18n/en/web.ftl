@@ -80,3 +80,9 @@ users-removed = Account { $name } removed.
 users-none = No account. Create one: veille users add NAME --role admin --password-stdin
 demo-web = The console is served at { $url } (Ctrl-C to stop).
     Username: { $user }   Password (for this demo only): { $password }
+web-chart-stories = { $watch }: stories per hour, and their usual level
+web-chart-negative = { $watch }: negative stories per hour, and their usual level
+web-chart-empty = No data yet for this period.
+web-download-svg = Download (SVG)
+web-last-24h = Last 24 hours
+web-last-7d = Last 7 days

@@ -80,3 +80,9 @@ users-removed = Compte { $name } supprimé.
 users-none = Aucun compte. Créez-en un : veille users add NOM --role admin --password-stdin
 demo-web = La console est servie sur { $url } (Ctrl-C pour arrêter).
     Identifiant : { $user }   Mot de passe (valable pour cette démo seulement) : { $password }
+web-chart-stories = { $watch } : articles et messages par heure, et leur niveau habituel
+web-chart-negative = { $watch } : messages négatifs par heure, et leur niveau habituel
+web-chart-empty = Pas encore de données pour cette période.
+web-download-svg = Télécharger (SVG)
+web-last-24h = Dernières 24 heures
+web-last-7d = 7 derniers jours
