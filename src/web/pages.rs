@@ -764,6 +764,8 @@ struct MentionsBody {
     mentions: Vec<MentionCtx>,
     next: Option<String>,
     capped: bool,
+    /// Says that the page stopped reading before it was full.
+    capped_words: String,
 }
 
 fn url_value(s: &str) -> String {
@@ -793,6 +795,7 @@ pub(super) async fn mentions(
                 mentions: Vec::new(),
                 next: None,
                 capped: false,
+                capped_words: String::new(),
             };
             return render(
                 &v,
@@ -817,6 +820,10 @@ pub(super) async fn mentions(
         mentions: page.mentions.iter().map(|m| mention_ctx(&v, m)).collect(),
         next: page.next.map(|c| format!("{}.{}", c.at, c.key)),
         capped: page.scan_capped,
+        capped_words: v.say(
+            "web-search-capped",
+            &[("count", crate::views::mentions::SCAN_LIMIT.into())],
+        ),
         q_url: url_value(&q.q),
         q: q.q,
     };
@@ -1080,6 +1087,7 @@ mod tests {
             )],
             next: None,
             capped: false,
+            capped_words: String::new(),
         };
         let r = render(&v, None, "mentions", "mentions.html", body, StatusCode::OK);
         assert_eq!(r.status(), StatusCode::OK);

@@ -86,3 +86,4 @@ web-chart-empty = No data yet for this period.
 web-download-svg = Download (SVG)
 web-last-24h = Last 24 hours
 web-last-7d = Last 7 days
+web-search-capped = Search paused after reading { $count } mentions: "Older mentions" goes on.

@@ -86,3 +86,4 @@ web-chart-empty = Pas encore de données pour cette période.
 web-download-svg = Télécharger (SVG)
 web-last-24h = Dernières 24 heures
 web-last-7d = 7 derniers jours
+web-search-capped = Recherche interrompue après { $count } mentions lues : « Mentions plus anciennes » la poursuit.
