@@ -1,7 +1,8 @@
 //! Metrics: what the daemon counts, and the optional Prometheus endpoint that shows it.
 //!
-//! In: counters bumped by the pipeline (fetches by outcome, fetch durations, mentions stored, rule matches)
-//! and, at scrape time, gauges read from the database (open incidents, outbox backlog) through a read-only
+//! In: counters bumped by the pipeline (fetches by outcome, fetch durations, mentions stored, rule matches),
+//! the database fault the daemon is waiting out (`veille_store_fault`, set by the daemon since the database
+//! cannot report its own unwritability) and, at scrape time, gauges read from the database (open incidents, outbox backlog) through a read-only
 //! connection. Out: the Prometheus text format on `GET /metrics` at `[metrics] listen`. Off by default; it
 //! listens on loopback only unless `allow_remote = true`, since the figures say what the team watches.
 
@@ -12,6 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio_util::sync::CancellationToken;
+
+use crate::store::StoreFault;
 
 /// The `[metrics]` table.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -56,6 +59,9 @@ pub struct Metrics {
     pub rules_matched: AtomicU64,
     /// Unix time of the last completed poll cycle (0 = none yet).
     pub last_cycle: AtomicU64,
+    /// The database fault the daemon is waiting out: 0 for none, else 1 + its index in
+    /// [`StoreFault::ALL`]. Kept by the daemon itself, since the database cannot say it is unwritable.
+    store_fault: AtomicU64,
 }
 
 #[allow(clippy::declare_interior_mutable_const)]
@@ -71,9 +77,25 @@ pub static METRICS: Metrics = Metrics {
     mentions_stored: ZERO,
     rules_matched: ZERO,
     last_cycle: ZERO,
+    store_fault: ZERO,
 };
 
 impl Metrics {
+    /// Records the database fault the daemon is waiting out (`None` once it writes again).
+    pub fn set_store_fault(&self, fault: Option<StoreFault>) {
+        let code = fault.map_or(0, |f| {
+            StoreFault::ALL.iter().position(|&k| k == f).unwrap_or(0) as u64 + 1
+        });
+        self.store_fault.store(code, Ordering::Relaxed);
+    }
+
+    /// The database fault the daemon is waiting out, if any.
+    pub fn store_fault(&self) -> Option<StoreFault> {
+        let code = self.store_fault.load(Ordering::Relaxed) as usize;
+        code.checked_sub(1)
+            .and_then(|i| StoreFault::ALL.get(i).copied())
+    }
+
     /// Records one fetch's duration.
     pub fn observe_fetch(&self, seconds: f64) {
         for (bound, bucket) in BUCKETS.iter().zip(&self.fetch_buckets) {
@@ -145,6 +167,17 @@ impl Metrics {
             "# HELP veille_last_cycle_timestamp_seconds Unix time of the last completed poll cycle.\n# TYPE veille_last_cycle_timestamp_seconds gauge\nveille_last_cycle_timestamp_seconds {}\n",
             get(&self.last_cycle)
         ));
+        out.push_str(
+            "# HELP veille_store_fault 1 while the database cannot be written for this reason (the daemon waits and retries).\n# TYPE veille_store_fault gauge\n",
+        );
+        let fault = self.store_fault();
+        for kind in StoreFault::ALL {
+            out.push_str(&format!(
+                "veille_store_fault{{fault=\"{}\"}} {}\n",
+                kind.as_str(),
+                u8::from(fault == Some(kind))
+            ));
+        }
         for (name, help, v) in gauges {
             out.push_str(&format!(
                 "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}\n"
@@ -264,6 +297,7 @@ mod tests {
             mentions_stored: AtomicU64::new(42),
             rules_matched: ZERO,
             last_cycle: ZERO,
+            store_fault: ZERO,
         };
         m.observe_fetch(0.3);
         let text = m.render(&[("veille_incidents_open", "Open.", 2.0)]);
@@ -274,6 +308,23 @@ mod tests {
         assert!(text.contains("veille_fetch_duration_seconds_count 1\n"));
         assert!(text.contains("veille_mentions_stored_total 42\n"));
         assert!(text.contains("veille_incidents_open 2\n"));
+        assert!(text.contains("veille_store_fault{fault=\"disk_full\"} 0\n"));
+        m.set_store_fault(Some(StoreFault::Locked));
+        assert_eq!(m.store_fault(), Some(StoreFault::Locked));
+        let text = m.render(&[]);
+        assert!(
+            text.contains("veille_store_fault{fault=\"locked\"} 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("veille_store_fault{fault=\"disk_full\"} 0\n"));
+        m.set_store_fault(None);
+        let text = m.render(&[]);
+        let faults: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("veille_store_fault{"))
+            .collect();
+        assert_eq!(faults.len(), StoreFault::ALL.len());
+        assert!(faults.iter().all(|l| l.ends_with(" 0")), "{faults:?}");
     }
 
     #[test]

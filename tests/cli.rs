@@ -1,13 +1,18 @@
 //! The command line's fixed contracts, through the real binary: `check`, `fetch --json`, `run --once` then
-//! `mentions --json`, `sources --json`, and `demo`.
+//! `mentions --json`, `sources --json`, and `demo`; and its manners: every problem on one line at its
+//! place, `-c`, `--db` on read commands, grep's exit codes for `rules test`, unknown ids refused, one
+//! error prefix.
 
 mod common;
+
+use std::path::Path;
 
 use common::{fixture, golden, run, stderr, stdout, veille, write_config};
 
 #[test]
 fn check_reports_every_mistake_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
     let config = dir.path().join("veille.toml");
     std::fs::write(
         &config,
@@ -19,22 +24,85 @@ fn check_reports_every_mistake_with_its_line() {
     let err = stderr(&out);
     let file = config.display().to_string();
     assert!(
-        err.contains(&format!("{file}:2: retention_days must be")),
+        err.contains(&format!("{file}:2:18: retention_days must be")),
         "{err}"
     );
     assert!(
         err.contains(&format!(
-            "{file}:6: source \"presse\": unsupported URL scheme"
+            "{file}:6:7: source \"presse\": unsupported URL scheme"
         )),
         "{err}"
     );
     assert!(
         err.contains(&format!(
-            "{file}:11: source \"forum\": interval: invalid duration"
+            "{file}:11:12: source \"forum\": interval: invalid duration"
         )),
         "{err}"
     );
-    assert!(err.contains("3 problem(s)"), "{err}");
+    assert!(
+        err.ends_with("veille: error: 3 problem(s) in the configuration and its rules\n"),
+        "{err}"
+    );
+}
+
+/// Every line but the last of `check`'s stderr is one problem, `FILE:LINE:COL: message`.
+fn problem_lines(err: &str) -> Vec<&str> {
+    let lines: Vec<&str> = err.lines().collect();
+    let (last, problems) = lines.split_last().expect("at least the count");
+    assert!(last.starts_with("veille: error: "), "{err}");
+    for line in problems {
+        let mut parts = line.splitn(4, ':');
+        let (file, l, c) = (parts.next(), parts.next(), parts.next());
+        assert!(file.is_some_and(|f| f.ends_with(".toml")), "{line}");
+        assert!(l.is_some_and(|n| n.parse::<usize>().is_ok()), "{line}");
+        assert!(c.is_some_and(|n| n.parse::<usize>().is_ok()), "{line}");
+    }
+    problems.to_vec()
+}
+
+/// Guards: a forbidden key hid the rest of its table, configuration errors hid rule errors, a dotted key
+/// and an inline array of sources had no line, a duration error printed on two lines, `concurrency = 0`
+/// was silently made 1, and an interval of 20000000w passed `check` then aborted the daemon.
+#[test]
+fn check_lists_every_problem_of_the_configuration_and_the_rules_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::write_config_as_is(
+        dir.path(),
+        "http.timeout = \"forever\"\nhttp.speed = 3\nhttp.concurrency = 0\nsource = [{ name = \"a\", url = \"a.xml\" }, { name = \"a\", url = \"b.xml\", interval = \"20000000w\" }]\n",
+    );
+    std::fs::write(
+        dir.path().join("rules/a.toml"),
+        "[[rule]]\nid = \"x\"\nname = \"x\"\nquery = \"acme OR\"\n",
+    )
+    .unwrap();
+    let out = run(&["check", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let problems = problem_lines(&err);
+    let file = config.display().to_string();
+    let rules = dir.path().join("rules/a.toml").display().to_string();
+    // write_config_as_is puts two lines before the body.
+    let expected = [
+        format!("{file}:3:16: [http] timeout: invalid duration \"forever\""),
+        format!("{file}:4:6: [http]: unknown key `speed`"),
+        format!("{file}:5:20: [http] concurrency: 0 fetches at once cannot work"),
+        format!("{file}:6:51: source \"a\": duplicate source name \"a\""),
+        format!("{file}:6:82: source \"a\": interval: \"20000000w\" is too long"),
+        format!("{rules}:4:17: expected a term after OR"),
+    ];
+    assert_eq!(problems.len(), expected.len(), "{err}");
+    for (line, want) in problems.iter().zip(&expected) {
+        assert!(
+            line.starts_with(want.as_str()),
+            "{line}\nwanted {want}\n{err}"
+        );
+    }
+    assert!(err.ends_with("veille: error: 6 problem(s) in the configuration and its rules\n"));
+
+    // `run` reads the same way, so it refuses to start with the same list.
+    let run_out = run(&["run", "--once", "--config", config.to_str().unwrap()]);
+    assert_eq!(run_out.status.code(), Some(1));
+    assert_eq!(stderr(&run_out), err);
 }
 
 #[test]
@@ -295,4 +363,208 @@ fn check_refuses_detection_settings_that_cannot_work() {
         err.contains("watch \"acme\": [watch.detection] bucket 7m does not divide a day"),
         "{err}"
     );
+}
+
+#[test]
+fn c_is_short_for_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    let out = run(&["-c", config.to_str().unwrap(), "check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["check", "-c", "/nonexistent/veille.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("/nonexistent/veille.toml: cannot read"));
+}
+
+#[test]
+fn read_commands_take_db() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("feeds/rss2.xml"), dir.path().join("rss2.xml")).unwrap();
+    let config = write_config(
+        dir.path(),
+        "[[source]]\nname = \"actu\"\nurl = \"rss2.xml\"\n",
+    );
+    let out = run(&["run", "--once", "--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let db = dir.path().join("veille.db");
+    let db = db.to_str().unwrap();
+    // No configuration at all: `--db` is enough.
+    let none = "/nonexistent/veille.toml";
+    let out = run(&["mentions", "--json", "--db", db, "--config", none]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 2, "{}", stdout(&out));
+    for args in [
+        &["sources", "--json"][..],
+        &["alerts", "--json"],
+        &["incidents", "--json"],
+        &["incidents", "--open"],
+        &["outbox", "--json"],
+        &["silence", "list"],
+    ] {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--db", db, "--config", none]);
+        let out = run(&all);
+        assert!(out.status.success(), "{all:?}: {}", stderr(&out));
+    }
+    // `--db` after a subcommand's own arguments, too.
+    let out = run(&[
+        "incidents",
+        "show",
+        "1",
+        "--lang",
+        "en",
+        "--db",
+        db,
+        "--config",
+        none,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("veille: error: no incident 1"),
+        "{}",
+        stderr(&out)
+    );
+    // With a configuration, `--db` wins over its database.
+    let other = tempfile::tempdir().unwrap();
+    let elsewhere = write_config(other.path(), "");
+    let out = run(&[
+        "mentions",
+        "--json",
+        "--db",
+        db,
+        "-c",
+        elsewhere.to_str().unwrap(),
+    ]);
+    assert_eq!(stdout(&out).lines().count(), 2, "{}", stderr(&out));
+    // A database that is not there is an error naming it.
+    let out = run(&["mentions", "--db", "/nonexistent/x.db", "--config", none]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("veille: error: cannot open the database given by --db"),
+        "{err}"
+    );
+    assert!(err.contains("/nonexistent/x.db"), "{err}");
+}
+
+#[test]
+fn rules_test_exits_like_grep_and_detects_the_language_on_request() {
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let rules = rules.to_str().unwrap();
+    let test = |args: &[&str]| {
+        let mut all = vec!["rules", "test", "--rules", rules];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    let out = test(&["Boycott Acme Telecom now!"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = test(&["une recette de brioche maison"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("no rule matches"));
+    // The Acme billing rule is for English texts: with `--lang auto` a French text does not match it.
+    let english = "Acme hidden fees again, I want a refund for my phone bill";
+    let french = "Acme et ses hidden fees : je veux un refund, c'est honteux";
+    let out = test(&["--lang", "auto", "--json", english]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("acme-billing"), "{}", stdout(&out));
+    let out = test(&["--lang", "auto", "--json", french]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(stdout(&out), "{\"matches\":[]}\n");
+    // Without `--lang`, language filters are not applied: the French text matches.
+    let out = test(&["--json", french]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // An error is 2.
+    let out = run(&["rules", "test", "--rules", "/nonexistent/rules", "acme"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("veille: error: "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn unknown_ids_are_errors_naming_the_id() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("feeds/rss2.xml"), dir.path().join("rss2.xml")).unwrap();
+    let config = write_config(
+        dir.path(),
+        "[[source]]\nname = \"actu\"\nurl = \"rss2.xml\"\n",
+    );
+    std::fs::write(
+        dir.path().join("rules/a.toml"),
+        "[[rule]]\nid = \"acme\"\nname = \"Acme\"\nquery = \"acme\"\n[[watch]]\nid = \"w\"\nquery = \"acme\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let out = run(&["run", "--once", "--config", config]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for (args, id) in [
+        (&["mentions", "--rule", "nope"][..], "\"nope\""),
+        (&["mentions", "--source", "nope"], "\"nope\""),
+        (&["incidents", "show", "99999"], "99999"),
+        (&["incidents", "ack", "99999"], "99999"),
+        (&["silence", "remove", "99999"], "99999"),
+        (
+            &[
+                "silence", "add", "--watch", "nope", "--for", "1h", "--reason", "x",
+            ],
+            "\"nope\"",
+        ),
+        (
+            &[
+                "silence", "add", "--rule", "nope", "--for", "1h", "--reason", "x",
+            ],
+            "\"nope\"",
+        ),
+    ] {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--config", config]);
+        let out = run(&all);
+        assert_eq!(out.status.code(), Some(1), "{all:?}");
+        let err = stderr(&out);
+        assert!(err.starts_with("veille: error: "), "{all:?}: {err}");
+        assert!(err.contains(id), "{all:?}: {err}");
+    }
+    // Known ids with nothing to show are not errors.
+    for args in [
+        &["mentions", "--rule", "acme"][..],
+        &["mentions", "--source", "actu", "--since", "1m"],
+    ] {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--config", config]);
+        let out = run(&all);
+        assert!(out.status.success(), "{all:?}: {}", stderr(&out));
+    }
+    // Nothing was silenced by the refused commands.
+    let out = run(&["silence", "list", "--json", "--config", config]);
+    assert_eq!(stdout(&out), "");
+}
+
+#[test]
+fn every_command_says_errors_with_one_prefix() {
+    // Guards `--since 20000000w`, which overflowed the clock and panicked.
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    let config = config.to_str().unwrap();
+    for (args, code) in [
+        (&["fetch", "/nonexistent/feed.xml"][..], 1),
+        (&["sources", "--config", "/nonexistent/veille.toml"], 1),
+        (&["mentions", "--since", "20000000w", "--config", config], 2),
+        (&["mentions", "--since", "soon", "--config", config], 2),
+        (&["status", "--stale", "soon", "--config", config], 2),
+        (&["mentions", "--config", config], 1), // no database yet
+        (&["no-such-command"], 2),
+        (&["mentions", "--limit", "many"], 2),
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.starts_with("veille: error: "), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    // Help is not an error.
+    let out = run(&["--help"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("Usage"));
 }

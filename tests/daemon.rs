@@ -25,7 +25,10 @@ fn notify_protocol_and_graceful_stop() {
         log(&config)
     );
     let status = notify.wait_for("STATUS=", T).expect("no STATUS=");
-    assert!(status.contains("sources"), "{status}");
+    assert!(
+        status.contains("1 source (0 en échec), aucun incident ouvert"),
+        "{status}"
+    );
     assert!(notify.wait_for("WATCHDOG=1", T).is_some(), "no WATCHDOG=1");
     signal(&child, "TERM");
     assert!(notify.wait_for("STOPPING=1", T).is_some(), "no STOPPING=1");
@@ -177,12 +180,27 @@ fn metrics_endpoint_serves_counters_after_a_poll() {
     assert!(body.contains("veille_outbox_pending"), "{body}");
     assert!(http_get(port, "/other").unwrap().contains("try /metrics"));
 
-    let out = run(&["status", "--config", config.to_str().unwrap()]);
+    let out = run(&[
+        "status",
+        "--lang",
+        "en",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(
-        stdout(&out).starts_with("OK: 1 sources (0 failing), 2 mentions"),
+        stdout(&out).starts_with("OK: 1 source (0 failing), 2 mentions"),
         "{}",
         stdout(&out)
+    );
+    let fr = stdout(&run(&["status", "--config", config.to_str().unwrap()]));
+    assert!(
+        fr.starts_with("OK\u{a0}: 1 source (0 en échec), 2 mentions"),
+        "{fr}"
+    );
+    assert!(
+        fr.contains("\nVeille\u{a0}: aucun incident en cours.\n"),
+        "{fr}"
     );
 
     signal(&child, "TERM");
@@ -205,13 +223,29 @@ fn status_flags_failing_sources_and_a_stopped_daemon() {
         stdout(&out)
     );
     run(&["run", "--once", "--config", config]);
-    let out = run(&["status", "--config", config]);
+    let out = run(&["status", "--lang", "en", "--config", config]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(
         stdout(&out).contains("source missing failing (1 in a row): cannot read"),
         "{}",
         stdout(&out)
     );
+    let fr = stdout(&run(&["status", "--config", config]));
+    assert!(
+        fr.contains("la source missing échoue (1 fois de suite)"),
+        "{fr}"
+    );
+    // Removed from the configuration, the source is no longer watched, so no longer failing.
+    std::fs::write(
+        config,
+        std::fs::read_to_string(config).unwrap().replace(
+            "[[source]]\nname = \"missing\"\nurl = \"missing.xml\"\n",
+            "",
+        ),
+    )
+    .unwrap();
+    let out = run(&["status", "--lang", "en", "--config", config]);
+    assert!(!stdout(&out).contains("missing"), "{}", stdout(&out));
 }
 
 #[test]
@@ -345,4 +379,76 @@ fn kill_9_mid_poll_loses_nothing_and_duplicates_nothing() {
     );
     let store = veille::store::Store::open_read_only(&db).unwrap();
     assert_eq!(store.mention_count().unwrap(), 2 + 3);
+}
+
+/// Regression: a rule file with a query nested 6,000 parentheses deep, put in the rules directory of a
+/// running daemon, made it overflow its stack and die (exit 134) on SIGHUP, the very case reloading is
+/// meant to survive. The reload is refused with the place of the error; the daemon runs on with its rules.
+#[test]
+fn sighup_with_a_query_nested_too_deep_keeps_the_old_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(common::fixture("feeds/rss2.xml"), dir.path().join("a.xml")).unwrap();
+    let config = write_config(dir.path(), "[[source]]\nname = \"a\"\nurl = \"a.xml\"\n");
+    std::fs::write(
+        dir.path().join("rules/acme.toml"),
+        "[[rule]]\nid = \"acme-offre\"\nname = \"Offre\"\nquery = \"acme AND offre\"\n",
+    )
+    .unwrap();
+    let (mut notify, socket) = NotifySocket::bind(dir.path());
+    let mut child = start(&config, &socket, &[]);
+    assert!(notify.wait_for("READY=1", T).is_some(), "{}", log(&config));
+
+    let deep = format!("{}acme{}", "(".repeat(6000), ")".repeat(6000));
+    std::fs::write(
+        dir.path().join("rules/deep.toml"),
+        format!("[[rule]]\nid = \"deep\"\nname = \"Deep\"\nquery = '{deep}'\n"),
+    )
+    .unwrap();
+    signal(&child, "HUP");
+    assert!(
+        eventually(T, || log(&config).contains("Reload refused")),
+        "no reload error logged: {}",
+        log(&config)
+    );
+    assert!(
+        log(&config).contains("deep.toml:4:74: nested too deeply"),
+        "the error names the file, line and column: {}",
+        log(&config)
+    );
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the daemon must keep running"
+    );
+
+    // The rules in force are still the first ones: a new source's offer is matched by `acme-offre`.
+    std::fs::write(
+        dir.path().join("b.xml"),
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>b</title>\
+         <item><title>Acme: encore une offre</title><guid>b-1</guid></item></channel></rss>",
+    )
+    .unwrap();
+    std::fs::remove_file(dir.path().join("rules/deep.toml")).unwrap();
+    write_config(
+        dir.path(),
+        "[[source]]\nname = \"a\"\nurl = \"a.xml\"\n[[source]]\nname = \"b\"\nurl = \"b.xml\"\n",
+    );
+    signal(&child, "HUP");
+    let config_arg = config.to_str().unwrap().to_owned();
+    assert!(
+        eventually(T, || {
+            let out = run(&[
+                "mentions",
+                "--config",
+                &config_arg,
+                "--rule",
+                "acme-offre",
+                "--json",
+            ]);
+            stdout(&out).lines().count() == 2
+        }),
+        "the rule did not apply to both sources; log: {}",
+        log(&config)
+    );
+    signal(&child, "TERM");
+    assert!(wait_exit(&mut child, Duration::from_secs(15)).is_some_and(|s| s.success()));
 }

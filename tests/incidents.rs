@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use chrono::{Duration, Utc};
-use common::{run, stderr, stdout, write_config};
+use common::{golden, run, stderr, stdout, write_config};
 use serde_json::Value;
 
 /// One item of the test feed.
@@ -335,7 +335,7 @@ fn a_silence_needs_a_positive_duration_and_a_reason() {
     assert_eq!(out.status.code(), Some(2), "a watch or a rule is required");
     assert!(json_lines(&["silence", "list", "--json", "--config", config]).is_empty());
 
-    // An id no rule file knows: a warning, and the silence is recorded all the same.
+    // An id no rule file knows would silence nothing: an error naming it, and nothing is recorded.
     let out = run(&[
         "silence",
         "add",
@@ -350,15 +350,13 @@ fn a_silence_needs_a_positive_duration_and_a_reason() {
         "--config",
         config,
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("warning: no watch \"maison-brioch\""),
+        stderr(&out).starts_with("veille: error: no watch \"maison-brioch\""),
         "{}",
         stderr(&out)
     );
-    let silences = json_lines(&["silence", "list", "--json", "--config", config]);
-    assert_eq!(silences.len(), 1);
-    assert_eq!(silences[0]["created_by"], "camille");
+    assert!(json_lines(&["silence", "list", "--json", "--config", config]).is_empty());
     let out = run(&[
         "silence",
         "add",
@@ -368,11 +366,16 @@ fn a_silence_needs_a_positive_duration_and_a_reason() {
         "30m",
         "--reason",
         "known",
+        "--by",
+        "camille",
         "--config",
         config,
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let silences = json_lines(&["silence", "list", "--json", "--config", config]);
+    assert_eq!(silences.len(), 1);
+    assert_eq!(silences[0]["created_by"], "camille");
 }
 
 #[test]
@@ -423,4 +426,61 @@ fn empty_lists_say_so() {
     assert!(veille_ok(&["alerts", "--config", config]).contains("Aucune alerte"));
     assert!(veille_ok(&["incidents", "--json", "--config", config]).is_empty());
     assert!(veille_ok(&["alerts", "--json", "--config", config]).is_empty());
+}
+
+/// `incidents show` reads the same from top to bottom in each language, on the Paris clock, with the zone
+/// named once: the demo's database (a fixed clock) shown in French and English, checked whole against golden
+/// files (`VEILLE_BLESS=1 cargo test --test incidents` writes them again after a deliberate change).
+#[test]
+fn an_incident_reads_in_one_language_and_on_one_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = run(&["demo", "--no-web", "--db", db.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let config = dir.path().join("veille.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database = {:?}\nrules = {:?}\n",
+            db.display().to_string(),
+            rules.display().to_string()
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let bad_buzz = json_lines(&["incidents", "--json", "--config", config])
+        .into_iter()
+        .find(|i| i["kind"] == "bad_buzz")
+        .expect("the demo opens a bad buzz");
+    let id = bad_buzz["id"].to_string();
+    for lang in ["fr", "en"] {
+        let shown = veille_ok(&["incidents", "show", &id, "--lang", lang, "--config", config]);
+        golden(&format!("incident.{lang}.txt"), &shown);
+        let critical = veille_ok(&["incidents", "show", "1", "--lang", lang, "--config", config]);
+        golden(&format!("incident-critical.{lang}.txt"), &critical);
+    }
+    let en = veille_ok(&["incidents", "show", &id, "--lang", "en", "--config", config]);
+    for french in [
+        "Chronologie",
+        "négati",
+        "habitude",
+        "alerte",
+        "en cours",
+        "ouvert",
+        "Heures",
+    ] {
+        assert!(!en.contains(french), "{french:?} in:\n{en}");
+    }
+    let fr = veille_ok(&["incidents", "show", &id, "--config", config]);
+    for english in [
+        "Timeline", "negative", "usually", "warning", "open", "opened", "Times in", "UTC ",
+    ] {
+        assert!(!fr.contains(english), "{english:?} in:\n{fr}");
+    }
+    // The same moment on the same clock in the table, the page and the JSON (which keeps RFC 3339).
+    assert!(fr.contains("ouvert            10/03/2026 11:00"), "{fr}");
+    assert_eq!(bad_buzz["opened_at"], "2026-03-10T10:00:00Z");
+    let table = veille_ok(&["incidents", "--config", config]);
+    assert!(table.contains("10/03/2026 11:00  bad buzz"), "{table}");
 }

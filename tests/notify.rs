@@ -627,15 +627,15 @@ fn check_reports_email_problems_with_their_lines() {
     let err = common::stderr(&out);
     let file = config.display().to_string();
     assert!(
-        err.contains(&format!("{file}:6: [email]: from \"nobody\"")),
+        err.contains(&format!("{file}:6:8: [email]: from \"nobody\"")),
         "{err}"
     );
     assert!(
-        err.contains(&format!("{file}:7: [email]: to must list")),
+        err.contains(&format!("{file}:7:6: [email]: to must list")),
         "{err}"
     );
     assert!(
-        err.contains(&format!("{file}:8: [email]: timezone")),
+        err.contains(&format!("{file}:8:12: [email]: timezone")),
         "{err}"
     );
 }
@@ -883,7 +883,7 @@ fn a_password_in_the_configuration_is_refused() {
     let err = common::stderr(&out);
     assert!(
         err.contains(&format!(
-            "{}:9: [email]: the password must not be written",
+            "{}:9:12: [email]: the password must not be written",
             config.display()
         )),
         "{err}"

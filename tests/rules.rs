@@ -175,7 +175,48 @@ fn test_with_broken_rules_fails_with_the_errors() {
         ],
         Some("acme\n"),
     );
-    assert_eq!(out.status.code(), Some(1));
+    // grep's convention: 2 is an error (1 says that nothing matched).
+    assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(text(&out.stderr).contains("a-several.toml:6:22: expected a term after NOT"));
+}
+
+/// Regression: a query nested 6,000 parentheses deep overflowed the stack of `veille rules check`, which
+/// died with SIGABRT (exit 134) instead of naming the place.
+#[test]
+fn check_of_a_query_nested_too_deep_names_the_place_instead_of_crashing() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let deep = format!("{}acme{}", "(".repeat(6000), ")".repeat(6000));
+    std::fs::write(
+        dir.path().join("deep.toml"),
+        format!("[[rule]]\nid = \"deep\"\nname = \"Deep\"\nquery = '{deep}'\n"),
+    )
+    .expect("rule file written");
+    let out = veille(
+        &[
+            "rules",
+            "check",
+            "--rules",
+            dir.path().to_str().expect("UTF-8 path"),
+        ],
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        &stderr[..stderr.len().min(500)]
+    );
+    // Column 10 is the query's first parenthesis; the 65th is one level too deep.
+    assert!(
+        stderr.contains("deep.toml:4:74: nested too deeply: a query may nest parentheses and NOT at most 64 levels deep"),
+        "{}",
+        &stderr[..stderr.len().min(500)]
+    );
+    assert!(
+        stderr.contains("1 error in the rules of"),
+        "{}",
+        &stderr[stderr.len().saturating_sub(300)..]
+    );
 }

@@ -229,7 +229,7 @@ fn fetch_follows_the_same_policy_and_a_flag_opens_it() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains(&format!(
-            "veille: {url}: refused by policy: 127.0.0.1 is a loopback address"
+            "veille: error: {url}: refused by policy: 127.0.0.1 is a loopback address"
         )),
         "{}",
         stderr(&out)

@@ -8,8 +8,14 @@
 //! HTML is tokenised by html5gum, a WHATWG-conformant tokenizer, so that entities (named, numeric, even
 //! without the final `;`) and broken markup are read as a browser reads them. Text with neither `<` nor `&`
 //! skips the tokenizer.
+//!
+//! Linear in the input, hostile input included: the tokenizer keeps no tree (a million nested tags cost a
+//! counter), tries a bounded list of names for each `&`, and every later step is one pass over the text
+//! or a look at its last few hundred bytes. `html_to_text_counted` counts the steps, for tests to check.
 
-use html5gum::{Token, Tokenizer};
+use std::cell::Cell;
+
+use html5gum::{Readable, Reader, Token, Tokenizer};
 
 /// Elements whose content is not text for a reader.
 const SKIPPED: &[&[u8]] = &[
@@ -57,13 +63,53 @@ const BLOCKS: &[&[u8]] = &[
 
 /// Converts an HTML fragment (or plain text) to one line of plain text, boilerplate removed.
 pub fn html_to_text(input: &str) -> String {
+    html_to_text_counted(input, &mut 0)
+}
+
+/// [`html_to_text`], adding to `steps` the work it did: bytes the tokenizer read or compared, tokens, and
+/// characters examined by the later passes. Linear cleaning means `steps` stays within a constant times the
+/// input's length whatever the input.
+pub(crate) fn html_to_text_counted(input: &str, steps: &mut usize) -> String {
     let raw = if input.contains(['<', '&']) {
-        strip_html(input)
+        strip_html(input, steps)
     } else {
         input.to_owned()
     };
+    *steps += input.len() + raw.len();
     let collapsed = collapse_whitespace(&raw);
-    strip_boilerplate(collapsed)
+    strip_boilerplate(collapsed, steps)
+}
+
+/// The tokenizer's input, counting the bytes it reads and the bytes it compares while looking ahead (for
+/// entity names, `<!--`, `DOCTYPE`…): the measure of the tokenizer's work.
+struct CountingReader<'c, R> {
+    inner: R,
+    steps: &'c Cell<usize>,
+}
+
+impl<R: Reader> Reader for CountingReader<'_, R> {
+    type Error = R::Error;
+
+    fn read_byte(&mut self) -> Result<Option<u8>, Self::Error> {
+        self.steps.set(self.steps.get() + 1);
+        self.inner.read_byte()
+    }
+
+    fn try_read_string(&mut self, s: &[u8], case_sensitive: bool) -> Result<bool, Self::Error> {
+        self.steps.set(self.steps.get() + s.len().max(1));
+        self.inner.try_read_string(s, case_sensitive)
+    }
+
+    fn read_until<'b>(
+        &'b mut self,
+        needle: &[u8],
+        char_buf: &'b mut [u8; 4],
+    ) -> Result<Option<&'b [u8]>, Self::Error> {
+        let chunk = self.inner.read_until(needle, char_buf)?;
+        self.steps
+            .set(self.steps.get() + chunk.map_or(1, |c| c.len().max(1)));
+        Ok(chunk)
+    }
 }
 
 /// Cleans a title: a title is text, but feeds often escape HTML in it twice or leave entities.
@@ -71,10 +117,16 @@ pub fn title_to_text(input: &str) -> String {
     html_to_text(input)
 }
 
-fn strip_html(input: &str) -> String {
+fn strip_html(input: &str, steps: &mut usize) -> String {
     let mut out = String::with_capacity(input.len());
     let mut skip_depth: usize = 0;
-    for token in Tokenizer::new(input).flatten() {
+    let read = Cell::new(0);
+    let reader = CountingReader {
+        inner: input.to_reader(),
+        steps: &read,
+    };
+    for token in Tokenizer::new(reader).flatten() {
+        *steps += 1;
         match token {
             Token::StartTag(tag) => {
                 let name = tag.name.as_slice();
@@ -107,6 +159,7 @@ fn strip_html(input: &str) -> String {
             _ => {}
         }
     }
+    *steps += read.get();
     out
 }
 
@@ -145,7 +198,7 @@ const TRAILING_BOILERPLATE: &[&str] = &[
     "[...]",
 ];
 
-fn strip_boilerplate(mut text: String) -> String {
+fn strip_boilerplate(mut text: String, steps: &mut usize) -> String {
     // WordPress: "The post TITLE appeared first on SITE." / "L’article TITLE est apparu en premier sur SITE."
     for marker in [
         "The post ",
@@ -158,6 +211,7 @@ fn strip_boilerplate(mut text: String) -> String {
         while !text.is_char_boundary(from) {
             from -= 1;
         }
+        *steps += text.len() - from;
         if let Some(pos) = text[from..].rfind(marker).map(|p| p + from) {
             let tail = &text[pos..];
             if tail.contains(" appeared first on ") || tail.contains(" est apparu en premier sur ")
@@ -168,6 +222,9 @@ fn strip_boilerplate(mut text: String) -> String {
     }
     loop {
         let trimmed = text.trim_end_matches([' ', '.', '…', '»', '→', '>', '|', '-', ':']);
+        // Each turn examines the trailing punctuation and the last 40 characters, and then cuts at least
+        // the punctuation and a phrase: the turns together examine the text about once.
+        *steps += text.len() - trimmed.len() + 40;
         let tail_start = trimmed
             .char_indices()
             .rev()
@@ -194,7 +251,7 @@ fn strip_boilerplate(mut text: String) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -288,5 +345,66 @@ mod tests {
     fn empty_input() {
         assert_eq!(html_to_text(""), "");
         assert_eq!(html_to_text("<p> </p>"), "");
+    }
+
+    /// Adversarial shapes for the cleaner (issue 16, 4), each built to `len` bytes or a little less.
+    pub(crate) fn hostile_html(len: usize) -> Vec<(&'static str, String)> {
+        vec![
+            ("nested tags", "<div><b>".repeat(len / 8)),
+            ("nested scripts", "<script>".repeat(len / 8)),
+            ("entities", "&eacute;&amp".repeat(len / 12)),
+            ("one long entity name", format!("&{}", "a".repeat(len - 1))),
+            (
+                "one long numeric entity",
+                format!("&#{}", "0".repeat(len - 2)),
+            ),
+            ("attributes", format!("<img {}>", "alt=x ".repeat(len / 6))),
+            ("open brackets", "<".repeat(len)),
+            ("comment openings", "<!--".repeat(len / 4)),
+            (
+                "trailing boilerplate",
+                format!("x{}", " Read more […]".repeat(len / 16)),
+            ),
+            (
+                "combining marks",
+                format!("e{}", "\u{0301}".repeat(len / 2 - 1)),
+            ),
+        ]
+    }
+
+    /// Guards cleaning against super-linear shapes: for each, the steps counted stay within a constant
+    /// times the input, and four times the input costs at most about four times the steps.
+    #[test]
+    fn cleaning_hostile_html_is_linear() {
+        let small = hostile_html(64 * 1024);
+        let large = hostile_html(256 * 1024);
+        for ((name, s), (_, l)) in small.iter().zip(&large) {
+            let (mut s_steps, mut l_steps) = (0, 0);
+            html_to_text_counted(s, &mut s_steps);
+            let out = html_to_text_counted(l, &mut l_steps);
+            assert!(out.len() <= l.len(), "{name}");
+            assert!(
+                l_steps <= 8 * l.len(),
+                "{name}: {l_steps} steps for {} bytes",
+                l.len()
+            );
+            let ratio = l_steps as f64 / s_steps as f64;
+            let size_ratio = l.len() as f64 / s.len() as f64;
+            assert!(
+                ratio <= size_ratio * 1.1,
+                "{name}: {s_steps} then {l_steps} steps for {size_ratio:.2} times the input"
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_html_cleans_to_what_a_browser_shows() {
+        assert_eq!(html_to_text(&"<div><b>".repeat(1000)), "");
+        assert_eq!(html_to_text(&"<script>".repeat(1000)), "");
+        assert_eq!(html_to_text(&"&eacute;&amp".repeat(3)), "é&é&é&");
+        assert_eq!(
+            html_to_text(&format!("x{}", " Read more […]".repeat(1000))),
+            "x"
+        );
     }
 }

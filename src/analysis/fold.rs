@@ -12,6 +12,10 @@
 //!
 //! Pure code: callers are the rule matcher, the sentiment scorer and the CLI. Texts that are pure ASCII
 //! (most of them) skip the Unicode work entirely; the output is the same.
+//!
+//! Linear in the text, hostile text included: each character is decomposed on its own (no buffer of
+//! combining marks to reorder, since they are dropped), into at most a bounded number of characters.
+//! `fold_counted` counts the steps, for tests to check.
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
@@ -213,7 +217,13 @@ fn push_folded(c: char, out: &mut String) {
 
 /// Folds a text. See the module documentation for what folding does.
 pub fn fold(text: &str) -> Folded {
+    fold_counted(text, &mut 0)
+}
+
+/// [`fold`], adding to `steps` the characters it read and the pieces their decompositions gave.
+pub(crate) fn fold_counted(text: &str, steps: &mut usize) -> Folded {
     if text.is_ascii() {
+        *steps += text.len();
         let has_upper = text.bytes().any(|b| b.is_ascii_uppercase());
         let mut folded = text.to_owned();
         if has_upper {
@@ -230,6 +240,7 @@ pub fn fold(text: &str) -> Folded {
     let mut out = String::with_capacity(text.len() + 8);
     let mut origin: Vec<u32> = Vec::with_capacity(text.len() + 9);
     for (i, c) in text.char_indices() {
+        *steps += 1;
         let before = out.len();
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
@@ -237,11 +248,13 @@ pub fn fold(text: &str) -> Folded {
             continue;
         } else {
             decompose_compatible(c, |d| {
+                *steps += 1;
                 if !is_combining_mark(d) && !is_invisible(d) {
                     push_folded(d, &mut out);
                 }
             });
         }
+        *steps += out.len() - before;
         origin.resize(out.len(), 0);
         for slot in &mut origin[before..] {
             *slot = i as u32;
@@ -373,5 +386,51 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Guards folding against super-linear shapes (issue 16, 4): long runs of combining marks, of
+    /// characters with long compatibility decompositions, of invisible characters, and the cleaner's
+    /// hostile shapes. The steps stay within a constant times the input, and grow with it.
+    #[test]
+    fn folding_hostile_text_is_linear() {
+        let shapes = |len: usize| {
+            let mut shapes = vec![
+                format!("e{}", "\u{0301}\u{0327}\u{0308}".repeat(len / 6)),
+                // U+FDFA decomposes into 18 characters, the longest decomposition there is.
+                "\u{FDFA}".repeat(len / 3),
+                "\u{200B}\u{00AD}".repeat(len / 5),
+                "Œ".repeat(len / 2),
+                "A".repeat(len),
+            ];
+            shapes.extend(
+                crate::analysis::clean::tests::hostile_html(len)
+                    .into_iter()
+                    .map(|(_, s)| s),
+            );
+            shapes
+        };
+        for (s, l) in shapes(64 * 1024).iter().zip(&shapes(256 * 1024)) {
+            let (mut s_steps, mut l_steps) = (0, 0);
+            fold_counted(s, &mut s_steps);
+            let folded = fold_counted(l, &mut l_steps);
+            let head: String = l.chars().take(3).collect();
+            assert!(
+                l_steps <= 20 * l.len(),
+                "{head}…: {l_steps} steps for {} bytes",
+                l.len()
+            );
+            assert!(
+                l_steps as f64 <= 1.1 * s_steps as f64 * l.len() as f64 / s.len() as f64,
+                "{head}…: {s_steps} then {l_steps} steps"
+            );
+            // The way back to the original stays one entry per folded byte.
+            assert_eq!(
+                folded.original_offset(folded.as_str().len()),
+                l.len(),
+                "{head}…"
+            );
+        }
+        let marks = fold(&format!("e{}", "\u{0301}".repeat(10_000)));
+        assert_eq!(marks.as_str(), "e");
     }
 }

@@ -20,6 +20,9 @@
 //!
 //! Precedence, tightest first: `NOT`/`-`, then `NEAR/n`, then `AND` (written or implicit), then `OR`.
 //! So `a OR b c` is `a OR (b AND c)` and `a b NOT c` is `a AND b AND (NOT c)`.
+//!
+//! Parentheses and `NOT`/`-` nest at most [`MAX_DEPTH`] levels deep; deeper is an error at the token that
+//! goes one level too far, so that nothing downstream recurses without a bound.
 
 use std::ops::Range;
 
@@ -31,6 +34,11 @@ pub const MIN_WILDCARD_PREFIX: usize = 3;
 
 /// Largest `n` of `NEAR/n`.
 pub const MAX_NEAR: u32 = 100;
+
+/// Deepest nesting of parentheses and `NOT`/`-` a query may have. The parser, the compiler and the matcher
+/// walk a query's tree recursively: a bound keeps a hostile or mangled rule file (6,000 parentheses) from
+/// overflowing the stack of the daemon that reloads it, and no person writes more than a handful of levels.
+pub const MAX_DEPTH: usize = 64;
 
 /// Where a word or phrase is looked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -369,6 +377,8 @@ struct Parser<'q> {
     text: &'q str,
     toks: Vec<Token>,
     pos: usize,
+    /// Parentheses and `NOT`/`-` open around the current token.
+    depth: usize,
 }
 
 /// Parses a query. See the module documentation for the language.
@@ -383,7 +393,12 @@ pub fn parse(text: &str) -> Result<Query, QueryError> {
         );
     }
     let toks = lex(text)?;
-    let mut p = Parser { text, toks, pos: 0 };
+    let mut p = Parser {
+        text,
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     let q = p.or(Scope::Any)?;
     let t = p.peek();
     match t.tok {
@@ -397,6 +412,21 @@ pub fn parse(text: &str) -> Result<Query, QueryError> {
 }
 
 impl Parser<'_> {
+    /// Enters one more level of nesting, opened by the token at `at`.
+    fn enter(&mut self, at: usize) -> Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return err(
+                at,
+                format!(
+                    "nested too deeply: a query may nest parentheses and NOT at most {MAX_DEPTH} levels deep; \
+                     simplify it or split it into several rules"
+                ),
+            );
+        }
+        Ok(())
+    }
+
     fn peek(&self) -> &Token {
         &self.toks[self.pos]
     }
@@ -506,8 +536,10 @@ impl Parser<'_> {
         match self.peek().tok {
             Tok::Not | Tok::Minus => {
                 let t = self.next();
+                self.enter(t.span.start)?;
                 let name = if t.tok == Tok::Not { "NOT" } else { "-" };
                 let inner = self.unary(scope, Some(name))?;
+                self.depth -= 1;
                 Ok(Query::Not(Box::new(inner)))
             }
             _ => self.primary(scope, after),
@@ -536,6 +568,7 @@ impl Parser<'_> {
         match t.tok {
             Tok::LParen => {
                 self.next();
+                self.enter(t.span.start)?;
                 if self.peek().tok == Tok::RParen {
                     return err(
                         self.peek().span.start,
@@ -552,6 +585,7 @@ impl Parser<'_> {
                     );
                 }
                 self.next();
+                self.depth -= 1;
                 Ok(inner)
             }
             Tok::Word(ref raw) | Tok::Phrase(ref raw) => {
@@ -952,6 +986,44 @@ mod tests {
         ] {
             assert!(!parse(q).unwrap().matches_without_terms(), "{q}");
         }
+    }
+
+    /// A query nested `levels` deep in parentheses, each level an OR that keeps the tree as deep as the text.
+    fn nested(levels: usize) -> String {
+        let mut q = "acme".to_owned();
+        for i in 0..levels {
+            q = format!("(w{i} OR x{i} {q})");
+        }
+        q
+    }
+
+    /// Regression: a query nested 6,000 parentheses deep overflowed the stack of `rules check`, `check`,
+    /// `run` and of the daemon reloading it on SIGHUP (exit 134).
+    #[test]
+    fn nesting_beyond_the_limit_is_an_error_where_it_goes_too_deep() {
+        let deep = format!("{}acme{}", "(".repeat(6000), ")".repeat(6000));
+        let x = e(&deep);
+        assert_eq!(x.offset, MAX_DEPTH, "{x}");
+        assert!(
+            x.message
+                .starts_with("nested too deeply: a query may nest parentheses and NOT at most 64"),
+            "{x}"
+        );
+        let nots = format!("acme {}b1", "NOT ".repeat(6000));
+        assert_eq!(e(&nots).offset, 5 + 4 * MAX_DEPTH);
+        let minus = format!("acme {}b1{}", "-(".repeat(3000), ")".repeat(3000));
+        assert_eq!(e(&minus).offset, 5 + MAX_DEPTH);
+        // Closed levels do not count: depth is how many are open at once.
+        let wide = (0..200)
+            .map(|i| format!("(a{i} OR b{i})"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(parse(&wide).is_ok());
+        assert!(parse(&nested(MAX_DEPTH)).is_ok());
+        let too_deep = nested(MAX_DEPTH + 1);
+        let at = e(&too_deep).offset;
+        assert!(too_deep[at..].starts_with('('), "{at}");
+        assert_eq!(too_deep[..at].matches('(').count(), MAX_DEPTH);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! [`crate::detect::Decision`]'s; this module only lays them out.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -28,7 +28,7 @@ use crate::views::incident::PersonFacts;
 use crate::views::{self, IncidentLine, IncidentStatus, IncidentView, TimelineEntry};
 
 use super::inspect::excerpt;
-use super::{load_config, open_read_only, voice};
+use super::{Place, error, load_config, open_read_only, voice, warning};
 
 /// At most this many critical mentions are shown in full by `incidents show`.
 const SHOWN_CRITICAL: usize = 5;
@@ -51,6 +51,9 @@ pub struct IncidentsArgs {
     /// Language of the table: fr or en (default: $LANG, else the configuration's `locale`).
     #[arg(long, value_name = "LANG")]
     lang: Option<Locale>,
+    /// Read this database instead of the configuration's.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +97,9 @@ pub struct AlertsArgs {
     /// Language of the table: fr or en.
     #[arg(long, value_name = "LANG")]
     lang: Option<Locale>,
+    /// Read this database instead of the configuration's.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 /// `veille silence`.
@@ -104,6 +110,9 @@ pub struct SilenceArgs {
     /// Language of the answer: fr or en.
     #[arg(long, global = true, value_name = "LANG")]
     lang: Option<Locale>,
+    /// Use this database instead of the configuration's.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,11 +153,11 @@ enum SilenceAction {
 ///
 /// # Errors
 /// When the database cannot be read or written, or standard output is closed.
-pub fn incidents(config_path: &Path, args: IncidentsArgs) -> anyhow::Result<ExitCode> {
+pub fn incidents(place: Place<'_>, args: IncidentsArgs) -> anyhow::Result<ExitCode> {
     match args.action {
-        None => list(config_path, args.open, args.limit, args.json, args.lang),
-        Some(IncidentAction::Show { id, json, lang }) => show(config_path, id, json, lang),
-        Some(IncidentAction::Ack { id, by, note, lang }) => ack(config_path, id, by, note, lang),
+        None => list(place, args.open, args.limit, args.json, args.lang),
+        Some(IncidentAction::Show { id, json, lang }) => show(place, id, json, lang),
+        Some(IncidentAction::Ack { id, by, note, lang }) => ack(place, id, by, note, lang),
     }
 }
 
@@ -156,7 +165,7 @@ pub fn incidents(config_path: &Path, args: IncidentsArgs) -> anyhow::Result<Exit
 ///
 /// # Errors
 /// When the database cannot be read or written, or standard output is closed.
-pub fn silence(config_path: &Path, args: SilenceArgs) -> anyhow::Result<ExitCode> {
+pub fn silence(place: Place<'_>, args: SilenceArgs) -> anyhow::Result<ExitCode> {
     let lang = args.lang;
     match args.action {
         SilenceAction::Add {
@@ -171,28 +180,30 @@ pub fn silence(config_path: &Path, args: SilenceArgs) -> anyhow::Result<ExitCode
                 (None, Some(r)) => ("rule", r),
                 // clap requires one of them.
                 (None, None) => {
-                    eprintln!("veille: say what to silence with --watch ID or --rule ID");
+                    error(format_args!(
+                        "say what to silence with --watch ID or --rule ID"
+                    ));
                     return Ok(ExitCode::from(2));
                 }
             };
-            silence_add(config_path, target, &duration, &reason, by, lang)
+            silence_add(place, target, &duration, &reason, by, lang)
         }
-        SilenceAction::List { json } => silence_list(config_path, json, lang),
-        SilenceAction::Remove { id } => silence_remove(config_path, id, lang),
+        SilenceAction::List { json } => silence_list(place, json, lang),
+        SilenceAction::Remove { id } => silence_remove(place, id, lang),
     }
 }
 
 /// Opens the database read-write, for one short write beside the daemon. A missing database is an error,
 /// not a new empty one: it means the configuration is not the daemon's.
-fn open_for_write(config_path: &Path) -> anyhow::Result<Option<(Config, Store)>> {
-    let Some(config) = load_config(config_path) else {
+fn open_for_write(place: Place<'_>) -> anyhow::Result<Option<(Config, Store)>> {
+    let Some(config) = load_config(place) else {
         return Ok(None);
     };
     if !config.database.exists() {
         anyhow::bail!(
             "{}: no database there (has `veille run` been started with {}?)",
             config.database.display(),
-            config_path.display()
+            place.config.display()
         );
     }
     let store = Store::open(&config.database).context("cannot open the database for writing")?;
@@ -301,13 +312,13 @@ fn summary(v: &Voice, line: &IncidentLine) -> String {
 }
 
 fn list(
-    config_path: &Path,
+    place: Place<'_>,
     open_only: bool,
     limit: Option<usize>,
     json: bool,
     lang: Option<Locale>,
 ) -> anyhow::Result<ExitCode> {
-    let Some((config, store)) = open_read_only(config_path)? else {
+    let Some((config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
     let lines = views::incident_lines(&store, open_only, limit, Utc::now())?;
@@ -383,18 +394,15 @@ struct ShownIncident<'a> {
     events: Vec<&'a EventRow>,
 }
 
-fn show(config_path: &Path, id: i64, json: bool, lang: Option<Locale>) -> anyhow::Result<ExitCode> {
-    let Some((config, store)) = open_read_only(config_path)? else {
+fn show(place: Place<'_>, id: i64, json: bool, lang: Option<Locale>) -> anyhow::Result<ExitCode> {
+    let Some((config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
     // A person knows rules by name: the rule files give them, when they load.
     let rules = crate::config::rules::load_rules(&config.rules).ok();
     let v = voice(&config, lang);
     let Some(view) = IncidentView::load(&store, id, rules.as_ref(), Utc::now())? else {
-        eprintln!(
-            "veille: {}",
-            v.say("no-incident", &[("id", id.to_string().into())])
-        );
+        error(v.say("no-incident", &[("id", id.to_string().into())]));
         return Ok(ExitCode::from(1));
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -524,14 +532,7 @@ impl Layout<'_> {
                 &[
                     ("by", row.acknowledged_by.as_deref().unwrap_or("?").into()),
                     ("at", v.time(t).into()),
-                    (
-                        "note",
-                        row.ack_note
-                            .as_deref()
-                            .map(|n| v.quote(n))
-                            .unwrap_or_default()
-                            .into(),
-                    ),
+                    ("note", v.quote_opt(row.ack_note.as_deref()).into()),
                 ],
             );
             self.field(out, "acknowledged", &value);
@@ -598,6 +599,7 @@ impl Layout<'_> {
         let usual = v.say(
             "usual-value",
             &[
+                ("zero", if f.median == 0.0 { "yes" } else { "no" }.into()),
                 ("median", v.figure(f.median).into()),
                 ("mad", v.figure(f.mad).into()),
                 ("where", words::usual_where(v, x).into()),
@@ -655,8 +657,15 @@ impl Layout<'_> {
         if !x.top_sources.is_empty() {
             self.field(out, "top-sources", &words::tallies(&x.top_sources));
         }
-        if !x.top_authors.is_empty() {
-            self.field(out, "top-authors", &words::tallies(&x.top_authors));
+        // Authors are worth naming when some spoke more than once.
+        let loud: Vec<_> = x
+            .top_authors
+            .iter()
+            .filter(|t| t.count > 1)
+            .cloned()
+            .collect();
+        if !loud.is_empty() {
+            self.field(out, "top-authors", &words::tallies(&loud));
         }
     }
 
@@ -744,14 +753,7 @@ impl Layout<'_> {
                 "syndication-value",
                 &[
                     ("sources", s.sources.into()),
-                    (
-                        "title",
-                        s.title
-                            .as_deref()
-                            .map(|t| v.quote(t))
-                            .unwrap_or_default()
-                            .into(),
-                    ),
+                    ("title", v.quote_opt(s.title.as_deref()).into()),
                 ],
             );
             self.field(out, "syndication", &value);
@@ -832,13 +834,7 @@ impl Layout<'_> {
                             "by",
                             by.as_deref().or(e.row.by.as_deref()).unwrap_or("?").into(),
                         ),
-                        (
-                            "note",
-                            note.as_deref()
-                                .map(|n| v.quote(n))
-                                .unwrap_or_default()
-                                .into(),
-                        ),
+                        ("note", v.quote_opt(note.as_deref()).into()),
                     ],
                 )
             }
@@ -926,13 +922,13 @@ fn distinct(words: &[String]) -> Vec<&str> {
 }
 
 fn ack(
-    config_path: &Path,
+    place: Place<'_>,
     id: i64,
     by: Option<String>,
     note: Option<String>,
     lang: Option<Locale>,
 ) -> anyhow::Result<ExitCode> {
-    let Some((config, mut store)) = open_for_write(config_path)? else {
+    let Some((config, mut store)) = open_for_write(place)? else {
         return Ok(ExitCode::from(1));
     };
     let v = voice(&config, lang);
@@ -940,17 +936,11 @@ fn ack(
     let note = note.filter(|n| !n.trim().is_empty());
     let now = Utc::now();
     let Some(row) = store.incident(id)? else {
-        eprintln!(
-            "veille: {}",
-            v.say("no-incident", &[("id", id.to_string().into())])
-        );
+        error(v.say("no-incident", &[("id", id.to_string().into())]));
         return Ok(ExitCode::from(1));
     };
     if !store.acknowledge(id, &by, note.as_deref(), now)? {
-        eprintln!(
-            "veille: {}",
-            v.say("no-incident", &[("id", id.to_string().into())])
-        );
+        error(v.say("no-incident", &[("id", id.to_string().into())]));
         return Ok(ExitCode::from(1));
     }
     let mut out = std::io::stdout().lock();
@@ -968,13 +958,7 @@ fn ack(
                 ),
                 ("by", by.as_str().into()),
                 ("at", v.time(now).into()),
-                (
-                    "note",
-                    note.as_deref()
-                        .map(|n| v.quote(n))
-                        .unwrap_or_default()
-                        .into()
-                ),
+                ("note", v.quote_opt(note.as_deref()).into()),
             ],
         )
     )?;
@@ -988,8 +972,8 @@ fn ack(
 ///
 /// # Errors
 /// When the database cannot be read, or standard output is closed.
-pub fn alerts(config_path: &Path, args: AlertsArgs) -> anyhow::Result<ExitCode> {
-    let Some((config, store)) = open_read_only(config_path)? else {
+pub fn alerts(place: Place<'_>, args: AlertsArgs) -> anyhow::Result<ExitCode> {
+    let Some((config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
     let rows = store.alerts(args.limit)?;
@@ -1048,7 +1032,7 @@ pub fn alerts(config_path: &Path, args: AlertsArgs) -> anyhow::Result<ExitCode> 
 }
 
 fn silence_add(
-    config_path: &Path,
+    place: Place<'_>,
     (kind, id): (&'static str, String),
     duration: &str,
     reason: &str,
@@ -1057,38 +1041,39 @@ fn silence_add(
 ) -> anyhow::Result<ExitCode> {
     let reason = reason.trim();
     if reason.is_empty() {
-        eprintln!(
-            "veille: --reason must say why, for the others (e.g. --reason \"handled by the press office\")"
-        );
+        error(format_args!(
+            "--reason must say why, for the others (e.g. --reason \"handled by the press office\")"
+        ));
         return Ok(ExitCode::from(2));
     }
     if duration.trim_start().starts_with('-') {
-        eprintln!("veille: --for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d");
+        error(format_args!(
+            "--for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d"
+        ));
         return Ok(ExitCode::from(2));
     }
     let length = match Interval::parse(duration) {
         Ok(i) if i.0.is_zero() => {
-            eprintln!(
-                "veille: --for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d"
-            );
+            error(format_args!(
+                "--for {duration}: a silence lasts a positive time, e.g. 30m, 2h, 1d"
+            ));
             return Ok(ExitCode::from(2));
         }
         Ok(i) => i,
         Err(e) => {
-            eprintln!("veille: --for: {e}");
+            error(format_args!("--for: {e}"));
             return Ok(ExitCode::from(2));
         }
     };
     let Ok(delta) = chrono::Duration::from_std(length.0) else {
-        eprintln!("veille: --for {duration}: too long");
+        error(format_args!("--for {duration}: too long"));
         return Ok(ExitCode::from(2));
     };
-    let Some((config, mut store)) = open_for_write(config_path)? else {
+    let Some((config, mut store)) = open_for_write(place)? else {
         return Ok(ExitCode::from(1));
     };
     let v = voice(&config, lang);
-    // A silence for an id no rule file knows is most likely a typo: say so, but record it (the rules may
-    // be about to change).
+    // A silence for an id no rule file knows would silence nothing: most likely a typo.
     match crate::config::rules::load_rules(&config.rules) {
         Ok(set) => {
             let known = match kind {
@@ -1096,21 +1081,22 @@ fn silence_add(
                 _ => set.rule(&id).is_some(),
             };
             if !known {
-                eprintln!(
-                    "veille: warning: no {kind} \"{id}\" in the rule files of {} (see `veille rules check`); the silence is recorded anyway",
+                error(format_args!(
+                    "no {kind} {id:?} in the rule files of {} (see `veille rules check`); nothing was silenced",
                     config.rules.display()
-                );
+                ));
+                return Ok(ExitCode::from(1));
             }
         }
-        Err(errors) => eprintln!(
-            "veille: warning: cannot check that {kind} \"{id}\" exists: {} problem(s) in the rules of {} (see `veille check`)",
+        Err(errors) => warning(format_args!(
+            "cannot check that {kind} \"{id}\" exists: {} problem(s) in the rules of {} (see `veille check`)",
             errors.len(),
             config.rules.display()
-        ),
+        )),
     }
     let now = Utc::now();
     let Some(until) = now.checked_add_signed(delta) else {
-        eprintln!("veille: --for {duration}: too long");
+        error(format_args!("--for {duration}: too long"));
         return Ok(ExitCode::from(2));
     };
     let by = who(by);
@@ -1135,8 +1121,8 @@ fn silence_add(
     Ok(ExitCode::SUCCESS)
 }
 
-fn silence_list(config_path: &Path, json: bool, lang: Option<Locale>) -> anyhow::Result<ExitCode> {
-    let Some((config, store)) = open_read_only(config_path)? else {
+fn silence_list(place: Place<'_>, json: bool, lang: Option<Locale>) -> anyhow::Result<ExitCode> {
+    let Some((config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
     let rows = store.silences(Utc::now())?;
@@ -1175,18 +1161,15 @@ fn silence_list(config_path: &Path, json: bool, lang: Option<Locale>) -> anyhow:
     Ok(ExitCode::SUCCESS)
 }
 
-fn silence_remove(config_path: &Path, id: i64, lang: Option<Locale>) -> anyhow::Result<ExitCode> {
-    let Some((config, mut store)) = open_for_write(config_path)? else {
+fn silence_remove(place: Place<'_>, id: i64, lang: Option<Locale>) -> anyhow::Result<ExitCode> {
+    let Some((config, mut store)) = open_for_write(place)? else {
         return Ok(ExitCode::from(1));
     };
     let v = voice(&config, lang);
     let now = Utc::now();
     let silence = store.silences(now)?.into_iter().find(|s| s.id == id);
     if !store.remove_silence(id, now)? {
-        eprintln!(
-            "veille: {}",
-            v.say("no-silence", &[("id", id.to_string().into())])
-        );
+        error(v.say("no-silence", &[("id", id.to_string().into())]));
         return Ok(ExitCode::from(1));
     }
     writeln!(
@@ -1406,7 +1389,7 @@ mod tests {
             "\nCe qui s'est passé\n  Bad buzz détecté sur «\u{a0}Acme\u{a0}» (niveau\u{a0}: alerte).\n",
             "\nChiffres (le 02/03 entre 18 h et 19 h)\n",
             "  nombre            7 sujets négatifs distincts (9 mentions négatives)\n",
-            "  habituellement    médiane 1, MAD 0,5 (à cette heure, 14 échantillons)\n",
+            "  habituellement    médiane 1, MAD 0,5 (à cette heure) — 14 échantillons\n",
             "  écart             ×7,0\u{a0}; z = ",
             "  part négative     100\u{202f}% (habituellement 20\u{202f}%)\n",
             "\nMentions marquantes\n  1. «\u{a0}title n5\u{a0}» — forum1, user5\n",
@@ -1429,7 +1412,7 @@ mod tests {
         let en = layout(Locale::En);
         for expected in [
             "Incident 1 — bad buzz, warning, open\n",
-            "\nFigures (on 02/03 between 18:00 and 19:00)\n",
+            "\nFigures (on 02 Mar between 18:00 and 19:00)\n",
             "\nTimeline\n",
             "  negative share    100% (usually 20%)",
             "\nTimes in Paris time (UTC+1).\n",

@@ -1,16 +1,18 @@
-//! Read-only commands: `veille sources` and `veille mentions`. They open the database read-only, so they
-//! never block the running daemon.
+//! Read-only commands: `veille sources`, `veille mentions` and `veille status`. They open the database
+//! read-only, so they never block the running daemon; `veille status` also reads the daemon's status file.
 
 use std::io::Write as _;
-use std::path::Path;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 
 use crate::model::Interval;
+use crate::model::Locale;
+use crate::store::status_file;
 use crate::store::{MentionFilter, Store};
+use crate::views::{self, status::Problem, status::Verdict};
 
-use super::{load_config, open_read_only};
+use super::{Place, error, load_config, open_read_only};
 
 /// The first `max` characters of a text, with an ellipsis when cut.
 pub fn excerpt(text: &str, max: usize) -> String {
@@ -38,8 +40,8 @@ fn when(t: Option<DateTime<Utc>>) -> String {
     )
 }
 
-pub fn sources(config_path: &Path, json: bool) -> anyhow::Result<ExitCode> {
-    let Some((config, store)) = open_read_only(config_path)? else {
+pub fn sources(place: Place<'_>, json: bool) -> anyhow::Result<ExitCode> {
+    let Some((config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
     let states = store.source_states()?;
@@ -90,26 +92,56 @@ pub fn sources(config_path: &Path, json: bool) -> anyhow::Result<ExitCode> {
 }
 
 pub fn mentions(
-    config_path: &Path,
+    place: Place<'_>,
     source: Option<String>,
     since: Option<String>,
     rule: Option<String>,
     limit: Option<usize>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    let now = Utc::now();
     let since = match since.as_deref().map(Interval::parse).transpose() {
-        Ok(s) => s,
+        Ok(None) => None,
+        // A length past the calendar (`--since 20000000w`) is refused, not left to overflow the clock.
+        Ok(Some(d)) => match chrono::Duration::from_std(d.0)
+            .ok()
+            .and_then(|d| now.checked_sub_signed(d))
+        {
+            Some(t) => Some(t),
+            None => {
+                error(format_args!("--since {d}: too long"));
+                return Ok(ExitCode::from(2));
+            }
+        },
         Err(e) => {
-            eprintln!("veille: --since: {e}");
+            error(format_args!("--since: {e}"));
             return Ok(ExitCode::from(2));
         }
     };
-    let Some((_config, store)) = open_read_only(config_path)? else {
+    let Some((config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
+    if let Some(id) = &source
+        && !config.sources.iter().any(|s| &s.name == id)
+        && store.source_state(id)?.is_none()
+    {
+        error(format_args!(
+            "no source {id:?} in the configuration or the database (see `veille sources`)"
+        ));
+        return Ok(ExitCode::from(1));
+    }
+    if let Some(id) = &rule
+        && !known_rule(&config, &store, id)?
+    {
+        error(format_args!(
+            "no rule {id:?} in the rules of {} and no stored mention matched it (see `veille rules check`)",
+            config.rules.display()
+        ));
+        return Ok(ExitCode::from(1));
+    }
     let filter = MentionFilter {
         source,
-        since: since.map(|d| Utc::now() - chrono::Duration::from_std(d.0).unwrap_or_default()),
+        since,
         rule,
         limit,
     };
@@ -149,13 +181,35 @@ pub fn mentions(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `veille status`: the daemon's health from the database. Exit 0 when all is well, 1 when something needs
-/// attention (failing sources, undelivered or delayed notifications, open incidents), 2 when the daemon does
-/// not seem to run (no fetch for longer than `stale`, or no database).
-pub fn status(config_path: &Path, stale: Option<String>, json: bool) -> anyhow::Result<ExitCode> {
-    let Some(config) = load_config(config_path) else {
+/// Whether the rule files define rule `id`, or a stored mention matched it (a rule since removed).
+fn known_rule(config: &crate::config::Config, store: &Store, id: &str) -> anyhow::Result<bool> {
+    if crate::config::rules::load_rules(&config.rules).is_ok_and(|set| set.rule(id).is_some()) {
+        return Ok(true);
+    }
+    let one = MentionFilter {
+        rule: Some(id.to_owned()),
+        limit: Some(1),
+        ..MentionFilter::default()
+    };
+    Ok(!store.mentions(&one)?.is_empty())
+}
+
+/// `veille status`: the daemon's health from the database and from the status file the daemon keeps beside
+/// it ([`crate::store::status_file`]), which is how a database the daemon cannot write (a full disk, a lock
+/// held elsewhere) is seen at all. Exit 0 when all is well, 1 when something needs attention (the database
+/// cannot be written, failing sources, undelivered or delayed notifications, open incidents), 2 when the
+/// daemon does not seem to run (no fetch for longer than `stale`, a daemon that died, or no database).
+pub fn status(
+    place: Place<'_>,
+    stale: Option<String>,
+    json: bool,
+    fail_on_incident: bool,
+    lang: Option<Locale>,
+) -> anyhow::Result<ExitCode> {
+    let Some(config) = load_config(place) else {
         return Ok(ExitCode::from(2));
     };
+    let v = super::voice(&config, lang);
     let stale = match stale.as_deref().map(Interval::parse).transpose() {
         Ok(Some(s)) => s.0,
         Ok(None) => {
@@ -169,98 +223,143 @@ pub fn status(config_path: &Path, stale: Option<String>, json: bool) -> anyhow::
             (longest * 3).max(std::time::Duration::from_secs(1800))
         }
         Err(e) => {
-            eprintln!("veille: --stale: {e}");
+            error(format_args!("--stale: {e}"));
             return Ok(ExitCode::from(2));
         }
     };
+    let daemon = status_file::read(&config.database);
     let store = match Store::open_read_only(&config.database) {
         Ok(s) => s,
         Err(e) => {
-            writeln!(std::io::stdout(), "CRITICAL: {e}")?;
-            return Ok(ExitCode::from(2));
+            // A daemon alive and waiting out a database fault: the fault, named; else the service is down.
+            let fault = views::status::daemon_fault(daemon.as_ref());
+            let verdict = if fault.is_some() {
+                Verdict::Attention
+            } else {
+                Verdict::Critical
+            };
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{}{} {}",
+                v.say("status-verdict", &[("verdict", verdict.as_str().into())]),
+                v.word("colon"),
+                v.say("status-database-error", &[("error", e.to_string().into())])
+            )?;
+            if let Some(p) = &fault {
+                writeln!(out, "  - {}", problem_words(&v, p))?;
+            }
+            return Ok(ExitCode::from(verdict.exit_code()));
         }
     };
-    let health = store.health()?;
     let states = store.source_states()?;
-    let now = Utc::now();
-    let mut problems: Vec<String> = Vec::new();
-    let mut critical = false;
-    match health.last_fetch {
-        Some(t) if (now - t).to_std().unwrap_or_default() <= stale => {}
-        Some(t) => {
-            critical = true;
-            problems.push(format!(
-                "no fetch since {} (is the daemon running?)",
-                when(Some(t))
-            ));
-        }
-        None => {
-            critical = true;
-            problems.push("no fetch ever recorded (is the daemon running?)".into());
-        }
-    }
-    for s in states.iter().filter(|s| s.consecutive_errors > 0) {
-        problems.push(format!(
-            "source {} failing ({} in a row): {}",
-            s.name,
-            s.consecutive_errors,
-            s.last_error.as_deref().unwrap_or("")
-        ));
-    }
-    if health.outbox_failed > 0 {
-        problems.push(format!(
-            "{} notification(s) could not be delivered (see veille outbox)",
-            health.outbox_failed
-        ));
-    }
-    if let Some(t) = health
-        .outbox_oldest_pending
-        // Without a mail server nothing is sent, by design: a backlog then says nothing.
-        .filter(|_| config.email.is_some())
-        .filter(|t| now - *t > chrono::Duration::hours(1))
-    {
-        problems.push(format!(
-            "notifications pending since {} (is the mail server reachable?)",
-            when(Some(t))
-        ));
-    }
-    if health.open_incidents > 0 {
-        problems.push(format!(
-            "{} incident(s) open (see veille incidents --open)",
-            health.open_incidents
-        ));
-    }
-    let verdict = if critical {
-        "CRITICAL"
-    } else if problems.is_empty() {
-        "OK"
-    } else {
-        "ATTENTION"
-    };
+    let status = views::status::service_status(views::status::Inputs {
+        config: &config,
+        health: store.health()?,
+        states: &states,
+        daemon,
+        stale,
+        fail_on_incident,
+        now: Utc::now(),
+    });
     let mut out = std::io::stdout().lock();
     if json {
-        let row = serde_json::json!({ "status": verdict, "health": health, "problems": problems });
+        let problems: Vec<String> = status
+            .problems
+            .iter()
+            .map(|p| problem_words(&v, p))
+            .collect();
+        let row = serde_json::json!({
+            "status": status.verdict.as_str(),
+            "health": status.health,
+            "sources": status.sources,
+            "failing_sources": status.failing_sources,
+            "open_incidents": status.open_incidents,
+            "daemon": status.daemon,
+            "problems": problems,
+            "facts": status.problems,
+        });
         writeln!(out, "{row}")?;
     } else {
+        let h = &status.health;
+        let when = |t: Option<DateTime<Utc>>| t.map_or_else(|| v.word("none"), |t| v.time(t));
         writeln!(
             out,
-            "{verdict}: {} sources ({} failing), {} mentions, last fetch {}, last success {}, {} incident(s) open, outbox {} pending / {} failed",
-            health.sources,
-            health.failing_sources,
-            health.mentions,
-            when(health.last_fetch),
-            when(health.last_success),
-            health.open_incidents,
-            health.outbox_pending,
-            health.outbox_failed
+            "{}",
+            v.say(
+                "status-summary",
+                &[
+                    ("verdict", status.verdict.as_str().into()),
+                    ("sources", status.sources.into()),
+                    ("failing", status.failing_sources.into()),
+                    ("mentions", h.mentions.into()),
+                    ("last_fetch", when(h.last_fetch).into()),
+                    ("last_success", when(h.last_success).into()),
+                    ("pending", h.outbox_pending.into()),
+                    ("failed", h.outbox_failed.into()),
+                ],
+            )
         )?;
-        for p in &problems {
-            writeln!(out, "  - {p}")?;
+        for p in &status.problems {
+            writeln!(out, "  - {}", problem_words(&v, p))?;
         }
+        writeln!(
+            out,
+            "{}",
+            v.say(
+                "status-business",
+                &[("incidents", status.open_incidents.into())]
+            )
+        )?;
+        writeln!(
+            out,
+            "{}",
+            v.say("times-in", &[("zone", v.zone(Utc::now()).into())])
+        )?;
     }
-    Ok(ExitCode::from(match verdict {
-        "OK" => 0,
-        "ATTENTION" => 1,
-        _ => 2,
-    }))
+    Ok(ExitCode::from(status.verdict.exit_code()))
+}
+
+/// One problem of the service, in words.
+fn problem_words(v: &crate::i18n::Voice, p: &Problem) -> String {
+    let at = |t: Option<DateTime<Utc>>| t.map_or_else(|| v.word("none"), |t| v.time(t));
+    let args: Vec<(&str, crate::i18n::Arg<'_>)> = match p {
+        Problem::StoreFault { fault, since } => vec![
+            ("at", at(*since).into()),
+            ("fault", crate::i18n::words::store_fault(v, *fault).into()),
+            ("fault_kind", fault.as_str().into()),
+        ],
+        Problem::DaemonGone { pid, last } => vec![
+            ("pid", pid.to_string().into()),
+            ("at", v.time(*last).into()),
+        ],
+        Problem::DaemonFailed { at, detail } => {
+            vec![
+                ("at", v.time(*at).into()),
+                ("detail", detail.as_str().into()),
+            ]
+        }
+        Problem::NoFetchSince { at } => vec![("at", v.time(*at).into())],
+        Problem::NoFetchEver => Vec::new(),
+        Problem::SourceFailing {
+            name,
+            errors,
+            error,
+        } => vec![
+            ("name", name.as_str().into()),
+            ("errors", (*errors).into()),
+            ("error", error.as_str().into()),
+        ],
+        Problem::OutboxFailed { count } | Problem::OpenIncidents { count } => {
+            vec![("count", (*count).into())]
+        }
+        Problem::OutboxStuck { since } => vec![("at", v.time(*since).into())],
+    };
+    let key = serde_json::to_value(p)
+        .ok()
+        .and_then(|j| j.get("problem").and_then(|k| k.as_str()).map(str::to_owned))
+        .unwrap_or_default();
+    let mut all = vec![("problem", crate::i18n::Arg::from(key))];
+    all.extend(args);
+    v.say("status-problem", &all)
 }

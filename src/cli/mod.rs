@@ -2,7 +2,12 @@
 //! business logic lives here. `main.rs` only calls [`main`].
 //!
 //! Exit codes: 0 success; 1 the command could not do its job (invalid configuration, unreadable source,
-//! unusable database); 2 usage errors (from clap).
+//! unusable database, an id that names nothing); 2 usage errors (from clap, or a value clap cannot judge).
+//! `veille rules test` follows grep instead: 0 something matched, 1 nothing matched, 2 error.
+//!
+//! Every error a command prints starts with one prefix, `veille: error: ` (warnings `veille: warning: `);
+//! a problem of a configuration or rule file is one line `FILE:LINE:COL: message`, and a last line
+//! counts them.
 
 mod demo;
 pub mod generate;
@@ -15,6 +20,7 @@ pub mod rules;
 pub mod score;
 mod users;
 
+use std::fmt::Display;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,7 +38,7 @@ use crate::sources::parse::parse_feed;
 #[command(name = "veille", version, about, long_about = None)]
 pub struct Cli {
     /// Configuration file.
-    #[arg(long, global = true, env = "VEILLE_CONFIG", default_value = crate::config::DEFAULT_PATH)]
+    #[arg(short = 'c', long, global = true, env = "VEILLE_CONFIG", default_value = crate::config::DEFAULT_PATH)]
     pub config: PathBuf,
 
     /// Log format: `text` (default on a terminal), `json`, or `journald` (default under systemd).
@@ -81,6 +87,8 @@ pub enum Command {
     Sources {
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// The daemon's health from the database; exit 0 ok, 1 attention needed, 2 not running (for monitoring).
     Status {
@@ -90,6 +98,15 @@ pub enum Command {
         stale: Option<String>,
         #[arg(long)]
         json: bool,
+        /// Open incidents make the check fail too (exit 1); by default they are news for the team, not a
+        /// fault of the service.
+        #[arg(long)]
+        fail_on_incident: bool,
+        /// Language: fr or en (default: $LANG when it is one of them, else the configuration's `locale`).
+        #[arg(long, value_name = "LANG")]
+        lang: Option<crate::i18n::Locale>,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// Run feed files through the whole pipeline with each item's published time as the clock, into a
     /// separate database, and print the incidents it would have opened.
@@ -114,6 +131,8 @@ pub enum Command {
         limit: Option<usize>,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// Email: try the configured settings.
     Notify {
@@ -128,6 +147,8 @@ pub enum Command {
         /// At most N notifications.
         #[arg(long, value_name = "N", default_value_t = 50)]
         limit: usize,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// List incidents, newest first; `show ID` explains one with its timeline, `ack ID` records who handles it.
     Incidents(incidents::IncidentsArgs),
@@ -156,9 +177,47 @@ pub enum NotifyAction {
     },
 }
 
+/// `--db PATH`: the database a read command opens, instead of the configuration's.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DbArg {
+    /// Read this database instead of the configuration's (e.g. one written by `veille replay --db`); the
+    /// configuration is then optional.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+/// Where a command finds its data: the configuration file, and the database `--db` names, if any.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    pub config: &'a Path,
+    pub db: Option<&'a Path>,
+}
+
+impl<'a> Place<'a> {
+    fn new(config: &'a Path, db: &'a Option<PathBuf>) -> Place<'a> {
+        Place {
+            config,
+            db: db.as_deref(),
+        }
+    }
+}
+
+/// Prints an error the one way every command does: `veille: error: …`.
+pub(crate) fn error(message: impl Display) {
+    let _ = writeln!(std::io::stderr(), "veille: error: {message}");
+}
+
+/// Prints a warning: `veille: warning: …`.
+pub(crate) fn warning(message: impl Display) {
+    let _ = writeln!(std::io::stderr(), "veille: warning: {message}");
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage(&e),
+    };
     let daemon_like = matches!(cli.command, Command::Run { .. });
     logging::init(cli.log_format.as_deref(), daemon_like);
     crate::daemon::install_panic_hook();
@@ -174,42 +233,85 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "veille: {e:#}");
+            error(format_args!("{e:#}"));
             ExitCode::from(1)
         }
     }
 }
 
+/// Help and version go to stdout as clap writes them; a usage error gets the common prefix, and exit 2.
+fn usage(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+    }
+    let text = e.render().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    let _ = write!(std::io::stderr(), "veille: error: {text}");
+    ExitCode::from(2)
+}
+
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = cli.config.as_path();
     match cli.command {
-        Command::Run { once } => run(&cli.config, once),
+        Command::Run { once } => run(config, once),
         Command::Demo { db, lang, no_web } => demo::run(db, lang, no_web),
-        Command::Check => check(&cli.config),
+        Command::Check => check(config),
         Command::Fetch {
             source,
             json,
             allow_private,
-        } => fetch(&cli.config, &source, json, allow_private),
-        Command::Sources { json } => inspect::sources(&cli.config, json),
-        Command::Status { stale, json } => inspect::status(&cli.config, stale, json),
+        } => fetch(config, &source, json, allow_private),
+        Command::Sources { json, db } => inspect::sources(Place::new(config, &db.db), json),
+        Command::Status {
+            stale,
+            json,
+            fail_on_incident,
+            lang,
+            db,
+        } => inspect::status(
+            Place::new(config, &db.db),
+            stale,
+            json,
+            fail_on_incident,
+            lang,
+        ),
         Command::Score(args) => score::run(args),
-        Command::Replay(args) => replay::run(args, &cli.config),
-        Command::Rules(args) => Ok(rules::run(args, &cli.config)),
+        Command::Replay(args) => replay::run(args, config),
+        Command::Rules(args) => Ok(rules::run(args, config)),
         Command::Mentions {
             source,
             since,
             rule,
             limit,
             json,
-        } => inspect::mentions(&cli.config, source, since, rule, limit, json),
+            db,
+        } => inspect::mentions(Place::new(config, &db.db), source, since, rule, limit, json),
         Command::Notify {
             action: NotifyAction::Test { to },
-        } => notify::test(&cli.config, to),
-        Command::Outbox { json, limit } => notify::outbox(&cli.config, json, limit),
-        Command::Incidents(args) => incidents::incidents(&cli.config, args),
-        Command::Alerts(args) => incidents::alerts(&cli.config, args),
-        Command::Silence(args) => incidents::silence(&cli.config, args),
-        Command::Users(args) => users::run(&cli.config, args),
+        } => notify::test(config, to),
+        Command::Outbox { json, limit, db } => {
+            notify::outbox(Place::new(config, &db.db), json, limit)
+        }
+        Command::Incidents(args) => {
+            let db = args.db.clone();
+            incidents::incidents(Place::new(config, &db), args)
+        }
+        Command::Alerts(args) => {
+            let db = args.db.clone();
+            incidents::alerts(Place::new(config, &db), args)
+        }
+        Command::Silence(args) => {
+            let db = args.db.clone();
+            incidents::silence(Place::new(config, &db), args)
+        }
+        Command::Users(args) => users::run(config, args),
         Command::Generate { artefact } => generate::run(&artefact),
     }
 }
@@ -224,16 +326,19 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Loads the configuration and opens its database read-only, beside a running daemon; `None` when the
 /// configuration is invalid (its problems are printed).
-fn open_read_only(config_path: &Path) -> anyhow::Result<Option<(Config, crate::store::Store)>> {
-    let Some(config) = load_config(config_path) else {
+fn open_read_only(place: Place<'_>) -> anyhow::Result<Option<(Config, crate::store::Store)>> {
+    let Some(config) = load_config(place) else {
         return Ok(None);
     };
-    let store = crate::store::Store::open_read_only(&config.database).with_context(|| {
-        format!(
-            "cannot open the database (has `veille run` been started with {}?)",
-            config_path.display()
-        )
-    })?;
+    let store =
+        crate::store::Store::open_read_only(&config.database).with_context(|| match place.db {
+            // The store's error names the file.
+            Some(_) => "cannot open the database given by --db".to_owned(),
+            None => format!(
+                "cannot open the database (has `veille run` been started with {}?)",
+                place.config.display()
+            ),
+        })?;
     Ok(Some((config, store)))
 }
 
@@ -246,36 +351,63 @@ pub(crate) fn voice(config: &Config, lang: Option<crate::i18n::Locale>) -> crate
     crate::i18n::Voice::new(locale, config.timezone.0)
 }
 
-/// Loads the configuration, printing every problem; `None` when invalid.
-fn load_config(path: &Path) -> Option<Config> {
-    match Config::load(path) {
-        Ok(c) => Some(c),
-        Err(errors) => {
-            let mut err = std::io::stderr().lock();
-            for e in &errors.0 {
-                let _ = writeln!(err, "{e}");
+/// Loads the configuration, printing every problem; `None` when invalid. With `--db`, the database is that
+/// one, and a configuration file that does not exist is not needed (the rules are then `./rules`).
+fn load_config(place: Place<'_>) -> Option<Config> {
+    if let Some(db) = place.db
+        && !place.config.exists()
+    {
+        return Some(Config::bare(db.to_owned(), PathBuf::from("rules")));
+    }
+    match Config::load(place.config) {
+        Ok(mut c) => {
+            if let Some(db) = place.db {
+                c.database = db.to_owned();
             }
-            let _ = writeln!(
-                err,
-                "veille: {} problem(s) in the configuration",
-                errors.0.len()
-            );
+            Some(c)
+        }
+        Err(errors) => {
+            print_problems(&errors, "in the configuration");
             None
         }
     }
 }
 
+/// Prints each problem on its line, then how many there are. A problem with a place is a line
+/// `FILE:LINE:COL: message`, as editors and compilers print them; one without (a file that cannot be read)
+/// is an error like any other, and alone it needs no count.
+pub(crate) fn print_problems(errors: &crate::config::ConfigErrors, where_: &str) {
+    if let [only] = errors.0.as_slice()
+        && only.line.is_none()
+    {
+        error(only);
+        return;
+    }
+    for e in &errors.0 {
+        if e.line.is_some() {
+            let _ = writeln!(std::io::stderr(), "{e}");
+        } else {
+            error(e);
+        }
+    }
+    error(format_args!("{} problem(s) {where_}", errors.0.len()));
+}
+
 fn run(config_path: &Path, once: bool) -> anyhow::Result<ExitCode> {
-    let Some(config) = load_config(config_path) else {
-        return Ok(ExitCode::from(1));
+    // The same reading as `veille check` and as a reload: the file and its rules, every problem listed.
+    let config = match crate::config::load_with_rules(config_path) {
+        Ok((config, _)) => config,
+        Err(errors) => {
+            print_problems(&errors, "in the configuration and its rules");
+            return Ok(ExitCode::from(1));
+        }
     };
     let rt = runtime()?;
     rt.block_on(async {
-        let daemon = Daemon::start(config)?;
         if once {
-            let summary = daemon.run_once().await?;
+            let summary = Daemon::start(config)?.run_once().await?;
             writeln!(std::io::stdout(), "{summary}")?;
-        } else {
+        } else if let Some(daemon) = Daemon::start_waiting(config).await? {
             daemon
                 .run(tokio_util::sync::CancellationToken::new())
                 .await?;
@@ -285,25 +417,23 @@ fn run(config_path: &Path, once: bool) -> anyhow::Result<ExitCode> {
 }
 
 fn check(config_path: &Path) -> anyhow::Result<ExitCode> {
-    let Some(config) = load_config(config_path) else {
-        return Ok(ExitCode::from(1));
-    };
-    if let Err(errors) = crate::daemon::build_analyzer(&config) {
-        let mut err = std::io::stderr().lock();
-        for e in &errors.0 {
-            let _ = writeln!(err, "{e}");
+    let (config, rules) = match crate::config::load_with_rules(config_path) {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            print_problems(&errors, "in the configuration and its rules");
+            return Ok(ExitCode::from(1));
         }
-        let _ = writeln!(err, "veille: {} problem(s) in the rules", errors.0.len());
-        return Ok(ExitCode::from(1));
-    }
+    };
     writeln!(
         std::io::stdout(),
-        "{}: ok ({} sources, {} enabled; database {}; rules {})",
+        "{}: ok ({} sources, {} enabled; database {}; rules {}: {} rules, {} watches)",
         config_path.display(),
         config.sources.len(),
         config.sources.iter().filter(|s| s.enabled).count(),
         config.database.display(),
-        config.rules.display()
+        config.rules.display(),
+        rules.rules().len(),
+        rules.watches().len()
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -328,7 +458,10 @@ fn fetch(
 ) -> anyhow::Result<ExitCode> {
     // The same limits and address policy as the daemon's, so that a source tried by hand behaves as it will.
     let mut http = if config_path.exists() {
-        match load_config(config_path) {
+        match load_config(Place {
+            config: config_path,
+            db: None,
+        }) {
             Some(config) => config.http,
             None => return Ok(ExitCode::from(1)),
         }
@@ -340,7 +473,7 @@ fn fetch(
     let location = match Location::parse(source, cwd.as_deref()) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("veille: {source}: {e}");
+            error(format_args!("{source}: {e}"));
             return Ok(ExitCode::from(1));
         }
     };
@@ -350,11 +483,11 @@ fn fetch(
     let body = match result {
         Ok(Fetched::Body(body)) => body,
         Ok(Fetched::NotModified) => {
-            eprintln!("veille: {}: not modified", location.display());
+            error(format_args!("{}: not modified", location.display()));
             return Ok(ExitCode::from(1));
         }
         Err(e) => {
-            eprintln!("veille: {}: {e}", location.display());
+            error(format_args!("{}: {e}", location.display()));
             return Ok(ExitCode::from(1));
         }
     };
@@ -366,7 +499,7 @@ fn fetch(
     ) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("veille: {}: {e}", location.display());
+            error(format_args!("{}: {e}", location.display()));
             return Ok(ExitCode::from(1));
         }
     };

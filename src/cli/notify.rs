@@ -15,18 +15,21 @@ use crate::notify::mailer::{Envelope, MailError, Mailer};
 use crate::notify::render::{RenderOptions, render_with};
 use crate::store::outbox::OutboxState;
 
-use super::{load_config, open_read_only, runtime};
+use super::{Place, error, load_config, open_read_only, runtime};
 
 /// `veille notify test [--to ADDR]`.
 pub fn test(config_path: &Path, to: Option<String>) -> anyhow::Result<ExitCode> {
-    let Some(config) = load_config(config_path) else {
+    let Some(config) = load_config(Place {
+        config: config_path,
+        db: None,
+    }) else {
         return Ok(ExitCode::from(1));
     };
     let Some(email) = &config.email else {
-        eprintln!(
-            "veille: {} has no [email] table: nothing can be sent",
+        error(format_args!(
+            "{} has no [email] table: nothing can be sent",
             config_path.display()
-        );
+        ));
         return Ok(ExitCode::from(1));
     };
     let now = Utc::now();
@@ -81,9 +84,9 @@ pub fn test(config_path: &Path, to: Option<String>) -> anyhow::Result<ExitCode> 
                 MailError::Smtp {
                     code: Some(code), ..
                 } => {
-                    eprintln!("veille: refused ({code}): {e}");
+                    error(format_args!("refused ({code}): {e}"));
                 }
-                _ => eprintln!("veille: {e}"),
+                _ => error(format_args!("{e}")),
             }
             Ok(ExitCode::from(1))
         }
@@ -91,8 +94,8 @@ pub fn test(config_path: &Path, to: Option<String>) -> anyhow::Result<ExitCode> 
 }
 
 /// `veille outbox [--json]`.
-pub fn outbox(config_path: &Path, json: bool, limit: usize) -> anyhow::Result<ExitCode> {
-    let Some((_config, store)) = open_read_only(config_path)? else {
+pub fn outbox(place: Place<'_>, json: bool, limit: usize) -> anyhow::Result<ExitCode> {
+    let Some((_config, store)) = open_read_only(place)? else {
         return Ok(ExitCode::from(1));
     };
     let rows = store.outbox(None, limit)?;

@@ -40,7 +40,7 @@ fn rules_dir(args: &ReplayArgs, config: &Path) -> Result<PathBuf, ExitCode> {
     match Config::load(config) {
         Ok(c) => Ok(c.rules),
         Err(errors) => {
-            eprintln!("{errors}");
+            super::print_problems(&errors, "in the configuration");
             Err(ExitCode::from(1))
         }
     }
@@ -57,7 +57,7 @@ pub fn run(args: ReplayArgs, config: &Path) -> anyhow::Result<ExitCode> {
             for e in &errors {
                 eprintln!("{e}");
             }
-            eprintln!("veille: {} problem(s) in the rules", errors.len());
+            super::error(format_args!("{} problem(s) in the rules", errors.len()));
             return Ok(ExitCode::from(1));
         }
     };
@@ -65,7 +65,7 @@ pub fn run(args: ReplayArgs, config: &Path) -> anyhow::Result<ExitCode> {
     let files = crate::pipeline::replay::feed_files(&args.paths)?;
     let report = crate::pipeline::replay::replay(&files, &analyzer, &args.db)?;
     for (path, error) in &report.failed {
-        eprintln!("veille: {}: {error}", path.display());
+        super::error(format_args!("{}: {error}", path.display()));
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for i in &report.incidents {

@@ -2,7 +2,9 @@
 //! matches and why.
 //!
 //! In: the rules directory and, for `test`, texts (an argument, or stdin one mention per line). Out: a
-//! listing or the matches on stdout, every error on stderr, and the exit code (0 valid, 1 invalid rules).
+//! listing or the matches on stdout, every error on stderr, and the exit code: for `check` 0 valid,
+//! 1 invalid rules; for `test` grep's convention, 0 when some text matched a rule, 1 when none did, 2 on
+//! an error (invalid rules, unreadable input).
 //! The rules are loaded and matched by exactly the code the daemon uses ([`crate::config::rules`],
 //! [`crate::analysis::rules`]).
 
@@ -23,18 +25,15 @@ const DEFAULT_RULES_DIR: &str = "rules";
 
 /// The rules directory of the configuration at `config`; `rules` in the current directory when that file
 /// does not exist. A configuration that exists but is invalid is reported, not silently replaced.
-fn configured_dir(config: &std::path::Path) -> Result<PathBuf, ExitCode> {
+fn configured_dir(config: &std::path::Path) -> Result<PathBuf, ()> {
     if !config.exists() {
         return Ok(PathBuf::from(DEFAULT_RULES_DIR));
     }
     match crate::config::Config::load(config) {
         Ok(c) => Ok(c.rules),
         Err(errors) => {
-            let mut err = std::io::stderr().lock();
-            for e in &errors.0 {
-                let _ = writeln!(err, "{e}");
-            }
-            Err(ExitCode::from(1))
+            super::print_problems(&errors, "in the configuration");
+            Err(())
         }
     }
 }
@@ -61,8 +60,9 @@ pub enum RulesCommand {
         /// Directory of `*.toml` rule files (default: the configuration's `rules`, else `./rules`).
         #[arg(long = "rules", value_name = "DIR")]
         rules: Option<PathBuf>,
-        /// Language of the texts (`fr`, `en`, `other`); without it, rules' language filters are not applied.
-        #[arg(long, value_name = "LANG", value_parser = ["fr", "en", "other"])]
+        /// Language of the texts: `auto` detects it per text as the daemon does (like `veille score`), or
+        /// `fr`, `en`, `other`; without it, rules' language filters are not applied.
+        #[arg(long, value_name = "LANG", value_parser = ["auto", "fr", "en", "other"])]
         lang: Option<String>,
         /// One JSON object per text: `{"matches": [{"rule", "severity", "terms": [{"text", "start", "end"}]}]}`.
         #[arg(long)]
@@ -79,28 +79,53 @@ pub fn run(args: RulesArgs, config: &std::path::Path) -> ExitCode {
         RulesCommand::Check { dir, rules } => rules.clone().or_else(|| dir.clone()),
         RulesCommand::Test { rules, .. } => rules.clone(),
     };
+    // An error is exit 1 for `check`, but 2 for `test`, where 1 says "no match".
+    let failed = match &args.command {
+        RulesCommand::Check { .. } => ExitCode::from(1),
+        RulesCommand::Test { .. } => ExitCode::from(2),
+    };
     let dir = match given {
         Some(d) => d,
         None => match configured_dir(config) {
             Ok(d) => d,
-            Err(code) => return code,
+            Err(()) => return failed,
         },
     };
+    let Some(set) = load(&dir) else {
+        return failed;
+    };
     match args.command {
-        RulesCommand::Check { .. } => check(Some(dir)),
+        RulesCommand::Check { .. } => check(&dir, &set),
         RulesCommand::Test {
             lang, json, text, ..
-        } => test(Some(dir), lang.as_deref().map(Lang::from_tag), json, text),
+        } => {
+            let lang = match lang.as_deref() {
+                None => Language::Unfiltered,
+                Some("auto") => Language::Detected,
+                Some(tag) => Language::Fixed(Lang::from_tag(tag)),
+            };
+            test(&set, lang, json, text)
+        }
     }
 }
 
-fn load(dir: Option<PathBuf>) -> Result<(PathBuf, RuleSet), ExitCode> {
-    let dir = dir.unwrap_or_else(|| PathBuf::from(DEFAULT_RULES_DIR));
-    match load_rules(&dir) {
-        Ok(set) => Ok((dir, set)),
+/// The language `rules test` gives each text.
+#[derive(Debug, Clone, Copy)]
+enum Language {
+    /// None: rules' language filters are not applied.
+    Unfiltered,
+    /// Detected per text, as the daemon does.
+    Detected,
+    Fixed(Lang),
+}
+
+/// The rules of `dir`, or `None` when they do not load (every problem is printed).
+fn load(dir: &std::path::Path) -> Option<RuleSet> {
+    match load_rules(dir) {
+        Ok(set) => Some(set),
         Err(errors) => {
-            print_errors(&dir, &errors);
-            Err(ExitCode::from(1))
+            print_errors(dir, &errors);
+            None
         }
     }
 }
@@ -108,27 +133,23 @@ fn load(dir: Option<PathBuf>) -> Result<(PathBuf, RuleSet), ExitCode> {
 fn print_errors(dir: &std::path::Path, errors: &[RulesLoadError]) {
     let mut err = std::io::stderr().lock();
     for e in errors {
-        let _ = writeln!(err, "error: {e}\n");
+        let _ = writeln!(err, "veille: error: {e}\n");
     }
+    drop(err);
     let n = errors.len();
-    let _ = writeln!(
-        err,
+    super::error(format_args!(
         "{n} error{} in the rules of {}: nothing was loaded",
         if n == 1 { "" } else { "s" },
         dir.display()
-    );
+    ));
 }
 
-fn check(dir: Option<PathBuf>) -> ExitCode {
-    let (dir, set) = match load(dir) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
-    };
+fn check(dir: &std::path::Path, set: &RuleSet) -> ExitCode {
     if set.rules().is_empty() && set.watches().is_empty() {
-        eprintln!(
-            "note: no rule or watch in {}: is it the right directory (it should hold *.toml files)?",
+        super::warning(format_args!(
+            "no rule or watch in {}: is it the right directory (it should hold *.toml files)?",
             dir.display()
-        );
+        ));
     }
     let mut out = std::io::stdout().lock();
     let rows: Vec<[String; 4]> = set
@@ -217,15 +238,17 @@ struct JsonTerm<'a> {
     end: usize,
 }
 
-fn test(dir: Option<PathBuf>, lang: Option<Lang>, json: bool, text: Option<String>) -> ExitCode {
-    let (_, set) = match load(dir) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
-    };
+fn test(set: &RuleSet, language: Language, json: bool, text: Option<String>) -> ExitCode {
     let mut out = std::io::stdout().lock();
     let single = text.is_some();
+    let mut matched = false;
     let mut report = |n: usize, line: &str| -> std::io::Result<()> {
         let folded = fold(line);
+        let lang = match language {
+            Language::Unfiltered => None,
+            Language::Detected => Some(crate::analysis::lang::detect(&folded, None)),
+            Language::Fixed(l) => Some(l),
+        };
         let view = MentionView {
             title: None,
             text: FieldText {
@@ -240,6 +263,7 @@ fn test(dir: Option<PathBuf>, lang: Option<Lang>, json: bool, text: Option<Strin
             sentiment: None,
         };
         let outcome = set.evaluate(&view);
+        matched |= !outcome.matches.is_empty();
         if json {
             let line = JsonLine {
                 matches: outcome.matches.iter().map(json_match).collect(),
@@ -249,7 +273,7 @@ fn test(dir: Option<PathBuf>, lang: Option<Lang>, json: bool, text: Option<Strin
         } else {
             human(
                 &mut out,
-                &set,
+                set,
                 if single { None } else { Some(n) },
                 &outcome.matches,
                 &outcome.watches,
@@ -280,12 +304,14 @@ fn test(dir: Option<PathBuf>, lang: Option<Lang>, json: bool, text: Option<Strin
         }
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        // grep's convention: 0 when something matched, 1 when nothing did.
+        Ok(()) if matched => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(1),
         // A closed pipe (`| head`) is not a failure of the command.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
+            super::error(e);
+            ExitCode::from(2)
         }
     }
 }

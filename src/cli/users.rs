@@ -52,7 +52,10 @@ enum UsersAction {
 /// # Errors
 /// An unreadable password or an unusable database.
 pub fn run(config_path: &Path, args: UsersArgs) -> anyhow::Result<ExitCode> {
-    let Some(config) = load_config(config_path) else {
+    let Some(config) = load_config(super::Place {
+        config: config_path,
+        db: None,
+    }) else {
         return Ok(ExitCode::from(1));
     };
     let v = voice(&config, None);

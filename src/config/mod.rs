@@ -1,46 +1,65 @@
-//! Configuration: the daemon's TOML file, read and validated.
+//! Configuration: the daemon's TOML file and the rules it names, read and validated.
 //!
 //! In: the path of `veille.toml`. Out: a [`Config`] ready to build the running stages, or **every** problem
-//! found, each naming the file, the line and the key (`veille.toml:14: source "presse": unknown key "urll"`).
-//! `veille check`, the daemon at start and the daemon on SIGHUP all call [`Config::load`], so they agree.
+//! found, each on one line naming the file, the line and the column from the TOML parser's own spans
+//! (`veille.toml:14:1: source "presse": unknown key "urll"`). [`load_with_rules`] reads the file and the
+//! rule files in one pass and lists the problems of both: `veille check`, `veille run` at start and the
+//! daemon on SIGHUP all call it, so they agree. [`Config::load`] reads the file alone, for the commands that
+//! only need its paths.
+//!
+//! Values that would be changed silently (`concurrency = 0`) or that cannot work at run time (an interval
+//! of `20000000w`) are refused here, with their place, rather than adjusted or left to fail later. The work
+//! is linear in the size of the file: keys are checked against sets, duplicate names through a hash map,
+//! and places are computed once, in one pass, after every problem is known.
 //!
 //! Relative paths in the file (database, rules directory, sources given as paths) are relative to the file's
 //! directory, so a configuration directory can be moved as a whole.
 
-pub mod lines;
+mod problems;
 pub mod rules;
+mod sources;
+mod table;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use serde::de::DeserializeOwned;
+use toml::de::{DeTable, DeValue};
 
+use crate::analysis::rules::RuleSet;
 use crate::metrics::MetricsConfig;
 use crate::model::Interval;
 use crate::sources::fetch::{HttpConfig, Location};
-use lines::{Section, TomlLines};
+use problems::Problems;
+use table::{Value, as_integer, as_str, kind, place_of, read_table};
 
 /// Where the configuration is when `--config` is not given.
 pub const DEFAULT_PATH: &str = "/etc/veille/veille.toml";
 
-/// One problem in a configuration file.
+/// One problem in a configuration or rule file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     pub file: PathBuf,
+    /// From 1; `None` for a problem with the whole file (it cannot be read).
     pub line: Option<usize>,
+    /// From 1, in characters.
+    pub column: Option<usize>,
+    /// One line, no place in it.
     pub message: String,
 }
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
+        let file = self.file.display();
+        match (self.line, self.column) {
             _ if self.file.as_os_str().is_empty() => f.write_str(&self.message),
-            Some(line) => write!(f, "{}:{line}: {}", self.file.display(), self.message),
-            None => write!(f, "{}: {}", self.file.display(), self.message),
+            (Some(line), Some(column)) => write!(f, "{file}:{line}:{column}: {}", self.message),
+            (Some(line), None) => write!(f, "{file}:{line}: {}", self.message),
+            _ => write!(f, "{file}: {}", self.message),
         }
     }
 }
 
-/// Every problem found in a configuration; never empty.
+/// Every problem found in a configuration and its rules; never empty. `Display` gives one line per problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigErrors(pub Vec<ConfigError>);
 
@@ -96,6 +115,7 @@ pub struct Config {
     pub web: Option<crate::web::WebConfig>,
 }
 
+/// The keys at the top of the file.
 const TOP_KEYS: &[&str] = &[
     "database",
     "rules",
@@ -109,40 +129,58 @@ const TOP_KEYS: &[&str] = &[
     "timezone",
     "web",
 ];
-const SOURCE_KEYS: &[&str] = &["name", "url", "interval", "tags", "enabled"];
-const MIN_INTERVAL: u64 = 10;
 
-/// Collects problems while a file is read.
-struct Problems<'a> {
-    file: &'a Path,
-    lines: TomlLines<'a>,
-    errors: Vec<ConfigError>,
+/// The bounds of a length of time in the configuration: below the least it cannot work, past the most it
+/// is a mistake (and could overflow the clock arithmetic of the daemon).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bounds {
+    least: Duration,
+    most: Duration,
 }
 
-impl Problems<'_> {
-    fn at(&mut self, section: &Section, key: Option<&str>, message: String) {
-        let line = self.lines.line_of(section, key);
-        self.errors.push(ConfigError {
-            file: self.file.to_owned(),
-            line,
-            message,
-        });
+impl Bounds {
+    pub(crate) const fn secs(least: u64, most: u64) -> Bounds {
+        Bounds {
+            least: Duration::from_secs(least),
+            most: Duration::from_secs(most),
+        }
+    }
+
+    /// Why `i` is out of bounds, if it is.
+    pub(crate) fn problem(self, i: Interval) -> Option<String> {
+        if i.0 < self.least {
+            Some(format!(
+                "\"{i}\" is too short: the least is {}",
+                Interval(self.least)
+            ))
+        } else if i.0 > self.most {
+            Some(format!(
+                "\"{i}\" is too long: the most is {}",
+                Interval(self.most)
+            ))
+        } else {
+            None
+        }
     }
 }
 
+const DAY: u64 = 86_400;
+/// A poll interval: every 10 s at the most often, every 30 days at the least.
+pub(crate) const POLL_INTERVAL: Bounds = Bounds::secs(10, 30 * DAY);
+/// An HTTP timeout.
+const TIMEOUT: Bounds = Bounds::secs(1, 3_600);
+/// The longest wait between two attempts on a failing source.
+const BACKOFF: Bounds = Bounds::secs(1, 30 * DAY);
+/// At most this many fetches at once, all hosts together or on one host.
+const MAX_CONCURRENCY: usize = 10_000;
+
 impl Config {
-    /// Reads and validates the configuration at `path`.
+    /// Reads and validates the configuration at `path`, without its rules (see [`load_with_rules`]).
     ///
     /// # Errors
-    /// Every problem found, each with file, line and key; a file that cannot be read is one problem.
+    /// Every problem found, each with file, line and column; a file that cannot be read is one problem.
     pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigErrors(vec![ConfigError {
-                file: path.to_owned(),
-                line: None,
-                message: format!("cannot read the configuration: {e}"),
-            }])
-        })?;
+        let text = read(path)?;
         Config::from_text(path, &text)
     }
 
@@ -151,151 +189,10 @@ impl Config {
     /// # Errors
     /// Every problem found.
     pub fn from_text(path: &Path, text: &str) -> Result<Config, ConfigErrors> {
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let table: toml::Table = match toml::from_str(text) {
-            Ok(t) => t,
-            Err(e) => {
-                let line = e
-                    .span()
-                    .map(|s| crate::sources::parse::line_column(text, s.start).0);
-                return Err(ConfigErrors(vec![ConfigError {
-                    file: path.to_owned(),
-                    line,
-                    message: format!("TOML syntax error: {}", e.message()),
-                }]));
-            }
-        };
-        let mut p = Problems {
-            file: path,
-            lines: TomlLines::new(text),
-            errors: Vec::new(),
-        };
-        let top = Section::Top;
-        for key in table.keys() {
-            if !TOP_KEYS.contains(&key.as_str()) {
-                p.at(
-                    &top,
-                    Some(key),
-                    format!("unknown key {key:?} (known keys: {})", TOP_KEYS.join(", ")),
-                );
-            }
-        }
-        let database =
-            path_key(&mut p, &table, "database", &base).unwrap_or_else(|| base.join("veille.db"));
-        let rules = path_key(&mut p, &table, "rules", &base).unwrap_or_else(|| base.join("rules"));
-        let retention_days = match table.get("retention_days") {
-            None => 180,
-            Some(toml::Value::Integer(n)) if (1..=36_500).contains(n) => *n as u32,
-            Some(v) => {
-                p.at(
-                    &top,
-                    Some("retention_days"),
-                    format!("retention_days must be a number of days from 1 to 36500, not {v}"),
-                );
-                180
-            }
-        };
-        let interval =
-            interval_key(&mut p, &top, &table, "interval", "").unwrap_or(Interval::secs(15 * 60));
-        let http: HttpConfig = section(&mut p, &table, "http").unwrap_or_default();
-        for entry in &http.allow {
-            if let Err(e) = crate::sources::guard::AllowEntry::parse(entry) {
-                p.at(
-                    &Section::Table("http".into()),
-                    Some("allow"),
-                    format!("[http] allow: {e}"),
-                );
-            }
-        }
-        let metrics: Option<MetricsConfig> = section(&mut p, &table, "metrics");
-        if let Some(Err(e)) = metrics.as_ref().map(MetricsConfig::validate) {
-            p.at(&Section::Table("metrics".into()), Some("listen"), e);
-        }
-        let sources = read_sources(&mut p, &table, &base, interval);
-        let locale = match table.get("locale") {
-            None => crate::model::Locale::default(),
-            Some(toml::Value::String(s)) if crate::model::Locale::from_tag(s).is_some() => {
-                crate::model::Locale::from_tag(s).unwrap_or_default()
-            }
-            Some(v) => {
-                p.at(
-                    &top,
-                    Some("locale"),
-                    format!("locale must be \"fr\" or \"en\", not {v}"),
-                );
-                crate::model::Locale::default()
-            }
-        };
-        let timezone = match table.get("timezone") {
-            None => crate::model::Timezone(crate::i18n::DEFAULT_TZ),
-            Some(toml::Value::String(s)) => match crate::model::Timezone::parse(s) {
-                Ok(tz) => tz,
-                Err(e) => {
-                    p.at(&top, Some("timezone"), e);
-                    crate::model::Timezone(crate::i18n::DEFAULT_TZ)
-                }
-            },
-            Some(v) => {
-                p.at(
-                    &top,
-                    Some("timezone"),
-                    format!("timezone must be a time zone name such as \"Europe/Paris\", not {v}"),
-                );
-                crate::model::Timezone(crate::i18n::DEFAULT_TZ)
-            }
-        };
-        let password_written = table
-            .get("email")
-            .and_then(toml::Value::as_table)
-            .is_some_and(|t| t.contains_key("password"));
-        let email: Option<crate::notify::EmailConfig> = if password_written {
-            p.at(
-                &Section::Table("email".into()),
-                Some("password"),
-                "[email]: the password must not be written in the configuration; put it in a file \
-                 (password_file, e.g. from systemd LoadCredential=) or an environment variable (password_env)"
-                    .into(),
-            );
-            None
-        } else {
-            section(&mut p, &table, "email")
-        };
-        // The email's clock is the configuration's unless `[email]` names its own.
-        let email_sets_zone = table
-            .get("email")
-            .and_then(toml::Value::as_table)
-            .is_some_and(|t| t.contains_key("timezone"));
-        if let Some(e) = &email {
-            let sec = Section::Table("email".into());
-            for (key, problem) in e.problems() {
-                p.at(&sec, Some(key), format!("[email]: {problem}"));
-            }
-        }
-        let web: Option<crate::web::WebConfig> = section(&mut p, &table, "web");
-        for (key, problem) in web.iter().flat_map(crate::web::WebConfig::problems) {
-            p.at(&Section::Table("web".into()), Some(key), problem);
-        }
-        if p.errors.is_empty() {
-            let mut email = email;
-            if let Some(e) = email.as_mut().filter(|_| !email_sets_zone) {
-                e.timezone = timezone.to_string();
-            }
-            Ok(Config {
-                path: path.to_owned(),
-                database,
-                rules,
-                retention_days,
-                interval,
-                http,
-                metrics,
-                sources,
-                email,
-                locale,
-                timezone,
-                web,
-            })
-        } else {
-            Err(ConfigErrors(p.errors))
+        let (config, problems, _) = read_text(path, text);
+        match config {
+            Some(c) if problems.is_empty() => Ok(c),
+            _ => Err(ConfigErrors(problems)),
         }
     }
 
@@ -318,9 +215,253 @@ impl Config {
     }
 }
 
-fn path_key(p: &mut Problems, table: &toml::Table, key: &str, base: &Path) -> Option<PathBuf> {
-    match table.get(key)? {
-        toml::Value::String(s) if !s.trim().is_empty() => {
+/// Reads the configuration at `path` and the rules it names, and lists the problems of both in one pass:
+/// what `veille check` judges, what the daemon starts with and what it reloads to on SIGHUP. The rules are
+/// read even when the file has problems, from the directory it names (or the default one), so that one
+/// run shows everything to fix.
+///
+/// # Errors
+/// Every problem of the file, then every problem of the rule files, each with its place.
+pub fn load_with_rules(path: &Path) -> Result<(Config, RuleSet), ConfigErrors> {
+    let text = read(path)?;
+    let (config, mut problems, rules_dir) = read_text(path, &text);
+    let rules = match rules_dir {
+        Some(dir) => match rules::load_checked(&dir) {
+            Ok(set) => Some(set),
+            Err(errors) => {
+                problems.extend(errors);
+                None
+            }
+        },
+        None => None,
+    };
+    match (config, rules) {
+        (Some(c), Some(r)) if problems.is_empty() => Ok((c, r)),
+        _ => Err(ConfigErrors(problems)),
+    }
+}
+
+fn read(path: &Path) -> Result<String, ConfigErrors> {
+    std::fs::read_to_string(path).map_err(|e| {
+        ConfigErrors(vec![ConfigError {
+            file: path.to_owned(),
+            line: None,
+            column: None,
+            message: format!("cannot read the configuration: {e}"),
+        }])
+    })
+}
+
+/// Reads the text: the configuration when it has no problem, every problem, and the rules directory it
+/// names (`None` when that key itself is wrong).
+fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Option<PathBuf>) {
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut p = Problems::new(path, text);
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    let mut doc = doc.into_inner();
+    if !syntax.is_empty() {
+        for e in &syntax {
+            let at = e.span().map_or(0, |s| s.start);
+            p.at(at, format!("TOML syntax error: {}", e.message().trim_end()));
+        }
+        // What is after a syntax error may be read wrongly; only the rules directory is taken from the
+        // rest, so that the rules are checked too.
+        let rules = match doc.remove("rules") {
+            Some(v) => path_value(&mut Problems::new(path, text), "rules", &v, &base),
+            None => Some(base.join("rules")),
+        };
+        return (None, p.into_errors(), rules);
+    }
+    let mut take = |key: &str| doc.remove(key);
+    let database = take("database");
+    let rules = take("rules");
+    let retention = take("retention_days");
+    let interval = take("interval");
+    let http = take("http");
+    let metrics = take("metrics");
+    let source = take("source");
+    let email = take("email");
+    let locale = take("locale");
+    let timezone = take("timezone");
+    let web = take("web");
+    for (key, _) in doc.iter() {
+        p.at(
+            key.span().start,
+            format!(
+                "unknown key {:?} (known keys: {})",
+                key.get_ref(),
+                TOP_KEYS.join(", ")
+            ),
+        );
+    }
+
+    let database = match &database {
+        Some(v) => path_value(&mut p, "database", v, &base),
+        None => Some(base.join("veille.db")),
+    };
+    let rules = match &rules {
+        Some(v) => path_value(&mut p, "rules", v, &base),
+        None => Some(base.join("rules")),
+    };
+    let retention_days = match &retention {
+        None => Some(180),
+        Some(v) => match as_integer(v) {
+            Some(n) if (1..=36_500).contains(&n) => u32::try_from(n).ok(),
+            _ => {
+                p.at(
+                    v.span().start,
+                    format!(
+                        "retention_days must be a number of days from 1 to 36500, not {}",
+                        shown(text, v)
+                    ),
+                );
+                None
+            }
+        },
+    };
+    let interval = match &interval {
+        None => Some(Interval::secs(15 * 60)),
+        Some(v) => duration(&mut p, v, "interval", POLL_INTERVAL),
+    };
+    let http = match http {
+        None => Some(HttpConfig::default()),
+        Some(v) => {
+            let table_start = v.span().start;
+            let keys = v.get_ref().as_table().cloned().unwrap_or_default();
+            read_table::<HttpConfig>(&mut p, "http", v)
+                .filter(|h| http_sound(&mut p, h, &keys, table_start))
+        }
+    };
+    let locale = match &locale {
+        None => Some(crate::model::Locale::default()),
+        Some(v) => {
+            let l = as_str(v).and_then(crate::model::Locale::from_tag);
+            if l.is_none() {
+                p.at(
+                    v.span().start,
+                    format!("locale must be \"fr\" or \"en\", not {}", shown(text, v)),
+                );
+            }
+            l
+        }
+    };
+    let timezone = match &timezone {
+        None => Some(crate::model::Timezone(crate::i18n::DEFAULT_TZ)),
+        Some(v) => match as_str(v).map(crate::model::Timezone::parse) {
+            Some(Ok(tz)) => Some(tz),
+            Some(Err(e)) => {
+                p.at(v.span().start, e);
+                None
+            }
+            None => {
+                p.at(
+                    v.span().start,
+                    format!(
+                        "timezone must be a time zone name such as \"Europe/Paris\", not {}",
+                        shown(text, v)
+                    ),
+                );
+                None
+            }
+        },
+    };
+    // The email's clock is the configuration's unless `[email]` names its own.
+    let email_sets_zone = email
+        .as_ref()
+        .and_then(|v| v.get_ref().as_table())
+        .is_some_and(|t| t.contains_key("timezone"));
+    let metrics = match metrics {
+        None => Some(None),
+        Some(v) => {
+            let at = v
+                .get_ref()
+                .as_table()
+                .map_or(v.span().start, |t| place_of(t, "listen", v.span().start));
+            match read_table::<MetricsConfig>(&mut p, "metrics", v) {
+                Some(m) => match m.validate() {
+                    Ok(()) => Some(Some(m)),
+                    Err(e) => {
+                        p.at(at, e);
+                        None
+                    }
+                },
+                None => None,
+            }
+        }
+    };
+    let email = match email {
+        None => Some(None),
+        Some(v) => read_email(&mut p, v).map(Some),
+    };
+    let web = match web {
+        None => Some(None),
+        Some(v) => {
+            let start = v.span().start;
+            let keys = v.get_ref().as_table().cloned().unwrap_or_default();
+            read_table::<crate::web::WebConfig>(&mut p, "web", v).and_then(|w| {
+                let problems = w.problems();
+                for (key, problem) in &problems {
+                    p.at(place_of(&keys, key, start), problem.clone());
+                }
+                problems.is_empty().then_some(Some(w))
+            })
+        }
+    };
+    let sources = match (&source, interval) {
+        (None, _) => Some(Vec::new()),
+        (Some(v), Some(default)) => Some(sources::read(&mut p, v, &base, default)),
+        (Some(v), None) => {
+            // Read for their problems all the same; the default interval is wrong and reported.
+            sources::read(&mut p, v, &base, Interval::secs(15 * 60));
+            None
+        }
+    };
+    let config = match (
+        (database, rules.clone(), retention_days, interval),
+        (http, metrics, sources, email),
+        (locale, timezone, web),
+    ) {
+        (
+            (Some(database), Some(rules), Some(retention_days), Some(interval)),
+            (Some(http), Some(metrics), Some(sources), Some(mut email)),
+            (Some(locale), Some(timezone), Some(web)),
+        ) if p.is_empty() => {
+            if let Some(e) = email.as_mut().filter(|_| !email_sets_zone) {
+                e.timezone = timezone.to_string();
+            }
+            Some(Config {
+                path: path.to_owned(),
+                database,
+                rules,
+                retention_days,
+                interval,
+                http,
+                metrics,
+                sources,
+                email,
+                locale,
+                timezone,
+                web,
+            })
+        }
+        _ => None,
+    };
+    (config, p.into_errors(), rules)
+}
+
+/// A value as written in the file, for messages.
+fn shown(text: &str, v: &Value<'_>) -> String {
+    let raw = text.get(v.span()).unwrap_or("").trim();
+    if raw.chars().count() > 40 {
+        format!("{}…", raw.chars().take(40).collect::<String>())
+    } else {
+        raw.to_owned()
+    }
+}
+
+fn path_value(p: &mut Problems<'_>, key: &str, v: &Value<'_>, base: &Path) -> Option<PathBuf> {
+    match as_str(v) {
+        Some(s) if !s.trim().is_empty() => {
             let path = PathBuf::from(s);
             Some(if path.is_relative() {
                 base.join(path)
@@ -328,387 +469,123 @@ fn path_key(p: &mut Problems, table: &toml::Table, key: &str, base: &Path) -> Op
                 path
             })
         }
-        v => {
+        _ => {
             p.at(
-                &Section::Top,
-                Some(key),
-                format!("{key} must be a path (a non-empty string), not {v}"),
+                v.span().start,
+                format!("{key} must be a path (a non-empty string), not {}", kind(v)),
             );
             None
         }
     }
 }
 
-fn interval_key(
-    p: &mut Problems,
-    section: &Section,
-    table: &toml::Table,
-    key: &str,
+/// A length of time written as a string (`"10m"`), within `bounds`; `label` names it in messages.
+pub(crate) fn duration(
+    p: &mut Problems<'_>,
+    v: &Value<'_>,
     label: &str,
+    bounds: Bounds,
 ) -> Option<Interval> {
-    let value = table.get(key)?;
-    let parsed = match value {
-        toml::Value::String(s) => Interval::parse(s),
-        v => Err(format!(
-            "expected a duration such as \"90s\", \"10m\" or \"1h\", not {v}"
+    let parsed = match as_str(v) {
+        Some(s) => Interval::parse(s),
+        None => Err(format!(
+            "expected a duration such as \"90s\", \"10m\" or \"1h\", not a {}",
+            kind(v)
         )),
     };
-    match parsed {
-        Ok(i) if i.as_secs() >= MIN_INTERVAL => Some(i),
-        Ok(i) => {
-            p.at(
-                section,
-                Some(key),
-                format!("{label}{key} = \"{i}\" is too short: the minimum is {MIN_INTERVAL}s"),
+    let problem = match parsed {
+        Ok(i) => match bounds.problem(i) {
+            None => return Some(i),
+            Some(e) => e,
+        },
+        Err(e) => e,
+    };
+    p.at(v.span().start, format!("{label}: {problem}"));
+    None
+}
+
+/// Refuses `[http]` values the fetcher would otherwise adjust or fail on; `true` when all are sound.
+fn http_sound(p: &mut Problems<'_>, h: &HttpConfig, table: &DeTable<'_>, header: usize) -> bool {
+    let mut sound = true;
+    let mut refuse = |key: &str, message: String| {
+        p.at(
+            place_of(table, key, header),
+            format!("[http] {key}: {message}"),
+        );
+        sound = false;
+    };
+    for (key, value, bounds) in [
+        ("timeout", h.timeout, TIMEOUT),
+        ("connect_timeout", h.connect_timeout, TIMEOUT),
+        ("max_backoff", h.max_backoff, BACKOFF),
+    ] {
+        if let Some(e) = bounds.problem(value) {
+            refuse(key, e);
+        }
+    }
+    for (key, value) in [("concurrency", h.concurrency), ("per_host", h.per_host)] {
+        if !(1..=MAX_CONCURRENCY).contains(&value) {
+            refuse(
+                key,
+                format!(
+                    "{value} fetches at once cannot work: give a number from 1 to {MAX_CONCURRENCY}"
+                ),
             );
-            None
-        }
-        Err(e) => {
-            p.at(section, Some(key), format!("{label}{key}: {e}"));
-            None
         }
     }
+    if h.max_body_bytes == 0 {
+        refuse(
+            "max_body_bytes",
+            "0 would refuse every document: give a size in bytes, e.g. 10485760 (10 MiB)".into(),
+        );
+    }
+    // Each `allow` entry at its own place in the list.
+    let entries = table.get("allow").and_then(|v| v.get_ref().as_array());
+    for (i, entry) in h.allow.iter().enumerate() {
+        if let Err(e) = crate::sources::guard::AllowEntry::parse(entry) {
+            let at = entries
+                .and_then(|a| a.get(i))
+                .map_or(place_of(table, "allow", header), |v| v.span().start);
+            p.at(at, format!("[http] allow: {e}"));
+            sound = false;
+        }
+    }
+    sound
 }
 
-/// Deserializes the table `key` into `T`, reporting a problem (with the offending key's line when the
-/// message names it) and returning `None` when it does not fit.
-fn section<T: DeserializeOwned>(p: &mut Problems, table: &toml::Table, key: &str) -> Option<T> {
-    let value = table.get(key)?.clone();
-    let sec = Section::Table(key.to_owned());
-    if !value.is_table() {
+/// The `[email]` table: the password must not be written there; every other problem at its key.
+fn read_email(p: &mut Problems<'_>, v: Value<'_>) -> Option<crate::notify::EmailConfig> {
+    let header = v.span().start;
+    let mut v = v;
+    if let DeValue::Table(t) = v.get_mut()
+        && let Some(password) = t.remove("password")
+    {
         p.at(
-            &Section::Top,
-            Some(key),
-            format!("{key} must be a table ([{key}])"),
+            password.span().start,
+            "[email]: the password must not be written in the configuration; put it in a file \
+             (password_file, e.g. from systemd LoadCredential=) or an environment variable (password_env)",
         );
-        return None;
     }
-    match T::deserialize(value) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            let message = e.to_string();
-            let named = message.split('`').nth(1).map(str::to_owned);
-            let line_key = named
-                .as_deref()
-                .filter(|k| p.lines.line_of(&sec, Some(k)).is_some());
-            p.at(&sec, line_key, format!("[{key}]: {}", message.trim()));
-            None
-        }
+    let keys = v.get_ref().as_table().cloned().unwrap_or_default();
+    let email: crate::notify::EmailConfig = read_table(p, "email", v)?;
+    let mut sound = true;
+    for (key, problem) in email.problems() {
+        p.at(place_of(&keys, key, header), format!("[email]: {problem}"));
+        sound = false;
     }
-}
-
-fn read_sources(
-    p: &mut Problems,
-    table: &toml::Table,
-    base: &Path,
-    default_interval: Interval,
-) -> Vec<SourceConfig> {
-    let Some(value) = table.get("source") else {
-        return Vec::new();
-    };
-    let Some(items) = value.as_array() else {
+    // Too short is among `problems()`; too long is refused here, with the other bounds.
+    if let Some(e) = TIMEOUT
+        .problem(email.timeout)
+        .filter(|_| email.timeout.0 > TIMEOUT.most)
+    {
         p.at(
-            &Section::Top,
-            Some("source"),
-            "source must be a list of [[source]] tables".into(),
+            place_of(&keys, "timeout", header),
+            format!("[email] timeout: {e}"),
         );
-        return Vec::new();
-    };
-    let mut sources: Vec<SourceConfig> = Vec::new();
-    for (index, item) in items.iter().enumerate() {
-        let sec = Section::ArrayItem("source".into(), index);
-        let Some(t) = item.as_table() else {
-            p.at(&sec, None, format!("source #{} must be a table", index + 1));
-            continue;
-        };
-        let label = match t.get("name").and_then(|v| v.as_str()) {
-            Some(n) => format!("source {n:?}"),
-            None => format!("source #{}", index + 1),
-        };
-        for key in t.keys() {
-            if !SOURCE_KEYS.contains(&key.as_str()) {
-                p.at(
-                    &sec,
-                    Some(key),
-                    format!(
-                        "{label}: unknown key {key:?} (known keys: {})",
-                        SOURCE_KEYS.join(", ")
-                    ),
-                );
-            }
-        }
-        let name = match t.get("name") {
-            Some(toml::Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-            Some(_) => {
-                p.at(
-                    &sec,
-                    Some("name"),
-                    format!("{label}: name must be a non-empty string"),
-                );
-                None
-            }
-            None => {
-                p.at(&sec, None, format!("{label}: missing key \"name\""));
-                None
-            }
-        };
-        if let Some(n) = &name {
-            if sources.iter().any(|s| &s.name == n) {
-                p.at(
-                    &sec,
-                    Some("name"),
-                    format!("{label}: duplicate source name {n:?}; names must be unique"),
-                );
-            }
-        }
-        let (url, location) = match t.get("url") {
-            Some(toml::Value::String(s)) => match Location::parse(s, Some(base)) {
-                Ok(l) => (Some(s.clone()), Some(l)),
-                Err(e) => {
-                    p.at(&sec, Some("url"), format!("{label}: {e}"));
-                    (None, None)
-                }
-            },
-            Some(_) => {
-                p.at(&sec, Some("url"), format!("{label}: url must be a string"));
-                (None, None)
-            }
-            None => {
-                p.at(&sec, None, format!("{label}: missing key \"url\""));
-                (None, None)
-            }
-        };
-        let interval =
-            interval_key(p, &sec, t, "interval", &format!("{label}: ")).unwrap_or(default_interval);
-        let tags = match t.get("tags") {
-            None => Vec::new(),
-            Some(toml::Value::Array(a)) if a.iter().all(toml::Value::is_str) => a
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
-            Some(_) => {
-                p.at(
-                    &sec,
-                    Some("tags"),
-                    format!("{label}: tags must be a list of strings"),
-                );
-                Vec::new()
-            }
-        };
-        let enabled = match t.get("enabled") {
-            None => true,
-            Some(toml::Value::Boolean(b)) => *b,
-            Some(_) => {
-                p.at(
-                    &sec,
-                    Some("enabled"),
-                    format!("{label}: enabled must be true or false"),
-                );
-                true
-            }
-        };
-        if let (Some(name), Some(url), Some(location)) = (name, url, location) {
-            sources.push(SourceConfig {
-                name,
-                url,
-                location,
-                interval,
-                tags,
-                enabled,
-            });
-        }
+        sound = false;
     }
-    sources
+    sound.then_some(email)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn load(text: &str) -> Result<Config, ConfigErrors> {
-        Config::from_text(Path::new("/etc/veille/veille.toml"), text)
-    }
-
-    #[test]
-    fn a_full_file_reads() {
-        let c = load(
-            r#"
-database = "/var/lib/veille/veille.db"
-rules = "rules"
-retention_days = 90
-interval = "10m"
-
-[http]
-timeout = "20s"
-per_host = 1
-
-[[source]]
-name = "presse"
-url = "https://presse.example/rss"
-tags = ["presse", "fr"]
-
-[[source]]
-name = "local"
-url = "feeds/local.xml"
-interval = "1h"
-enabled = false
-"#,
-        )
-        .unwrap();
-        assert_eq!(c.database, PathBuf::from("/var/lib/veille/veille.db"));
-        assert_eq!(c.rules, PathBuf::from("/etc/veille/rules"));
-        assert_eq!(c.retention_days, 90);
-        assert_eq!(c.http.timeout, Interval::secs(20));
-        assert_eq!(c.http.per_host, 1);
-        assert_eq!(c.sources.len(), 2);
-        assert_eq!(c.sources[0].interval, Interval::secs(600));
-        assert_eq!(
-            c.sources[1].location,
-            Location::File(PathBuf::from("/etc/veille/feeds/local.xml"))
-        );
-        assert_eq!(c.sources[1].interval, Interval::secs(3600));
-        assert!(!c.sources[1].enabled);
-    }
-
-    #[test]
-    fn every_problem_is_reported_with_its_line() {
-        let err = load(
-            r#"database = "x.db"
-colour = "blue"
-
-[[source]]
-name = "a"
-url = "ftp://a.example/x"
-
-[[source]]
-name = "b"
-urll = "https://b.example/"
-interval = "5 fortnights"
-"#,
-        )
-        .unwrap_err();
-        let text = err.to_string();
-        let lines: Vec<Option<usize>> = err.0.iter().map(|e| e.line).collect();
-        assert_eq!(err.0.len(), 5, "{text}");
-        assert!(
-            text.contains("veille.toml:8: source \"b\": missing key \"url\""),
-            "{text}"
-        );
-        assert!(
-            text.contains("veille.toml:2: unknown key \"colour\""),
-            "{text}"
-        );
-        assert!(
-            text.contains("veille.toml:6: source \"a\": unsupported URL scheme"),
-            "{text}"
-        );
-        assert!(
-            text.contains("veille.toml:10: source \"b\": unknown key \"urll\""),
-            "{text}"
-        );
-        assert!(
-            text.contains("veille.toml:11: source \"b\": interval: invalid duration"),
-            "{text}"
-        );
-        assert!(lines.iter().all(Option::is_some));
-    }
-
-    #[test]
-    fn missing_keys_name_the_table() {
-        let err = load("[[source]]\nname = \"a\"\n").unwrap_err();
-        assert_eq!(
-            err.0[0].to_string(),
-            "/etc/veille/veille.toml:1: source \"a\": missing key \"url\""
-        );
-    }
-
-    #[test]
-    fn duplicate_names_are_refused() {
-        let err = load("[[source]]\nname = \"a\"\nurl = \"a.xml\"\n[[source]]\nname = \"a\"\nurl = \"b.xml\"\n").unwrap_err();
-        assert_eq!(err.0.len(), 1);
-        assert!(
-            err.0[0]
-                .to_string()
-                .contains(":5: source \"a\": duplicate source name"),
-            "{}",
-            err
-        );
-    }
-
-    #[test]
-    fn http_table_unknown_key_names_its_line() {
-        let err = load("[http]\ntimeout = \"5s\"\nspeed = 3\n").unwrap_err();
-        assert_eq!(err.0.len(), 1);
-        assert!(
-            err.0[0]
-                .to_string()
-                .starts_with("/etc/veille/veille.toml:3: [http]: unknown field `speed`"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn syntax_errors_give_the_line() {
-        let err = load("database = \"x.db\"\n[[source]\nname = 1\n").unwrap_err();
-        assert_eq!(err.0.len(), 1);
-        assert_eq!(err.0[0].line, Some(2), "{err}");
-        assert!(err.0[0].message.starts_with("TOML syntax error"));
-    }
-
-    #[test]
-    fn too_short_interval_is_refused() {
-        let err = load("interval = \"1s\"\n").unwrap_err();
-        assert!(
-            err.to_string()
-                .contains(":1: interval = \"1s\" is too short"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn metrics_must_stay_on_loopback_unless_allowed() {
-        let err = load("[metrics]\nlisten = \"0.0.0.0:9808\"\n").unwrap_err();
-        assert!(
-            err.to_string()
-                .contains(":2: [metrics] listen = \"0.0.0.0:9808\" is not a loopback address"),
-            "{err}"
-        );
-        let ok = load("[metrics]\nlisten = \"0.0.0.0:9808\"\nallow_remote = true\n").unwrap();
-        assert!(ok.metrics.is_some());
-    }
-
-    #[test]
-    fn http_allow_entries_are_checked_with_their_line() {
-        let ok = load("[http]\nallow_private = true\nallow = [\"10.1.2.0/24\", \"rss.intranet\", \"*.corp.example\"]\n")
-            .unwrap();
-        assert!(ok.http.allow_private);
-        assert_eq!(ok.http.allow.len(), 3);
-        let err = load("[http]\ntimeout = \"5s\"\nallow = [\"10.1.2.3/24\", \"rss intranet\"]\n")
-            .unwrap_err();
-        assert_eq!(err.0.len(), 2, "{err}");
-        let text = err.to_string();
-        assert!(
-            text.contains(":3: [http] allow: \"10.1.2.3/24\" has bits set past its /24 prefix"),
-            "{text}"
-        );
-        assert!(
-            text.contains(":3: [http] allow: \"rss intranet\" is neither a host name"),
-            "{text}"
-        );
-        let err = load("[http]\nallow_private = \"yes\"\n").unwrap_err();
-        assert!(
-            err.to_string().contains(":2: [http]: invalid type"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn defaults_apply() {
-        let c = load("").unwrap();
-        assert_eq!(c.database, PathBuf::from("/etc/veille/veille.db"));
-        assert_eq!(c.retention_days, 180);
-        assert_eq!(c.interval, Interval::secs(900));
-        assert_eq!(c.http.max_body_bytes, 10 * 1024 * 1024);
-        assert!(!c.http.allow_private && c.http.allow.is_empty());
-    }
-}
+mod tests;

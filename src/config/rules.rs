@@ -4,9 +4,14 @@
 //! to the pure compiler ([`crate::analysis::rules::compile`]), giving a [`RuleSet`] or every problem found.
 //! Called by the daemon at start and on SIGHUP (it keeps the previous `RuleSet` when the new files are
 //! wrong), by `veille check` and by `veille rules check|test`. No state is kept between calls.
+//!
+//! [`load_checked`] is what the daemon and `veille check` use: the rules, with the detection settings of
+//! every watch judged too ([`crate::detect::settings_problems`]), every problem as a one-line
+//! [`ConfigError`] so that they list beside the configuration's own.
 
 use std::path::{Path, PathBuf};
 
+use super::ConfigError;
 use crate::analysis::rules::{RuleError, RuleFile, RuleSet, compile};
 
 /// A problem loading the rules of a directory.
@@ -78,6 +83,85 @@ pub fn load_rules(dir: &Path) -> Result<RuleSet, Vec<RulesLoadError>> {
     }
 }
 
+/// The longest length of time a watch's detection settings may give.
+const DETECTION: super::Bounds = super::Bounds::secs(0, 366 * 86_400);
+
+/// Reads and compiles the rules of `dir` and judges each watch's detection settings, as the daemon needs
+/// them.
+///
+/// # Errors
+/// Every problem, one line each, at its file, line and column.
+pub fn load_checked(dir: &Path) -> Result<RuleSet, Vec<ConfigError>> {
+    let set = load_rules(dir)
+        .map_err(|errors| errors.iter().map(|e| one_line(e, dir)).collect::<Vec<_>>())?;
+    // Detection settings that parse but cannot work (a bucket that does not divide a day…), or lengths of
+    // time past a year, which could only be a mistake and would overflow the detector's clock arithmetic.
+    let unusable: Vec<ConfigError> = set
+        .watches()
+        .iter()
+        .flat_map(|w| {
+            let d = &w.detection;
+            let too_long = [
+                ("bucket", d.bucket),
+                ("baseline", d.baseline),
+                ("warmup", d.warmup),
+                ("resolve_after", d.resolve_after),
+                ("cooldown", d.cooldown),
+            ]
+            .into_iter()
+            .filter_map(|(key, i)| DETECTION.problem(i).map(|e| format!("{key} {e}")));
+            crate::detect::settings_problems(d)
+                .into_iter()
+                .chain(too_long)
+                .map(move |p| ConfigError {
+                    file: PathBuf::from(&w.location.file),
+                    line: Some(w.location.line),
+                    column: Some(w.location.column),
+                    message: format!("watch {:?}: [watch.detection] {p}", w.id),
+                })
+        })
+        .collect();
+    if unusable.is_empty() {
+        Ok(set)
+    } else {
+        Err(unusable)
+    }
+}
+
+/// A rule-loading problem on one line, without the snippet `veille rules check` shows under it.
+fn one_line(e: &RulesLoadError, dir: &Path) -> ConfigError {
+    let (at, message) = match e {
+        RulesLoadError::Read { path, source } => {
+            let what = if path == dir {
+                "the rules directory (`rules` in the configuration)"
+            } else {
+                "the rule file"
+            };
+            return ConfigError {
+                file: path.clone(),
+                line: None,
+                column: None,
+                message: format!("cannot read {what}: {source}"),
+            };
+        }
+        RulesLoadError::Rule(RuleError::Toml { at, message, .. }) => {
+            (at, format!("invalid TOML: {message}"))
+        }
+        RulesLoadError::Rule(
+            RuleError::Invalid { at, message, .. } | RuleError::Query { at, message, .. },
+        ) => (at, message.clone()),
+        RulesLoadError::Rule(RuleError::DuplicateId { at, id, first, .. }) => {
+            (at, format!("duplicate id `{id}`: already used at {first}"))
+        }
+    };
+    ConfigError {
+        file: PathBuf::from(&at.file),
+        line: Some(at.line),
+        column: Some(at.column),
+        message: super::problems::one_line(message),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +192,29 @@ mod tests {
         assert!(
             text[1].contains("b.toml:4:17: expected a term after OR"),
             "{text:?}"
+        );
+    }
+
+    #[test]
+    fn detection_lengths_past_a_year_are_refused_at_the_watch() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.toml"),
+            "[[watch]]\nid = \"w\"\nquery = \"acme\"\n[watch.detection]\nbaseline = \"20000000w\"\ncooldown = \"400d\"\n",
+        )
+        .unwrap();
+        let errors = load_checked(dir.path()).unwrap_err();
+        let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 2, "{shown:#?}");
+        assert!(
+            shown[0].ends_with(
+                "a.toml:2:6: watch \"w\": [watch.detection] baseline \"20000000w\" is too long: the most is 366d"
+            ),
+            "{shown:#?}"
+        );
+        assert!(
+            shown[1].contains("cooldown \"400d\" is too long"),
+            "{shown:#?}"
         );
     }
 

@@ -11,6 +11,13 @@
 //!   transaction), then exit within the stop deadline; what is abandoned is fetched again next time.
 //! - SIGHUP: reload the configuration and rules through the same validation as `veille check`; when they are
 //!   invalid the running ones stay, and every problem is logged.
+//! - A database fault that waiting may clear ([`StoreFault`]: a full disk, a lock held elsewhere beyond the
+//!   busy timeout, a passing I/O error) never ends the process — a restart would meet it again, and
+//!   systemd's start limit would leave the service dead. No new poll is admitted but one probe after a
+//!   growing backoff; the failed polls' sources stay due, so their items are fetched again once the probe
+//!   writes. The fault shows in `STATUS=`, the `veille_store_fault` gauge and the status file beside the
+//!   database that `veille status` reads ([`crate::store::status_file`]). A start on such a database
+//!   waits the same way ([`Daemon::start_waiting`]).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -25,8 +32,9 @@ use crate::analysis::Analyzer;
 use crate::config::{Config, ConfigErrors};
 use crate::model::SourceState;
 use crate::pipeline::{PollReport, Stages, poll_source};
+use crate::store::status_file::{DaemonPhase, DaemonStatus, StatusFile};
 use crate::store::writer::{self, WriterThread};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoreFault};
 
 /// How long `veille run --once` may spend handing pending emails to the server before it exits.
 pub const FLUSH_DEADLINE: Duration = Duration::from_secs(30);
@@ -114,34 +122,9 @@ async fn flush_outbox(
 /// # Errors
 /// The rules' problems, as configuration errors.
 pub fn build_analyzer(config: &Config) -> Result<Analyzer, ConfigErrors> {
-    // Rule errors name their own file, line and column: the message stands alone.
-    let problem = |message: String| crate::config::ConfigError {
-        file: std::path::PathBuf::new(),
-        line: None,
-        message,
-    };
-    let rules = crate::config::rules::load_rules(&config.rules).map_err(|errors| {
-        ConfigErrors(errors.into_iter().map(|e| problem(e.to_string())).collect())
-    })?;
-    // Detection settings that parse but cannot work (a bucket that does not divide a day…).
-    let unusable: Vec<_> = rules
-        .watches()
-        .iter()
-        .flat_map(|w| {
-            crate::detect::settings_problems(&w.detection)
-                .into_iter()
-                .map(move |p| {
-                    problem(format!(
-                        "{}: watch {:?}: [watch.detection] {p}",
-                        w.location, w.id
-                    ))
-                })
-        })
-        .collect();
-    if !unusable.is_empty() {
-        return Err(ConfigErrors(unusable));
-    }
-    Ok(Analyzer::new(rules))
+    crate::config::rules::load_checked(&config.rules)
+        .map(Analyzer::new)
+        .map_err(ConfigErrors)
 }
 
 /// A started daemon: the database is open and every stage is built.
@@ -152,6 +135,62 @@ pub struct Daemon {
     states: HashMap<String, SourceState>,
     /// Open incidents, as last read from the database (for `STATUS=`).
     open_incidents: u64,
+    /// The database fault being waited out, as `STATUS=` shows it first.
+    fault_line: Option<String>,
+}
+
+/// A database fault the daemon is waiting out: no new poll is admitted but one probe after each backoff.
+struct FaultWait {
+    fault: StoreFault,
+    since: chrono::DateTime<Utc>,
+    /// Failed probes so far (the backoff grows with them).
+    failures: u32,
+    /// Whether the poll in flight is the probe (its failure grows the backoff; polls already running
+    /// when the fault began do not).
+    probing: bool,
+    next_probe: Instant,
+    detail: String,
+}
+
+/// The wait before the next try after `failures` failed ones: 1 s, doubling, at most 60 s.
+/// The voice of the status line systemd shows: the configuration's language and clock.
+fn status_voice(config: &Config) -> crate::i18n::Voice {
+    crate::i18n::Voice::new(config.locale, config.timezone.0)
+}
+
+fn fault_backoff(failures: u32) -> Duration {
+    Duration::from_secs(1u64 << failures.saturating_sub(1).min(6)).min(Duration::from_secs(60))
+}
+
+/// Writes the daemon's state beside the database for `veille status`, opening the file on first use.
+/// A failure is logged once per opening attempt and never stops the daemon.
+fn write_status_file(
+    file: &mut Option<StatusFile>,
+    database: &std::path::Path,
+    phase: DaemonPhase,
+    fault: Option<(StoreFault, chrono::DateTime<Utc>)>,
+    detail: Option<String>,
+) {
+    if file.is_none() {
+        match StatusFile::open(database) {
+            Ok(f) => *file = Some(f),
+            Err(e) => {
+                tracing::warn!(error = %e, "The status file beside the database cannot be written; `veille status` will not see this state.");
+                return;
+            }
+        }
+    }
+    let status = DaemonStatus {
+        pid: std::process::id(),
+        phase,
+        fault: fault.map(|(f, _)| f),
+        fault_since: fault.map(|(_, t)| t),
+        detail,
+        updated: Utc::now(),
+    };
+    if let Some(Err(e)) = file.as_ref().map(|f| f.write(&status)) {
+        tracing::warn!(error = %e, "The status file beside the database cannot be updated.");
+    }
 }
 
 impl Daemon {
@@ -191,7 +230,80 @@ impl Daemon {
             writer_thread,
             states,
             open_incidents: 0,
+            fault_line: None,
         })
+    }
+
+    /// [`Daemon::start`] for the service: a database fault that waiting may clear (a full disk, a lock
+    /// held by another program) does not end the process — systemd's start limit would soon leave the
+    /// service dead — but is retried with backoff, said in `STATUS=` and the status file, while the start
+    /// timeout is extended. `None` when a stop signal came first.
+    ///
+    /// # Errors
+    /// As [`Daemon::start`], for every other error.
+    pub async fn start_waiting(config: Config) -> Result<Option<Daemon>, DaemonError> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let setup =
+            |e: std::io::Error| DaemonError::Setup(format!("cannot listen for signals: {e}"));
+        let mut sigterm = signal(SignalKind::terminate()).map_err(setup)?;
+        let mut sigint = signal(SignalKind::interrupt()).map_err(setup)?;
+        let watchdog = sd_notify::watchdog_enabled().map(|d| d / 2);
+        let mut failures = 0u32;
+        let mut since = None;
+        let mut file = None;
+        loop {
+            let e = match Daemon::start(config.clone()) {
+                Err(DaemonError::Store(e)) if e.is_transient() => e,
+                Ok(daemon) => {
+                    if failures > 0 {
+                        tracing::info!("Database usable again; starting.");
+                        crate::metrics::METRICS.set_store_fault(None);
+                    }
+                    return Ok(Some(daemon));
+                }
+                Err(e) => return Err(e),
+            };
+            let fault = e.fault().unwrap_or(StoreFault::Io);
+            failures += 1;
+            let since = *since.get_or_insert_with(Utc::now);
+            let wait = fault_backoff(failures).min(watchdog.unwrap_or(Duration::MAX));
+            if failures == 1 {
+                tracing::warn!(fault = fault.as_str(), error = %e, "Database unusable at start; waiting and retrying.");
+            }
+            crate::metrics::METRICS.set_store_fault(Some(fault));
+            let line = status_voice(&config).say(
+                "status-line-unusable",
+                &[
+                    (
+                        "fault",
+                        crate::i18n::words::store_fault(&status_voice(&config), fault).into(),
+                    ),
+                    ("seconds", wait.as_secs().max(1).into()),
+                ],
+            );
+            let extend = (wait + Duration::from_secs(30))
+                .as_micros()
+                .min(u128::from(u32::MAX)) as u32;
+            let _ = sd_notify::notify(&[
+                sd_notify::NotifyState::Status(&line),
+                sd_notify::NotifyState::ExtendTimeoutUsec(extend),
+            ]);
+            if watchdog.is_some() {
+                let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+            }
+            write_status_file(
+                &mut file,
+                &config.database,
+                DaemonPhase::Starting,
+                Some((fault, since)),
+                Some(e.to_string()),
+            );
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                _ = sigterm.recv() => { tracing::info!(signal = "SIGTERM", "Stopping."); return Ok(None) }
+                _ = sigint.recv() => { tracing::info!(signal = "SIGINT", "Stopping."); return Ok(None) }
+            }
+        }
     }
 
     /// Polls every enabled source once, concurrently within the HTTP limits, then closes the database.
@@ -286,6 +398,16 @@ impl Daemon {
         let mut last_prune: Option<Instant> = None;
         let mut last_tick = Instant::now();
         let mut fatal: Option<StoreError> = None;
+        let mut fault: Option<FaultWait> = None;
+        let mut status_file: Option<StatusFile> = None;
+        write_status_file(
+            &mut status_file,
+            &self.config.database,
+            DaemonPhase::Running,
+            None,
+            None,
+        );
+        crate::metrics::METRICS.set_store_fault(None);
 
         let metrics_token = token.child_token();
         if let Some(metrics) = self.config.metrics.clone() {
@@ -334,9 +456,13 @@ impl Daemon {
 
         loop {
             let now = Utc::now();
-            if last_tick.elapsed() >= TICK {
+            // While the database cannot be written, ticks and pruning wait too: they would only fail.
+            if fault.is_none() && last_tick.elapsed() >= TICK {
                 if let Err(e) = self.stages.writer.tick(now).await {
                     tracing::error!(error = %e, "Detection could not judge the closed buckets.");
+                    if e.is_transient() {
+                        self.store_fault(&mut fault, &e, &mut status_file, last_cycle);
+                    }
                 }
                 if let Ok(h) = Store::open_read_only(&self.config.database).and_then(|s| s.health())
                 {
@@ -344,7 +470,9 @@ impl Daemon {
                 }
                 last_tick = Instant::now();
             }
-            if last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(86_400)) {
+            if fault.is_none()
+                && last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(86_400))
+            {
                 let before = now - chrono::Duration::days(i64::from(self.config.retention_days));
                 match self.stages.writer.prune(before).await {
                     Ok(n) if n > 0 => tracing::info!(pruned = n, "Old mentions pruned."),
@@ -354,6 +482,21 @@ impl Daemon {
                 last_prune = Some(Instant::now());
             }
             let mut next_wake = now + chrono::Duration::seconds(60);
+            // While the database cannot be written, fetching more would only pile up what cannot be kept:
+            // no poll is admitted but one probe at a time, after the backoff.
+            let mut admit = match fault.as_mut() {
+                None => usize::MAX,
+                Some(f) if in_flight.is_empty() && Instant::now() >= f.next_probe => {
+                    f.probing = true;
+                    1
+                }
+                Some(f) => {
+                    let probe_in = f.next_probe.saturating_duration_since(Instant::now());
+                    next_wake = next_wake
+                        .min(now + chrono::Duration::from_std(probe_in).unwrap_or_default());
+                    0
+                }
+            };
             for source in self.config.sources.iter().filter(|s| s.enabled) {
                 if in_flight.contains_key(&source.name) {
                     continue;
@@ -363,7 +506,8 @@ impl Daemon {
                     .get(&source.name)
                     .and_then(|s| s.next_due)
                     .unwrap_or(now);
-                if due <= now {
+                if due <= now && admit > 0 {
+                    admit -= 1;
                     in_flight.insert(source.name.clone(), Instant::now());
                     let stages = self.stages.clone();
                     let source = source.clone();
@@ -393,6 +537,12 @@ impl Daemon {
                     }
                     Ok(Some(report)) => {
                         in_flight.remove(&report.source);
+                        if let Some(f) = fault.take() {
+                            tracing::info!(fault = f.fault.as_str(), since = %f.since, "Database writable again; polling resumes.");
+                            crate::metrics::METRICS.set_store_fault(None);
+                            self.fault_line = None;
+                            write_status_file(&mut status_file, &self.config.database, DaemonPhase::Running, None, None);
+                        }
                         self.states.insert(report.source.clone(), report.state);
                         if in_flight.is_empty() {
                             last_cycle = Some(Instant::now());
@@ -404,12 +554,10 @@ impl Daemon {
                     }
                     Err(e) if e.is_transient() => {
                         // A full disk or a locked database: nothing of this poll was written and the
-                        // source's saved state is unchanged, so its items are fetched again. Retry later.
+                        // source's state here is unchanged (still due), so its items are fetched again
+                        // once a probe finds the database writable. Nothing is lost, nothing kept twice.
                         in_flight.remove(&name);
-                        let retry = Utc::now() + chrono::Duration::seconds(60);
-                        self.states.entry(name.clone()).or_default().next_due = Some(retry);
-                        tracing::error!(source = %name, error = %e, "Database write failed; retrying in 60 s.");
-                        self.notify_status(last_cycle, Some("écriture en base impossible (disque plein ?)"));
+                        self.store_fault(&mut fault, &e, &mut status_file, last_cycle);
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "Database write failed; stopping so that the service restarts.");
@@ -428,11 +576,11 @@ impl Daemon {
                     "A poll has been running far beyond the HTTP timeout; the watchdog is no longer fed."
                 );
             }
-            if let Some(w) = watchdog.filter(|_| !wedged) {
-                if last_watchdog.elapsed() >= w {
-                    let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
-                    last_watchdog = Instant::now();
-                }
+            if let Some(w) = watchdog.filter(|_| !wedged)
+                && last_watchdog.elapsed() >= w
+            {
+                let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+                last_watchdog = Instant::now();
             }
         }
 
@@ -456,11 +604,19 @@ impl Daemon {
         let left = STOP_DEADLINE
             .saturating_sub(stop_started.elapsed())
             .max(Duration::from_secs(1));
+        let database = self.config.database.clone();
         if !self.close(Some(left)) {
             tracing::warn!(
                 "The database writer did not finish in time; its open transaction is rolled back."
             );
         }
+        write_status_file(
+            &mut status_file,
+            &database,
+            DaemonPhase::Stopped,
+            None,
+            fatal.as_ref().map(ToString::to_string),
+        );
         tracing::info!("Daemon stopped.");
         match fatal {
             Some(e) => Err(e.into()),
@@ -491,6 +647,59 @@ impl Daemon {
         }
     }
 
+    /// Enters (or extends) the wait for a database fault: backoff, log, metrics, `STATUS=`, status file.
+    fn store_fault(
+        &mut self,
+        wait: &mut Option<FaultWait>,
+        e: &StoreError,
+        file: &mut Option<StatusFile>,
+        last_cycle: Option<Instant>,
+    ) {
+        let kind = e.fault().unwrap_or(StoreFault::Io);
+        let f = wait.get_or_insert_with(|| {
+            tracing::warn!(fault = kind.as_str(), error = %e, "Database cannot be written; no new polls until it can, retrying with backoff (nothing is lost: the items are fetched again).");
+            FaultWait {
+                fault: kind,
+                since: Utc::now(),
+                failures: 0,
+                probing: true,
+                next_probe: Instant::now(),
+                detail: String::new(),
+            }
+        });
+        if f.probing {
+            f.failures += 1;
+            f.probing = false;
+        }
+        f.fault = kind;
+        f.detail = e.to_string();
+        let backoff = fault_backoff(f.failures);
+        f.next_probe = Instant::now() + backoff;
+        tracing::debug!(
+            fault = kind.as_str(),
+            retry_in_s = backoff.as_secs(),
+            "Database still unwritable."
+        );
+        crate::metrics::METRICS.set_store_fault(Some(kind));
+        let v = status_voice(&self.config);
+        self.fault_line = Some(v.say(
+            "status-line-waiting",
+            &[
+                ("fault", crate::i18n::words::store_fault(&v, kind).into()),
+                ("seconds", backoff.as_secs().into()),
+            ],
+        ));
+        let (fault, since, detail) = (f.fault, f.since, f.detail.clone());
+        write_status_file(
+            file,
+            &self.config.database,
+            DaemonPhase::Running,
+            Some((fault, since)),
+            Some(detail),
+        );
+        self.notify_status(last_cycle, None);
+    }
+
     fn notify_status(&self, last_cycle: Option<Instant>, problem: Option<&str>) {
         let enabled = self.config.sources.iter().filter(|s| s.enabled).count();
         let failing = self
@@ -498,18 +707,26 @@ impl Daemon {
             .values()
             .filter(|s| s.consecutive_errors > 0)
             .count();
-        let cycle = match last_cycle {
-            Some(t) => format!("dernier cycle il y a {} s", t.elapsed().as_secs()),
-            None => "premier cycle en cours".to_owned(),
-        };
-        let incidents = match self.open_incidents {
-            0 => "aucun incident ouvert".to_owned(),
-            1 => "1 incident ouvert".to_owned(),
-            n => format!("{n} incidents ouverts"),
-        };
-        let mut status = format!("{enabled} sources ({failing} en échec), {incidents}, {cycle}");
+        let v = status_voice(&self.config);
+        let mut status = v.say(
+            "status-line",
+            &[
+                ("sources", enabled.into()),
+                ("failing", failing.into()),
+                ("incidents", self.open_incidents.into()),
+                (
+                    "cycle",
+                    last_cycle
+                        .map_or(-1, |t| t.elapsed().as_secs() as i64)
+                        .into(),
+                ),
+            ],
+        );
         if let Some(p) = problem {
             status = format!("{p} — {status}");
+        }
+        if let Some(f) = &self.fault_line {
+            status = format!("{f} — {status}");
         }
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Status(&status)]);
     }
@@ -517,7 +734,8 @@ impl Daemon {
     /// Reloads configuration and rules; keeps the running ones when the new ones are invalid.
     async fn reload(&mut self) {
         let path: PathBuf = self.config.path.clone();
-        let loaded = Config::load(&path).and_then(|c| build_analyzer(&c).map(|a| (c, a)));
+        let loaded =
+            crate::config::load_with_rules(&path).map(|(c, rules)| (c, Analyzer::new(rules)));
         match loaded {
             Ok((config, analyzer)) => {
                 if config.database != self.config.database {
@@ -569,5 +787,17 @@ impl Daemon {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fault_backoff_doubles_from_one_second_up_to_a_minute() {
+        let waits: Vec<u64> = (0..=9).map(|n| fault_backoff(n).as_secs()).collect();
+        assert_eq!(waits, [1, 1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!(fault_backoff(u32::MAX), Duration::from_secs(60));
     }
 }

@@ -399,13 +399,13 @@ fn top_of(counts: BTreeMap<String, u32>, n: usize) -> Vec<Tally> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::detect::baseline::spread;
     use crate::detect::counts::tests::{at, mention};
     use crate::model::TermWeight;
 
-    fn baseline(neg_median: f64, share: Option<f64>) -> Baseline {
+    pub(crate) fn baseline(neg_median: f64, share: Option<f64>) -> Baseline {
         Baseline {
             profile: Profile::HourOfDay,
             samples: 14,
@@ -425,7 +425,8 @@ mod tests {
         }
     }
 
-    fn burst() -> Vec<AnalysedMention> {
+    /// Six angry customers on two forums and one story syndicated by twenty sites, and one happy fan.
+    pub(crate) fn burst() -> Vec<AnalysedMention> {
         let mut ms = Vec::new();
         for i in 0..6u64 {
             let mut m = mention(

@@ -40,13 +40,14 @@ macro_rules! message_files {
             ("email.ftl", include_str!(concat!($dir, "/email.ftl"))),
             ("cli.ftl", include_str!(concat!($dir, "/cli.ftl"))),
             ("demo.ftl", include_str!(concat!($dir, "/demo.ftl"))),
+            ("status.ftl", include_str!(concat!($dir, "/status.ftl"))),
             ("web.ftl", include_str!(concat!($dir, "/web.ftl"))),
         ]
     };
 }
 
 /// The message files of `locale`, by file name.
-pub(crate) fn files(locale: Locale) -> [(&'static str, &'static str); 6] {
+pub(crate) fn files(locale: Locale) -> [(&'static str, &'static str); 7] {
     match locale {
         Locale::Fr => message_files!("fr"),
         Locale::En => message_files!("en"),
@@ -226,6 +227,11 @@ impl Voice {
         self.say("quoted", &[("text", text.into())])
     }
 
+    /// [`Voice::quote`] of a text that may be absent: empty when it is, which messages read as `none`.
+    pub fn quote_opt(&self, text: Option<&str>) -> String {
+        text.map(|t| self.quote(t)).unwrap_or_default()
+    }
+
     /// A length of time as people say it: `1 j 4 h`, `2 h 30`, `45 min`.
     pub fn duration(&self, d: TimeDelta) -> String {
         let total = d.num_minutes().max(0);
@@ -280,7 +286,7 @@ impl Voice {
             "moment",
             &[
                 ("dm", l.format("%d/%m").to_string().into()),
-                ("day", l.format("%-d").to_string().into()),
+                ("day", l.format("%d").to_string().into()),
                 (
                     "month",
                     self.month(l.format("%m").to_string().parse().unwrap_or(1))
@@ -313,6 +319,18 @@ impl Voice {
                 "window-day",
                 &[
                     ("dm", self.local(start).format("%d/%m").to_string().into()),
+                    ("day", self.local(start).format("%d").to_string().into()),
+                    (
+                        "month",
+                        self.month(
+                            self.local(start)
+                                .format("%m")
+                                .to_string()
+                                .parse()
+                                .unwrap_or(1),
+                        )
+                        .into(),
+                    ),
                     ("from", self.hour(start).into()),
                     ("to", self.hour(end).into()),
                 ],
@@ -543,7 +561,7 @@ mod tests {
         assert_eq!(fr.window(start, end), "le 22/11 entre 9 h et 14 h");
         assert_eq!(
             Voice::new(Locale::En, DEFAULT_TZ).window(start, end),
-            "on 22/11 between 09:00 and 14:00"
+            "on 22 Nov between 09:00 and 14:00"
         );
     }
 }

@@ -49,6 +49,11 @@ pub fn severity_str(v: &Voice, s: &str) -> String {
     }
 }
 
+/// A fault of the database, for a person: `disque plein`, `base verrouillée`.
+pub fn store_fault(v: &Voice, f: crate::store::StoreFault) -> String {
+    v.say("store-fault", &[("fault", f.as_str().into())])
+}
+
 /// A kind of incident (`bad_buzz`, `critical_mention`, `buzz`, `source`) in words.
 pub fn incident_kind(v: &Voice, kind: &str) -> String {
     v.say("incident-kind", &[("kind", kind.into())])
@@ -325,22 +330,13 @@ pub fn explanation(v: &Voice, x: &Explanation, metric: Metric, full: bool) -> St
     }
     if let Some(s) = &x.syndication {
         out.push(' ');
-        out.push_str(
-            &v.say(
-                "explain-syndication",
-                &[
-                    ("sources", s.sources.into()),
-                    (
-                        "title",
-                        s.title
-                            .as_deref()
-                            .map(|t| v.quote(t))
-                            .unwrap_or_default()
-                            .into(),
-                    ),
-                ],
-            ),
-        );
+        out.push_str(&v.say(
+            "explain-syndication",
+            &[
+                ("sources", s.sources.into()),
+                ("title", v.quote_opt(s.title.as_deref()).into()),
+            ],
+        ));
     }
     if !full {
         return out;
@@ -443,10 +439,10 @@ mod tests {
     use chrono::{DateTime, TimeZone as _, Utc};
 
     use super::*;
-    use crate::detect::baseline::{Baseline, Level, spread};
+    use crate::detect::baseline::Baseline;
     use crate::detect::counts::{AnalysedMention, BucketCounts, Window};
+    use crate::detect::explain::tests::{baseline, burst};
     use crate::i18n::{DEFAULT_TZ, Locale};
-    use crate::model::TermWeight;
 
     fn fr_() -> Voice {
         Voice::new(Locale::Fr, chrono_tz::UTC)
@@ -468,69 +464,6 @@ mod tests {
         label: Label,
     ) -> AnalysedMention {
         crate::detect::counts::tests::mention(key, source, author, story, label)
-    }
-
-    fn baseline(neg_median: f64, share: Option<f64>) -> Baseline {
-        Baseline {
-            profile: Profile::HourOfDay,
-            samples: 14,
-            negative: Level {
-                median: neg_median,
-                mad: 1.0,
-                spread: spread(neg_median, 1.0),
-                samples: 0,
-            },
-            total: Level {
-                median: 30.0,
-                mad: 3.0,
-                spread: spread(30.0, 3.0),
-                samples: 0,
-            },
-            negative_share: share,
-        }
-    }
-
-    fn burst() -> Vec<AnalysedMention> {
-        let mut ms = Vec::new();
-        for i in 0..6u64 {
-            let mut m = mention(
-                &format!("n{i}"),
-                &format!("forum{}", i % 2),
-                Some(&format!("user{i}")),
-                i,
-                Label::Neg,
-            );
-            m.score = -0.3 - 0.1 * i as f32;
-            m.terms = vec![
-                TermWeight {
-                    term: "scandale".into(),
-                    weight: -0.7,
-                },
-                TermWeight {
-                    term: if i % 2 == 0 { "honte" } else { "arnaque" }.into(),
-                    weight: -0.5,
-                },
-                TermWeight {
-                    term: "merci".into(),
-                    weight: 0.4,
-                },
-            ];
-            ms.push(m);
-        }
-        for i in 0..20u64 {
-            let mut m = mention(
-                &format!("s{i}"),
-                &format!("site{i:02}"),
-                None,
-                99,
-                Label::Neg,
-            );
-            m.title = Some("Acme rappelle ses yaourts".into());
-            m.score = -0.2;
-            ms.push(m);
-        }
-        ms.push(mention("p", "forum0", Some("fan"), 500, Label::Pos));
-        ms
     }
 
     fn explained(ms: &[AnalysedMention], b: &Baseline) -> Explanation {
@@ -578,7 +511,7 @@ mod tests {
         assert!(fr.starts_with(&summary));
         let en = explanation(&en_(), &e, Metric::Negative, true);
         assert!(
-            en.starts_with("7 distinct negative stories (26 negative mentions) on 02/03 between 17:00 and 18:00, against a usual 1 at this hour (×7.0; z = 3.1)."),
+            en.starts_with("7 distinct negative stories (26 negative mentions) on 02 Mar between 17:00 and 18:00, against a usual 1 at this hour (×7.0; z = 3.1)."),
             "{en}"
         );
         assert!(

@@ -76,7 +76,7 @@ impl std::fmt::Display for Interval {
             return write!(f, "{}ms", self.0.as_millis());
         }
         for (unit, len) in [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)] {
-            if s % len == 0 {
+            if s.is_multiple_of(len) {
                 return write!(f, "{}{unit}", s / len);
             }
         }

@@ -227,10 +227,10 @@ impl Notifier {
             }
             match self.mailer.send_to(row.id, &message, recipient).await {
                 Ok(accepted) => {
-                    if let Some(hook) = self.after_accept.as_mut() {
-                        if !hook(row.id) {
-                            return Ok(Flow::Stop);
-                        }
+                    if let Some(hook) = self.after_accept.as_mut()
+                        && !hook(row.id)
+                    {
+                        return Ok(Flow::Stop);
                     }
                     self.store
                         .outbox_record_delivery(row.id, recipient, now, immediate)?;

@@ -5,9 +5,14 @@
 //! on ("not a feed: got an HTML page", "XML error at line 12, column 3: …").
 //!
 //! Bytes are decoded here, not by the XML reader: the charset comes from the byte-order mark, else the XML
-//! declaration, else the HTTP header, else UTF-8 when the bytes are valid UTF-8, else windows-1252 (what
-//! ISO-8859-1 means on the web). The document is then handed to feed-rs as UTF-8 with its declaration
-//! removed, so nothing is decoded twice.
+//! declaration, else the HTTP header, else UTF-8 when the bytes read as UTF-8, else windows-1252 (what
+//! ISO-8859-1 means on the web). A UTF-8 document with a few stray bytes stays UTF-8: each stray byte alone
+//! is read as windows-1252. The document is then handed to feed-rs as UTF-8 with its declaration removed,
+//! so nothing is decoded twice.
+//!
+//! Every step is linear in the size of the document, hostile documents included: the rewrites that adapt
+//! loose dialects are single forward passes, the parser is tried a bounded number of times, and titles,
+//! authors, links, ids and bodies are capped.
 //!
 //! feed-rs runs behind `catch_unwind`: hostile bytes must never bring the daemon down, even through a bug in
 //! the parser; a panic becomes this source's error.
@@ -24,6 +29,19 @@ use crate::model::Mention;
 
 /// Longest body text kept for a mention, in bytes: full articles beyond this add nothing to detection.
 const MAX_TEXT: usize = 32 * 1024;
+/// Longest title kept (a feed's or an item's), in bytes: ten times a long headline, room for a whole
+/// Mastodon status given as a title. Rules and sentiment read titles, so a megabyte title is an attack.
+const MAX_TITLE: usize = 2 * 1024;
+/// Longest author name kept, in bytes.
+const MAX_AUTHOR: usize = 256;
+/// Longest link kept, in bytes (what browsers and sitemaps accept). A longer link is dropped, not cut: a cut
+/// address leads nowhere.
+const MAX_LINK: usize = 2048;
+/// Longest item id kept as it is, in bytes; a longer one is replaced by its hash, which stays stable.
+const MAX_ID: usize = 512;
+/// Longest language tag kept, in bytes (BCP 47 asks readers to handle 35); a longer one is dropped. The
+/// feed's language is copied into every item, so an uncapped one multiplies.
+const MAX_LANG: usize = 35;
 
 /// Why a document could not be read as a feed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -68,6 +86,10 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>) -> (String, &'static str
         return (text, name);
     }
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        if enc == encoding_rs::UTF_8 {
+            // The mark leaves no doubt: stray bytes are stray, not a sign of another encoding.
+            return (utf8_keeping_stray_bytes(&bytes[bom_len..]), "UTF-8");
+        }
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         return (text.into_owned(), enc.name());
     }
@@ -85,26 +107,74 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>) -> (String, &'static str
         .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
         // A document in an ASCII-compatible encoding cannot really be UTF-16 whatever it declares.
         .filter(|e| *e != encoding_rs::UTF_16LE && *e != encoding_rs::UTF_16BE);
-    // A Latin declaration on bytes that are valid UTF-8 (with non-ASCII in them) is a wrong declaration:
-    // Latin-1 text almost never forms valid multi-byte UTF-8 sequences by chance.
+    // A Latin declaration on bytes that read as UTF-8 (as many multi-byte sequences as bytes that fit none,
+    // or more) is a wrong declaration: Latin-1 text almost never forms valid multi-byte UTF-8 by chance.
+    let profile = Utf8Profile::of(bytes);
     let declared = declared.filter(|enc| {
         let latin = *enc == encoding_rs::WINDOWS_1252 || *enc == encoding_rs::ISO_8859_15;
-        !(latin && !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok())
+        !(latin && profile.reads_as_utf8())
     });
     match declared {
         Some(enc) if enc != encoding_rs::UTF_8 => {
             let (text, _) = enc.decode_without_bom_handling(bytes);
             (text.into_owned(), enc.name())
         }
-        _ => match std::str::from_utf8(bytes) {
-            Ok(text) => (text.to_owned(), "UTF-8"),
-            // Declared (or assumed) UTF-8 but not valid: the usual culprit is Latin-1 text.
-            Err(_) => {
-                let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
-                (text.into_owned(), "windows-1252")
-            }
-        },
+        // Declared (or assumed) UTF-8 with a few stray bytes, such as one Latin-1 "©" in a footer: every good
+        // sequence is kept and each stray byte alone is read as windows-1252.
+        _ if profile.reads_as_utf8() || profile.invalid == 0 => {
+            (utf8_keeping_stray_bytes(bytes), "UTF-8")
+        }
+        // Not UTF-8 at all: the usual culprit is Latin-1 text, undeclared or declared as UTF-8.
+        _ => {
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+            (text.into_owned(), "windows-1252")
+        }
     }
+}
+
+/// What the bytes hold when read as UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Utf8Profile {
+    /// Valid multi-byte sequences (the non-ASCII characters that UTF-8 reading finds).
+    multibyte: usize,
+    /// Bytes that are part of no valid sequence.
+    invalid: usize,
+}
+
+impl Utf8Profile {
+    fn of(bytes: &[u8]) -> Self {
+        let mut profile = Utf8Profile {
+            multibyte: 0,
+            invalid: 0,
+        };
+        for chunk in bytes.utf8_chunks() {
+            // A leading byte starts each multi-byte character; continuation bytes are 0b10xx_xxxx.
+            profile.multibyte += chunk.valid().bytes().filter(|b| *b >= 0xC0).count();
+            profile.invalid += chunk.invalid().len();
+        }
+        profile
+    }
+
+    /// Whether the bytes are UTF-8, maybe with a few stray bytes: at least as many good multi-byte
+    /// characters as bad bytes. A Latin-1 text gives far fewer: every accent is a bad byte, and a good
+    /// sequence needs an accident (a capital such as "Ã" right before a symbol such as "©").
+    fn reads_as_utf8(self) -> bool {
+        self.multibyte > 0 && self.multibyte >= self.invalid
+    }
+}
+
+/// The bytes read as UTF-8, each byte of an invalid sequence read on its own as windows-1252 (what a stray
+/// Latin-1 byte almost always is), never the whole document decoded again.
+fn utf8_keeping_stray_bytes(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            let (stray, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(chunk.invalid());
+            text.push_str(&stray);
+        }
+    }
+    text
 }
 
 fn decode_utf32(bytes: &[u8]) -> Option<(String, &'static str)> {
@@ -157,10 +227,10 @@ fn xml_declared_encoding(bytes: &[u8]) -> Option<&str> {
 /// declaration said.
 fn strip_xml_declaration(text: &str) -> &str {
     let t = text.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']);
-    if t.starts_with("<?xml") {
-        if let Some(end) = t.find("?>") {
-            return &t[end + 2..];
-        }
+    if t.starts_with("<?xml")
+        && let Some(end) = t.find("?>")
+    {
+        return &t[end + 2..];
     }
     t
 }
@@ -169,7 +239,7 @@ fn strip_xml_declaration(text: &str) -> &str {
 /// to Atom 1.0's, RSS 0.90's to RSS 1.0's, RSS without a version (or 0.93, 0.94, 2.01…) to RSS 2.0, RSS
 /// 2.0 in the Userland namespace, default or prefixed (`<r:rss>`), to plain RSS 2.0, items placed directly
 /// under `<rss>` into a channel, and RSS 1.0 items without a link given their `rdf:about` as one.
-fn normalize_dialect(doc: &str) -> std::borrow::Cow<'_, str> {
+fn normalize_dialect<'a>(doc: &'a str, work: &mut Work) -> std::borrow::Cow<'a, str> {
     use std::borrow::Cow;
     let mut out = Cow::Borrowed(doc);
     for (old, new) in [
@@ -206,7 +276,7 @@ fn normalize_dialect(doc: &str) -> std::borrow::Cow<'_, str> {
         return out;
     }
     if out[root..].starts_with("<rdf:RDF")
-        && let Some(linked) = rdf_links(&out)
+        && let Some(linked) = rdf_links(&out, work)
     {
         return Cow::Owned(linked);
     }
@@ -286,25 +356,30 @@ fn unprefix_rss(doc: &str) -> Option<String> {
 
 /// RSS 1.0 items whose only address is their `rdf:about`, which feed-rs would drop for want of a `<link>`:
 /// the address becomes the link. `None` when there is no such item.
-fn rdf_links(doc: &str) -> Option<String> {
-    let mut out = String::with_capacity(doc.len() + 64);
-    let mut rest = doc;
-    let mut changed = false;
-    while let Some(at) = rest.find("<item") {
-        let after = &rest[at + "<item".len()..];
-        let Some(tag_end) = after.find('>') else {
+///
+/// One forward pass: the next `</item>` and the next `<link` are each looked for from where the last search
+/// left off (see [`Forward`]), so a document of unclosed items costs no more than a well-formed one.
+fn rdf_links(doc: &str, work: &mut Work) -> Option<String> {
+    let mut out = String::new();
+    let mut items = Forward::new(doc, "<item");
+    let mut closes = Forward::new(doc, "</item>");
+    let mut links = Forward::new(doc, "<link");
+    let mut tag_ends = Forward::new(doc, ">");
+    let mut copied = 0;
+    let mut pos = 0;
+    while let Some(at) = items.at_or_after(pos) {
+        let tag_start = at + "<item".len();
+        let Some(tag_end) = tag_ends.at_or_after(tag_start) else {
             break;
         };
-        let tag = &after[..tag_end];
-        let body = &after[tag_end + 1..];
-        out.push_str(&rest[..at + "<item".len() + tag_end + 1]);
-        rest = body;
+        let tag = &doc[tag_start..tag_end];
+        pos = tag_end + 1;
         // `<items>` is another element, and an empty `<item/>` has no room for a link.
         if !tag.starts_with(|c: char| c.is_ascii_whitespace()) || tag.ends_with('/') {
             continue;
         }
-        let end = body.find("</item>").unwrap_or(body.len());
-        if body[..end].contains("<link") {
+        let end = closes.at_or_after(pos).unwrap_or(doc.len());
+        if links.at_or_after(pos).is_some_and(|l| l < end) {
             continue;
         }
         let about = tag.find("rdf:about=").and_then(|i| {
@@ -313,15 +388,92 @@ fn rdf_links(doc: &str) -> Option<String> {
             value[1..].find(q).map(|e| value[1..1 + e].trim())
         });
         if let Some(about) = about.filter(|a| !a.is_empty() && !a.contains('<')) {
+            if out.is_empty() {
+                out.reserve(doc.len() + 64);
+            }
             // An attribute value is escaped as element text is: it goes in as it is.
+            out.push_str(&doc[copied..pos]);
             out.push_str("<link>");
             out.push_str(about);
             out.push_str("</link>");
-            changed = true;
+            copied = pos;
         }
     }
-    out.push_str(rest);
-    changed.then_some(out)
+    work.scanned += items.scanned + closes.scanned + links.scanned + tag_ends.scanned;
+    if copied == 0 {
+        return None;
+    }
+    out.push_str(&doc[copied..]);
+    Some(out)
+}
+
+/// The pre-parse rewrites on their own, for the benchmarks (`benches/hostile.rs`); not part of the API.
+#[doc(hidden)]
+pub mod rewrites {
+    /// RSS 1.0 items without a link given their `rdf:about` as one; `None` when there is none.
+    pub fn rdf_links(doc: &str) -> Option<String> {
+        super::rdf_links(doc, &mut super::Work::default())
+    }
+
+    /// Every element typed `mime` retyped as text; `None` when there is none.
+    pub fn retype(doc: &str, mime: &str) -> Option<String> {
+        super::retype(doc, mime, &mut super::Work::default())
+    }
+}
+
+/// How much work reading one document took, in units that do not depend on the machine: what a test asserts
+/// to show that the rewrites and the parse stay linear in the size of the document.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Work {
+    /// Bytes examined by the searches of the pre-parse rewrites.
+    scanned: usize,
+    /// Bytes handed to the feed parser, over every attempt.
+    parsed: usize,
+    /// Times the document was rewritten for another attempt (odd text types, loose JSON).
+    rewrites: usize,
+}
+
+/// Successive occurrences of one needle in a document, asked for at positions that only move forward. A
+/// search resumes where the last one found its match, so each byte is examined about once whatever the
+/// number of questions: asking "where is the next `</item>`?" after each of 50,000 unclosed `<item>`s costs
+/// one pass, not 50,000.
+struct Forward<'a> {
+    doc: &'a str,
+    needle: &'a str,
+    /// Where the last search started (no occurrence lies between there and what it found), and what it
+    /// found: `None` before the first search.
+    from: usize,
+    found: Option<Option<usize>>,
+    /// Bytes examined so far.
+    scanned: usize,
+}
+
+impl<'a> Forward<'a> {
+    fn new(doc: &'a str, needle: &'a str) -> Self {
+        Forward {
+            doc,
+            needle,
+            from: 0,
+            found: None,
+            scanned: 0,
+        }
+    }
+
+    /// The first occurrence at or after `pos`, which must not be before an earlier question's `pos`.
+    fn at_or_after(&mut self, pos: usize) -> Option<usize> {
+        debug_assert!(pos >= self.from, "Forward only moves forward");
+        match self.found {
+            Some(Some(f)) if f >= pos => return Some(f),
+            Some(None) => return None,
+            _ => {}
+        }
+        let rest = &self.doc[pos..];
+        let found = rest.find(self.needle).map(|i| pos + i);
+        self.scanned += found.map_or(rest.len(), |f| f - pos + self.needle.len());
+        self.from = pos;
+        self.found = Some(found);
+        found
+    }
 }
 
 /// JSON Feeds written by hand or by loose generators: a number where a string belongs (`"id": 42`), tags as
@@ -475,38 +627,57 @@ const MAX_RETYPES: usize = 8;
 /// The document with every element typed `mime` (which feed-rs refuses in a text construct) retyped as
 /// `text`; when `mime` names binary data (`application/octet-stream`), the element's base64 text is decoded
 /// as Atom says it is. `None` when no element has that type.
-fn retype(doc: &str, mime: &str) -> Option<String> {
+///
+/// One forward pass over the `type=` attributes; the end of each start tag and of its text are found with
+/// [`Forward`], and each element's text is decoded at most once, so thousands of typed elements cost one
+/// reading of the document.
+fn retype(doc: &str, mime: &str, work: &mut Work) -> Option<String> {
     use base64::Engine as _;
-    let patterns = [format!("type=\"{mime}\""), format!("type='{mime}'")];
     let binary = mime.contains('/') && !mime.starts_with("text/") && !mime.ends_with("xml");
-    let mut out = String::with_capacity(doc.len());
-    let mut rest = doc;
-    let mut changed = false;
-    while let Some((at, len)) = patterns
-        .iter()
-        .filter_map(|p| rest.find(p.as_str()).map(|i| (i, p.len())))
-        .min()
-    {
-        out.push_str(&rest[..at]);
+    let mut types = Forward::new(doc, "type=");
+    let mut tag_ends = Forward::new(doc, ">");
+    let mut tag_starts = Forward::new(doc, "<");
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut pos = 0;
+    // The start of the last element text tried as base64: a text is never decoded twice.
+    let mut tried_text = None;
+    while let Some(at) = types.at_or_after(pos) {
+        let value = &doc[at + "type=".len()..];
+        pos = at + "type=".len();
+        let Some(quote) = value.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            continue;
+        };
+        let matched = value[1..]
+            .strip_prefix(mime)
+            .is_some_and(|after| after.starts_with(quote));
+        if !matched {
+            continue;
+        }
+        if out.is_empty() {
+            out.reserve(doc.len());
+        }
+        out.push_str(&doc[copied..at]);
         out.push_str("type=\"text\"");
-        changed = true;
-        rest = &rest[at + len..];
+        pos += mime.len() + 2;
+        copied = pos;
         if !binary {
             continue;
         }
         // The rest of the start tag, then its text up to the next tag.
-        let Some(tag_end) = rest.find('>') else {
+        let Some(tag_end) = tag_ends.at_or_after(pos) else {
             continue;
         };
-        if rest[..tag_end].ends_with('/') {
+        if doc[..tag_end].ends_with('/') || tried_text == Some(tag_end) {
             continue;
         }
-        let body = &rest[tag_end + 1..];
-        let body_end = body.find('<').unwrap_or(body.len());
-        let encoded: String = body[..body_end]
+        tried_text = Some(tag_end);
+        let text_end = tag_starts.at_or_after(tag_end).unwrap_or(doc.len());
+        let encoded: String = doc[tag_end + 1..text_end]
             .chars()
             .filter(|c| !c.is_ascii_whitespace())
             .collect();
+        work.scanned += text_end - tag_end;
         let Some(decoded) = base64::engine::general_purpose::STANDARD
             .decode(encoded)
             .ok()
@@ -514,12 +685,17 @@ fn retype(doc: &str, mime: &str) -> Option<String> {
         else {
             continue;
         };
-        out.push_str(&rest[..=tag_end]);
+        out.push_str(&doc[copied..=tag_end]);
         out.push_str(&quick_xml::escape::escape(decoded.as_str()));
-        rest = &body[body_end..];
+        copied = text_end;
+        pos = text_end;
     }
-    out.push_str(rest);
-    changed.then_some(out)
+    work.scanned += types.scanned + tag_ends.scanned + tag_starts.scanned;
+    if out.is_empty() {
+        return None;
+    }
+    out.push_str(&doc[copied..]);
+    Some(out)
 }
 
 /// Byte offset of the root element's `<`, past declarations, comments and doctype.
@@ -557,6 +733,9 @@ fn guarded<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
 
 /// Parses feed bytes into mentions of source `source`.
 ///
+/// Linear in the size of the document: each rewrite below is one forward pass, and the parser is tried a
+/// bounded number of times (at most eight retypes, then two JSON repairs).
+///
 /// # Errors
 /// [`ParseError`] when the bytes are not a feed; the message says what was found instead.
 pub fn parse_feed(
@@ -565,13 +744,25 @@ pub fn parse_feed(
     http_charset: Option<&str>,
     fetched: DateTime<Utc>,
 ) -> Result<ParsedFeed, ParseError> {
+    read_feed(source, bytes, http_charset, fetched, &mut Work::default())
+}
+
+/// [`parse_feed`], counting its work in `work`.
+fn read_feed(
+    source: &str,
+    bytes: &[u8],
+    http_charset: Option<&str>,
+    fetched: DateTime<Utc>,
+    work: &mut Work,
+) -> Result<ParsedFeed, ParseError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }
     let (text, _) = decode(bytes, http_charset);
-    let doc = normalize_dialect(strip_xml_declaration(&text));
+    let doc = normalize_dialect(strip_xml_declaration(&text), work);
     let doc: &str = &doc;
-    let parse = |doc: &str| {
+    let mut parse = |doc: &str| {
+        work.parsed += doc.len();
         guarded(|| {
             let parser = feed_rs::parser::Builder::new()
                 // Keep missing ids empty: veille derives its own stable id below.
@@ -585,14 +776,19 @@ pub fn parse_feed(
     // One odd `type` on one entry's title or summary makes feed-rs refuse the whole feed: read such text
     // constructs as plain text (decoding base64 ones) and try again, once per distinct type.
     let mut retyped: Option<String> = None;
+    let (mut scanned, mut rewrites) = (0, 0);
     for _ in 0..MAX_RETYPES {
         let Ok(Err(ParseFeedError::ParseError(ParseErrorKind::UnknownMimeType(mime)))) = &parsed
         else {
             break;
         };
-        let Some(fixed) = retype(retyped.as_deref().unwrap_or(doc), mime) else {
+        let mut counted = Work::default();
+        let fixed = retype(retyped.as_deref().unwrap_or(doc), mime, &mut counted);
+        scanned += counted.scanned;
+        let Some(fixed) = fixed else {
             break;
         };
+        rewrites += 1;
         parsed = parse(&fixed);
         retyped = Some(fixed);
     }
@@ -603,6 +799,7 @@ pub fn parse_feed(
         && loosen_json(&mut value)
     {
         let fixed = value.to_string();
+        rewrites += 1;
         let retried = parse(&fixed);
         // Still no feed: the first error, whose line and column point into the document as it came.
         if matches!(
@@ -619,9 +816,12 @@ pub fn parse_feed(
             serde_json::from_str::<serde_json::Value>(json.as_deref().unwrap_or(doc))
         {
             value["version"] = serde_json::Value::from("https://jsonfeed.org/version/1.1");
+            rewrites += 1;
             parsed = parse(&value.to_string());
         }
     }
+    work.scanned += scanned;
+    work.rewrites += rewrites;
     let feed = match parsed {
         Ok(Ok(feed)) => feed,
         Ok(Err(e)) => return Err(explain_failure(doc, e)),
@@ -634,11 +834,11 @@ pub fn parse_feed(
             return Err(ParseError::ParserPanic(what));
         }
     };
-    let feed_lang = feed.language.clone();
+    let feed_lang = feed.language.clone().filter(|l| l.len() <= MAX_LANG);
     let title = feed
         .title
         .as_ref()
-        .map(|t| title_to_text(&t.content))
+        .map(|t| capped(title_to_text(&t.content), MAX_TITLE))
         .filter(|t| !t.is_empty());
     let mut mentions = Vec::with_capacity(feed.entries.len());
     for entry in feed.entries {
@@ -661,7 +861,7 @@ fn entry_to_mention(
     let title = entry
         .title
         .as_ref()
-        .map(|t| title_to_text(&t.content))
+        .map(|t| capped(title_to_text(&t.content), MAX_TITLE))
         .filter(|t| !t.is_empty());
     let body_html = entry
         .content
@@ -682,30 +882,37 @@ fn entry_to_mention(
                 .find_map(|m| m.description.as_ref().map(|d| d.content.as_str()))
         })
         .unwrap_or("");
-    let mut text = html_to_text(body_html);
-    if text.len() > MAX_TEXT {
-        let mut cut = MAX_TEXT;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-    }
+    let text = capped(html_to_text(body_html), MAX_TEXT);
     let raw_link = entry
         .links
         .iter()
         .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
         .or_else(|| entry.links.first())
-        .map(|l| l.href.trim());
-    let link = raw_link.and_then(canonical_link);
-    let author = entry.authors.iter().find_map(person_name);
+        .map(|l| l.href.trim())
+        .filter(|l| l.len() <= MAX_LINK);
+    let link = raw_link
+        .and_then(canonical_link)
+        .filter(|l| l.len() <= MAX_LINK);
+    let author = entry
+        .authors
+        .iter()
+        .find_map(person_name)
+        .map(|a| capped(a, MAX_AUTHOR));
     let published = entry.published.or(entry.updated);
     let lang = entry
         .language
-        .clone()
-        .or_else(|| feed_lang.map(str::to_owned))
-        .filter(|l| !l.is_empty());
+        .as_deref()
+        .filter(|l| l.len() <= MAX_LANG)
+        .or(feed_lang)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned);
     let story = story_hash(title.as_deref(), &text);
-    let id = if !entry.id.trim().is_empty() {
+    let id = if entry.id.trim().len() > MAX_ID {
+        format!(
+            "g:{:016x}",
+            xxhash_rust::xxh3::xxh3_64(entry.id.trim().as_bytes())
+        )
+    } else if !entry.id.trim().is_empty() {
         entry.id.trim().to_owned()
     } else if let Some(link) = &link {
         link.clone()
@@ -730,6 +937,29 @@ fn entry_to_mention(
         fetched,
         story,
     }
+}
+
+/// `text` cut to at most `max` bytes: at a character boundary, and before a word the cut would split (a cut
+/// word could match a shorter rule term), unless that would lose more than half of what is kept.
+fn capped(mut text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let splits_a_word = text[cut..].starts_with(char::is_alphanumeric)
+        && text[..cut].ends_with(char::is_alphanumeric);
+    if splits_a_word
+        && let Some(space) = text[..cut].rfind(char::is_whitespace)
+        && space >= cut / 2
+    {
+        cut = space;
+    }
+    text.truncate(cut);
+    text.truncate(text.trim_end().len());
+    text
 }
 
 /// A readable name for a feed's person. RSS `<author>` holds an address, often as `mail@host (Name)`;
@@ -1104,7 +1334,7 @@ mod tests {
             ]
         );
         // A type that is not there to rewrite leaves the error as it was.
-        assert_eq!(retype("<feed/>", "x"), None);
+        assert_eq!(retype("<feed/>", "x", &mut Work::default()), None);
     }
 
     #[test]
@@ -1141,5 +1371,180 @@ mod tests {
     fn line_column_counts_characters() {
         assert_eq!(line_column("ab\ncé\nx", 6), (2, 3));
         assert_eq!(line_column("", 0), (1, 1));
+    }
+
+    const RDF_HEAD: &str = "<?xml version=\"1.0\"?><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\"><channel rdf:about=\"http://acme.example/\"><title>t</title></channel>";
+
+    /// `count` RSS 1.0 items without a link, each `<item rdf:about="…">` followed by `each`.
+    fn rdf(count: usize, each: &str, close: &str) -> String {
+        let mut doc = String::from(RDF_HEAD);
+        for k in 0..count {
+            doc.push_str(&format!(
+                "<item rdf:about=\"http://acme.example/{k}\">{each}"
+            ));
+        }
+        doc.push_str(close);
+        doc
+    }
+
+    /// An Atom feed whose entry `k` (of `types`) has a title typed `x-odd{k}`, followed by `typed` elements
+    /// `<x type="a/b"/>` that are not text constructs.
+    fn atom_odd_types(types: usize, typed: usize) -> String {
+        let mut doc = String::from("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>");
+        for k in 0..types {
+            doc.push_str(&format!(
+                "<entry><id>{k}</id><title type=\"x-odd{k}\">Grève {k}</title>"
+            ));
+            doc.push_str(&"<x type=\"a/b\"/>".repeat(typed));
+            doc.push_str("</entry>");
+        }
+        doc.push_str("</feed>");
+        doc
+    }
+
+    /// Guards the quadratic RDF rewrite (issue 16, 1): 50,000 `<item rdf:about="a">` never closed, 1 MB,
+    /// cost 10.7 s because each item searched the rest of the document for its `</item>`. Now the rewrite
+    /// examines each byte a bounded number of times, and the document is refused as truncated.
+    #[test]
+    fn a_megabyte_of_unclosed_rdf_items_is_read_in_one_pass() {
+        let doc = rdf(50_000, "", "");
+        assert!(doc.len() > 1_000_000, "{}", doc.len());
+        let mut work = Work::default();
+        let err = read_feed("s", doc.as_bytes(), None, now(), &mut work).unwrap_err();
+        assert!(
+            matches!(&err, ParseError::Xml { line: 1, message, .. } if message.contains("</item>")),
+            "{err:?}"
+        );
+        // Four searches (`<item`, `>`, `</item>`, `<link`), each over the document about once.
+        assert!(
+            work.scanned <= 4 * doc.len(),
+            "{work:?} for {} bytes",
+            doc.len()
+        );
+        // One parse, of the document with a link added to each item.
+        assert!(work.parsed <= 2 * doc.len(), "{work:?}");
+        assert_eq!(work.rewrites, 0);
+    }
+
+    #[test]
+    fn the_rdf_rewrite_grows_with_the_document_not_its_square() {
+        // Bytes examined per byte of document, for 5,000 then 20,000 items.
+        let per_byte = |items: usize| {
+            let mut work = Work::default();
+            let doc = rdf(items, "<title>x</title>", "");
+            let linked = rdf_links(&doc, &mut work).expect("items without a link");
+            assert_eq!(linked.matches("<link>").count(), items);
+            work.scanned as f64 / doc.len() as f64
+        };
+        let (small, large) = (per_byte(5_000), per_byte(20_000));
+        assert!(large <= 4.0, "{large} bytes examined per byte");
+        assert!(
+            large <= small * 1.05,
+            "{small} then {large} per byte for 4 times the items"
+        );
+    }
+
+    /// Well-formed items after the fix still all get their `rdf:about` as a link, at the size of the
+    /// reproducer.
+    #[test]
+    fn closed_rdf_items_without_links_all_get_one() {
+        let doc = rdf(20_000, "<title>x</title></item>", "</rdf:RDF>");
+        let mut work = Work::default();
+        let feed = read_feed("s", doc.as_bytes(), None, now(), &mut work).unwrap();
+        assert_eq!(feed.mentions.len(), 20_000);
+        assert_eq!(
+            feed.mentions[19_999].link.as_deref(),
+            Some("http://acme.example/19999")
+        );
+        assert!(work.scanned <= 4 * doc.len(), "{work:?}");
+    }
+
+    /// Guards the quadratic Atom retype (issue 16, 1): a title typed `x-odd` followed by 62,500
+    /// `<x type="a/b"/>` (1 MB) cost 12 s, each match searching the rest of the document for the other
+    /// quote. Now one pass per retype, one retype per distinct odd type.
+    #[test]
+    fn a_megabyte_of_typed_elements_after_an_odd_title_is_read_in_one_pass() {
+        let doc = atom_odd_types(1, 70_000);
+        assert!(doc.len() > 1_000_000, "{}", doc.len());
+        let mut work = Work::default();
+        let feed = read_feed("s", doc.as_bytes(), None, now(), &mut work).unwrap();
+        assert_eq!(feed.mentions.len(), 1);
+        assert_eq!(feed.mentions[0].title.as_deref(), Some("Grève 0"));
+        assert_eq!(work.rewrites, 1);
+        assert!(work.scanned <= doc.len() + 64, "{work:?} for {}", doc.len());
+        assert!(work.parsed <= 2 * doc.len() + 64, "{work:?}");
+    }
+
+    /// The same with eight odd types, the most that are retyped: eight passes and nine parses, each over
+    /// the document once.
+    #[test]
+    fn eight_odd_types_cost_eight_passes() {
+        let doc = atom_odd_types(8, 8_000);
+        let mut work = Work::default();
+        let feed = read_feed("s", doc.as_bytes(), None, now(), &mut work).unwrap();
+        assert_eq!(feed.mentions.len(), 8);
+        assert_eq!(work.rewrites, MAX_RETYPES);
+        assert!(work.scanned <= 8 * doc.len() + 512, "{work:?}");
+        assert!(work.parsed <= 9 * doc.len() + 512, "{work:?}");
+        // A ninth odd type is not retyped: the feed is refused, after the same bounded work.
+        let doc = atom_odd_types(9, 100);
+        let mut work = Work::default();
+        assert!(read_feed("s", doc.as_bytes(), None, now(), &mut work).is_err());
+        assert_eq!(work.rewrites, MAX_RETYPES);
+    }
+
+    /// Binary-typed text is decoded once per element, even when it is long, holds no tag and repeats the
+    /// type inside it (which made each match decode the rest of the document again).
+    #[test]
+    fn binary_texts_are_decoded_once_each() {
+        let filler = " type=\"application/octet-stream\" ".repeat(20_000);
+        let doc = format!(
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>1</id><summary type=\"application/octet-stream\">{filler}</summary></entry></feed>"
+        );
+        let mut work = Work::default();
+        let fixed = retype(&doc, "application/octet-stream", &mut work).unwrap();
+        assert!(work.scanned <= 3 * doc.len(), "{work:?} for {}", doc.len());
+        // Not base64: left as it was, retyped only.
+        assert!(
+            fixed.contains("<summary type=\"text\"> type="),
+            "{}",
+            &fixed[..200]
+        );
+        let encoded = {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode("Acme & co")
+        };
+        let doc = format!(
+            "<feed><entry><summary type='application/octet-stream'>{encoded}</summary><title type=\"application/octet-stream\"/></entry></feed>"
+        );
+        assert_eq!(
+            retype(&doc, "application/octet-stream", &mut Work::default()).as_deref(),
+            Some(
+                "<feed><entry><summary type=\"text\">Acme &amp; co</summary><title type=\"text\"/></entry></feed>"
+            )
+        );
+    }
+
+    #[test]
+    fn forward_search_answers_like_find() {
+        let doc = "a<b>c<d><e>";
+        let mut next = Forward::new(doc, "<");
+        for pos in 0..=doc.len() {
+            assert_eq!(
+                next.at_or_after(pos),
+                doc[pos..].find('<').map(|i| pos + i),
+                "{pos}"
+            );
+        }
+        assert!(next.scanned <= doc.len() + 3, "{}", next.scanned);
+    }
+
+    #[test]
+    fn capped_cuts_at_a_boundary_before_a_split_word() {
+        assert_eq!(capped("court".to_owned(), 10), "court");
+        assert_eq!(capped("maison brioche".to_owned(), 10), "maison");
+        assert_eq!(capped("éééé".to_owned(), 3), "é");
+        // No space in the second half: cut inside the word rather than lose most of the text.
+        assert_eq!(capped("a bcdefghijkl".to_owned(), 6), "a bcde");
     }
 }

@@ -7,11 +7,16 @@
 //! Only this module speaks SQL. The daemon owns one read-write [`Store`] on a dedicated writer thread
 //! ([`writer`]); the CLI opens its own read-only connections, which WAL mode lets run beside the writer
 //! without blocking it. The schema is versioned by `PRAGMA user_version` and migrated at open.
+//!
+//! Errors that waiting may cure name their [`StoreFault`] ([`StoreError::fault`]); the daemon waits those
+//! out instead of exiting. [`status_file`] is the one thing kept outside SQLite: the daemon's state, for
+//! `veille status`, readable when the database cannot be written.
 
 pub mod incidents;
 pub mod outbox;
 pub mod schema;
 pub mod search;
+pub mod status_file;
 pub mod users;
 pub mod writer;
 
@@ -49,23 +54,87 @@ pub enum StoreError {
     #[error("the database writer has stopped")]
     WriterGone,
     #[error("database write failed: {message}")]
-    Write { message: String, transient: bool },
+    Write {
+        message: String,
+        /// The fault that made it fail, when waiting may clear it.
+        fault: Option<StoreFault>,
+    },
+}
+
+/// A fault of the database that waiting may clear: the daemon retries rather than exits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreFault {
+    /// No space left on the database's file system (`SQLITE_FULL`, or an I/O error on a full disk).
+    DiskFull,
+    /// Another connection held the database beyond the busy timeout (`SQLITE_BUSY`, `SQLITE_LOCKED`).
+    Locked,
+    /// An I/O error of the file system that may pass (`SQLITE_IOERR`).
+    Io,
+}
+
+impl StoreFault {
+    /// Every fault, in the order the metrics list them.
+    pub const ALL: [StoreFault; 3] = [StoreFault::DiskFull, StoreFault::Locked, StoreFault::Io];
+
+    /// A stable name for machines (metrics labels, JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreFault::DiskFull => "disk_full",
+            StoreFault::Locked => "locked",
+            StoreFault::Io => "io",
+        }
+    }
+}
+
+/// Below this much space left for unprivileged writers, an I/O error is taken for a full disk (SQLite
+/// reports some writes that find no room, such as growing its shared-memory file, as `SQLITE_IOERR`).
+const NEARLY_FULL_BYTES: u64 = 1 << 20;
+
+/// Whether the file system holding `path` (or its nearest existing ancestor) has almost no room left.
+fn nearly_full(path: &Path) -> bool {
+    let mut dir = path;
+    loop {
+        if let Ok(s) = rustix::fs::statvfs(dir) {
+            return s.f_bavail.saturating_mul(s.f_frsize) < NEARLY_FULL_BYTES;
+        }
+        match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => dir = p,
+            _ => return false,
+        }
+    }
 }
 
 impl StoreError {
+    /// The fault behind this error when retrying the same work later may succeed (a busy, locked or full
+    /// database, an I/O error that may pass); `None` for errors that waiting does not cure (a bug, a
+    /// schema too new, a database that is not one).
+    pub fn fault(&self) -> Option<StoreFault> {
+        match self {
+            StoreError::Sqlite { source, path } => match source.sqlite_error_code()? {
+                rusqlite::ErrorCode::DiskFull => Some(StoreFault::DiskFull),
+                rusqlite::ErrorCode::DatabaseBusy
+                | rusqlite::ErrorCode::DatabaseLocked
+                | rusqlite::ErrorCode::FileLockingProtocolFailed => Some(StoreFault::Locked),
+                rusqlite::ErrorCode::SystemIoFailure if nearly_full(path) => {
+                    Some(StoreFault::DiskFull)
+                }
+                rusqlite::ErrorCode::SystemIoFailure => Some(StoreFault::Io),
+                _ => None,
+            },
+            StoreError::Dir { source, .. } => match source.kind() {
+                std::io::ErrorKind::StorageFull => Some(StoreFault::DiskFull),
+                std::io::ErrorKind::ResourceBusy => Some(StoreFault::Locked),
+                _ => None,
+            },
+            StoreError::Write { fault, .. } => *fault,
+            StoreError::TooNew { .. } | StoreError::WriterGone => None,
+        }
+    }
+
     /// Whether retrying the same write later may succeed (a busy or full database, not a bug).
     pub fn is_transient(&self) -> bool {
-        match self {
-            StoreError::Sqlite { source, .. } => matches!(
-                source.sqlite_error_code(),
-                Some(
-                    rusqlite::ErrorCode::DatabaseBusy
-                        | rusqlite::ErrorCode::DatabaseLocked
-                        | rusqlite::ErrorCode::DiskFull
-                )
-            ),
-            _ => false,
-        }
+        self.fault().is_some()
     }
 }
 
@@ -760,6 +829,53 @@ mod tests {
             .pragma_update(None, "max_page_count", 1_073_741_823i64)
             .unwrap();
         assert_eq!(store.write_poll(&poll("a", big)).unwrap().new_mentions, 199);
+    }
+
+    /// A lock another connection holds beyond the busy timeout is a fault to wait out, named as such, and
+    /// the same write goes through once it is released.
+    #[test]
+    fn a_database_locked_elsewhere_is_a_fault_to_wait_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.db");
+        let mut store = Store::open(&path).unwrap();
+        store
+            .conn
+            .busy_timeout(std::time::Duration::from_millis(20))
+            .unwrap();
+        let other = Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let p = poll("a", vec![mention("a", "1", "x")]);
+        let err = store.write_poll(&p).unwrap_err();
+        assert_eq!(err.fault(), Some(StoreFault::Locked), "{err}");
+        assert!(err.is_transient());
+        other.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(store.write_poll(&p).unwrap().new_mentions, 1);
+    }
+
+    #[test]
+    fn errors_that_waiting_does_not_cure_name_no_fault() {
+        let path = PathBuf::from("v.db");
+        assert_eq!(StoreError::WriterGone.fault(), None);
+        let too_new = StoreError::TooNew {
+            path: path.clone(),
+            found: 9,
+            known: 1,
+        };
+        assert_eq!(too_new.fault(), None);
+        let full_dir = StoreError::Dir {
+            path: path.clone(),
+            source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+        };
+        assert_eq!(full_dir.fault(), Some(StoreFault::DiskFull));
+        let denied = StoreError::Dir {
+            path,
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        assert_eq!(
+            denied.fault(),
+            None,
+            "a permission problem is fixed by a person, not by time"
+        );
     }
 
     #[test]

@@ -162,12 +162,20 @@ fn flush(store: &mut Store, hook: &mut dyn WriteHook, polls: Vec<PollReply>) {
         }
         Err(e) => {
             let message = e.to_string();
-            let transient = e.is_transient();
-            tracing::error!(error = %message, polls = polls.len(), "Database write failed.");
+            let fault = e.fault();
+            match fault {
+                // The daemon says so once per fault, and retries; a line per batch would flood the log.
+                Some(f) => {
+                    tracing::debug!(error = %message, fault = f.as_str(), polls = polls.len(), "Database write failed.")
+                }
+                None => {
+                    tracing::error!(error = %message, polls = polls.len(), "Database write failed.")
+                }
+            }
             for (_, reply) in polls {
                 let _ = reply.send(Err(StoreError::Write {
                     message: message.clone(),
-                    transient,
+                    fault,
                 }));
             }
         }
@@ -267,5 +275,42 @@ impl Writer {
             .send(Request::Prune(before, reply))
             .map_err(|_| StoreError::WriterGone)?;
         answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SourceState;
+
+    /// Guards the bug where the writer marked a full disk transient but `is_transient()` did not look at
+    /// the writer's error, so the daemon took it for a fatal one and exited.
+    #[tokio::test]
+    async fn a_full_disk_reaches_the_caller_as_a_fault_to_wait_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("v.db")).unwrap();
+        let pages: i64 = store
+            .conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        store
+            .conn
+            .pragma_update(None, "max_page_count", pages)
+            .unwrap();
+        let (writer, thread) = spawn(store, Box::new(NoHook));
+        let poll = Poll {
+            state: SourceState {
+                name: "a".into(),
+                url: "a.xml".into(),
+                last_error: Some("x".repeat(100_000)),
+                ..SourceState::default()
+            },
+            mentions: Vec::new(),
+        };
+        let err = writer.write_poll(poll).await.unwrap_err();
+        assert!(err.is_transient(), "{err}");
+        assert_eq!(err.fault(), Some(crate::store::StoreFault::DiskFull));
+        drop(writer);
+        thread.join();
     }
 }

@@ -11,6 +11,7 @@ pub mod console;
 pub mod incident;
 pub mod mentions;
 pub mod series;
+pub mod status;
 
 pub use console::{Overview, SourceHealth, source_health};
 pub use incident::{IncidentLine, IncidentStatus, IncidentView, TimelineEntry, incident_lines};

@@ -130,23 +130,23 @@ struct WatchDef {
 pub fn compile(files: &[RuleFile<'_>]) -> Result<RuleSet, Vec<RuleError>> {
     let mut c = Compiler::default();
     for file in files {
-        c.file(&SourceText {
-            name: file.name,
-            text: file.text,
-        });
+        c.file(&SourceText::new(file.name, file.text));
     }
     let mut result = c.finish();
     if let Err(errors) = &mut result {
-        // In file order, then by place: the order a person fixes them in.
-        let order = |e: &RuleError| {
+        // In file order, then by place: the order a person fixes them in. The files are numbered once, not
+        // looked for at each comparison.
+        let number: HashMap<&str, usize> = files
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, f)| (f.name, i))
+            .collect();
+        errors.sort_by_cached_key(|e| {
             let at = e.location();
-            let file = files
-                .iter()
-                .position(|f| f.name == at.file)
-                .unwrap_or(usize::MAX);
+            let file = number.get(at.file.as_str()).copied().unwrap_or(usize::MAX);
             (file, at.line, at.column)
-        };
-        errors.sort_by_key(order);
+        });
     }
     result
 }
@@ -295,7 +295,7 @@ impl Compiler {
         }
         let at = src.location(span.start);
         if let Some(first) = self.ids.get(value) {
-            let snippet = src.snippet(&at);
+            let (at, snippet) = src.place(span.start);
             self.errors.push(RuleError::DuplicateId {
                 at,
                 id: value.clone(),

@@ -96,18 +96,84 @@ impl RuleError {
 }
 
 /// A rule file's text with what is needed to turn byte offsets into places.
+///
+/// Every rule and every error asks for a place, so finding one must not read the file from its start: with
+/// 100,000 rules that made `veille rules check` quadratic (minutes). Lines are found by a binary search
+/// over their starts, and columns by counting characters from a checkpoint at most [`BLOCK`] bytes back.
 pub(crate) struct SourceText<'a> {
     pub name: &'a str,
     pub text: &'a str,
+    /// Byte offset of the start of every line.
+    line_starts: Vec<usize>,
+    /// `chars_before[k]`: characters in the first `k * BLOCK` bytes.
+    chars_before: Vec<usize>,
 }
 
-impl SourceText<'_> {
+#[cfg(test)]
+thread_local! {
+    /// Bytes of rule files read on this thread to turn offsets into places: tests check it grows with the
+    /// files, not with the files times the rules.
+    pub(crate) static BYTES_READ: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts `n` bytes read to find a place (in tests only).
+fn read(n: usize) {
+    #[cfg(test)]
+    BYTES_READ.with(|c| c.set(c.get() + n as u64));
+    #[cfg(not(test))]
+    let _ = n;
+}
+
+/// Bytes between two checkpoints of the character count.
+const BLOCK: usize = 256;
+
+/// Whether `b` starts a character (is not a continuation byte of UTF-8).
+fn starts_char(b: &u8) -> bool {
+    (*b as i8) >= -0x40
+}
+
+/// The longest line shown under an error, in characters; a longer one is cut around the caret, so that a
+/// file of one huge line with many errors does not print (and copy) the whole line for each.
+const SNIPPET_CHARS: usize = 160;
+
+impl<'a> SourceText<'a> {
+    pub fn new(name: &'a str, text: &'a str) -> SourceText<'a> {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let mut chars_before = Vec::with_capacity(text.len() / BLOCK + 1);
+        let mut count = 0;
+        chars_before.push(0);
+        for block in text.as_bytes().chunks(BLOCK) {
+            count += block.iter().filter(|b| starts_char(b)).count();
+            chars_before.push(count);
+        }
+        read(text.len());
+        SourceText {
+            name,
+            text,
+            line_starts,
+            chars_before,
+        }
+    }
+
+    /// Characters in `text[..offset]`.
+    fn chars_to(&self, offset: usize) -> usize {
+        let block = offset / BLOCK;
+        read(offset - block * BLOCK);
+        self.chars_before[block]
+            + self.text.as_bytes()[block * BLOCK..offset]
+                .iter()
+                .filter(|b| starts_char(b))
+                .count()
+    }
+
     pub fn location(&self, offset: usize) -> Location {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = self.text[line_start..offset].chars().count() + 1;
+        // The last line starting at or before the offset.
+        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let line_start = self.line_starts[line - 1];
+        let column = self.chars_to(offset) - self.chars_to(line_start) + 1;
         Location {
             file: self.name.to_owned(),
             line,
@@ -115,23 +181,65 @@ impl SourceText<'_> {
         }
     }
 
-    pub fn snippet(&self, at: &Location) -> Snippet {
-        let text = self
-            .text
-            .lines()
-            .nth(at.line - 1)
-            .unwrap_or("")
-            .trim_end_matches('\r');
-        Snippet {
-            line: at.line,
-            text: text.to_owned(),
-            column: at.column,
+    /// The place of `offset` and the line there, cut to [`SNIPPET_CHARS`] around the caret when longer.
+    pub fn place(&self, offset: usize) -> (Location, Snippet) {
+        let at = self.location(offset);
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let start = self.line_starts[at.line - 1];
+        let end = self
+            .line_starts
+            .get(at.line)
+            .map_or(self.text.len(), |next| next - 1);
+        let line = self.text[start..end].trim_end_matches('\r');
+        read(line.len().min(8 * SNIPPET_CHARS));
+        if line.len() <= 4 * SNIPPET_CHARS && line.chars().count() <= SNIPPET_CHARS {
+            let snippet = Snippet {
+                line: at.line,
+                text: line.to_owned(),
+                column: at.column,
+            };
+            return (at, snippet);
         }
+        let offset = offset.min(start + line.len()) - start;
+        // At most half the window before the caret, the rest after it; read no further than that.
+        let before: Vec<usize> = line[..offset]
+            .char_indices()
+            .rev()
+            .take(SNIPPET_CHARS / 2 + 1)
+            .map(|(i, _)| i)
+            .collect();
+        let (from, cut_start) = if before.len() > SNIPPET_CHARS / 2 {
+            (before[SNIPPET_CHARS / 2 - 1], true)
+        } else {
+            (0, false)
+        };
+        let shown_before = line[from..offset].chars().count();
+        let mut after = line[offset..]
+            .char_indices()
+            .skip(SNIPPET_CHARS - shown_before);
+        let (to, cut_end) = match after.next() {
+            Some((i, _)) => (offset + i, true),
+            None => (line.len(), false),
+        };
+        let mut text = String::with_capacity(to - from + 6);
+        if cut_start {
+            text.push('…');
+        }
+        text.push_str(&line[from..to]);
+        if cut_end {
+            text.push('…');
+        }
+        let column = shown_before + 1 + usize::from(cut_start);
+        let snippet = Snippet {
+            line: at.line,
+            text,
+            column,
+        };
+        (at, snippet)
     }
 
     pub fn invalid(&self, offset: usize, message: impl Into<String>) -> RuleError {
-        let at = self.location(offset);
-        let snippet = self.snippet(&at);
+        let (at, snippet) = self.place(offset);
         RuleError::Invalid {
             at,
             message: message.into(),
@@ -140,8 +248,7 @@ impl SourceText<'_> {
     }
 
     pub fn query(&self, offset: usize, message: impl Into<String>) -> RuleError {
-        let at = self.location(offset);
-        let snippet = self.snippet(&at);
+        let (at, snippet) = self.place(offset);
         RuleError::Query {
             at,
             message: message.into(),
@@ -150,8 +257,7 @@ impl SourceText<'_> {
     }
 
     pub fn toml(&self, offset: usize, message: impl Into<String>) -> RuleError {
-        let at = self.location(offset);
-        let snippet = self.snippet(&at);
+        let (at, snippet) = self.place(offset);
         RuleError::Toml {
             at,
             message: message.into(),
@@ -284,12 +390,66 @@ mod tests {
 
     #[test]
     fn locations_count_lines_and_characters() {
-        let src = SourceText {
-            name: "a.toml",
-            text: "x = 1\ny = \"été\"\n",
-        };
+        let src = SourceText::new("a.toml", "x = 1\ny = \"été\"\n");
         let at = src.location(12);
         assert_eq!(at.to_string(), "a.toml:2:6");
+    }
+
+    /// Lines and columns the slow way: reading the text from its start.
+    fn reference(text: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let before = &text[..offset];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (
+            before.matches('\n').count() + 1,
+            text[line_start..offset].chars().count() + 1,
+        )
+    }
+
+    proptest::proptest! {
+        /// The line index and the character checkpoints give the places reading from the start gives, with
+        /// characters of several bytes across the checkpoints.
+        #[test]
+        fn locations_agree_with_reading_from_the_start(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "é", "\n", "日本", "\r\n", "x = 1", "😀", " "]),
+                0..600,
+            ),
+            offsets in proptest::collection::vec(0usize..2000, 1..20),
+        ) {
+            let text: String = pieces.concat();
+            let src = SourceText::new("f", &text);
+            for offset in offsets {
+                let at = src.location(offset);
+                proptest::prop_assert_eq!((at.line, at.column), reference(&text, offset));
+                let (_, snippet) = src.place(offset);
+                let line = text.lines().nth(at.line - 1).unwrap_or("").trim_end_matches('\r');
+                if line.chars().count() <= SNIPPET_CHARS {
+                    proptest::prop_assert_eq!(&snippet.text, line);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_caret() {
+        let line = format!("{}X{}", "é".repeat(5000), "b".repeat(5000));
+        let text = format!("first\n{line}\n");
+        let src = SourceText::new("f", &text);
+        let (at, snippet) = src.place(text.find('X').unwrap());
+        assert_eq!((at.line, at.column), (2, 5001));
+        let chars: Vec<char> = snippet.text.chars().collect();
+        assert_eq!(chars.len(), SNIPPET_CHARS + 2, "{}", snippet.text);
+        assert_eq!((chars[0], chars[chars.len() - 1]), ('…', '…'));
+        assert_eq!(
+            chars[snippet.column - 1],
+            'X',
+            "the caret stays under the spot"
+        );
+        // Near the start of a long line, only the end is cut.
+        let (_, snippet) = src.place(6);
+        assert_eq!(snippet.column, 1);
+        assert!(snippet.text.starts_with('é') && snippet.text.ends_with('…'));
     }
 
     #[test]

@@ -73,12 +73,15 @@ fn head_bit(text: &[u8], start: usize, len: usize) -> usize {
     (u64::from(head).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize
 }
 
-/// A word of the text found in the index: the index's word number, and the text word's byte range.
+/// A word of the text found in the index: the index's word number, the text word's byte range, and its
+/// number among the words of the text (from 0), which lets `NEAR` count the words between two hits by a
+/// subtraction instead of reading the text between them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Found {
     pub word: u32,
     pub start: usize,
     pub end: usize,
+    pub ordinal: usize,
 }
 
 fn mix(h: u64, chunk: u64) -> u64 {
@@ -188,6 +191,8 @@ impl WordIndex {
             return;
         }
         let bytes = text.as_bytes();
+        // The number of the next word of the text.
+        let mut ordinal = 0;
         let mut word_start = 0;
         // Whether the byte before the current block is a word byte.
         let mut carry = 0u64;
@@ -233,7 +238,7 @@ impl WordIndex {
                     // The word left open by the previous block ends here.
                     let j = ends.trailing_zeros() as usize;
                     ends &= ends - 1;
-                    self.word(bytes, word_start, block + j, &mut found);
+                    self.word(bytes, word_start, block + j, &mut ordinal, &mut found);
                 }
                 carry = words >> 63;
                 // Starts and ends alternate: the k-th start goes with the k-th end, except a last start
@@ -247,24 +252,39 @@ impl WordIndex {
                     }
                     let e = ends.trailing_zeros() as usize;
                     ends &= ends - 1;
-                    self.word(bytes, block + s, block + e, &mut found);
+                    self.word(bytes, block + s, block + e, &mut ordinal, &mut found);
                 }
             }
         }
         if carry != 0 {
-            self.word(bytes, word_start, bytes.len(), &mut found);
+            self.word(bytes, word_start, bytes.len(), &mut ordinal, &mut found);
         }
     }
 
-    /// Looks up the text word `bytes[start..end]` whole and by its prefixes.
+    /// Looks up the text word `bytes[start..end]`, word number `*ordinal` of the text, whole and by its
+    /// prefixes; counts it.
     #[inline(always)]
-    fn word(&self, bytes: &[u8], start: usize, end: usize, found: &mut impl FnMut(Found)) {
+    fn word(
+        &self,
+        bytes: &[u8],
+        start: usize,
+        end: usize,
+        ordinal: &mut usize,
+        found: &mut impl FnMut(Found),
+    ) {
         let n = end - start;
+        let at = *ordinal;
+        *ordinal += 1;
         // A word whose head is no index word's head can only start with an index word shorter than
         // `HEAD`, used as a prefix.
         let head_known = test_bit(&self.heads, head_bit(bytes, start, n));
         if head_known && let Some(word) = self.lookup(bytes, start, n, true) {
-            found(Found { word, start, end });
+            found(Found {
+                word,
+                start,
+                end,
+                ordinal: at,
+            });
         }
         let shorter = if head_known {
             u64::MAX
@@ -276,13 +296,23 @@ impl WordIndex {
             let l = lengths.trailing_zeros() as usize;
             lengths &= lengths - 1;
             if let Some(word) = self.lookup(bytes, start, l, false) {
-                found(Found { word, start, end });
+                found(Found {
+                    word,
+                    start,
+                    end,
+                    ordinal: at,
+                });
             }
         }
         if head_known {
             for &l in self.long_prefixes.iter().take_while(|&&l| l < n) {
                 if let Some(word) = self.lookup(bytes, start, l, false) {
-                    found(Found { word, start, end });
+                    found(Found {
+                        word,
+                        start,
+                        end,
+                        ordinal: at,
+                    });
                 }
             }
         }
@@ -436,7 +466,7 @@ mod tests {
             runs.push((s, text.len()));
         }
         let mut out = Vec::new();
-        for (start, end) in runs {
+        for (ordinal, (start, end)) in runs.into_iter().enumerate() {
             let word = &text[start..end];
             let mut candidates: Vec<(usize, u32)> = Vec::new();
             for (i, entry) in index.words.iter().enumerate() {
@@ -447,11 +477,12 @@ mod tests {
                 }
             }
             candidates.sort_unstable();
-            out.extend(
-                candidates
-                    .into_iter()
-                    .map(|(_, word)| Found { word, start, end }),
-            );
+            out.extend(candidates.into_iter().map(|(_, word)| Found {
+                word,
+                start,
+                end,
+                ordinal,
+            }));
         }
         out
     }

@@ -4,13 +4,14 @@
 //! [`Builder`] by the compiler), then per mention a [`MentionView`]. Out: the [`Outcome`] of
 //! [`super::RuleSet::evaluate`]. See the parent module for why it is built this way.
 
-use std::cell::{OnceCell, RefCell};
+use std::borrow::Cow;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 
 use regex::Regex;
 
 use super::index::WordIndex;
-use super::{MentionView, Outcome, RuleSet};
+use super::{MentionView, Outcome, RuleSet, Work};
 use crate::analysis::fold::{Folded, Word, fold};
 use crate::analysis::query::{Atom, Scope};
 use crate::model::{Lang, MatchedTerm, RuleMatch, TextField};
@@ -182,14 +183,25 @@ pub(crate) struct Matcher {
 }
 
 /// One occurrence of a phrase in a field.
+///
+/// Positions are `u32` (fields are read up to [`MAX_FIELD_BYTES`]): a hostile text can have hundreds of
+/// thousands of hits, and at 24 bytes rather than 40 they stay in the cache and the allocator's heap.
 #[derive(Debug, Clone, Copy)]
 struct Hit {
     phrase: u32,
     field: TextField,
     /// Byte range in the folded field.
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
+    /// Numbers of its first and last words among the words of the field (from 0): the words between
+    /// two hits are counted by a subtraction.
+    first_word: u32,
+    last_word: u32,
 }
+
+/// How much of a folded field is matched: what a `u32` position can hold, far beyond any capped title or
+/// body.
+const MAX_FIELD_BYTES: usize = u32::MAX as usize;
 
 fn phrases_of(e: &Expr, out: &mut Vec<u32>) {
     match e {
@@ -327,7 +339,14 @@ fn phrase_at(atoms: &[Atom], text: &str, words: &[Word], first: usize) -> bool {
 
 impl Matcher {
     fn scan(&self, field: TextField, folded: &Folded, hits: &mut Vec<Hit>) {
-        let text = folded.as_str();
+        let mut text = folded.as_str();
+        if text.len() > MAX_FIELD_BYTES {
+            let mut end = MAX_FIELD_BYTES;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text = &text[..end];
+        }
         // No word list is kept: a found word is checked against its phrases by walking the words around
         // it, so a mention without hits costs one pass over its words and nothing more.
         self.index.scan(text, |found| {
@@ -336,27 +355,37 @@ impl Matcher {
                 if let Some((start, end)) =
                     phrase_around(atoms, a.pos as usize, text, (found.start, found.end))
                 {
+                    // The phrase's words are consecutive words of the text around the anchor.
+                    let pos = a.pos as usize;
                     hits.push(Hit {
                         phrase: a.phrase,
                         field,
-                        start,
-                        end,
+                        start: start as u32,
+                        end: end as u32,
+                        first_word: (found.ordinal - pos) as u32,
+                        last_word: (found.ordinal + (atoms.len() - 1 - pos)) as u32,
                     });
                 }
             }
         });
     }
 
-    pub fn evaluate<'r>(&self, set: &'r RuleSet, m: &MentionView<'_>) -> Outcome<'r> {
+    pub fn evaluate<'r>(&self, set: &'r RuleSet, m: &MentionView<'_>) -> (Outcome<'r>, Work) {
         let mut hits = Vec::new();
         if let Some(title) = m.title {
             self.scan(TextField::Title, title.folded, &mut hits);
         }
         self.scan(TextField::Text, m.text.folded, &mut hits);
+        let mut work = Work {
+            hits: hits.len() as u64,
+            near_steps: 0,
+        };
         if hits.is_empty() && self.always.is_empty() {
-            return Outcome::default();
+            return (Outcome::default(), work);
         }
-        hits.sort_unstable_by_key(|h| (h.phrase, h.field as u8, h.start));
+        // The scan gives each phrase's hits in (field, start) order already: a stable sort by phrase alone
+        // keeps it, and sorts a long text's many hits of few phrases in about linear time.
+        hits.sort_by_key(|h| h.phrase);
 
         let mut candidates: Vec<u32> = Vec::with_capacity(self.always.len() + 2 * hits.len());
         candidates.extend_from_slice(&self.always);
@@ -376,6 +405,7 @@ impl Matcher {
             matcher: self,
             regex_memo: RefCell::new(vec![[None; 2]; self.regexes.len()]),
             author: OnceCell::new(),
+            near_steps: Cell::new(0),
         };
         let mut outcome = Outcome::default();
         let mut watch_hit = vec![false; set.watches.len()];
@@ -431,7 +461,8 @@ impl Matcher {
             .filter(|(_, hit)| **hit)
             .map(|(w, _)| w.id.as_str())
             .collect();
-        outcome
+        work.near_steps = ctx.near_steps.get();
+        (outcome, work)
     }
 }
 
@@ -444,6 +475,8 @@ struct Ctx<'a, 'm> {
     /// By regex: whether it matches the title, the text (computed on first use).
     regex_memo: RefCell<Vec<[Option<bool>; 2]>>,
     author: OnceCell<Option<(Folded, Vec<Word>)>>,
+    /// Steps taken by the `NEAR` sweeps so far (see [`Work`]).
+    near_steps: Cell<u64>,
 }
 
 /// A place in a field that makes part of a query true: a byte range of the folded field.
@@ -458,8 +491,8 @@ impl Spot {
     fn of(h: &Hit) -> Spot {
         Spot {
             field: h.field,
-            start: h.start,
-            end: h.end,
+            start: h.start as usize,
+            end: h.end as usize,
         }
     }
 }
@@ -503,60 +536,109 @@ impl Ctx<'_, '_> {
         found
     }
 
-    /// How many words lie between two hits of one field, counted up to `limit + 1`; 0 when they overlap.
-    fn gap(&self, l: &Hit, r: &Hit, limit: u32) -> u32 {
-        let (from, to) = if l.end <= r.start {
-            (l.end, r.start)
-        } else if r.end <= l.start {
-            (r.end, l.start)
-        } else {
-            return 0;
-        };
-        let Some((_, folded)) = self.field(l.field) else {
-            return 0;
-        };
-        let mut words = 0;
-        let mut in_word = false;
-        for c in folded.as_str()[from..to].chars() {
-            let w = is_word_char(c);
-            if w && !in_word {
-                words += 1;
-                if words > limit {
-                    break;
-                }
+    /// The hits of one side of a `NEAR`, in the fields its scopes allow, by field then first word.
+    fn side_hits(&self, side: &[(u32, Scope)]) -> Cow<'_, [Hit]> {
+        self.step(side.iter().map(|&(p, _)| self.hits_of(p).len()).sum());
+        if let [(phrase, scope)] = side {
+            let hits = self.hits_of(*phrase);
+            // One phrase's hits are already in (field, start) order, which is (field, first word) order.
+            if hits.iter().all(|h| scope_allows(*scope, h.field)) {
+                return Cow::Borrowed(hits);
             }
-            in_word = w;
         }
-        words
+        let mut out: Vec<Hit> = Vec::new();
+        for &(phrase, scope) in side {
+            out.extend(
+                self.hits_of(phrase)
+                    .iter()
+                    .filter(|h| scope_allows(scope, h.field)),
+            );
+        }
+        // One sorted run per phrase of the side: a stable sort merges them.
+        out.sort_by_key(|h| (h.field as u8, h.first_word));
+        Cow::Owned(out)
     }
 
-    fn near_pairs(
+    /// For each hit of `a`, whether a hit of `b` (sorted by field then first word) lies in the same field
+    /// with at most `distance` words between them, or overlaps it.
+    ///
+    /// Two hits are that close when each starts at most `distance + 1` words after the other ends. A sweep,
+    /// not a comparison of every pair (which took minutes on a title repeating both sides thousands of
+    /// times): the hits of `a` are taken by their last word, so the hits of `b` that start early enough
+    /// only grow, and among those it is enough to know the one that ends last.
+    fn partnered(&self, a: &[Hit], b: &[Hit], distance: u32) -> Vec<bool> {
+        let reach = u64::from(distance) + 1;
+        let by_last = |h: &Hit| (h.field as u8, h.last_word);
+        let mut order: Vec<usize> = (0..a.len()).collect();
+        // Usually in this order already (the hits are sorted by first word, and one phrase's hits have the
+        // same length); otherwise nearly, and a stable sort finds the runs.
+        if !a.is_sorted_by_key(by_last) {
+            order.sort_by_key(|&i| by_last(&a[i]));
+        }
+        let mut out = vec![false; a.len()];
+        let mut next = 0;
+        let mut field = None;
+        // The last word of the hit of `b` ending last among those taken in so far, in `field`.
+        let mut furthest: Option<u64> = None;
+        let mut steps = order.len();
+        for i in order {
+            let x = &a[i];
+            if field != Some(x.field) {
+                field = Some(x.field);
+                furthest = None;
+                while next < b.len() && (b[next].field as u8) < (x.field as u8) {
+                    next += 1;
+                    steps += 1;
+                }
+            }
+            while next < b.len()
+                && b[next].field == x.field
+                && u64::from(b[next].first_word) <= u64::from(x.last_word) + reach
+            {
+                furthest = furthest.max(Some(u64::from(b[next].last_word)));
+                next += 1;
+                steps += 1;
+            }
+            out[i] = furthest.is_some_and(|end| u64::from(x.first_word) <= end + reach);
+        }
+        self.step(steps);
+        out
+    }
+
+    /// Whether a hit of `left` and a hit of `right` lie in the same field with at most `distance` words
+    /// between them; if so, and `spots` is given, adds to it every hit that has such a partner.
+    fn near(
         &self,
         left: &[(u32, Scope)],
         right: &[(u32, Scope)],
         distance: u32,
-    ) -> Vec<(Hit, Hit)> {
-        let mut pairs = Vec::new();
-        for &(lp, ls) in left {
-            for l in self
-                .hits_of(lp)
-                .iter()
-                .filter(|h| scope_allows(ls, h.field))
-            {
-                for &(rp, rs) in right {
-                    for r in self
-                        .hits_of(rp)
-                        .iter()
-                        .filter(|h| scope_allows(rs, h.field))
-                    {
-                        if l.field == r.field && self.gap(l, r, distance) <= distance {
-                            pairs.push((*l, *r));
-                        }
-                    }
-                }
+        spots: Option<&mut Vec<Spot>>,
+    ) -> bool {
+        let l = self.side_hits(left);
+        if l.is_empty() {
+            return false;
+        }
+        let r = self.side_hits(right);
+        let l_near = self.partnered(&l, &r, distance);
+        if !l_near.contains(&true) {
+            return false;
+        }
+        if let Some(spots) = spots {
+            let r_near = self.partnered(&r, &l, distance);
+            for (hits, near) in [(&l, &l_near), (&r, &r_near)] {
+                spots.extend(
+                    hits.iter()
+                        .zip(near)
+                        .filter(|(_, near)| **near)
+                        .map(|(h, _)| Spot::of(h)),
+                );
             }
         }
-        pairs
+        true
+    }
+
+    fn step(&self, n: usize) {
+        self.near_steps.set(self.near_steps.get() + n as u64);
     }
 
     fn site_matches(&self, host: &str) -> bool {
@@ -600,7 +682,7 @@ impl Ctx<'_, '_> {
                 left,
                 right,
                 distance,
-            } => !self.near_pairs(left, right, *distance).is_empty(),
+            } => self.near(left, right, *distance, None),
             Expr::And(items) => items.iter().all(|i| self.eval(i)),
             Expr::Or(items) => items.iter().any(|i| self.eval(i)),
             Expr::Not(inner) => !self.eval(inner),
@@ -679,12 +761,7 @@ impl Ctx<'_, '_> {
                 left,
                 right,
                 distance,
-            } => {
-                for (l, r) in self.near_pairs(left, right, *distance) {
-                    spots.push(Spot::of(&l));
-                    spots.push(Spot::of(&r));
-                }
-            }
+            } => return self.near(left, right, *distance, Some(spots)),
             Expr::And(items) => {
                 for i in items {
                     if !self.check(i, spots) {
@@ -716,7 +793,8 @@ impl Ctx<'_, '_> {
     fn terms(&self, spots: &mut [Spot]) -> Vec<MatchedTerm> {
         // By start, the widest first: a spot is inside another exactly when an earlier one of its field
         // reaches at least as far.
-        spots.sort_unstable_by_key(|s| (s.field as u8, s.start, std::cmp::Reverse(s.end)));
+        // Spots come in sorted runs (one per term of the query): a stable sort merges them.
+        spots.sort_by_key(|s| (s.field as u8, s.start, std::cmp::Reverse(s.end)));
         let mut terms: Vec<MatchedTerm> = Vec::with_capacity(spots.len());
         let mut reach: Option<(TextField, usize)> = None;
         for s in spots.iter() {

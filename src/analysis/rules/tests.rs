@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::analysis::fold::fold;
+use crate::analysis::fold::{Word, fold};
 use crate::model::{Label, MatchedTerm, TextField};
 
 /// A rule set with one rule per query, ids `r0`, `r1`, …
@@ -787,4 +787,288 @@ fn a_rule_set_can_be_shared_between_threads() {
     // The daemon matches on worker threads and swaps the set on reload behind an `Arc`.
     fn shared<T: Send + Sync + 'static>() {}
     shared::<RuleSet>();
+}
+
+/// Where the phrase `atoms` occurs among `words`: (first word, last word) of each occurrence.
+fn occurrences(atoms: &[String], words: &[String]) -> Vec<(usize, usize)> {
+    (0..words.len())
+        .filter(|&i| {
+            i + atoms.len() <= words.len()
+                && atoms.iter().zip(&words[i..]).all(|(a, w)| atom_ok(a, w))
+        })
+        .map(|i| (i, i + atoms.len() - 1))
+        .collect()
+}
+
+/// The terms a NEAR between ORs of phrases must show in one field, by comparing every pair of occurrences:
+/// each occurrence that lies within `n` words of (or overlaps) an occurrence of the other side, cut in the
+/// original text, leaving out those inside a wider one, in text order.
+fn near_reference(
+    left: &[Vec<String>],
+    right: &[Vec<String>],
+    n: usize,
+    original: &str,
+    field: TextField,
+) -> Vec<MatchedTerm> {
+    let folded = fold(original);
+    let spans: Vec<Word> = folded.words().collect();
+    let words: Vec<String> = spans.iter().map(|w| folded.word(*w).to_owned()).collect();
+    let side = |phrases: &[Vec<String>]| -> Vec<(usize, usize)> {
+        phrases
+            .iter()
+            .flat_map(|p| occurrences(p, &words))
+            .collect()
+    };
+    let (l, r) = (side(left), side(right));
+    let close = |a: (usize, usize), b: (usize, usize)| {
+        a.0.max(b.0) as i64 - a.1.min(b.1) as i64 - 1 <= n as i64
+    };
+    let mut shown: Vec<(usize, usize)> = l
+        .iter()
+        .filter(|a| r.iter().any(|b| close(**a, *b)))
+        .chain(r.iter().filter(|b| l.iter().any(|a| close(*a, **b))))
+        .map(|&(first, last)| (spans[first].start, spans[last].end))
+        .collect();
+    shown.sort_unstable_by_key(|&(s, e)| (s, std::cmp::Reverse(e)));
+    let mut terms: Vec<MatchedTerm> = Vec::new();
+    let mut reach = None;
+    for (s, e) in shown {
+        if reach.is_some_and(|end| end >= e) {
+            continue;
+        }
+        reach = Some(e);
+        let (s, e) = folded.original_range(s, e);
+        let term = MatchedTerm {
+            text: original[s..e].to_owned(),
+            start: s,
+            end: e,
+            field,
+        };
+        if terms.last() != Some(&term) {
+            terms.push(term);
+        }
+    }
+    terms
+}
+
+fn vocab_phrase() -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec(vocab_atom(), 1..3)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    /// The NEAR sweep shows exactly the occurrences that comparing every pair would show, in the title and
+    /// the text, with phrases and ORs on both sides (guards the rewrite of NEAR as a sweep).
+    #[test]
+    fn near_explains_the_occurrences_that_have_a_close_partner(
+        left in prop::collection::vec(vocab_phrase(), 1..3),
+        right in prop::collection::vec(vocab_phrase(), 1..3),
+        n in 0usize..4,
+        title in vocab_text(),
+        text in vocab_text(),
+    ) {
+        let side = |phrases: &[Vec<String>]| {
+            phrases.iter().map(|p| format!("\"{}\"", p.join(" "))).collect::<Vec<_>>().join(" OR ")
+        };
+        let query = format!("({}) NEAR/{n} ({})", side(&left), side(&right));
+        let s = set(&[&query]);
+        let m = Mention::new(&text).title(&title);
+        let mut expected = near_reference(&left, &right, n, &title, TextField::Title);
+        expected.extend(near_reference(&left, &right, n, &text, TextField::Text));
+        let got = s.matches(&m.view()).into_iter().next().map(|r| r.terms).unwrap_or_default();
+        prop_assert_eq!(got, expected, "{} in {:?} / {:?}", query, title, text);
+    }
+}
+
+/// A title repeating `"maison brioche arnaque "` `times` times.
+fn hostile_title(times: usize) -> String {
+    "Maison Brioche arnaque ".repeat(times)
+}
+
+/// The example rules of the repository.
+fn example_rules() -> RuleSet {
+    compile(&[
+        RuleFile {
+            name: "acme-telecom.toml",
+            text: include_str!("../../../rules/acme-telecom.toml"),
+        },
+        RuleFile {
+            name: "maison-brioche.toml",
+            text: include_str!("../../../rules/maison-brioche.toml"),
+        },
+    ])
+    .unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+/// Regression: a 1 MB title repeating "maison brioche arnaque" cost 83.5 s in one `run --once` with the
+/// example rules, because NEAR compared every hit of one side with every hit of the other and counted the
+/// words between them in the text. The work must now grow with the hits, not with their square.
+#[test]
+fn near_work_is_linear_in_the_hits_of_a_repetitive_title() {
+    let rules = example_rules();
+    let mut per_hit = Vec::new();
+    for times in [1_000, 4_000] {
+        let m = Mention::new("").title(&hostile_title(times));
+        let (outcome, work) = rules.evaluate_counted(&m.view());
+        let arnaque = outcome
+            .matches
+            .iter()
+            .find(|r| r.rule == "brioche-arnaque")
+            .expect("the NEAR rule matches");
+        // Every "maison brioche" and every "arnaque" is close to a partner, and each is shown.
+        assert_eq!(arnaque.terms.len(), 2 * times);
+        assert_eq!(outcome.watches, vec!["maison-brioche"]);
+        // Hits: "maison brioche", "brioche" (of the watch) and "arnaque" per repetition.
+        assert!(work.hits >= 3 * times as u64, "{work:?}");
+        // Comparing every pair would be 1,000,000 and 16,000,000 steps.
+        assert!(work.near_steps <= 8 * work.hits, "{times}: {work:?}");
+        per_hit.push(work.near_steps as f64 / work.hits as f64);
+    }
+    // Four times the title: the same work per hit.
+    assert!(
+        (per_hit[1] - per_hit[0]).abs() < 0.01,
+        "work per hit grows with the title: {per_hit:?}"
+    );
+}
+
+/// A query nested `levels` deep in parentheses whose tree is as deep as its text: each level is an OR whose
+/// second branch goes on, true only when `x{i}` and the next level are.
+fn deep_query(levels: usize) -> String {
+    let mut q = "acme".to_owned();
+    for i in 0..levels {
+        q = format!("(w{i} OR x{i} {q})");
+    }
+    q
+}
+
+/// Regression: a query nested 6,000 parentheses deep overflowed the stack of whatever compiled it (exit
+/// 134); it is now an error at its file, line and column.
+#[test]
+fn nesting_too_deep_is_a_located_error() {
+    let deep = format!("{}acme{}", "(".repeat(6000), ")".repeat(6000));
+    let toml = format!("[[rule]]\nid = \"deep\"\nname = \"deep\"\nquery = '{deep}'\n");
+    let errs = errors(&toml);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    // The 65th parenthesis: column 10 is the first character of the query.
+    let col = 10 + crate::analysis::query::MAX_DEPTH;
+    assert!(
+        errs[0].starts_with(&format!("t.toml:4:{col}: nested too deeply")),
+        "{}",
+        &errs[0][..200]
+    );
+}
+
+/// The deepest query allowed is compiled, matched (every level evaluated), explained and dropped with
+/// a quarter of the 2 MiB stack of the daemon's worker threads, even unoptimised.
+#[test]
+fn the_deepest_query_allowed_fits_in_a_small_stack() {
+    let levels = crate::analysis::query::MAX_DEPTH;
+    let worker = std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(move || {
+            let rules = set(&[&deep_query(levels)]);
+            let words: Vec<String> = (0..levels).map(|i| format!("x{i}")).collect();
+            let m = Mention::new(&format!("{} acme", words.join(" ")));
+            let found = rules.matches(&m.view());
+            let without = Mention::new(&words.join(" "));
+            let missed = rules.matches(&without.view());
+            drop(rules);
+            (found, missed)
+        })
+        .expect("thread");
+    let (found, missed) = worker.join().expect("no stack overflow");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].terms.len(), levels + 1);
+    assert!(missed.is_empty());
+}
+
+/// The other recursive reader of a rule file, the TOML parser, has its own bound: arrays and inline tables
+/// nested 10,000 deep are a located error, not a stack overflow.
+#[test]
+fn deeply_nested_toml_is_a_located_error() {
+    let arrays = format!(
+        "[[rule]]\nid = \"a\"\nname = \"a\"\nquery = \"acme\"\ntags = {}{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let tables = format!(
+        "[[rule]]\nid = \"a\"\nname = \"a\"\nquery = \"acme\"\ntags = {}1{}\n",
+        "{a = ".repeat(10_000),
+        "}".repeat(10_000)
+    );
+    let keys = format!(
+        "[[rule]]\nid = \"a\"\nname = \"a\"\nquery = \"acme\"\n{} = 1\n",
+        vec!["a"; 10_000].join(".")
+    );
+    for (toml, at) in [
+        (arrays, "t.toml:5:"),
+        (tables, "t.toml:5:"),
+        (keys, "t.toml:"),
+    ] {
+        let errs = errors(&toml);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].starts_with(at)
+                && errs[0].contains("invalid TOML")
+                && errs[0].contains("recurs"),
+            "{}",
+            &errs[0][..errs[0].len().min(300)]
+        );
+    }
+}
+
+/// `n` rules, every other one reusing an id and naming a watch that does not exist: two errors each.
+fn many_rules(n: usize) -> String {
+    let mut text = String::new();
+    for i in 0..n {
+        let id = if i % 2 == 0 { i } else { i - 1 };
+        let watch = if i % 2 == 0 {
+            ""
+        } else {
+            "watch = \"nowhere\"\n"
+        };
+        text.push_str(&format!(
+            "[[rule]]\nid = \"r{id}\"\nname = \"Rule {i}\"\nquery = '''\"brand{i}\" AND (boycott* OR arnaque)'''\n{watch}\n"
+        ));
+    }
+    text
+}
+
+/// Regression: `veille rules check` with 100,000 rules ran for minutes, because each rule's place (and
+/// each error's line) was found by reading its file from the start. The bytes read to place rules and
+/// errors now grow with the file, not with the file times the rules.
+#[test]
+fn placing_rules_and_errors_reads_each_file_a_bounded_number_of_times() {
+    let mut per_byte = Vec::new();
+    for n in [2_000, 8_000] {
+        let text = many_rules(n);
+        error::BYTES_READ.with(|c| c.set(0));
+        let errs = one(&text).expect_err("duplicates and unknown watches");
+        let read = error::BYTES_READ.with(std::cell::Cell::get);
+        assert_eq!(
+            errs.len(),
+            n,
+            "one duplicate id and one unknown watch per pair"
+        );
+        assert!(
+            errs[0]
+                .to_string()
+                .starts_with("t.toml:7:6: duplicate id `r0`: already used at t.toml:2:6"),
+            "{}",
+            errs[0]
+        );
+        // The file once, then a bounded stretch (a few hundred bytes) per place; reading from the start for
+        // each rule would be about n / 2 times the file.
+        let bound = text.len() + 1_500 * n;
+        assert!(
+            read <= bound as u64,
+            "{n} rules: {read} bytes read for {}",
+            text.len()
+        );
+        per_byte.push(read as f64 / text.len() as f64);
+    }
+    assert!(
+        per_byte[1] <= per_byte[0] * 1.1,
+        "bytes read per byte of file grow with the file: {per_byte:?}"
+    );
 }

@@ -68,10 +68,13 @@ critical-summary = { $count ->
    *[other] {" "}of { $watch }
 } since { $since }.
 section-figures = Figures ({ $window })
-usual-value = median { $median }, MAD { $mad } ({ $where }, { $samples ->
+usual-value = { $zero ->
+    [yes] none { $where }
+   *[no] median { $median }, MAD { $mad } ({ $where })
+} — { $samples ->
     [one] { $samples } sample
    *[other] { $samples } samples
-})
+}
 deviation-value = { $ratio ->
     [none] z = { $z }
    *[other] ×{ $ratio }; z = { $z }
@@ -80,7 +83,10 @@ share-value = { $share }{ $usual ->
     [none] {""}
    *[other] {" "}(usually { $usual })
 }
-voices-value = { n-sources }, { $authors ->
+voices-value = { $sources ->
+    [one] { $sources } source
+   *[other] { $sources } sources
+}, { $authors ->
     [one] { $authors } distinct author
    *[other] { $authors } distinct authors
 }

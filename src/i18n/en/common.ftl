@@ -9,7 +9,7 @@ duration-hours-minutes = { $h } h { $m } min
 datetime = { $iso } { $hm }
 moment = { $day } { $month } { $hm }
 hour = { $hh }:{ $mm }
-window-day = on { $dm } between { $from } and { $to }
+window-day = on { $day } { $month } between { $from } and { $to }
 window-span = from { $from } to { $to }
 zone = { $kind ->
     [utc] UTC

@@ -68,10 +68,13 @@ critical-summary = { $count ->
    *[other] {" "}sur { $watch }
 } depuis le { $since }.
 section-figures = Chiffres ({ $window })
-usual-value = médiane { $median }, MAD { $mad } ({ $where }, { $samples ->
+usual-value = { $zero ->
+    [yes] aucune { $where }
+   *[no] médiane { $median }, MAD { $mad } ({ $where })
+} — { $samples ->
     [one] { $samples } échantillon
    *[other] { $samples } échantillons
-})
+}
 deviation-value = { $ratio ->
     [none] z = { $z }
    *[other] ×{ $ratio } ; z = { $z }
@@ -80,7 +83,10 @@ share-value = { $share }{ $usual ->
     [none] {""}
    *[other] {" "}(habituellement { $usual })
 }
-voices-value = { n-sources }, { $authors ->
+voices-value = { $sources ->
+    [one] { $sources } source
+   *[other] { $sources } sources
+}, { $authors ->
     [one] { $authors } auteur distinct
    *[other] { $authors } auteurs distincts
 }

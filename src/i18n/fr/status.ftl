@@ -1,0 +1,56 @@
+# L'état du service : la ligne d'état de systemd et veille status.
+
+store-fault = { $fault ->
+    [disk_full] disque plein
+    [locked] base verrouillée
+   *[io] erreur d'entrée-sortie du disque
+}
+status-line = { $sources ->
+    [one] { $sources } source
+   *[other] { $sources } sources
+} ({ $failing } en échec), { $incidents ->
+    [0] aucun incident ouvert
+    [one] { $incidents } incident ouvert
+   *[other] { $incidents } incidents ouverts
+}, { $cycle ->
+    [-1] premier cycle en cours
+   *[other] dernier cycle il y a { $cycle } s
+}
+status-line-waiting = { $fault } : écritures en attente, nouvel essai dans { $seconds } s
+status-line-unusable = { $fault } : base inutilisable au démarrage, nouvel essai dans { $seconds } s
+status-verdict = { $verdict ->
+    [OK] OK
+    [ATTENTION] ATTENTION
+   *[CRITICAL] CRITIQUE
+}
+status-summary = { status-verdict } : { $sources ->
+    [one] { $sources } source
+   *[other] { $sources } sources
+} ({ $failing } en échec), { $mentions } mentions, dernière lecture { $last_fetch }, dernier succès { $last_success }, courriels en attente : { $pending }, en échec : { $failed }
+status-business = Veille : { $incidents ->
+    [0] aucun incident en cours.
+    [one] { $incidents } incident en cours (veille incidents --open).
+   *[other] { $incidents } incidents en cours (veille incidents --open).
+}
+status-problem = { $problem ->
+    [store_fault] la base ne peut plus être écrite depuis le { $at } : { $fault } (le service attend et réessaie ; rien n'est perdu){ $fault_kind ->
+        [disk_full]  ; libérez de la place sur son disque
+        [locked]  ; terminez la transaction de l'autre programme
+       *[io]  ; voyez le journal du système
+    }
+    [daemon_gone] le service (pid { $pid }) ne tourne plus ; son dernier signe de vie date du { $at }
+    [daemon_failed] le service s'est arrêté sur une erreur le { $at } : { $detail }
+    [no_fetch_since] aucune lecture depuis le { $at } (le service tourne-t-il ?)
+    [no_fetch_ever] aucune lecture enregistrée (le service tourne-t-il ?)
+    [source_failing] la source { $name } échoue ({ $errors } fois de suite) : { $error }
+    [outbox_failed] { $count ->
+        [one] { $count } notification n'a pas pu être remise
+       *[other] { $count } notifications n'ont pas pu être remises
+    } (veille outbox)
+    [outbox_stuck] des notifications attendent depuis le { $at } (le serveur de courriel est-il joignable ?)
+   *[open_incidents] { $count ->
+        [one] { $count } incident en cours
+       *[other] { $count } incidents en cours
+    } (veille incidents --open)
+}
+status-database-error = la base ne s'ouvre pas : { $error }
