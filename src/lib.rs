@@ -23,6 +23,8 @@
 //! - [`notify`]: the outbox workers (email; chat channels and signed webhooks), their templates and
 //!   payloads (fr, en), throttle, quiet hours, digests and summaries.
 //! - [`metrics`]: the daemon's counters and the optional Prometheus endpoint.
+//! - [`web`]: the console: the web pages the communications team works a crisis in (sign-in, sessions,
+//!   overview, incidents and their actions, mentions search and CSV, sources, rules).
 //! - [`daemon`]: the running service: its scheduler (a due-time queue with admission), tasks, signals,
 //!   readiness, shutdown.
 //! - [`cli`]: the commands a person types.
@@ -40,3 +42,4 @@ pub mod pipeline;
 pub mod sources;
 pub mod store;
 pub mod views;
+pub mod web;

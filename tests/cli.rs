@@ -264,7 +264,7 @@ fn run_once_with_an_unusable_database_exits_1() {
 
 #[test]
 fn demo_runs_offline_and_shows_mentions() {
-    let out = run(&["demo"]);
+    let out = run(&["demo", "--no-web"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
@@ -298,13 +298,13 @@ fn demo_runs_offline_and_shows_mentions() {
 #[test]
 fn the_demo_is_deterministic_and_speaks_one_language() {
     for lang in ["fr", "en"] {
-        let first = run(&["demo", "--lang", lang]);
+        let first = run(&["demo", "--no-web", "--lang", lang]);
         assert!(first.status.success(), "{}", stderr(&first));
-        let second = run(&["demo", "--lang", lang]);
+        let second = run(&["demo", "--no-web", "--lang", lang]);
         assert_eq!(stdout(&first), stdout(&second), "two runs differ");
         golden(&format!("demo.{lang}.txt"), &stdout(&first));
     }
-    let en = stdout(&run(&["demo", "--lang", "en"]));
+    let en = stdout(&run(&["demo", "--no-web", "--lang", "en"]));
     // Mention texts are French; the product's own words are not.
     for french in [
         "Historique",
@@ -323,7 +323,7 @@ fn the_demo_is_deterministic_and_speaks_one_language() {
     }
     // The payloads' JSON (keys, kinds, severities) is a contract, the same in every language: only the
     // words around it are checked.
-    let fr: String = stdout(&run(&["demo"]))
+    let fr: String = stdout(&run(&["demo", "--no-web"]))
         .lines()
         .filter(|l| {
             let json = l.strip_prefix("  |").map(str::trim_start);
@@ -341,7 +341,7 @@ fn the_demo_is_deterministic_and_speaks_one_language() {
     }
     // LANG picks the language when no --lang is given.
     let out = veille()
-        .args(["demo"])
+        .args(["demo", "--no-web"])
         .env("LANG", "en_GB.UTF-8")
         .output()
         .unwrap();

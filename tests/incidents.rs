@@ -435,7 +435,7 @@ fn empty_lists_say_so() {
 fn an_incident_reads_in_one_language_and_on_one_clock() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let out = run(&["demo", "--db", db.to_str().unwrap()]);
+    let out = run(&["demo", "--no-web", "--db", db.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let config = dir.path().join("veille.toml");

@@ -220,7 +220,7 @@ fn write_demo(dir: &Path, db: &Path, now: chrono::DateTime<Utc>) -> anyhow::Resu
 ///
 /// # Errors
 /// When the temporary directory, the database or standard output fail.
-pub fn run(db: Option<PathBuf>, lang: Option<Locale>) -> anyhow::Result<ExitCode> {
+pub fn run(db: Option<PathBuf>, lang: Option<Locale>, no_web: bool) -> anyhow::Result<ExitCode> {
     let tmp = tempfile::Builder::new()
         .prefix("veille-demo-")
         .tempdir()
@@ -305,7 +305,66 @@ pub fn run(db: Option<PathBuf>, lang: Option<Locale>) -> anyhow::Result<ExitCode
         v.say("times-in", &[("zone", v.zone(now).into())])
     )?;
     out.flush()?;
+    drop(out);
+    if !no_web {
+        serve_console(&config, &v, now)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Serves the console on the demo's database on loopback until Ctrl-C, with a one-time account.
+fn serve_console(config: &Config, v: &Voice, now: chrono::DateTime<Utc>) -> anyhow::Result<()> {
+    let password = crate::web::auth::random_token();
+    let hash = crate::web::auth::password_hash(&password)?;
+    let mut store = Store::open(&config.database)?;
+    store.remove_user("demo")?;
+    store.add_user(
+        "demo",
+        crate::web::auth::Role::Admin.as_str(),
+        &hash,
+        Utc::now(),
+    )?;
+    drop(store);
+    // The usual port when it is free, else any free one: the demo must not fail on a busy machine.
+    let mut web = crate::web::WebConfig::default();
+    let mut console = crate::web::Console::new(web.clone(), config);
+    let listener = match console.bind() {
+        Ok(l) => l,
+        Err(_) => {
+            web.listen.set_port(0);
+            console = crate::web::Console::new(web, config);
+            console.bind()?
+        }
+    };
+    // The pages show the demo's moment, so that its incidents are recent and its charts full.
+    console.set_clock(now);
+    let addr = listener.local_addr()?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}",
+        v.say(
+            "demo-web",
+            &[
+                ("url", format!("http://{addr}/").into()),
+                ("user", "demo".into()),
+                ("password", password.as_str().into()),
+            ],
+        )
+    )?;
+    out.flush()?;
+    drop(out);
+    let token = tokio_util::sync::CancellationToken::new();
+    super::runtime()?.block_on(async move {
+        let stop = token.clone();
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            stop.cancel();
+        });
+        console.serve(listener, token).await
+    })?;
+    Ok(())
 }
 
 fn mentions(

@@ -18,6 +18,7 @@ mod notify;
 mod replay;
 pub mod rules;
 pub mod score;
+mod users;
 
 use std::fmt::Display;
 use std::io::Write as _;
@@ -65,6 +66,9 @@ pub enum Command {
         /// Language: fr or en (default: $LANG when it is one of them, else fr).
         #[arg(long, value_name = "LANG")]
         lang: Option<crate::i18n::Locale>,
+        /// Print and exit, without serving the console on the demo's database.
+        #[arg(long)]
+        no_web: bool,
     },
     /// Validate the configuration and rules exactly as the daemon does; exit 1 listing every problem.
     Check,
@@ -153,6 +157,8 @@ pub enum Command {
     Alerts(incidents::AlertsArgs),
     /// Stop mailing the alerts of a watch or rule for a while, list silences, end one.
     Silence(incidents::SilenceArgs),
+    /// The web console's accounts.
+    Users(users::UsersArgs),
     /// Write the manual pages or shell completions, generated from this command line (for packaging).
     #[command(hide = true)]
     Generate {
@@ -260,7 +266,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config.as_path();
     match cli.command {
         Command::Run { once } => run(config, once),
-        Command::Demo { db, lang } => demo::run(db, lang),
+        Command::Demo { db, lang, no_web } => demo::run(db, lang, no_web),
         Command::Check => check(config),
         Command::Fetch {
             source,
@@ -317,6 +323,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = args.db.clone();
             incidents::silence(Place::new(config, &db), args)
         }
+        Command::Users(args) => users::run(config, args),
         Command::Generate { artefact } => generate::run(&artefact),
     }
 }

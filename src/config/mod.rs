@@ -114,6 +114,8 @@ pub struct Config {
     pub locale: crate::model::Locale,
     /// The clock every time a person reads is shown on.
     pub timezone: crate::model::Timezone,
+    /// The web console; `None` when the file has no `[web]` table (nothing is served).
+    pub web: Option<crate::web::WebConfig>,
 }
 
 /// The keys at the top of the file.
@@ -129,6 +131,7 @@ const TOP_KEYS: &[&str] = &[
     "channel",
     "locale",
     "timezone",
+    "web",
 ];
 
 /// The bounds of a length of time in the configuration: below the least it cannot work, past the most it
@@ -218,6 +221,7 @@ impl Config {
             channels: Vec::new(),
             locale: crate::model::Locale::default(),
             timezone: crate::model::Timezone(crate::i18n::DEFAULT_TZ),
+            web: None,
         }
     }
 }
@@ -291,6 +295,7 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
     let channel = take("channel");
     let locale = take("locale");
     let timezone = take("timezone");
+    let web = take("web");
     for (key, _) in doc.iter() {
         p.at(
             key.span().start,
@@ -404,6 +409,19 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
         None => Some(Vec::new()),
         Some(v) => channels::read(&mut p, v),
     };
+    let web = match web {
+        None => Some(None),
+        Some(v) => {
+            let start = v.span().start;
+            let keys = v.get_ref().as_table().cloned().unwrap_or_default();
+            read_table::<crate::web::WebConfig>(&mut p, "web", v).and_then(|w| {
+                let problems = w.problems();
+                for (key, problem) in &problems {
+                    p.at(place_of(&keys, key, start), problem.clone());
+                }
+                problems.is_empty().then_some(Some(w))
+            })
+        }    };
     let sources = match (&source, interval) {
         (None, _) => Some(Vec::new()),
         (Some(v), Some(default)) => Some(sources::read(&mut p, v, &base, default)),
@@ -416,12 +434,12 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
     let config = match (
         (database, rules.clone(), retention_days, interval),
         (http, metrics, sources, email),
-        (locale, timezone, channels),
+        (locale, timezone, channels, web),
     ) {
         (
             (Some(database), Some(rules), Some(retention_days), Some(interval)),
             (Some(http), Some(metrics), Some(sources), Some(mut email)),
-            (Some(locale), Some(timezone), Some(channels)),
+            (Some(locale), Some(timezone), Some(channels), Some(web)),
         ) if p.is_empty() => {
             if let Some(e) = email.as_mut().filter(|_| !email_sets_zone) {
                 e.timezone = timezone.to_string();
@@ -439,6 +457,7 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
                 channels,
                 locale,
                 timezone,
+                web,
             })
         }
         _ => None,

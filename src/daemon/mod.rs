@@ -521,6 +521,19 @@ impl Daemon {
                 }
             });
         }
+        if let Some(web) = self.config.web.clone() {
+            // Bound before READY=1 too: a console that cannot listen fails the start.
+            let console = crate::web::Console::new(web, &self.config);
+            let listener = console
+                .bind()
+                .map_err(|e| DaemonError::Setup(e.to_string()))?;
+            let web_token = metrics_token.clone();
+            tracker.spawn(async move {
+                if let Err(e) = console.serve(listener, web_token).await {
+                    tracing::error!(error = %e, "Console stopped.");
+                }
+            });
+        }
         let notify_token = token.child_token();
         self.spawn_notifier(&tracker, notify_token.clone());
 
@@ -786,7 +799,9 @@ impl Daemon {
         };
         let dir = crate::notify::worker::config_dir(&self.config.path);
         match crate::notify::Notifier::open(email, &dir, &self.config.database) {
-            Ok(notifier) => {
+            Ok(mut notifier) => {
+                notifier
+                    .set_public_url(self.config.web.as_ref().and_then(|w| w.public_url.clone()));
                 tracker.spawn(notifier.run(token));
             }
             Err(e) => tracing::error!(

@@ -42,12 +42,13 @@ macro_rules! message_files {
             ("demo.ftl", include_str!(concat!($dir, "/demo.ftl"))),
             ("channels.ftl", include_str!(concat!($dir, "/channels.ftl"))),
             ("status.ftl", include_str!(concat!($dir, "/status.ftl"))),
+            ("web.ftl", include_str!(concat!($dir, "/web.ftl"))),
         ]
     };
 }
 
 /// The message files of `locale`, by file name.
-pub(crate) fn files(locale: Locale) -> [(&'static str, &'static str); 7] {
+pub(crate) fn files(locale: Locale) -> [(&'static str, &'static str); 8] {
     match locale {
         Locale::Fr => message_files!("fr"),
         Locale::En => message_files!("en"),

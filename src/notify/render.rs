@@ -156,7 +156,7 @@ fn labels(v: &Voice) -> BTreeMap<&'static str, String> {
 
 /// The template test `http_link`: only an absolute `http(s)` URL ever reaches an `href`, whatever a
 /// caller put in the context (defence in depth beside [`super::said::safe_link`]).
-fn http_link(value: &minijinja::Value) -> bool {
+pub(crate) fn http_link(value: &minijinja::Value) -> bool {
     value
         .as_str()
         .and_then(|s| url::Url::parse(s.trim()).ok())

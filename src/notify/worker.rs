@@ -79,6 +79,8 @@ pub struct Notifier {
     store: Store,
     stop: CancellationToken,
     after_accept: Option<AfterAccept>,
+    /// The console's address (`[web] public_url`): emails link to the incident's page.
+    public_url: Option<String>,
 }
 
 impl std::fmt::Debug for Notifier {
@@ -111,7 +113,13 @@ impl Notifier {
             store,
             stop: CancellationToken::new(),
             after_accept: None,
+            public_url: None,
         })
+    }
+
+    /// Links emails to the console's incident pages at `public_url` (`[web] public_url`).
+    pub fn set_public_url(&mut self, public_url: Option<String>) {
+        self.public_url = public_url;
     }
 
     /// Sets the hook run between the server's acceptance and the marking of a row (see [`AfterAccept`]).
@@ -195,7 +203,7 @@ impl Notifier {
             voice: crate::i18n::Voice::new(self.config.locale, self.schedule.tz),
             max_mentions: self.config.digest.max_mentions,
             cap_reached,
-            public_url: None,
+            public_url: self.public_url.clone(),
         };
         let envelope = Envelope {
             to: to.clone(),

@@ -15,7 +15,9 @@
 pub mod incidents;
 pub mod outbox;
 pub mod schema;
+pub mod search;
 pub mod status_file;
+pub mod users;
 pub mod writer;
 
 use std::path::{Path, PathBuf};

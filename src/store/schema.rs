@@ -181,6 +181,24 @@ const MIGRATIONS: &[&str] = &[
         min_rank INTEGER NOT NULL,
         watches TEXT
     );",
+    // 5: the console's people: accounts (argon2id hashes, never passwords) and their sessions (the SHA-256
+    // of the cookie's random id, never the id itself).
+    "CREATE TABLE user (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('lecteur', 'veilleur', 'admin')),
+        password TEXT NOT NULL,
+        lang TEXT,
+        created INTEGER NOT NULL,
+        updated INTEGER NOT NULL
+    );
+    CREATE TABLE session (
+        id_hash TEXT PRIMARY KEY,
+        user TEXT NOT NULL REFERENCES user (name) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+    );
+    CREATE INDEX session_user ON session (user);",
 ];
 
 /// The schema version this build writes.

@@ -2,6 +2,7 @@
 //! helpers to run the real `veille` binary.
 #![allow(dead_code)]
 
+pub mod console;
 pub mod daemon;
 
 use std::io::{BufRead, BufReader, Read, Write};

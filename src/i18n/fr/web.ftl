@@ -1,0 +1,89 @@
+# La console web et les comptes (veille users).
+
+web-title = veille
+web-nav-overview = Vue d'ensemble
+web-nav-incidents = Incidents
+web-nav-mentions = Mentions
+web-nav-sources = Sources
+web-nav-rules = Règles
+web-logout = Se déconnecter
+web-signed-in-as = Connecté·e :
+web-lang-switch = English
+web-login-title = Connexion à la console
+web-username = Identifiant
+web-password = Mot de passe
+web-login-submit = Se connecter
+web-login-failed = Identifiant ou mot de passe incorrect.
+web-login-throttled = Trop d'essais infructueux : réessayez dans un quart d'heure.
+web-csrf-refused = Ce formulaire a expiré ou ne vient pas de la console : rechargez la page et recommencez.
+web-role-refused = Votre rôle permet de consulter, pas d'agir sur les incidents : demandez le rôle veilleur à un administrateur.
+web-silence-bad-duration = Durée de mise en sourdine invalide : choisissez entre 1 minute et 90 jours.
+web-not-found = Cet incident n'existe pas.
+web-open-incidents = Incidents ouverts
+web-no-incident = Aucun incident.
+web-take = Prendre en charge
+web-ack-note-label = Note pour l'équipe (facultative)
+web-timeline-note-label = Ajouter une note au fil de l'incident
+web-note-submit = Ajouter la note
+web-silence = Mettre en sourdine
+web-silence-duration = Durée
+web-silence-reason = Raison
+web-actions = Agir
+web-search = Rechercher (mots, « expressions », AND, OR, NOT, préfixe*)
+web-search-submit = Rechercher
+web-search-invalid = Recherche invalide : { $problem }
+web-csv = Exporter en CSV
+web-next-page = Mentions plus anciennes
+web-no-mention = Aucune mention.
+web-sources-title = Santé des sources
+web-rules-title = Règles et veilles
+web-rules-test = Tester un texte contre les règles
+web-rules-test-submit = Tester
+web-filter = Filtrer
+web-all = Tous
+web-never = jamais
+web-col-time = Heure
+web-col-source = Source
+web-col-title = Titre
+web-col-sentiment = Tonalité
+web-col-last-success = Dernier succès
+web-col-last-error = Dernière erreur
+web-col-failures = Échecs consécutifs
+web-col-next-poll = Prochaine relève
+web-col-items = Éléments vus
+web-col-id = N°
+web-col-watch = Veilles
+web-col-severity = Gravité
+web-col-status = État
+web-col-summary = Résumé
+web-sources-line = { $count ->
+    [one] { $count } source
+   *[other] { $count } sources
+}{ $failing ->
+    [0] , toutes en service
+    [one] , { $failing } en échec{ $since ->
+        [none] {""}
+       *[other] {" "}depuis { $since }
+    }
+   *[other] , { $failing } en échec{ $since ->
+        [none] {""}
+       *[other] {" "}(la plus ancienne depuis { $since })
+    }
+}
+web-mentions-line = { $count ->
+    [one] { $count } mention conservée
+   *[other] { $count } mentions conservées
+}
+users-added = Compte { $name } créé (rôle { $role }).
+users-passwd = Mot de passe de { $name } changé ; ses sessions sont fermées.
+users-removed = Compte { $name } supprimé.
+users-none = Aucun compte. Créez-en un : veille users add NOM --role admin --password-stdin
+demo-web = La console est servie sur { $url } (Ctrl-C pour arrêter).
+    Identifiant : { $user }   Mot de passe (valable pour cette démo seulement) : { $password }
+web-chart-stories = { $watch } : articles et messages par heure, et leur niveau habituel
+web-chart-negative = { $watch } : messages négatifs par heure, et leur niveau habituel
+web-chart-empty = Pas encore de données pour cette période.
+web-download-svg = Télécharger (SVG)
+web-last-24h = Dernières 24 heures
+web-last-7d = 7 derniers jours
+web-search-capped = Recherche interrompue après { $count } mentions lues : « Mentions plus anciennes » la poursuit.

@@ -1,0 +1,74 @@
+//! Mentions in keyset order for the console's search: newest first, from a cursor, in batches.
+//!
+//! In: a cursor (`at`, row id) and a batch size; never the searched text (the search runs in Rust on the
+//! folded fields, so a person's input never reaches SQL). Out: stored mentions with their time of record.
+
+use rusqlite::params;
+
+use super::{Result, Store, StoredMention, from_ts};
+use crate::model::{Label, Lang};
+
+/// Where a page of mentions starts: strictly older than this (`at`, row id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub at: i64,
+    pub key: i64,
+}
+
+impl Store {
+    /// Up to `limit` mentions older than `before` (all when `None`), newest first, each with its cursor.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn mentions_page(
+        &self,
+        before: Option<Cursor>,
+        limit: usize,
+    ) -> Result<Vec<(Cursor, StoredMention)>> {
+        let (at, key) = before.map_or((i64::MAX, i64::MAX), |c| (c.at, c.key));
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT m.id, m.guid, m.source, m.link, m.title, m.text, m.author, m.published, m.fetched,
+                        m.lang, m.score, m.label, m.at
+                 FROM mention m
+                 WHERE m.at < ?1 OR (m.at = ?1 AND m.id < ?2)
+                 ORDER BY m.at DESC, m.id DESC LIMIT ?3",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![at, key, limit as i64], |r| {
+                let key: i64 = r.get(0)?;
+                Ok((
+                    Cursor {
+                        at: r.get(12)?,
+                        key,
+                    },
+                    StoredMention {
+                        key,
+                        id: r.get(1)?,
+                        source: r.get(2)?,
+                        link: r.get(3)?,
+                        title: r.get(4)?,
+                        text: r.get(5)?,
+                        author: r.get(6)?,
+                        published: r.get::<_, Option<i64>>(7)?.map(from_ts),
+                        fetched: from_ts(r.get(8)?),
+                        lang: r
+                            .get::<_, Option<String>>(9)?
+                            .map_or(Lang::Other, |l| Lang::from_tag(&l)),
+                        score: r.get::<_, Option<f64>>(10)?.unwrap_or(0.0) as f32,
+                        label: match r.get::<_, Option<String>>(11)?.as_deref() {
+                            Some("neg") => Label::Neg,
+                            Some("pos") => Label::Pos,
+                            _ => Label::Neu,
+                        },
+                        matches: Vec::new(),
+                    },
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+}

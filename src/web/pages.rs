@@ -1,0 +1,1101 @@
+//! The console's pages: each handler reads a view ([`crate::views`]), says it through a [`Voice`] and
+//! renders a template. No handler queries the store beyond calling views, and no sentence is written here:
+//! every word comes from the message files (`web.ftl` for the console's own, the incident's from the same
+//! functions `veille incidents show` uses).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+use axum::extract::{ConnectInfo, Path as UrlPath, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::Utc;
+use minijinja::Environment;
+use serde::Serialize;
+
+use axum::extract::Query;
+
+use super::{IncidentQuery, MentionQuery, Person, RulesQuery, Shared, to_login};
+use crate::i18n::{Voice, words};
+use crate::store::StoredMention;
+use crate::store::search::Cursor;
+use crate::views::{
+    IncidentLine, IncidentStatus, IncidentView, MentionPage, Overview, Search, TimelineEntry,
+    WatchSeries, incident_lines, source_health,
+};
+
+/// The console's own words, handed to every template as `t`.
+const WORDS: &[&str] = &[
+    "web-title",
+    "web-nav-overview",
+    "web-nav-incidents",
+    "web-nav-mentions",
+    "web-nav-sources",
+    "web-nav-rules",
+    "web-logout",
+    "web-signed-in-as",
+    "web-login-title",
+    "web-username",
+    "web-password",
+    "web-login-submit",
+    "web-open-incidents",
+    "web-no-incident",
+    "web-take",
+    "web-ack-note-label",
+    "web-timeline-note-label",
+    "web-note-submit",
+    "web-silence",
+    "web-silence-duration",
+    "web-silence-reason",
+    "web-actions",
+    "web-search",
+    "web-search-submit",
+    "web-csv",
+    "web-next-page",
+    "web-no-mention",
+    "web-sources-title",
+    "web-rules-title",
+    "web-rules-test",
+    "web-rules-test-submit",
+    "web-filter",
+    "web-all",
+    "web-lang-switch",
+    "web-col-time",
+    "web-col-source",
+    "web-col-title",
+    "web-col-sentiment",
+    "web-col-last-success",
+    "web-col-last-error",
+    "web-col-failures",
+    "web-col-next-poll",
+    "web-col-items",
+    "web-col-id",
+    "web-col-watch",
+    "web-col-severity",
+    "web-col-status",
+    "web-col-summary",
+    "web-download-svg",
+    "web-last-24h",
+    "web-last-7d",
+    "section-what",
+    "section-timeline",
+];
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.add_test("http_link", crate::notify::render::http_link);
+        // Names ending in .html are auto-escaped: everything that came from a feed is text, never markup.
+        for (name, src) in [
+            ("base.html", include_str!("templates/base.html")),
+            ("login.html", include_str!("templates/login.html")),
+            ("message.html", include_str!("templates/message.html")),
+            ("overview.html", include_str!("templates/overview.html")),
+            ("incidents.html", include_str!("templates/incidents.html")),
+            ("incident.html", include_str!("templates/incident.html")),
+            ("mentions.html", include_str!("templates/mentions.html")),
+            ("sources.html", include_str!("templates/sources.html")),
+            ("rules.html", include_str!("templates/rules.html")),
+        ] {
+            env.add_template(name, src)
+                .expect("embedded templates are valid");
+        }
+        env
+    })
+}
+
+fn words_of(v: &Voice) -> BTreeMap<&'static str, String> {
+    WORDS.iter().map(|id| (*id, v.word(id))).collect()
+}
+
+#[derive(Serialize)]
+struct Frame<'a, T: Serialize> {
+    lang: &'static str,
+    t: BTreeMap<&'static str, String>,
+    user: Option<&'a str>,
+    role: Option<&'static str>,
+    csrf: Option<&'a str>,
+    /// The other language, for the switch.
+    other_lang: &'static str,
+    page: &'a str,
+    #[serde(flatten)]
+    body: T,
+}
+
+fn render<T: Serialize>(
+    v: &Voice,
+    person: Option<&Person>,
+    page: &str,
+    template: &str,
+    body: T,
+    status: StatusCode,
+) -> Response {
+    let frame = Frame {
+        lang: v.locale.tag(),
+        t: words_of(v),
+        user: person.map(|p| p.name.as_str()),
+        role: person.map(|p| p.role.as_str()),
+        csrf: person.map(|p| p.csrf.as_str()),
+        other_lang: match v.locale {
+            crate::i18n::Locale::Fr => "en",
+            crate::i18n::Locale::En => "fr",
+        },
+        page,
+        body,
+    };
+    match environment()
+        .get_template(template)
+        .and_then(|t| t.render(&frame))
+    {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, template, "Console page could not be rendered.");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct MessageBody {
+    message: String,
+}
+
+/// A refusal page saying message `id`.
+pub(super) fn refusal(v: &Voice, status: StatusCode, id: &str) -> Response {
+    render(
+        v,
+        None,
+        "",
+        "message.html",
+        MessageBody {
+            message: v.word(id),
+        },
+        status,
+    )
+}
+
+#[derive(Serialize)]
+struct LoginBody {
+    error: Option<String>,
+}
+
+/// The sign-in form, with the message `error` when the last attempt failed.
+pub(super) fn login_page(v: &Voice, error: Option<&str>, status: StatusCode) -> Response {
+    render(
+        v,
+        None,
+        "login",
+        "login.html",
+        LoginBody {
+            error: error.map(|id| v.word(id)),
+        },
+        status,
+    )
+}
+
+pub(super) async fn login_form(
+    State(c): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    match c.person(&headers, peer.ip()).await {
+        Ok(Some(_)) => axum::response::Redirect::to("/").into_response(),
+        Ok(None) => login_page(&c.voice(None, &headers), None, StatusCode::OK),
+        Err(r) => r,
+    }
+}
+
+/// The signed-in person and their voice, or the redirect to the sign-in page.
+async fn signed_in(
+    c: &Shared,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<(Person, Voice), Response> {
+    match c.person(headers, peer.ip()).await? {
+        Some(p) => {
+            let v = c.voice(Some(&p), headers);
+            Ok((p, v))
+        }
+        None => Err(to_login()),
+    }
+}
+
+#[derive(Serialize)]
+struct IncidentRowCtx {
+    id: i64,
+    status: &'static str,
+    status_words: String,
+    severity: String,
+    severity_key: String,
+    watch: String,
+    summary: String,
+    opened: String,
+}
+
+fn incident_row(v: &Voice, line: &IncidentLine) -> IncidentRowCtx {
+    let summary = line
+        .first
+        .as_ref()
+        .map(|d| words::headline(v, d))
+        .or_else(|| {
+            let text = match v.locale {
+                crate::i18n::Locale::Fr => line.row.summary_fr.as_deref(),
+                crate::i18n::Locale::En => line.row.summary_en.as_deref(),
+            };
+            text.map(str::to_owned)
+        })
+        .unwrap_or_else(|| words::incident_kind(v, &line.row.kind));
+    IncidentRowCtx {
+        id: line.row.id,
+        status: line.status.as_str(),
+        status_words: words::status(v, line.status.as_str()),
+        severity: words::severity_str(v, &line.row.severity),
+        severity_key: line.row.severity.clone(),
+        watch: line
+            .row
+            .watch
+            .clone()
+            .or_else(|| line.row.rule.clone())
+            .unwrap_or_default(),
+        summary,
+        opened: v.moment(line.row.opened_at),
+    }
+}
+
+#[derive(Serialize)]
+struct WatchCtx {
+    id: String,
+    name: String,
+    /// Stories and negative stories, last 24 hours (SVG, drawn here, every text escaped).
+    day: String,
+    day_negative: String,
+    week_negative: String,
+    share: String,
+}
+
+#[derive(Serialize)]
+struct OverviewBody {
+    sources_line: String,
+    incidents: Vec<IncidentRowCtx>,
+    mentions_line: String,
+    watches: Vec<WatchCtx>,
+}
+
+/// The series of every watch over 24 hours and 7 days.
+fn watch_series(
+    store: &crate::store::Store,
+    rules: Option<&crate::analysis::rules::RuleSet>,
+    now: chrono::DateTime<Utc>,
+) -> crate::store::Result<Vec<(WatchSeries, WatchSeries)>> {
+    let Some(rules) = rules else {
+        return Ok(Vec::new());
+    };
+    rules
+        .watches()
+        .iter()
+        .map(|w| {
+            Ok((
+                WatchSeries::load(store, w, chrono::TimeDelta::hours(24), now)?,
+                WatchSeries::load(store, w, chrono::TimeDelta::days(7), now)?,
+            ))
+        })
+        .collect()
+}
+
+pub(super) async fn overview(
+    State(c): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let (p, v) = match signed_in(&c, &headers, peer).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let now = c.now();
+    let rules = c.rules();
+    let (o, series) = match c
+        .read(move |s| {
+            Ok((
+                Overview::load(s, now)?,
+                watch_series(s, rules.as_ref(), now)?,
+            ))
+        })
+        .await
+    {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let failing_for = o
+        .worst_source
+        .as_ref()
+        .and_then(|s| s.failing_since)
+        .map(|t| v.duration(now - t))
+        .unwrap_or_default();
+    let body = OverviewBody {
+        sources_line: v.say(
+            "web-sources-line",
+            &[
+                ("count", o.health.sources.into()),
+                ("failing", o.health.failing_sources.into()),
+                ("since", failing_for.into()),
+            ],
+        ),
+        mentions_line: v.say("web-mentions-line", &[("count", o.health.mentions.into())]),
+        incidents: o.open.iter().map(|l| incident_row(&v, l)).collect(),
+        watches: series
+            .iter()
+            .map(|(day, week)| WatchCtx {
+                id: day.watch.clone(),
+                name: day.name.clone(),
+                day: super::chart::svg(day, &v, false),
+                day_negative: super::chart::svg(day, &v, true),
+                week_negative: super::chart::svg(week, &v, true),
+                share: day
+                    .negative_share
+                    .map(|s| words::share_words(&v, s, day.usual_negative_share))
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    };
+    render(
+        &v,
+        Some(&p),
+        "overview",
+        "overview.html",
+        body,
+        StatusCode::OK,
+    )
+}
+
+/// The query of a chart download: which span, and which count.
+#[derive(Debug, serde::Deserialize, Default)]
+pub(super) struct ChartQuery {
+    #[serde(default)]
+    days: Option<u32>,
+    #[serde(default)]
+    negative: Option<bool>,
+}
+
+/// `GET /charts/{watch}.svg?days=1|7&negative=true`: a chart as a file, for a slide.
+pub(super) async fn chart(
+    State(c): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    UrlPath(file): UrlPath<String>,
+    headers: HeaderMap,
+    Query(q): Query<ChartQuery>,
+) -> Response {
+    let (_, v) = match signed_in(&c, &headers, peer).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(watch) = file.strip_suffix(".svg").map(str::to_owned) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Some(w) = c
+        .rules()
+        .and_then(|r| r.watches().iter().find(|w| w.id == watch).cloned())
+    else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let days = i64::from(q.days.unwrap_or(1).clamp(1, 28));
+    let now = c.now();
+    let series = match c
+        .read(move |s| WatchSeries::load(s, &w, chrono::TimeDelta::days(days), now))
+        .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let svg = super::chart::svg(&series, &v, q.negative.unwrap_or(false));
+    let mut r = svg.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("image/svg+xml"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}-{days}d.svg\"",
+        watch.replace(|ch: char| !ch.is_ascii_alphanumeric() && ch != '-', "_")
+    )) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+    }
+    r
+}
+
+#[derive(Serialize)]
+struct IncidentsBody {
+    incidents: Vec<IncidentRowCtx>,
+    status: String,
+    statuses: Vec<(&'static str, String)>,
+}
+
+pub(super) async fn incidents(
+    State(c): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<IncidentQuery>,
+) -> Response {
+    let (p, v) = match signed_in(&c, &headers, peer).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let now = c.now();
+    let lines = match c
+        .read(move |s| incident_lines(s, false, Some(500), now))
+        .await
+    {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let wanted = |l: &IncidentLine| {
+        q.status
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .is_none_or(|s| l.status.as_str() == s)
+            && q.watch
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .is_none_or(|w| l.row.watch.as_deref() == Some(w))
+            && q.severity
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .is_none_or(|s| l.row.severity == s)
+    };
+    let statuses = [
+        IncidentStatus::Open,
+        IncidentStatus::Acknowledged,
+        IncidentStatus::Silenced,
+        IncidentStatus::Resolved,
+    ]
+    .map(|s| (s.as_str(), words::status(&v, s.as_str())))
+    .into();
+    let body = IncidentsBody {
+        incidents: lines
+            .iter()
+            .filter(|l| wanted(l))
+            .map(|l| incident_row(&v, l))
+            .collect(),
+        status: q.status.unwrap_or_default(),
+        statuses,
+    };
+    render(
+        &v,
+        Some(&p),
+        "incidents",
+        "incidents.html",
+        body,
+        StatusCode::OK,
+    )
+}
+
+#[derive(Serialize)]
+struct Field {
+    label: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct TimelineCtx {
+    time: String,
+    kind: String,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct MentionCtx {
+    time: String,
+    source: String,
+    title: String,
+    link: Option<String>,
+    author: String,
+    sentiment: String,
+    terms: String,
+}
+
+#[derive(Serialize)]
+struct IncidentBody {
+    id: i64,
+    heading: String,
+    status: &'static str,
+    fields: Vec<Field>,
+    sentence: String,
+    figures: String,
+    critical: Vec<MentionCtx>,
+    timeline: Vec<TimelineCtx>,
+    zone: String,
+    /// May act (note, silence) on it.
+    can_act: bool,
+    /// May take it: it is not taken yet.
+    can_take: bool,
+    can_silence: bool,
+}
+
+/// What an event of the timeline says, as `veille incidents show` says it.
+fn event_words(v: &Voice, e: &TimelineEntry) -> String {
+    use crate::views::incident::PersonFacts;
+    if let Some(d) = &e.decision {
+        return words::decision(v, d);
+    }
+    let mut text = match &e.person {
+        Some(PersonFacts::Silence { until, reason }) => v.say(
+            "person-silence",
+            &[
+                ("until", v.moment(*until).into()),
+                ("reason", v.quote(reason).into()),
+            ],
+        ),
+        Some(PersonFacts::Note { by, note }) => {
+            let id = if e.row.kind == "acknowledged" {
+                "person-ack"
+            } else {
+                "person-note"
+            };
+            v.say(
+                id,
+                &[
+                    (
+                        "by",
+                        by.as_deref().or(e.row.by.as_deref()).unwrap_or("?").into(),
+                    ),
+                    (
+                        "note",
+                        note.as_deref()
+                            .map(|n| v.quote(n))
+                            .unwrap_or_default()
+                            .into(),
+                    ),
+                ],
+            )
+        }
+        None => match v.locale {
+            crate::i18n::Locale::Fr => e.row.text_fr.clone(),
+            crate::i18n::Locale::En => e.row.text_en.clone(),
+        },
+    };
+    if let Some(by) = e.row.by.as_deref().filter(|by| !text.contains(by)) {
+        text.push(' ');
+        text.push_str(&v.say("timeline-by", &[("by", by.into())]));
+    }
+    text
+}
+
+fn field(v: &Voice, id: &str, value: String) -> Field {
+    Field {
+        label: v.say("field", &[("field", id.into())]),
+        value,
+    }
+}
+
+pub(super) async fn incident(
+    State(c): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    UrlPath(id): UrlPath<i64>,
+    headers: HeaderMap,
+) -> Response {
+    let (p, v) = match signed_in(&c, &headers, peer).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let rules = c.rules();
+    let now = c.now();
+    let view = match c
+        .read(move |s| IncidentView::load(s, id, rules.as_ref(), now))
+        .await
+    {
+        Ok(Some(view)) => view,
+        Ok(None) => return refusal(&v, StatusCode::NOT_FOUND, "web-not-found"),
+        Err(r) => return r,
+    };
+    let row = &view.row;
+    let mut fields = Vec::new();
+    if let Some(w) = &row.watch {
+        let value = match &view.watch_name {
+            Some(name) if name != w => format!("{w} — {name}"),
+            _ => w.clone(),
+        };
+        fields.push(field(&v, "watch", value));
+    }
+    if let Some(r) = &row.rule {
+        let value = match &view.rule_name {
+            Some(name) => format!("{r} — {name}"),
+            None => r.clone(),
+        };
+        fields.push(field(&v, "rule", value));
+    }
+    fields.push(field(&v, "opened", v.time(row.opened_at)));
+    fields.push(field(&v, "updated", v.time(row.updated_at)));
+    fields.push(field(&v, "mentions", v.integer(u64::from(row.mentions))));
+    if let Some(t) = row.acknowledged_at {
+        let value = v.say(
+            "ack-value",
+            &[
+                ("by", row.acknowledged_by.as_deref().unwrap_or("?").into()),
+                ("at", v.time(t).into()),
+                (
+                    "note",
+                    row.ack_note
+                        .as_deref()
+                        .map(|n| v.quote(n))
+                        .unwrap_or_default()
+                        .into(),
+                ),
+            ],
+        );
+        fields.push(field(&v, "acknowledged", value));
+    }
+    let sentence = if row.kind == "critical_mention" {
+        v.say(
+            "critical-summary",
+            &[
+                ("count", view.critical_count().into()),
+                ("rule", v.quote(row.rule.as_deref().unwrap_or("?")).into()),
+                (
+                    "watch",
+                    view.watch_name
+                        .as_deref()
+                        .or(row.watch.as_deref())
+                        .map(|w| v.quote(w))
+                        .unwrap_or_default()
+                        .into(),
+                ),
+                ("since", v.moment(row.opened_at).into()),
+            ],
+        )
+    } else {
+        view.latest_turn()
+            .map(|d| words::headline(&v, d))
+            .unwrap_or_default()
+    };
+    let figures = view
+        .explanation
+        .as_ref()
+        .map(|x| words::explanation(&v, x, view.metric(), true))
+        .unwrap_or_default();
+    let critical = view
+        .critical()
+        .iter()
+        .take(20)
+        .map(|m| MentionCtx {
+            time: v.moment(m.at),
+            source: m.source.clone(),
+            title: m.title.clone().unwrap_or_default(),
+            link: crate::notify::said::safe_link(m.link.as_deref()).map(|(l, _)| l),
+            author: m.author.clone().unwrap_or_default(),
+            sentiment: v.signed(f64::from(m.score)),
+            terms: m.matched.join(", "),
+        })
+        .collect();
+    let body = IncidentBody {
+        id,
+        heading: v.say(
+            "show-heading",
+            &[
+                ("id", id.to_string().into()),
+                ("kind", words::incident_kind(&v, &row.kind).into()),
+                ("severity", words::severity_str(&v, &row.severity).into()),
+                ("status", words::status(&v, view.status.as_str()).into()),
+            ],
+        ),
+        status: view.status.as_str(),
+        fields,
+        sentence,
+        figures,
+        critical,
+        timeline: view
+            .timeline
+            .iter()
+            .map(|e| TimelineCtx {
+                time: v.time(e.row.at),
+                kind: words::event_kind_str(&v, &e.row.kind),
+                text: event_words(&v, e),
+            })
+            .collect(),
+        zone: v.say("times-in", &[("zone", v.zone(row.opened_at).into())]),
+        can_act: p.role.acts() && view.status != IncidentStatus::Resolved,
+        can_take: p.role.acts()
+            && view.status != IncidentStatus::Resolved
+            && row.acknowledged_at.is_none(),
+        can_silence: p.role.acts() && (row.watch.is_some() || row.rule.is_some()),
+    };
+    render(
+        &v,
+        Some(&p),
+        "incidents",
+        "incident.html",
+        body,
+        StatusCode::OK,
+    )
+}
+
+fn parse_cursor(s: Option<&str>) -> Option<Cursor> {
+    let (at, key) = s?.split_once('.')?;
+    Some(Cursor {
+        at: at.parse().ok()?,
+        key: key.parse().ok()?,
+    })
+}
+
+fn mention_ctx(v: &Voice, m: &StoredMention) -> MentionCtx {
+    MentionCtx {
+        time: v.moment(m.published.unwrap_or(m.fetched)),
+        source: m.source.clone(),
+        title: m
+            .title
+            .clone()
+            .unwrap_or_else(|| m.text.chars().take(140).collect()),
+        link: crate::notify::said::safe_link(m.link.as_deref()).map(|(l, _)| l),
+        author: m.author.clone().unwrap_or_default(),
+        sentiment: format!(
+            "{} ({})",
+            words::label(v, m.label),
+            v.signed(f64::from(m.score))
+        ),
+        terms: String::new(),
+    }
+}
+
+#[derive(Serialize)]
+struct MentionsBody {
+    q: String,
+    /// `q` as a URL's query value (for the CSV link and the next page).
+    q_url: String,
+    error: Option<String>,
+    mentions: Vec<MentionCtx>,
+    next: Option<String>,
+    capped: bool,
+    /// Says that the page stopped reading before it was full.
+    capped_words: String,
+}
+
+fn url_value(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// How many mentions a page shows.
+const PAGE: usize = 50;
+
+pub(super) async fn mentions(
+    State(c): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<MentionQuery>,
+) -> Response {
+    let (p, v) = match signed_in(&c, &headers, peer).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let search = match Search::parse(&q.q) {
+        Ok(s) => s,
+        Err(e) => {
+            let body = MentionsBody {
+                q_url: url_value(&q.q),
+                q: q.q.clone(),
+                error: Some(v.say("web-search-invalid", &[("problem", e.0.into())])),
+                mentions: Vec::new(),
+                next: None,
+                capped: false,
+                capped_words: String::new(),
+            };
+            return render(
+                &v,
+                Some(&p),
+                "mentions",
+                "mentions.html",
+                body,
+                StatusCode::BAD_REQUEST,
+            );
+        }
+    };
+    let after = parse_cursor(q.after.as_deref());
+    let page = match c
+        .read(move |s| MentionPage::load(s, &search, after, PAGE))
+        .await
+    {
+        Ok(pg) => pg,
+        Err(r) => return r,
+    };
+    let body = MentionsBody {
+        error: None,
+        mentions: page.mentions.iter().map(|m| mention_ctx(&v, m)).collect(),
+        next: page.next.map(|c| format!("{}.{}", c.at, c.key)),
+        capped: page.scan_capped,
+        capped_words: v.say(
+            "web-search-capped",
+            &[("count", crate::views::mentions::SCAN_LIMIT.into())],
+        ),
+        q_url: url_value(&q.q),
+        q: q.q,
+    };
+    render(
+        &v,
+        Some(&p),
+        "mentions",
+        "mentions.html",
+        body,
+        StatusCode::OK,
+    )
+}
+
+/// A CSV field: quoted, and a leading `=`, `+`, `-`, `@` made inert so that a spreadsheet does not run a
+/// feed's text as a formula.
+fn csv_field(s: &str) -> String {
+    let guarded = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    format!("\"{}\"", guarded.replace('"', "\"\""))
+}
+
+/// How many rows one export holds at most.
+const CSV_ROWS: usize = 10_000;
+
+pub(super) async fn mentions_csv(
+    State(c): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<MentionQuery>,
+) -> Response {
+    if let Err(r) = signed_in(&c, &headers, peer).await {
+        return r;
+    }
+    let Ok(search) = Search::parse(&q.q) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let page = match c
+        .read(move |s| MentionPage::load(s, &search, None, CSV_ROWS))
+        .await
+    {
+        Ok(pg) => pg,
+        Err(r) => return r,
+    };
+    let mut out = String::from("published,source,title,author,link,lang,label,score,text\r\n");
+    for m in &page.mentions {
+        let fields = [
+            m.published.unwrap_or(m.fetched).to_rfc3339(),
+            m.source.clone(),
+            m.title.clone().unwrap_or_default(),
+            m.author.clone().unwrap_or_default(),
+            m.link.clone().unwrap_or_default(),
+            m.lang.as_str().to_owned(),
+            m.label.as_str().to_owned(),
+            format!("{:.3}", m.score),
+            m.text.clone(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    let mut r = out.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    r.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"mentions.csv\""),
+    );
+    r
+}
+
+#[derive(Serialize)]
+struct SourceCtx {
+    name: String,
+    last_success: String,
+    last_error: String,
+    failures: u32,
+    next_poll: String,
+    items: u64,
+}
+
+#[derive(Serialize)]
+struct SourcesBody {
+    sources: Vec<SourceCtx>,
+}
+
+pub(super) async fn sources(
+    State(c): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let (p, v) = match signed_in(&c, &headers, peer).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let rows = match c.read(source_health).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let never = v.word("web-never");
+    let body = SourcesBody {
+        sources: rows
+            .into_iter()
+            .map(|s| SourceCtx {
+                last_success: s
+                    .state
+                    .last_success
+                    .map_or_else(|| never.clone(), |t| v.moment(t)),
+                last_error: s.state.last_error.clone().unwrap_or_default(),
+                failures: s.state.consecutive_errors,
+                next_poll: s.state.next_due.map_or_else(String::new, |t| v.moment(t)),
+                items: s.state.items_seen,
+                name: s.state.name,
+            })
+            .collect(),
+    };
+    render(
+        &v,
+        Some(&p),
+        "sources",
+        "sources.html",
+        body,
+        StatusCode::OK,
+    )
+}
+
+#[derive(Serialize)]
+struct RuleCtx {
+    id: String,
+    name: String,
+    severity: String,
+}
+
+#[derive(Serialize)]
+struct RulesBody {
+    loaded: bool,
+    rules: Vec<RuleCtx>,
+    watches: Vec<(String, String)>,
+    text: String,
+    tested: bool,
+    matched: Vec<RuleCtx>,
+}
+
+pub(super) async fn rules(
+    State(c): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<RulesQuery>,
+) -> Response {
+    let (p, v) = match signed_in(&c, &headers, peer).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let set = c.rules();
+    let text = q.text.unwrap_or_default();
+    let (rules, watches, matched) = match &set {
+        None => (Vec::new(), Vec::new(), Vec::new()),
+        Some(set) => {
+            let rule_ctx = |id: &str| {
+                set.rule(id).map(|r| RuleCtx {
+                    id: r.id.clone(),
+                    name: r.name.clone(),
+                    severity: words::severity(&v, r.severity),
+                })
+            };
+            let rules = set.rules().iter().filter_map(|r| rule_ctx(&r.id)).collect();
+            let watches = set
+                .watches()
+                .iter()
+                .map(|w| (w.id.clone(), w.name.clone()))
+                .collect();
+            let matched = if text.trim().is_empty() {
+                Vec::new()
+            } else {
+                let folded = crate::analysis::fold::fold(&text);
+                let view = crate::analysis::rules::MentionView {
+                    title: None,
+                    text: crate::analysis::rules::FieldText {
+                        original: &text,
+                        folded: &folded,
+                    },
+                    author: None,
+                    site: None,
+                    lang: None,
+                    source: "",
+                    tags: &[],
+                    sentiment: None,
+                };
+                set.matches(&view)
+                    .iter()
+                    .filter_map(|m| rule_ctx(&m.rule))
+                    .collect()
+            };
+            (rules, watches, matched)
+        }
+    };
+    let body = RulesBody {
+        loaded: set.is_some(),
+        rules,
+        watches,
+        tested: !text.trim().is_empty(),
+        text,
+        matched,
+    };
+    render(&v, Some(&p), "rules", "rules.html", body, StatusCode::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_console_word_exists_in_every_language() {
+        for locale in crate::i18n::Locale::ALL {
+            let v = Voice::new(locale, crate::i18n::DEFAULT_TZ);
+            for id in WORDS {
+                assert!(
+                    !v.word(id).starts_with('{'),
+                    "{id} missing in {}",
+                    locale.tag()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_made_inert() {
+        assert_eq!(csv_field("a \"b\", c"), "\"a \"\"b\"\", c\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("-1"), "\"'-1\"");
+    }
+
+    #[tokio::test]
+    async fn templates_escape_what_came_from_a_feed() {
+        let v = Voice::french();
+        let body = MentionsBody {
+            q: "\"><script>".into(),
+            q_url: String::new(),
+            error: None,
+            mentions: vec![mention_ctx(
+                &v,
+                &StoredMention {
+                    key: 1,
+                    id: "g".into(),
+                    source: "s".into(),
+                    link: Some("javascript:alert(1)".into()),
+                    title: Some("<script>alert(1)</script>\"><img src=x onerror=alert(1)>".into()),
+                    text: "t".into(),
+                    author: None,
+                    published: None,
+                    fetched: chrono::DateTime::default(),
+                    lang: crate::model::Lang::Fr,
+                    score: 0.0,
+                    label: crate::model::Label::Neu,
+                    matches: Vec::new(),
+                },
+            )],
+            next: None,
+            capped: false,
+            capped_words: String::new(),
+        };
+        let r = render(&v, None, "mentions", "mentions.html", body, StatusCode::OK);
+        assert_eq!(r.status(), StatusCode::OK);
+        let html = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        let html = String::from_utf8(html.to_vec()).unwrap();
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(!html.contains("<img src=x"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+}

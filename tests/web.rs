@@ -1,0 +1,385 @@
+//! The console through the real daemon on loopback: sign-in, sessions, roles, CSRF, expiry, escaping of
+//! hostile feed text, search and CSV, and proxy mode. The database is filled by `veille run --once` from a
+//! feed whose items call for a boycott of « Maison Brioche » (one critical incident) and carry hostile
+//! titles; accounts are made with `veille users add`.
+
+mod common;
+
+use std::time::Duration;
+
+use common::console::{console, csrf_of, get, http, incident_id, local, post, sign_in, veille_ok};
+use common::daemon;
+use common::{stderr, write_config};
+
+#[test]
+fn pages_need_a_session_and_sign_in_sets_a_safe_cookie() {
+    let c = local();
+    let id = incident_id(&c);
+    for path in [
+        "/",
+        &format!("/incidents/{id}"),
+        "/mentions?q=brioche",
+        "/mentions.csv?q=brioche",
+        "/sources",
+    ] {
+        let a = get(c.port, path, None);
+        assert_eq!(a.status, 303, "{path}");
+        assert_eq!(a.header("location"), Some("/login"), "{path}");
+        assert!(
+            !a.body.contains("Brioche"),
+            "{path} shows no data without a session"
+        );
+    }
+    let form = get(c.port, "/login", None);
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("name=\"username\"") && form.body.contains("name=\"password\""));
+    assert!(form.body.contains("action=\"/login\""));
+    // Strict headers on every page.
+    let csp = form.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(form.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(form.header("referrer-policy"), Some("same-origin"));
+
+    // A wrong password: refused, no cookie, and the password is not in the log.
+    let wrong = post(
+        c.port,
+        "/login",
+        None,
+        &[("username", "ana"), ("password", "not-her-password")],
+    );
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.header("set-cookie").is_none());
+    assert!(!daemon::log(&c.config).contains("not-her-password"));
+
+    let cookie = sign_in(c.port, "ana", "ana-secret-1");
+    let home = get(c.port, "/", Some(&cookie));
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(
+        home.body.contains(&format!("/incidents/{id}")),
+        "{}",
+        home.body
+    );
+    // The cookie is not Secure without an https public_url (it would never come back over http).
+    let again = post(
+        c.port,
+        "/login",
+        None,
+        &[("username", "ana"), ("password", "ana-secret-1")],
+    );
+    assert!(!again.header("set-cookie").unwrap().contains("Secure"));
+
+    // Logout ends the session server-side: the old cookie no longer opens anything.
+    let csrf = csrf_of(&home.body);
+    let out = post(c.port, "/logout", Some(&cookie), &[("csrf", &csrf)]);
+    assert_eq!(out.status, 303);
+    assert_eq!(get(c.port, "/", Some(&cookie)).status, 303);
+}
+
+#[test]
+fn sign_in_is_throttled_per_account() {
+    let c = local();
+    for _ in 0..5 {
+        let a = post(
+            c.port,
+            "/login",
+            None,
+            &[("username", "ana"), ("password", "guess-guess")],
+        );
+        assert_eq!(a.status, 401);
+    }
+    // Even the right password waits once the account has had its failures.
+    let held = post(
+        c.port,
+        "/login",
+        None,
+        &[("username", "ana"), ("password", "ana-secret-1")],
+    );
+    assert_eq!(held.status, 429);
+    assert!(held.header("set-cookie").is_none());
+    // Another account is not held by ana's failures.
+    sign_in(c.port, "lea", "lea-secret-1");
+}
+
+#[test]
+fn a_lecteur_cannot_act_and_a_form_without_its_csrf_token_is_refused() {
+    let c = local();
+    let id = incident_id(&c);
+    let page_path = format!("/incidents/{id}");
+    let ack_path = format!("/incidents/{id}/ack");
+
+    let lea = sign_in(c.port, "lea", "lea-secret-1");
+    let page = get(c.port, &page_path, Some(&lea));
+    assert_eq!(page.status, 200);
+    assert!(
+        !page.body.contains(&ack_path),
+        "a lecteur is not offered the action"
+    );
+    let csrf = csrf_of(&page.body);
+    let refused = post(c.port, &ack_path, Some(&lea), &[("csrf", &csrf)]);
+    assert_eq!(refused.status, 403);
+
+    let ana = sign_in(c.port, "ana", "ana-secret-1");
+    let page = get(c.port, &page_path, Some(&ana));
+    assert!(page.body.contains(&ack_path));
+    let no_token = post(c.port, &ack_path, Some(&ana), &[("note", "on s'en occupe")]);
+    assert_eq!(no_token.status, 403);
+    let other_token = post(
+        c.port,
+        &ack_path,
+        Some(&ana),
+        &[("csrf", &csrf), ("note", "x")],
+    );
+    assert_eq!(other_token.status, 403, "lea's token is not ana's");
+    // GET never changes anything.
+    assert_eq!(get(c.port, &ack_path, Some(&ana)).status, 405);
+    let status = veille_ok(
+        &[
+            "incidents",
+            "--json",
+            "--config",
+            c.config.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(status.contains("\"status\":\"open\""), "{status}");
+
+    let done = post(
+        c.port,
+        &ack_path,
+        Some(&ana),
+        &[
+            ("csrf", &csrf_of(&page.body)),
+            ("note", "On s'en occupe <b>now</b>"),
+        ],
+    );
+    assert_eq!(done.status, 303);
+    // The CLI sees who took it, and the page shows it in the timeline, escaped.
+    let shown = veille_ok(
+        &[
+            "incidents",
+            "show",
+            &id,
+            "--config",
+            c.config.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(shown.contains("ana"), "{shown}");
+    let page = get(c.port, &page_path, Some(&ana));
+    assert!(
+        page.body.contains("&lt;b&gt;now&lt;&#x2f;b&gt;")
+            || page.body.contains("&lt;b&gt;now&lt;/b&gt;"),
+        "{}",
+        page.body
+    );
+
+    // Silence its watch for 4 hours, with a reason.
+    let silenced = post(
+        c.port,
+        &format!("/incidents/{id}/silence"),
+        Some(&ana),
+        &[
+            ("csrf", &csrf_of(&page.body)),
+            ("duration", "4h"),
+            ("reason", "communiqué publié"),
+        ],
+    );
+    assert_eq!(silenced.status, 303);
+    let list = veille_ok(
+        &[
+            "silence",
+            "list",
+            "--json",
+            "--config",
+            c.config.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        list.contains("communiqué publié") && list.contains("ana"),
+        "{list}"
+    );
+}
+
+#[test]
+fn an_idle_session_expires() {
+    let c = local();
+    let cookie = sign_in(c.port, "ana", "ana-secret-1");
+    assert_eq!(get(c.port, "/", Some(&cookie)).status, 200);
+    // Nine hours without use (the default idle limit is eight): moved in the database, not waited for.
+    let db = rusqlite::Connection::open(c.dir.path().join("veille.db")).unwrap();
+    db.busy_timeout(Duration::from_secs(10)).unwrap();
+    let n = db
+        .execute(
+            "UPDATE session SET last_seen = last_seen - 9 * 3600, created = created - 9 * 3600",
+            [],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    let a = get(c.port, "/", Some(&cookie));
+    assert_eq!(a.status, 303);
+    assert_eq!(a.header("location"), Some("/login"));
+    let left: i64 = db
+        .query_row("SELECT count(*) FROM session", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0, "an expired session is removed when found");
+}
+
+#[test]
+fn hostile_feed_text_is_escaped_and_javascript_links_dropped() {
+    let c = local();
+    let cookie = sign_in(c.port, "ana", "ana-secret-1");
+    let page = get(c.port, "/mentions?q=brioche", Some(&cookie));
+    assert_eq!(page.status, 200);
+    // The feed's cleaning drops the tags; what is left of the title is text on the page.
+    assert!(
+        page.body.contains("&quot;&gt; Maison Brioche"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<script>alert"), "{}", page.body);
+    assert!(!page.body.contains("<img src=x"), "{}", page.body);
+    assert!(
+        !page.body.to_ascii_lowercase().contains("javascript:"),
+        "{}",
+        page.body
+    );
+    // And in the search box, the search is text too.
+    let q = get(
+        c.port,
+        "/mentions?q=%22%3E%3Cscript%3Ealert(9)%3C%2Fscript%3E",
+        Some(&cookie),
+    );
+    assert!(!q.body.contains("<script>alert(9)"), "{}", q.body);
+}
+
+#[test]
+fn search_reads_quotes_and_operators_and_the_csv_exports_the_same_search() {
+    let c = local();
+    let cookie = sign_in(c.port, "ana", "ana-secret-1");
+    let titles = |q: &str| {
+        let a = get(c.port, &format!("/mentions?q={q}"), Some(&cookie));
+        assert_eq!(a.status, 200, "{q}: {}", a.body);
+        a.body
+    };
+    // Accents and elisions folded as the rules fold them.
+    let b = titles("ete");
+    assert!(b.contains("été chez Maison Brioche"), "{b}");
+    assert!(!b.contains("Boycott de Maison"), "{b}");
+    // A phrase in quotes, AND, and a negation.
+    let b = titles("%22appel+au+boycott%22");
+    assert!(b.contains("Boycott de Maison Brioche"), "{b}");
+    assert!(!b.contains("été chez"), "{b}");
+    let b = titles("brioche+-boycott+-avis");
+    assert!(
+        b.contains("été chez") && !b.contains("Boycott de Maison"),
+        "{b}"
+    );
+    let b = titles("croissants+OR+honte");
+    assert!(
+        b.contains("été chez") && b.contains("Boycott de Maison"),
+        "{b}"
+    );
+    // SQL's quotes are only a search, which says what it lacks (the text never reaches SQL).
+    let sql = get(c.port, "/mentions?q=%27+OR+1%3D1+--", Some(&cookie));
+    assert_eq!(sql.status, 400);
+    assert!(
+        sql.body.contains("Recherche invalide") && !sql.body.contains("Maison Brioche"),
+        "{}",
+        sql.body
+    );
+    assert!(!sql.body.contains("query ="), "{}", sql.body);
+    // An unbalanced parenthesis says so.
+    let bad = get(c.port, "/mentions?q=(brioche", Some(&cookie));
+    assert_eq!(bad.status, 400);
+
+    let csv = get(
+        c.port,
+        "/mentions.csv?q=%22appel+au+boycott%22",
+        Some(&cookie),
+    );
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(
+        lines[0],
+        "published,source,title,author,link,lang,label,score,text"
+    );
+    assert_eq!(lines.len(), 2, "{}", csv.body);
+    assert!(
+        lines[1].contains("\"Boycott de Maison Brioche !\""),
+        "{}",
+        lines[1]
+    );
+}
+
+#[test]
+fn proxy_mode_believes_the_header_only_from_a_trusted_proxy() {
+    let trusted = console(
+        "listen = \"127.0.0.1:PORT\"\nauth = \"proxy\"\nproxy_header = \"X-Remote-User\"\ntrusted_proxies = [\"127.0.0.1\"]",
+    );
+    let a = http(trusted.port, "GET", "/", &[("X-Remote-User", "ana")], &[]);
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body.contains("ana"));
+    // Without the header, nobody.
+    assert_eq!(get(trusted.port, "/", None).status, 303);
+
+    let untrusted = console(
+        "listen = \"127.0.0.1:PORT\"\nauth = \"proxy\"\nproxy_header = \"X-Remote-User\"\ntrusted_proxies = [\"192.0.2.10\"]",
+    );
+    let a = http(untrusted.port, "GET", "/", &[("X-Remote-User", "ana")], &[]);
+    assert_eq!(
+        a.status, 303,
+        "a header from an address that is not a trusted proxy is ignored"
+    );
+    assert!(!a.body.contains("Brioche"));
+}
+
+#[test]
+fn check_refuses_a_proxy_mode_that_trusts_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        "[web]\nlisten = \"0.0.0.0:8080\"\nauth = \"proxy\"\n",
+    );
+    let out = common::run(&["check", "--config", config.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("trusted_proxies") && err.contains("without authentication"),
+        "{err}"
+    );
+}
+
+#[test]
+fn charts_download_as_svg_for_a_signed_in_person_only() {
+    let c = local();
+    let path = "/charts/maison-brioche.svg?days=7&negative=true";
+    assert_eq!(get(c.port, path, None).status, 303);
+    let cookie = sign_in(c.port, "lea", "lea-secret-1");
+    let a = get(c.port, path, Some(&cookie));
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("content-type"), Some("image/svg+xml"));
+    assert!(
+        a.header("content-disposition")
+            .unwrap()
+            .contains("maison-brioche-7d.svg")
+    );
+    assert!(
+        a.body.starts_with("<svg") && a.body.ends_with("</svg>"),
+        "{}",
+        a.body
+    );
+    assert!(!a.body.contains("<script"));
+    assert_eq!(get(c.port, "/charts/nobody.svg", Some(&cookie)).status, 404);
+    // The overview draws the same charts inline.
+    let home = get(c.port, "/", Some(&cookie));
+    assert!(
+        home.body.contains("<svg") && home.body.contains("Maison Brioche"),
+        "{}",
+        home.body
+    );
+}
