@@ -421,7 +421,8 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
                 }
                 problems.is_empty().then_some(Some(w))
             })
-        }    };
+        }
+    };
     let sources = match (&source, interval) {
         (None, _) => Some(Vec::new()),
         (Some(v), Some(default)) => Some(sources::read(&mut p, v, &base, default)),

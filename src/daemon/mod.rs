@@ -551,10 +551,18 @@ impl Daemon {
         loop {
             let now = Utc::now();
             // While the database cannot be written, ticks and pruning wait too: they would only fail.
-            if fault.is_none()
-                && let Some(e) = self.housekeeping(&mut clocks, now).await
-            {
-                self.store_fault(&mut fault, &e, &mut status_file, clocks.last_cycle);
+            if fault.is_none() {
+                // Detection's tick waits for the writer, which may be in a long transaction: a stop signal
+                // must not wait behind it.
+                let failed = tokio::select! {
+                    failed = self.housekeeping(&mut clocks, now) => failed,
+                    () = token.cancelled() => break,
+                    _ = sigterm.recv() => { tracing::info!(signal = "SIGTERM", "Stopping."); break }
+                    _ = sigint.recv() => { tracing::info!(signal = "SIGINT", "Stopping."); break }
+                };
+                if let Some(e) = failed {
+                    self.store_fault(&mut fault, &e, &mut status_file, clocks.last_cycle);
+                }
             }
             // While the database cannot be written, fetching more would only pile up what cannot be kept:
             // no poll is admitted but one probe at a time, after the backoff.

@@ -9,20 +9,32 @@ use std::time::{Duration, Instant};
 
 /// A Unix datagram socket standing in for systemd's notify socket.
 pub struct NotifySocket {
-    socket: UnixDatagram,
+    received: std::sync::mpsc::Receiver<String>,
     pub messages: Vec<String>,
 }
 
 impl NotifySocket {
+    /// Binds the socket and reads it from a thread of its own, all the time, as systemd does: a daemon's
+    /// `sd_notify` send blocks once a datagram socket's small queue is full, and a test busy elsewhere must
+    /// not stall the daemon it watches.
     pub fn bind(dir: &Path) -> (NotifySocket, std::path::PathBuf) {
         let path = dir.join("notify.sock");
         let socket = UnixDatagram::bind(&path).expect("bind notify socket");
-        socket
-            .set_read_timeout(Some(Duration::from_millis(200)))
-            .unwrap();
+        let (tx, received) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = socket.recv(&mut buf) {
+                if tx
+                    .send(String::from_utf8_lossy(&buf[..n]).into_owned())
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
         (
             NotifySocket {
-                socket,
+                received,
                 messages: Vec::new(),
             },
             path,
@@ -35,14 +47,13 @@ impl NotifySocket {
             return Some(m.clone());
         }
         let deadline = Instant::now() + timeout;
-        let mut buf = [0u8; 4096];
-        while Instant::now() < deadline {
-            if let Ok(n) = self.socket.recv(&mut buf) {
-                let m = String::from_utf8_lossy(&buf[..n]).into_owned();
-                self.messages.push(m.clone());
-                if m.contains(needle) {
-                    return Some(m);
-                }
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            let Ok(m) = self.received.recv_timeout(left) else {
+                break;
+            };
+            self.messages.push(m.clone());
+            if m.contains(needle) {
+                return Some(m);
             }
         }
         None
