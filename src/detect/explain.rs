@@ -422,6 +422,8 @@ pub(crate) mod tests {
                 samples: 0,
             },
             negative_share: share,
+            negative_sum: 0,
+            stories_sum: 0,
         }
     }
 
