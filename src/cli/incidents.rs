@@ -1318,6 +1318,8 @@ mod tests {
             negative: level(1.0),
             total: level(3.0),
             negative_share: Some(0.2),
+            negative_sum: 0,
+            stories_sum: 0,
         };
         let window = Window {
             counts: &counts,

@@ -7,7 +7,7 @@
 //! Of those samples it keeps the median, the MAD and a spread floored for Poisson-like counts; see the method
 //! in [`crate::detect`]. Called by [`crate::detect::evaluate`]; public for `veille replay --explain` and tests.
 
-use chrono::{DateTime, TimeDelta, TimeZone as _, Utc};
+use chrono::{DateTime, Datelike as _, NaiveDate, TimeDelta, TimeZone as _, Utc, Weekday};
 use chrono_tz::Tz;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -153,7 +153,58 @@ pub struct Baseline {
     /// Negative stories over all stories in the samples (a ratio of sums, steadier than a median of ratios);
     /// `None` when the samples hold no story at all.
     pub negative_share: Option<f64>,
+    /// Negative stories summed over every bucket of the baseline span (not only the comparable samples):
+    /// with [`Baseline::stories_sum`], the evidence of the usual share that [`share_rise_z`] weighs.
+    #[serde(default)]
+    pub negative_sum: u64,
+    /// All stories summed over every bucket of the baseline span.
+    #[serde(default)]
+    pub stories_sum: u64,
 }
+
+/// How surely a window's negative share is above the usual one: the one-sided two-proportion z statistic
+/// with Yates' continuity correction (Fleiss, Levin & Paik, *Statistical Methods for Rates and
+/// Proportions*, 3rd ed., Wiley 2003, §2.3 and §3.3), `negative` of `stories` in the window against
+/// `usual_negative` of `usual_stories` in the baseline's samples.
+///
+/// The sentiment scorer is wrong on about one text in four, so the share it gives an hour has a binomial
+/// noise of its own: a loud hour of happy posts carries many texts scored negative, and a share measured on
+/// twelve stories is far less sure than one measured on three weeks. The pooled standard error holds both
+/// uncertainties, and the correction (half a story on each side) keeps small counts from looking sure.
+/// `None` when either side has no story (nothing to compare); a share at or below the usual one gives 0 or
+/// less.
+pub fn share_rise_z(
+    negative: u64,
+    stories: u64,
+    usual_negative: u64,
+    usual_stories: u64,
+) -> Option<f64> {
+    if stories == 0 || usual_stories == 0 {
+        return None;
+    }
+    let (x1, n1) = (negative.min(stories) as f64, stories as f64);
+    let (x0, n0) = (
+        usual_negative.min(usual_stories) as f64,
+        usual_stories as f64,
+    );
+    let pooled = (x1 + x0) / (n1 + n0);
+    let inv = 1.0 / n1 + 1.0 / n0;
+    let se = (pooled * (1.0 - pooled) * inv).sqrt();
+    let rise = x1 / n1 - x0 / n0;
+    if rise <= 0.0 {
+        return Some(0.0);
+    }
+    if se == 0.0 {
+        // Both shares 0 or both 1: only reachable with rise == 0, handled above; kept for safety.
+        return Some(0.0);
+    }
+    Some(((rise - inv / 2.0).max(0.0)) / se)
+}
+
+/// The share test's threshold: one-sided, 5 %. The share test only ever adds to a surge of negative stories
+/// that already passed its own tests (z, ratio, floors, voices), so it needs to tell a rise from the
+/// scorer's noise, not to stand alone against noise every hour.
+pub const SHARE_Z: f64 = 1.645;
 
 /// A span of time, `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,6 +217,47 @@ impl Span {
     pub fn contains(&self, t: DateTime<Utc>) -> bool {
         self.start <= t && t < self.end
     }
+}
+
+/// Easter Sunday of `year` in the Gregorian calendar: the anonymous algorithm (Meeus/Jones/Butcher, in
+/// Jean Meeus, *Astronomical Algorithms*, 2nd ed., 1998, ch. 8). `None` outside chrono's years.
+pub fn easter(year: i32) -> Option<NaiveDate> {
+    let a = year.rem_euclid(19);
+    let b = year.div_euclid(100);
+    let c = year.rem_euclid(100);
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    NaiveDate::from_ymd_opt(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?)
+}
+
+/// Whether `date` is a French public holiday (jour férié, Code du travail art. L3133-1): the eight fixed
+/// ones and Easter Monday, Ascension Thursday and Whit Monday (Easter + 1, 39 and 50 days). Good Friday and
+/// 26 December, holidays in Alsace-Moselle only, are not counted.
+pub fn is_french_holiday(date: NaiveDate) -> bool {
+    let fixed = matches!(
+        (date.month(), date.day()),
+        (1, 1) | (5, 1) | (5, 8) | (7, 14) | (8, 15) | (11, 1) | (11, 11) | (12, 25)
+    );
+    fixed
+        || easter(date.year()).is_some_and(|e| {
+            let after = (date - e).num_days();
+            matches!(after, 1 | 39 | 50)
+        })
+}
+
+/// A day people rest: a Sunday or a public holiday. A holiday's talk looks like a Sunday's, not like the
+/// Tuesday it falls on, so the hour-of-week profile compares rest days with rest days.
+fn is_rest_day(date: NaiveDate) -> bool {
+    date.weekday() == Weekday::Sun || is_french_holiday(date)
 }
 
 /// How the past buckets a window is compared with are found.
@@ -211,11 +303,16 @@ pub fn learn(
     let bucket = bucket_delta(settings.bucket);
     let profile = choose_profile(window_start - since, bucket_secs(settings.bucket));
     let baseline_span = span(settings.baseline);
+    let tz = settings.timezone.0;
+    let local_date = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();
+    // In the hour-of-week profile a rest day (Sunday or holiday) is compared with the rest days of the
+    // last four weeks, and a working day with the same weekday, holidays left out.
+    let rest = profile == Profile::HourOfWeek && is_rest_day(local_date(window_start));
     let (step, lookback) = match profile {
         Profile::AllHours => (Step::Buckets(bucket), baseline_span),
         Profile::HourOfDay => (Step::Days(1), baseline_span),
         Profile::HourOfWeek => (
-            Step::Days(7),
+            Step::Days(if rest { 1 } else { 7 }),
             baseline_span.max(TimeDelta::days(HOUR_OF_WEEK_AFTER_DAYS)),
         ),
     };
@@ -227,28 +324,40 @@ pub fn learn(
         .collect();
     let mut negative = Vec::new();
     let mut total = Vec::new();
-    let (mut neg_sum, mut all_sum) = (0u64, 0u64);
+    let (mut comparable_neg, mut comparable_all) = (0u64, 0u64);
     for k in 1.. {
-        let t = step.back(window_start, k, settings.timezone.0, bucket);
+        let t = step.back(window_start, k, tz, bucket);
         if t < oldest {
             break;
         }
-        if !frozen.iter().any(|s| s.contains(t)) {
+        let comparable = profile != Profile::HourOfWeek || is_rest_day(local_date(t)) == rest;
+        if comparable && !frozen.iter().any(|s| s.contains(t)) {
             let (n, a) = by_start
                 .get(&t.timestamp())
                 .map_or((0, 0), |b| (b.negative_stories, b.stories));
             negative.push(f64::from(n));
             total.push(f64::from(a));
-            neg_sum += u64::from(n);
-            all_sum += u64::from(a);
+            comparable_neg += u64::from(n);
+            comparable_all += u64::from(a);
         }
     }
+    // The share's evidence is every bucket of the span, not only the comparable ones: the share of negative
+    // stories varies far less with the hour than the counts do, and fourteen same-hour samples of a few
+    // stories each are too few to tell a crisis from the scorer's noise.
+    let (neg_sum, all_sum) = by_start
+        .values()
+        .filter(|b| !frozen.iter().any(|s| s.contains(b.start)))
+        .fold((0u64, 0u64), |(n, a), b| {
+            (n + u64::from(b.negative_stories), a + u64::from(b.stories))
+        });
     Baseline {
         profile,
         samples: u32::try_from(negative.len()).unwrap_or(u32::MAX),
         negative: Level::of(&mut negative),
         total: Level::of(&mut total),
-        negative_share: (all_sum > 0).then(|| neg_sum as f64 / all_sum as f64),
+        negative_share: (comparable_all > 0).then(|| comparable_neg as f64 / comparable_all as f64),
+        negative_sum: neg_sum,
+        stories_sum: all_sum,
     }
 }
 
@@ -467,7 +576,8 @@ mod tests {
             timezone: Timezone::UTC,
             ..WatchSettings::default()
         };
-        let now = t0() + TimeDelta::days(35);
+        // Tuesday 7 April 2026 (the Monday before is Easter Monday, a holiday compared with Sundays).
+        let now = t0() + TimeDelta::days(36);
         let history: Vec<_> = (1..=5)
             .map(|w| bucket(now - TimeDelta::days(7 * w), 9, 10))
             .collect();
@@ -492,6 +602,91 @@ mod tests {
         let b = learn(&s, &history, t0(), &frozen, now);
         assert_eq!(b.samples, 3);
         assert_eq!(b.negative.median, 1.0);
+    }
+
+    #[test]
+    fn share_rise_z_weighs_both_counts() {
+        // 23 % of 30 against 10 % of 140: a rise of thirteen points, within the noise.
+        let z = share_rise_z(7, 30, 14, 140).unwrap();
+        assert!((1.6..1.8).contains(&z), "{z}");
+        // The same shares on five times the stories: sure.
+        let z = share_rise_z(35, 150, 70, 700).unwrap();
+        assert!(z > 4.0, "{z}");
+        // A fall, or equal shares, is no rise.
+        assert_eq!(share_rise_z(1, 60, 21, 140), Some(0.0));
+        assert_eq!(share_rise_z(15, 100, 15, 100), Some(0.0));
+        // Nothing to compare.
+        assert_eq!(share_rise_z(0, 0, 21, 140), None);
+        assert_eq!(share_rise_z(3, 5, 0, 0), None);
+        // The continuity correction takes half a story off each side: 2 of 4 against 25 of 100 is a rise
+        // of 25 points, worth z ≈ 1.15 without it, about 0.6 with it.
+        let z = share_rise_z(2, 4, 25, 100).unwrap();
+        assert!((0.4..0.8).contains(&z), "{z}");
+    }
+
+    #[test]
+    fn easter_and_the_holidays_that_follow_it() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // Published dates of Easter Sunday.
+        for (y, m, day) in [
+            (2000, 4, 23),
+            (2008, 3, 23),
+            (2011, 4, 24),
+            (2019, 4, 21),
+            (2024, 3, 31),
+            (2025, 4, 20),
+            (2026, 4, 5),
+            (2038, 4, 25),
+        ] {
+            assert_eq!(easter(y), Some(d(y, m, day)), "{y}");
+        }
+        // 2026: Easter Monday 6 April, Ascension 14 May, Whit Monday 25 May.
+        for h in [
+            d(2026, 4, 6),
+            d(2026, 5, 14),
+            d(2026, 5, 25),
+            d(2026, 7, 14),
+            d(2026, 1, 1),
+        ] {
+            assert!(is_french_holiday(h), "{h}");
+        }
+        for w in [
+            d(2026, 4, 5),
+            d(2026, 4, 7),
+            d(2026, 5, 13),
+            d(2026, 7, 15),
+            d(2026, 12, 26),
+        ] {
+            assert!(!is_french_holiday(w), "{w}");
+        }
+    }
+
+    #[test]
+    fn a_holiday_is_compared_with_sundays_and_holidays_not_its_weekday() {
+        let s = WatchSettings {
+            timezone: Timezone::UTC,
+            ..WatchSettings::default()
+        };
+        // Tuesday 14 July 2026 at 10 h; history from early June.
+        let now = Utc.with_ymd_and_hms(2026, 7, 14, 10, 0, 0).unwrap();
+        let since = now - TimeDelta::days(40);
+        // Every day at 10 h: Sundays quiet (2 stories), other days busy (30).
+        let history: Vec<_> = (1..=40)
+            .map(|k| {
+                let t = now - TimeDelta::days(k);
+                let quiet = t.weekday() == Weekday::Sun;
+                bucket(t, 1, if quiet { 2 } else { 30 })
+            })
+            .collect();
+        let b = learn(&s, &history, since, &[], now);
+        assert_eq!(b.profile, Profile::HourOfWeek);
+        assert_eq!(b.samples, 4, "the four Sundays of the last four weeks");
+        assert_eq!(b.total.median, 2.0, "like a Sunday, not like a Tuesday");
+        // The Tuesday after is compared with Tuesdays, the holiday left out.
+        let next = now + TimeDelta::days(7);
+        let b = learn(&s, &history, since, &[], next);
+        assert_eq!(b.samples, 3, "four Tuesdays back but the holiday");
+        assert_eq!(b.total.median, 30.0);
     }
 
     #[test]

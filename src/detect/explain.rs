@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::baseline::{Baseline, Level, Profile};
+use super::baseline::{Baseline, Level, Profile, share_rise_z};
 use super::counts::{AnalysedMention, BucketCounts, Window};
 use crate::model::{Label, TermWeight};
 
@@ -117,6 +117,10 @@ pub struct Explanation {
     pub volume: Figures,
     pub share: Option<f64>,
     pub usual_share: Option<f64>,
+    /// The share test: how surely the negative share rose above the baseline span's
+    /// ([`crate::detect::baseline::share_rise_z`]); `None` when there was nothing to compare.
+    #[serde(default)]
+    pub share_z: Option<f64>,
     /// Of negative mentions (of all mentions when there is none).
     pub top_sources: Vec<Tally>,
     pub top_authors: Vec<Tally>,
@@ -219,6 +223,13 @@ impl Explanation {
             volume: Figures::new(counts.stories, &baseline.total),
             share: counts.negative_share().map(round4),
             usual_share: baseline.negative_share.map(round4),
+            share_z: share_rise_z(
+                u64::from(counts.negative_stories),
+                u64::from(counts.stories),
+                baseline.negative_sum,
+                baseline.stories_sum,
+            )
+            .map(round4),
             top_sources: top(pool.iter().map(|m| m.source.clone()), TOP),
             top_authors: top(
                 pool.iter()
@@ -422,6 +433,8 @@ pub(crate) mod tests {
                 samples: 0,
             },
             negative_share: share,
+            negative_sum: 0,
+            stories_sum: 0,
         }
     }
 

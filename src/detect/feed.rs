@@ -7,14 +7,17 @@
 //! stored mentions; the daemon may keep one per watch, or call the two functions itself with counts from
 //! the store. The scenario tests drive detection through it.
 //!
-//! A mention counts in the bucket in progress when it arrives: an item published hours before it was
-//! fetched counts now (a bucket already judged is not judged again, and a surge is seen when it reaches
-//! veille).
+//! A mention published within `late_after` (six hours by default) of its arrival counts in the bucket in
+//! progress: a bucket already judged is not judged again, and a burst a few hours old but still going is
+//! seen when it reaches veille. A mention that arrives later than that is old news — a new source's
+//! archive, a search source's weeks of results, the catch-up after the daemon was down: it is added to the
+//! history bucket of its published time (or dropped, when that is older than the history kept), so it
+//! teaches the usual level and never opens an incident by itself. Critical rules still alert on it.
 
 use chrono::{DateTime, Utc};
 
 use super::baseline::history_span;
-use super::counts::{AnalysedMention, BucketCounts, Window, bucket_delta, bucket_start};
+use super::counts::{AnalysedMention, BucketCounts, Window, bucket_delta, bucket_start, span};
 use super::incident::{Decision, WatchState, evaluate, on_mention};
 use super::silence::Silence;
 use crate::model::WatchSettings;
@@ -30,6 +33,9 @@ pub struct WatchFeed {
     /// Start of the bucket in progress, once time has started.
     open_start: Option<DateTime<Utc>>,
     open: Vec<AnalysedMention>,
+    /// Starts of closed buckets that late mentions changed since [`WatchFeed::take_refilled`] was last
+    /// called: the store must write them again.
+    refilled: Vec<DateTime<Utc>>,
 }
 
 impl WatchFeed {
@@ -51,6 +57,7 @@ impl WatchFeed {
             history,
             open_start: None,
             open: Vec::new(),
+            refilled: Vec::new(),
         }
     }
 
@@ -104,10 +111,55 @@ impl WatchFeed {
             out.extend(decisions);
             self.state = state;
         }
-        self.open_start
+        let open = *self
+            .open_start
             .get_or_insert_with(|| bucket_start(now, self.settings.bucket));
-        self.open.push(mention);
+        let published = mention.time.min(now);
+        if now - published > span(self.settings.late_after) && published < open {
+            self.add_to_history(&mention, bucket_start(published, self.settings.bucket));
+        } else {
+            self.open.push(mention);
+        }
         out
+    }
+
+    /// Counts a late `mention` in the closed bucket starting at `start`. Its story, voice and source are
+    /// taken as new there: the history keeps counts, not the mentions behind them, and a slight
+    /// overcount of an old bucket only makes the usual level more lenient.
+    fn add_to_history(&mut self, mention: &AnalysedMention, start: DateTime<Utc>) {
+        let horizon = self.open_start.unwrap_or(start) - history_span(&self.settings);
+        if start < horizon {
+            return;
+        }
+        let one = BucketCounts::aggregate(start, std::slice::from_ref(mention));
+        match self.history.binary_search_by_key(&start, |b| b.start) {
+            Ok(i) => {
+                let b = &mut self.history[i];
+                b.total += one.total;
+                b.negative += one.negative;
+                b.sources += one.sources;
+                b.authors += one.authors;
+                b.stories += one.stories;
+                b.negative_stories += one.negative_stories;
+                b.negative_authors += one.negative_authors;
+                b.loudest_negative = b.loudest_negative.max(one.loudest_negative);
+            }
+            Err(i) => self.history.insert(i, one),
+        }
+        if !self.refilled.contains(&start) {
+            self.refilled.push(start);
+        }
+    }
+
+    /// The closed buckets that late mentions changed since the last call (still within the history
+    /// kept), for the store to write again.
+    pub fn take_refilled(&mut self) -> Vec<BucketCounts> {
+        let starts = std::mem::take(&mut self.refilled);
+        self.history
+            .iter()
+            .filter(|b| starts.contains(&b.start))
+            .cloned()
+            .collect()
     }
 
     /// Judges the bucket in progress as it stands at `now` (after closing the buckets ended by then): what

@@ -65,10 +65,19 @@
 //! **Bad buzz** opens an incident when, after a warm-up (`warmup`, three days), all of these hold for the
 //! window: z ≥ `min_z`; count ≥ `min_ratio` × the usual level (floored at one); count ≥ `min_negative`
 //! stories from ≥ `min_authors` voices, the loudest voice carrying no more than half of them; and the
-//! negative share of stories is at least `min_share_rise` above
-//! its usual share (so a launch day, loud but not negative, is not a crisis: when volume alone surges, an
-//! information-level [`Decision::Buzz`] is made instead). The floors exist because a statistic on tiny
-//! counts says little: two posts about a quiet brand are not news.
+//! negative share of stories has risen, both by at least `min_share_rise` above its usual share at that
+//! hour and surely: the one-sided two-proportion z-test with Yates' continuity correction (Fleiss, Levin &
+//! Paik, *Statistical Methods for Rates and Proportions*, Wiley 2003), the window's negative stories out of
+//! its stories against those of every bucket of the baseline span, at the 5 % level
+//! ([`baseline::share_rise_z`], [`baseline::SHARE_Z`]). The sentiment scorer is wrong on about one text in
+//! four, so a launch day, loud and happy, carries many texts scored negative and its share wobbles up: the
+//! test weighs that noise with both counts, and such a day is a buzz (an information-level
+//! [`Decision::Buzz`] is made when volume alone surges), not a bad buzz. The floors exist because a
+//! statistic on tiny counts says little: two posts about a quiet brand are not news.
+//!
+//! **Holidays.** In the hour-of-week profile, a rest day (a Sunday or a French public holiday, fixed or
+//! following Easter, [`baseline::is_french_holiday`]) is compared with the rest days of the last four
+//! weeks, and a working day with the same weekday, holidays left out: 14 July is not a usual Tuesday.
 //!
 //! **Frozen baseline.** Buckets inside an incident (open or past) are left out of the baseline, so a crisis
 //! of three days is not learnt as the new normal and the incident stays open while it lasts. Control charts

@@ -327,6 +327,26 @@ pub fn explanation(v: &Voice, x: &Explanation, metric: Metric, full: bool) -> St
     if let Some(share) = x.share {
         out.push(' ');
         out.push_str(&share_words(v, share, x.usual_share));
+        if let Some(z) = x.share_z {
+            out.push(' ');
+            out.push_str(
+                &v.say(
+                    "explain-share-test",
+                    &[
+                        (
+                            "sure",
+                            if z >= crate::detect::baseline::SHARE_Z {
+                                "yes"
+                            } else {
+                                "no"
+                            }
+                            .into(),
+                        ),
+                        ("z", v.number(z, 1).into()),
+                    ],
+                ),
+            );
+        }
     }
     if let Some(s) = &x.syndication {
         out.push(' ');
@@ -516,6 +536,28 @@ mod tests {
         );
         assert!(
             en.contains("One article carried by 20 sources counts as a single story"),
+            "{en}"
+        );
+    }
+
+    #[test]
+    fn the_share_test_is_said_sure_or_within_the_scorers_noise() {
+        let mut e = explained(&burst(), &baseline(1.0, Some(0.2)));
+        let fr = explanation(&fr_(), &e, Metric::Negative, false);
+        assert!(
+            !fr.contains("Test de hausse"),
+            "no test without a baseline: {fr}"
+        );
+        e.share_z = Some(3.46);
+        let fr = explanation(&fr_(), &e, Metric::Negative, false);
+        assert!(
+            fr.contains("Test de hausse\u{a0}: hausse nette, au-delà des erreurs habituelles du score de sentiment (z = 3,5)."),
+            "{fr:?}"
+        );
+        e.share_z = Some(1.0);
+        let en = explanation(&en_(), &e, Metric::Negative, false);
+        assert!(
+            en.contains("Share test: within the sentiment scorer's usual mistakes (z = 1.0)."),
             "{en}"
         );
     }

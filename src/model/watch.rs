@@ -39,6 +39,10 @@ pub struct WatchSettings {
     /// The clock of the audience: "the same hour of day" is 20:00 in this zone, summer and winter alike,
     /// so that the evening peak is still compared with evenings after a change of daylight-saving time.
     pub timezone: Timezone,
+    /// A mention fetched more than this long after it was published is old news: it fills the history of
+    /// its published bucket and can never open an incident by itself (a new source's archive, a search
+    /// source's backfill, the catch-up after a day down).
+    pub late_after: Interval,
 }
 
 impl Default for WatchSettings {
@@ -56,6 +60,7 @@ impl Default for WatchSettings {
             resolve_after: Interval::secs(6 * 3600),
             cooldown: Interval::secs(2 * 3600),
             timezone: Timezone(chrono_tz::Tz::Europe__Paris),
+            late_after: Interval::secs(6 * 3600),
         }
     }
 }

@@ -283,10 +283,19 @@ impl Detector {
         watch: &str,
         now: DateTime<Utc>,
     ) -> rusqlite::Result<()> {
-        let Some(feed) = self.feeds.get(watch) else {
+        let Some(feed) = self.feeds.get_mut(watch) else {
             return Ok(());
         };
         let after = self.persisted.get(watch).copied();
+        // Old news filled buckets already stored: write them again.
+        for b in feed
+            .take_refilled()
+            .iter()
+            .filter(|b| after.is_some_and(|a| b.start <= a))
+        {
+            let json = serde_json::to_string(b).unwrap_or_default();
+            incidents::put_bucket(tx, watch, b.start, &json)?;
+        }
         for b in feed
             .history()
             .iter()

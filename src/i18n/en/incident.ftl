@@ -89,6 +89,10 @@ explain-share = Negative share: { $share }{ $usual ->
     [none] {""}
    *[other] {" "}(usually { $usual })
 }.
+explain-share-test = Share test: { $sure ->
+    [yes] a clear rise, beyond the sentiment scorer's usual mistakes
+   *[no] within the sentiment scorer's usual mistakes
+} (z = { $z }).
 explain-syndication = One article carried by { $sources } sources counts as a single story{ $title ->
     [none] {""}
    *[other] : { $title }
