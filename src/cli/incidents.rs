@@ -24,8 +24,7 @@ use crate::i18n::{Arg, Locale, Voice};
 use crate::model::Interval;
 use crate::store::Store;
 use crate::store::incidents::{EventRow, IncidentRow};
-use crate::views::incident::PersonFacts;
-use crate::views::{self, IncidentLine, IncidentStatus, IncidentView, TimelineEntry};
+use crate::views::{self, IncidentLine, IncidentStatus, IncidentView};
 
 use super::inspect::excerpt;
 use super::{Place, error, load_config, open_read_only, voice, warning};
@@ -543,45 +542,8 @@ impl Layout<'_> {
     }
 
     fn what_happened(&self, out: &mut String) {
-        let (v, view) = (&self.v, self.view);
         self.section(out, "section-what", &[]);
-        let sentence = if view.row.kind == "critical_mention" {
-            v.say(
-                "critical-summary",
-                &[
-                    ("count", view.critical_count().into()),
-                    (
-                        "rule",
-                        v.quote(view.row.rule.as_deref().unwrap_or("?")).into(),
-                    ),
-                    (
-                        "watch",
-                        view.watch_name
-                            .as_deref()
-                            .or(view.row.watch.as_deref())
-                            .map(|w| v.quote(w))
-                            .unwrap_or_default()
-                            .into(),
-                    ),
-                    ("since", v.moment(view.row.opened_at).into()),
-                ],
-            )
-        } else {
-            view.latest_turn()
-                .map(|d| words::headline(v, d))
-                .or_else(|| view.timeline.first().map(|e| self.stored_words(&e.row)))
-                .unwrap_or_default()
-        };
-        out.push_str(&format!("  {sentence}\n"));
-    }
-
-    /// What an event said when it was recorded, for events whose facts cannot be read again.
-    fn stored_words(&self, e: &EventRow) -> String {
-        let text = match self.v.locale {
-            Locale::Fr => &e.text_fr,
-            Locale::En => &e.text_en,
-        };
-        text.lines().next().unwrap_or_default().to_owned()
+        out.push_str(&format!("  {}\n", words::what_happened(&self.v, self.view)));
     }
 
     fn figures(&self, out: &mut String, x: &crate::detect::Explanation) {
@@ -807,44 +769,6 @@ impl Layout<'_> {
         }
     }
 
-    /// What a timeline line says: the decision's words said again, a person's act, or what was stored.
-    fn event_words(&self, e: &TimelineEntry) -> String {
-        let v = &self.v;
-        if let Some(d) = &e.decision {
-            return words::decision(v, d);
-        }
-        match &e.person {
-            Some(PersonFacts::Silence { until, reason }) => v.say(
-                "person-silence",
-                &[
-                    ("until", v.moment(*until).into()),
-                    ("reason", v.quote(reason).into()),
-                ],
-            ),
-            Some(PersonFacts::Note { by, note }) => {
-                let id = if e.row.kind == "acknowledged" {
-                    "person-ack"
-                } else {
-                    "person-note"
-                };
-                v.say(
-                    id,
-                    &[
-                        (
-                            "by",
-                            by.as_deref().or(e.row.by.as_deref()).unwrap_or("?").into(),
-                        ),
-                        ("note", v.quote_opt(note.as_deref()).into()),
-                    ],
-                )
-            }
-            None => match self.v.locale {
-                Locale::Fr => e.row.text_fr.clone(),
-                Locale::En => e.row.text_en.clone(),
-            },
-        }
-    }
-
     fn timeline(&self, out: &mut String) {
         let v = &self.v;
         self.section(out, "section-timeline", &[]);
@@ -886,7 +810,7 @@ impl Layout<'_> {
             .zip(&severities)
             .zip(&mails)
         {
-            let text = self.event_words(e);
+            let text = words::timeline_entry(v, e);
             let mut lines = text.lines();
             let mut line = lines.next().unwrap_or_default().to_owned();
             if let Some(by) = e.row.by.as_deref().filter(|by| !line.contains(by)) {
@@ -1353,7 +1277,7 @@ mod tests {
             calm_secs: None,
             explanation: Some(x.clone()),
         });
-        let events = vec![TimelineEntry {
+        let events = vec![crate::views::TimelineEntry {
             row: EventRow {
                 at: r.opened_at,
                 kind: "opened".into(),

@@ -236,6 +236,81 @@ fn buzz(v: &Voice, b: &BuzzAlert) -> String {
     out
 }
 
+/// What happened to an incident, in one sentence: how many critical mentions of which rule since when, or
+/// the latest turn of a bad buzz (opened, escalated, resolved), or what its first event said when it was
+/// recorded. The CLI's `incidents show` and the console's incident page both say it with this.
+pub fn what_happened(v: &Voice, view: &crate::views::IncidentView) -> String {
+    let row = &view.row;
+    if row.kind == "critical_mention" {
+        return v.say(
+            "critical-summary",
+            &[
+                ("count", view.critical_count().into()),
+                ("rule", v.quote(row.rule.as_deref().unwrap_or("?")).into()),
+                (
+                    "watch",
+                    v.quote_opt(view.watch_name.as_deref().or(row.watch.as_deref()))
+                        .into(),
+                ),
+                ("since", v.moment(row.opened_at).into()),
+            ],
+        );
+    }
+    view.latest_turn()
+        .map(|d| headline(v, d))
+        .or_else(|| {
+            view.timeline.first().map(|e| {
+                stored(v, &e.row)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// What an event said when it was recorded, for events whose facts cannot be read again.
+fn stored<'a>(v: &Voice, e: &'a crate::store::incidents::EventRow) -> &'a str {
+    match v.locale {
+        crate::i18n::Locale::Fr => &e.text_fr,
+        crate::i18n::Locale::En => &e.text_en,
+    }
+}
+
+/// What a line of an incident's timeline says: the decision's words said again, a person's act, or what
+/// was stored when neither can be read again.
+pub fn timeline_entry(v: &Voice, e: &crate::views::TimelineEntry) -> String {
+    use crate::views::incident::PersonFacts;
+    if let Some(d) = &e.decision {
+        return decision(v, d);
+    }
+    match &e.person {
+        Some(PersonFacts::Silence { until, reason }) => v.say(
+            "person-silence",
+            &[
+                ("until", v.moment(*until).into()),
+                ("reason", v.quote(reason).into()),
+            ],
+        ),
+        Some(PersonFacts::Note { by, note }) => v.say(
+            if e.row.kind == "acknowledged" {
+                "person-ack"
+            } else {
+                "person-note"
+            },
+            &[
+                (
+                    "by",
+                    by.as_deref().or(e.row.by.as_deref()).unwrap_or("?").into(),
+                ),
+                ("note", v.quote_opt(note.as_deref()).into()),
+            ],
+        ),
+        None => stored(v, &e.row).to_owned(),
+    }
+}
+
 /// Which past buckets the window was compared with: `à cette heure`, `le mardi à cette heure`.
 pub fn usual_where(v: &Voice, x: &Explanation) -> String {
     let profile = match x.profile {

@@ -531,48 +531,9 @@ struct IncidentBody {
     can_silence: bool,
 }
 
-/// What an event of the timeline says, as `veille incidents show` says it.
+/// What an event of the timeline says, as `veille incidents show` says it, and by whom.
 fn event_words(v: &Voice, e: &TimelineEntry) -> String {
-    use crate::views::incident::PersonFacts;
-    if let Some(d) = &e.decision {
-        return words::decision(v, d);
-    }
-    let mut text = match &e.person {
-        Some(PersonFacts::Silence { until, reason }) => v.say(
-            "person-silence",
-            &[
-                ("until", v.moment(*until).into()),
-                ("reason", v.quote(reason).into()),
-            ],
-        ),
-        Some(PersonFacts::Note { by, note }) => {
-            let id = if e.row.kind == "acknowledged" {
-                "person-ack"
-            } else {
-                "person-note"
-            };
-            v.say(
-                id,
-                &[
-                    (
-                        "by",
-                        by.as_deref().or(e.row.by.as_deref()).unwrap_or("?").into(),
-                    ),
-                    (
-                        "note",
-                        note.as_deref()
-                            .map(|n| v.quote(n))
-                            .unwrap_or_default()
-                            .into(),
-                    ),
-                ],
-            )
-        }
-        None => match v.locale {
-            crate::i18n::Locale::Fr => e.row.text_fr.clone(),
-            crate::i18n::Locale::En => e.row.text_en.clone(),
-        },
-    };
+    let mut text = words::timeline_entry(v, e);
     if let Some(by) = e.row.by.as_deref().filter(|by| !text.contains(by)) {
         text.push(' ');
         text.push_str(&v.say("timeline-by", &[("by", by.into())]));
@@ -644,29 +605,7 @@ pub(super) async fn incident(
         );
         fields.push(field(&v, "acknowledged", value));
     }
-    let sentence = if row.kind == "critical_mention" {
-        v.say(
-            "critical-summary",
-            &[
-                ("count", view.critical_count().into()),
-                ("rule", v.quote(row.rule.as_deref().unwrap_or("?")).into()),
-                (
-                    "watch",
-                    view.watch_name
-                        .as_deref()
-                        .or(row.watch.as_deref())
-                        .map(|w| v.quote(w))
-                        .unwrap_or_default()
-                        .into(),
-                ),
-                ("since", v.moment(row.opened_at).into()),
-            ],
-        )
-    } else {
-        view.latest_turn()
-            .map(|d| words::headline(&v, d))
-            .unwrap_or_default()
-    };
+    let sentence = words::what_happened(&v, &view);
     let figures = view
         .explanation
         .as_ref()
