@@ -483,4 +483,34 @@ fn an_incident_reads_in_one_language_and_on_one_clock() {
     assert_eq!(bad_buzz["opened_at"], "2026-03-10T10:00:00Z");
     let table = veille_ok(&["incidents", "--config", config]);
     assert!(table.contains("10/03/2026 11:00  bad buzz"), "{table}");
+    // `veille status` on the same database: the service's health in one language, the open incidents on a
+    // line of their own (news, not a failure), times on the same clock. The demo fetched at its fixed
+    // moment, so a long --stale keeps the verdict fixed too.
+    for lang in ["fr", "en"] {
+        let out = run(&[
+            "status",
+            "--db",
+            db.to_str().unwrap(),
+            "--stale",
+            "520w",
+            "--lang",
+            lang,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+        golden(&format!("status.{lang}.txt"), &stdout(&out));
+    }
+    let out = run(&[
+        "status",
+        "--db",
+        db.to_str().unwrap(),
+        "--stale",
+        "520w",
+        "--fail-on-incident",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "open incidents fail the check when asked: {}",
+        stdout(&out)
+    );
 }

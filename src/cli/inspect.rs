@@ -314,7 +314,11 @@ pub fn status(
         writeln!(
             out,
             "{}",
-            v.say("times-in", &[("zone", v.zone(Utc::now()).into())])
+            v.say(
+                "times-in",
+                // The zone of the times shown (its offset then), not of the moment the command runs.
+                &[("zone", v.zone(h.last_fetch.unwrap_or_else(Utc::now)).into())]
+            )
         )?;
     }
     Ok(ExitCode::from(status.verdict.exit_code()))
