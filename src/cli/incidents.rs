@@ -24,7 +24,7 @@ use crate::i18n::{Arg, Locale, Voice};
 use crate::model::Interval;
 use crate::store::Store;
 use crate::store::incidents::{EventRow, IncidentRow};
-use crate::views::{self, IncidentLine, IncidentStatus, IncidentView};
+use crate::views::{self, IncidentStatus, IncidentView};
 
 use super::inspect::excerpt;
 use super::{Place, error, load_config, open_read_only, voice, warning};
@@ -290,26 +290,6 @@ struct IncidentJson<'a> {
     status: &'static str,
 }
 
-/// The one-line summary of an incident: its figures when it has an explanation, else what its first
-/// decision said.
-fn summary(v: &Voice, line: &IncidentLine) -> String {
-    let x: Option<crate::detect::Explanation> = line
-        .row
-        .explanation
-        .as_deref()
-        .and_then(|x| serde_json::from_str(x).ok());
-    let metric = if line.row.kind == "buzz" {
-        Metric::Volume
-    } else {
-        Metric::Negative
-    };
-    match (x, &line.first) {
-        (Some(x), _) => words::explanation(v, &x, metric, false),
-        (None, Some(d)) => words::headline(v, d),
-        (None, None) => String::new(),
-    }
-}
-
 fn list(
     place: Place<'_>,
     open_only: bool,
@@ -369,7 +349,7 @@ fn list(
             },
             v.integer(u64::from(row.mentions)),
             words::status(&v, line.status.as_str()),
-            excerpt(&summary(&v, line), 100),
+            excerpt(&words::incident_summary(&v, line), 100),
         ]);
     }
     out.write_all(table.render().as_bytes())?;

@@ -236,6 +236,32 @@ fn buzz(v: &Voice, b: &BuzzAlert) -> String {
     out
 }
 
+/// An incident as a list shows it, in one line: its figures when it has an explanation, else what its first
+/// decision said (a critical mention without its link, which a list shows beside it), else its kind. The
+/// CLI's `veille incidents` and the console's lists both say it with this.
+pub fn incident_summary(v: &Voice, line: &crate::views::IncidentLine) -> String {
+    let x: Option<Explanation> = line
+        .row
+        .explanation
+        .as_deref()
+        .and_then(|x| serde_json::from_str(x).ok());
+    let metric = if line.row.kind == "buzz" {
+        Metric::Volume
+    } else {
+        Metric::Negative
+    };
+    match (x, &line.first) {
+        (Some(x), _) => explanation(v, &x, metric, false),
+        (None, Some(Decision::CriticalMention(c))) => {
+            let mut c = c.clone();
+            c.link = None;
+            critical_mention(v, &c)
+        }
+        (None, Some(d)) => headline(v, d),
+        (None, None) => incident_kind(v, &line.row.kind),
+    }
+}
+
 /// What happened to an incident, in one sentence: how many critical mentions of which rule since when, or
 /// the latest turn of a bad buzz (opened, escalated, resolved), or what its first event said when it was
 /// recorded. The CLI's `incidents show` and the console's incident page both say it with this.

@@ -235,18 +235,7 @@ struct IncidentRowCtx {
 }
 
 fn incident_row(v: &Voice, line: &IncidentLine) -> IncidentRowCtx {
-    let summary = line
-        .first
-        .as_ref()
-        .map(|d| words::headline(v, d))
-        .or_else(|| {
-            let text = match v.locale {
-                crate::i18n::Locale::Fr => line.row.summary_fr.as_deref(),
-                crate::i18n::Locale::En => line.row.summary_en.as_deref(),
-            };
-            text.map(str::to_owned)
-        })
-        .unwrap_or_else(|| words::incident_kind(v, &line.row.kind));
+    let summary = words::incident_summary(v, line);
     IncidentRowCtx {
         id: line.row.id,
         status: line.status.as_str(),
