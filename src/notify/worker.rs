@@ -47,6 +47,16 @@ pub const MAX_ATTEMPTS: u32 = 12;
 /// How often the running worker looks for new rows when none is due sooner.
 const POLL: Duration = Duration::from_secs(5);
 
+/// How long a worker sleeps before its next pass: until the next row is due, at least 200 ms and at most
+/// [`POLL`] (to see new rows); [`POLL`] when the database cannot say.
+fn wait_for(next_due: crate::store::Result<Option<DateTime<Utc>>>) -> Duration {
+    match next_due {
+        Ok(Some(t)) => (t - Utc::now()).to_std().unwrap_or(Duration::ZERO),
+        _ => POLL,
+    }
+    .clamp(Duration::from_millis(200), POLL)
+}
+
 /// Why the worker could not do its job.
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
@@ -368,11 +378,7 @@ impl Notifier {
             if let Err(e) = self.pass(Utc::now()).await {
                 tracing::error!(error = %e, "Outbox pass failed; it will be tried again.");
             }
-            let wait = match self.store.outbox_next_due() {
-                Ok(Some(t)) => (t - Utc::now()).to_std().unwrap_or(Duration::ZERO),
-                _ => POLL,
-            }
-            .clamp(Duration::from_millis(200), POLL);
+            let wait = wait_for(self.store.outbox_next_due());
             tokio::select! {
                 () = token.cancelled() => break,
                 () = tokio::time::sleep(wait) => {}
@@ -694,11 +700,7 @@ impl ChannelNotifier {
             if let Err(e) = self.pass(Utc::now()).await {
                 tracing::error!(error = %e, "Channel outbox pass failed; it will be tried again.");
             }
-            let wait = match self.store.outbox_channel_next_due() {
-                Ok(Some(t)) => (t - Utc::now()).to_std().unwrap_or(Duration::ZERO),
-                _ => POLL,
-            }
-            .clamp(Duration::from_millis(200), POLL);
+            let wait = wait_for(self.store.outbox_channel_next_due());
             tokio::select! {
                 () = token.cancelled() => break,
                 () = tokio::time::sleep(wait) => {}

@@ -221,6 +221,32 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// A mention read from the columns `id, guid, source, link, title, text, author, published, fetched, lang,
+/// score, label` (in that order, from 0), its rule matches left to the caller.
+pub(crate) fn mention_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMention> {
+    Ok(StoredMention {
+        key: r.get(0)?,
+        id: r.get(1)?,
+        source: r.get(2)?,
+        link: r.get(3)?,
+        title: r.get(4)?,
+        text: r.get(5)?,
+        author: r.get(6)?,
+        published: r.get::<_, Option<i64>>(7)?.map(from_ts),
+        fetched: from_ts(r.get(8)?),
+        lang: r
+            .get::<_, Option<String>>(9)?
+            .map_or(Lang::Other, |l| Lang::from_tag(&l)),
+        score: r.get::<_, Option<f64>>(10)?.unwrap_or(0.0) as f32,
+        label: match r.get::<_, Option<String>>(11)?.as_deref() {
+            Some("neg") => Label::Neg,
+            Some("pos") => Label::Pos,
+            _ => Label::Neu,
+        },
+        matches: Vec::new(),
+    })
+}
+
 pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }
@@ -448,29 +474,7 @@ impl Store {
         }
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), |r| {
-                Ok(StoredMention {
-                    key: r.get(0)?,
-                    id: r.get(1)?,
-                    source: r.get(2)?,
-                    link: r.get(3)?,
-                    title: r.get(4)?,
-                    text: r.get(5)?,
-                    author: r.get(6)?,
-                    published: r.get::<_, Option<i64>>(7)?.map(from_ts),
-                    fetched: from_ts(r.get(8)?),
-                    lang: r
-                        .get::<_, Option<String>>(9)?
-                        .map_or(Lang::Other, |l| Lang::from_tag(&l)),
-                    score: r.get::<_, Option<f64>>(10)?.unwrap_or(0.0) as f32,
-                    label: match r.get::<_, Option<String>>(11)?.as_deref() {
-                        Some("neg") => Label::Neg,
-                        Some("pos") => Label::Pos,
-                        _ => Label::Neu,
-                    },
-                    matches: Vec::new(),
-                })
-            })
+            .query_map(rusqlite::params_from_iter(args), mention_row)
             .map_err(|e| self.err(e))?;
         let mut mentions = rows
             .collect::<rusqlite::Result<Vec<_>>>()

@@ -5,8 +5,7 @@
 
 use rusqlite::params;
 
-use super::{Result, Store, StoredMention, from_ts};
-use crate::model::{Label, Lang};
+use super::{Result, Store, StoredMention, mention_row};
 
 /// Where a page of mentions starts: strictly older than this (`at`, row id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,34 +37,12 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![at, key, limit as i64], |r| {
-                let key: i64 = r.get(0)?;
-                Ok((
-                    Cursor {
-                        at: r.get(12)?,
-                        key,
-                    },
-                    StoredMention {
-                        key,
-                        id: r.get(1)?,
-                        source: r.get(2)?,
-                        link: r.get(3)?,
-                        title: r.get(4)?,
-                        text: r.get(5)?,
-                        author: r.get(6)?,
-                        published: r.get::<_, Option<i64>>(7)?.map(from_ts),
-                        fetched: from_ts(r.get(8)?),
-                        lang: r
-                            .get::<_, Option<String>>(9)?
-                            .map_or(Lang::Other, |l| Lang::from_tag(&l)),
-                        score: r.get::<_, Option<f64>>(10)?.unwrap_or(0.0) as f32,
-                        label: match r.get::<_, Option<String>>(11)?.as_deref() {
-                            Some("neg") => Label::Neg,
-                            Some("pos") => Label::Pos,
-                            _ => Label::Neu,
-                        },
-                        matches: Vec::new(),
-                    },
-                ))
+                let m = mention_row(r)?;
+                let cursor = Cursor {
+                    at: r.get(12)?,
+                    key: m.key,
+                };
+                Ok((cursor, m))
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
