@@ -18,6 +18,7 @@ mod notify;
 mod replay;
 pub mod rules;
 pub mod score;
+mod sources;
 mod users;
 
 use std::fmt::Display;
@@ -84,13 +85,9 @@ pub enum Command {
         #[arg(long)]
         allow_private: bool,
     },
-    /// List the sources with their state.
-    Sources {
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        db: DbArg,
-    },
+    /// List the sources with their state; `import FILE.opml` adds a feed reader's subscriptions, `export`
+    /// prints them as OPML.
+    Sources(sources::SourcesArgs),
     /// The daemon's health from the database; exit 0 ok, 1 attention needed, 2 not running (for monitoring).
     Status {
         /// Consider the daemon stopped when nothing was fetched for this long (default: three times the
@@ -273,7 +270,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             allow_private,
         } => fetch(config, &source, json, allow_private),
-        Command::Sources { json, db } => inspect::sources(Place::new(config, &db.db), json),
+        Command::Sources(args) => sources::run(config, args),
         Command::Status {
             stale,
             json,

@@ -493,10 +493,9 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
     let health = match health {
         None => Some(HealthConfig::default()),
         Some(v) => {
-            let at = v
-                .get_ref()
-                .as_table()
-                .map_or(v.span().start, |t| place_of(t, "alert_after", v.span().start));
+            let at = v.get_ref().as_table().map_or(v.span().start, |t| {
+                place_of(t, "alert_after", v.span().start)
+            });
             read_table::<HealthConfig>(&mut p, "health", v).filter(|h| {
                 match ALERT_AFTER.problem(h.alert_after) {
                     None => true,

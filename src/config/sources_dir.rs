@@ -292,12 +292,17 @@ mod tests {
         assert_eq!(c.sources_dir, d.path().join("sources.d"));
         assert!(c.sources.is_empty());
         std::fs::create_dir(d.path().join("sources.d")).unwrap();
-        write(&d.path().join("sources.d"), "x.toml", "[[source]\nname = 1\n");
+        write(
+            &d.path().join("sources.d"),
+            "x.toml",
+            "[[source]\nname = 1\n",
+        );
         let e = Config::load(&conf).unwrap_err();
         assert!(
-            e.0[0]
-                .to_string()
-                .starts_with(&format!("{}:1:", d.path().join("sources.d/x.toml").display())),
+            e.0[0].to_string().starts_with(&format!(
+                "{}:1:",
+                d.path().join("sources.d/x.toml").display()
+            )),
             "{e}"
         );
         assert_eq!(

@@ -129,3 +129,17 @@ silence-removed = Silence { $id } removed{ $target ->
     [none] {""}
    *[other] : { $target } alerts are sent again
 }.
+sources-import-header = Sources imported from { $file } by "veille sources import".
+sources-imported = { $added ->
+    [0] No source added
+    [one] One source added in { $file }
+   *[other] { $added } sources added in { $file }
+}; { $duplicates ->
+    [0] no duplicate
+    [one] one duplicate skipped (address already followed)
+   *[other] { $duplicates } duplicates skipped (addresses already followed)
+}{ $refused ->
+    [0] {""}
+    [one]; one entry without an http(s) address skipped
+   *[other]; { $refused } entries without an http(s) address skipped
+}.
