@@ -163,6 +163,7 @@ pub(crate) fn line(v: &Voice, n: &Notification) -> String {
                 ),
             ],
         ),
+        NotificationKind::SourceDown | NotificationKind::SourceRecovered => sentence(v, n),
         NotificationKind::IncidentResolved => v.say(
             "email-line-resolved",
             &[
@@ -253,6 +254,8 @@ pub(crate) fn kind_key(k: NotificationKind) -> &'static str {
         NotificationKind::IncidentResolved => "resolved",
         NotificationKind::CriticalMention => "critical",
         NotificationKind::Digest => "digest",
+        NotificationKind::SourceDown => "source_down",
+        NotificationKind::SourceRecovered => "source_recovered",
     }
 }
 
@@ -265,7 +268,7 @@ pub(crate) fn figures(v: &Voice, n: &Notification) -> Vec<(String, String)> {
     let x = decision(n).and_then(|d| match d {
         Decision::Incident(e) => e.explanation,
         Decision::Buzz(b) => Some(b.explanation),
-        Decision::CriticalMention(_) => None,
+        Decision::CriticalMention(_) | Decision::Source(_) => None,
     });
     if let Some(c) = h.count {
         out.push((

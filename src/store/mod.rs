@@ -12,6 +12,7 @@
 //! out instead of exiting. [`status_file`] is the one thing kept outside SQLite: the daemon's state, for
 //! `veille status`, readable when the database cannot be written.
 
+pub mod blind;
 pub mod incidents;
 pub mod outbox;
 pub mod schema;
@@ -731,14 +732,16 @@ fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Resul
     let s = &poll.state;
     tx.prepare_cached(
         "INSERT INTO source (name, url, etag, last_modified, last_fetch, last_success, last_error, last_status,
-                             consecutive_errors, items_seen, mentions, next_due)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                             consecutive_errors, items_seen, mentions, next_due, failing_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, CASE WHEN ?9 > 0 THEN ?5 END)
          ON CONFLICT (name) DO UPDATE SET
            url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
            last_fetch = excluded.last_fetch, last_success = excluded.last_success,
            last_error = excluded.last_error, last_status = excluded.last_status,
            consecutive_errors = excluded.consecutive_errors, items_seen = excluded.items_seen,
-           mentions = source.mentions + excluded.mentions, next_due = excluded.next_due",
+           mentions = source.mentions + excluded.mentions, next_due = excluded.next_due,
+           failing_since = CASE WHEN excluded.consecutive_errors = 0 THEN NULL
+                                ELSE coalesce(source.failing_since, excluded.last_fetch) END",
     )?
     .execute(params![
         s.name,

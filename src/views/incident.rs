@@ -175,7 +175,7 @@ impl IncidentView {
         self.decisions()
             .filter(|d| match d {
                 Decision::Incident(e) => e.kind != EventKind::Updated,
-                Decision::Buzz(_) => true,
+                Decision::Buzz(_) | Decision::Source(_) => true,
                 Decision::CriticalMention(_) => false,
             })
             .last()
