@@ -64,8 +64,8 @@ fn an_opml_round_trip_keeps_names_urls_and_nested_tags_and_skips_duplicates() {
     assert_eq!(
         stdout(&out).trim(),
         format!(
-            "4 sources ajoutées dans {} ; 2 doublons ignorés (adresses déjà suivies) ; une entrée sans \
-             adresse http(s) ignorée.",
+            "4 sources ajoutées dans {}\u{a0}; 2 doublons ignorés (adresses déjà suivies)\u{a0}; une entrée \
+             sans adresse http(s) ignorée.",
             written.display()
         )
     );
@@ -117,7 +117,7 @@ fn an_opml_round_trip_keeps_names_urls_and_nested_tags_and_skips_duplicates() {
     );
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(
-        stdout(&again).starts_with("Aucune source ajoutée ; 6 doublons ignorés"),
+        stdout(&again).starts_with("Aucune source ajoutée\u{a0}; 6 doublons ignorés"),
         "{}",
         stdout(&again)
     );

@@ -101,22 +101,27 @@ pub fn open_source_incidents(conn: &Connection) -> rusqlite::Result<Vec<(String,
     .collect()
 }
 
-/// How many `source` incidents are open (the metrics and `veille status`); 0 on a database from before
-/// they existed.
-///
-/// # Errors
-/// On SQLite failure.
-pub fn open_source_incident_count(conn: &Connection) -> rusqlite::Result<u64> {
-    let has_column: bool = conn
-        .prepare("SELECT 1 FROM pragma_table_info('incident') WHERE name = 'source'")?
-        .exists([])?;
-    if !has_column {
-        return Ok(0);
+/// Whether the database knows which source an incident is about (a database from before sources could go
+/// blind does not, and the CLI reads it without migrating it).
+fn knows_sources(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.prepare("SELECT 1 FROM pragma_table_info('incident') WHERE name = 'source'")?
+        .exists([])
+}
+
+impl super::Store {
+    /// The open `source` incidents, as [`open_source_incidents`] gives them; none on a database from
+    /// before they existed.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn open_source_incidents(&self) -> super::Result<Vec<(String, String)>> {
+        let read = || {
+            if knows_sources(&self.conn)? {
+                open_source_incidents(&self.conn)
+            } else {
+                Ok(Vec::new())
+            }
+        };
+        read().map_err(|e| self.err(e))
     }
-    conn.query_row(
-        "SELECT count(*) FROM incident WHERE kind = 'source' AND resolved_at IS NULL",
-        [],
-        |r| r.get::<_, i64>(0),
-    )
-    .map(|n| n.max(0) as u64)
 }

@@ -210,6 +210,8 @@ pub struct Health {
     pub last_fetch: Option<DateTime<Utc>>,
     pub last_success: Option<DateTime<Utc>>,
     pub open_incidents: u64,
+    /// Sources with an open `source` incident: they can no longer be heard.
+    pub blind_sources: u64,
     pub outbox_pending: u64,
     pub outbox_failed: u64,
     /// When the oldest pending notification was queued.
@@ -629,6 +631,7 @@ impl Store {
         if self.has_table("incident")? {
             h.open_incidents =
                 q("SELECT count(*) FROM incident WHERE resolved_at IS NULL")?.unwrap_or(0) as u64;
+            h.blind_sources = self.open_source_incidents()?.len() as u64;
         }
         if self.has_table("outbox")? {
             h.outbox_pending =

@@ -135,17 +135,17 @@ silence-removed = Silence { $id } levé{ $target ->
     [none] {""}
    *[other]  : les alertes de { $target } sont de nouveau envoyées
 }.
-sources-import-header = Sources importées de { $file } par « veille sources import ».
+sources-import-header = Sources importées de { $file } par « veille sources import ».
 sources-imported = { $added ->
     [0] Aucune source ajoutée
     [one] Une source ajoutée dans { $file }
    *[other] { $added } sources ajoutées dans { $file }
-} ; { $duplicates ->
+} ; { $duplicates ->
     [0] aucun doublon
     [one] un doublon ignoré (adresse déjà suivie)
    *[other] { $duplicates } doublons ignorés (adresses déjà suivies)
 }{ $refused ->
     [0] {""}
-    [one] {" "}; une entrée sans adresse http(s) ignorée
-   *[other] {" "}; { $refused } entrées sans adresse http(s) ignorées
+    [one] {"\u00A0"}; une entrée sans adresse http(s) ignorée
+   *[other] {"\u00A0"}; { $refused } entrées sans adresse http(s) ignorées
 }.
