@@ -55,9 +55,14 @@ fn a_source_failing_past_alert_after_opens_a_source_incident_mailed_to_the_sysad
     let status = Arc::new(AtomicU16::new(200));
     let answer = status.clone();
     let feed = read_fixture("feeds/rss2.xml");
-    let server = Server::start(move |_, _| match answer.load(Ordering::SeqCst) {
-        200 => Response::ok(feed.clone()),
-        s => Response::status(s),
+    let server = Server::start(move |req, _| {
+        if req.path == "/hook" {
+            return Response::ok("{}").header("Content-Type", "application/json");
+        }
+        match answer.load(Ordering::SeqCst) {
+            200 => Response::ok(feed.clone()),
+            s => Response::status(s),
+        }
     });
     let smtp = SmtpServer::start();
     let dir = tempfile::tempdir().unwrap();
@@ -66,11 +71,14 @@ fn a_source_failing_past_alert_after_opens_a_source_incident_mailed_to_the_sysad
         &format!(
             "timezone = \"UTC\"\n\n[health]\nalert_after = \"6h\"\n\n[[source]]\nname = \"presse\"\nurl = \"{}\"\n\n\
              [email]\nserver = \"{}\"\nfrom = \"veille@example.fr\"\nto = [\"comms@example.fr\"]\nmax_per_hour = 100\n\
-             timeout = \"5s\"\n\n[[email.route]]\nkind = \"source\"\nonly = true\nto = [\"sysadmin@example.fr\"]\n",
+             timeout = \"5s\"\n\n[[email.route]]\nkind = \"source\"\nonly = true\nto = [\"sysadmin@example.fr\"]\n\n\
+             [[channel]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"{}\"\nsecret_file = \"secret\"\n",
             server.url("/rss"),
-            smtp.url()
+            smtp.url(),
+            server.url("/hook")
         ),
     );
+    std::fs::write(dir.path().join("secret"), "a-test-secret-of-some-length").unwrap();
     // A watch its items count towards: the incident says the source feeds it.
     std::fs::write(
         dir.path().join("rules/acme.toml"),
@@ -167,4 +175,16 @@ fn a_source_failing_past_alert_after_opens_a_source_incident_mailed_to_the_sysad
     let json: serde_json::Value =
         serde_json::from_str(say(&config, &["status", "--json"]).trim()).unwrap();
     assert_eq!(json["health"]["blind_sources"], 0, "{json}");
+
+    // The chat channels hear it too, as source_down then source_recovered.
+    let hooks: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/hook")
+        .map(|r| {
+            let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            v["kind"].as_str().unwrap_or_default().to_owned()
+        })
+        .collect();
+    assert_eq!(hooks, ["source_down", "source_recovered"]);
 }

@@ -340,11 +340,11 @@ fn list(
             row.id.to_string(),
             v.time(row.opened_at),
             words::incident_kind(&v, &row.kind),
-            match &line.first {
-                // A source incident is about a source, not a watch or a rule.
-                Some(crate::detect::Decision::Source(s)) => s.source.clone(),
-                _ => target(row.watch.as_deref(), row.rule.as_deref()),
-            },
+            // A source incident is about a source, not a watch or a rule.
+            line.source().map_or_else(
+                || target(row.watch.as_deref(), row.rule.as_deref()),
+                str::to_owned,
+            ),
             words::severity_str(&v, &row.severity),
             if row.peak_count == 0 {
                 "—".to_owned()

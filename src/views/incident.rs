@@ -226,6 +226,16 @@ pub struct IncidentLine {
     pub first: Option<Decision>,
 }
 
+impl IncidentLine {
+    /// The source a `source` incident is about.
+    pub fn source(&self) -> Option<&str> {
+        match &self.first {
+            Some(Decision::Source(s)) => Some(&s.source),
+            _ => None,
+        }
+    }
+}
+
 /// The incidents, newest first, as lists show them.
 ///
 /// # Errors

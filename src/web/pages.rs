@@ -247,6 +247,7 @@ fn incident_row(v: &Voice, line: &IncidentLine) -> IncidentRowCtx {
             .watch
             .clone()
             .or_else(|| line.row.rule.clone())
+            .or_else(|| line.source().map(str::to_owned))
             .unwrap_or_default(),
         summary,
         opened: v.moment(line.row.opened_at),
