@@ -182,3 +182,106 @@ pub(crate) fn notification(
     }
     n
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Analysis, Mention, SourceState};
+    use crate::store::{AnalysedMention, Poll, Store};
+
+    fn t(h: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_780_000_000, 0).unwrap() + TimeDelta::hours(h)
+    }
+
+    /// A poll of `presse` at `at` that worked and gave one item published then.
+    fn hourly_item(at: DateTime<Utc>, n: i64) -> Poll {
+        Poll {
+            state: SourceState {
+                name: "presse".into(),
+                url: "https://presse.example/rss".into(),
+                last_fetch: Some(at),
+                last_success: Some(at),
+                ..SourceState::default()
+            },
+            mentions: vec![AnalysedMention {
+                mention: Mention {
+                    source: "presse".into(),
+                    id: format!("item-{n}"),
+                    link: None,
+                    title: Some(format!("Article {n}")),
+                    text: "texte".into(),
+                    author: None,
+                    lang: None,
+                    published: Some(at),
+                    fetched: at,
+                    story: n as u64,
+                },
+                analysis: Analysis::default(),
+            }],
+        }
+    }
+
+    fn check(followed: &[&str]) -> SourceCheck {
+        SourceCheck {
+            followed: followed.iter().map(|s| (*s).to_owned()).collect(),
+            alert_after: TimeDelta::hours(6),
+            watch_names: HashMap::new(),
+            timezone: chrono_tz::UTC,
+        }
+    }
+
+    fn run(store: &mut Store, check: &SourceCheck, now: DateTime<Utc>) -> usize {
+        let mut n = 0;
+        store
+            .in_transaction(|tx| {
+                n = check_sources(tx, check, now)?;
+                Ok(())
+            })
+            .unwrap();
+        n
+    }
+
+    /// The store's facts reach the decision: the latest items give the cadence, a silence of a day past an
+    /// hourly habit opens one incident (checked twice, recorded once), and a source no longer followed
+    /// closes it without a notice.
+    #[test]
+    fn a_silent_source_opens_once_from_the_stored_items_and_a_removed_one_closes_quietly() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("v.db")).unwrap();
+        for n in 0..10 {
+            store.write_poll(&hourly_item(t(n), n)).unwrap();
+        }
+        let followed = check(&["presse"]);
+        assert_eq!(
+            run(&mut store, &followed, t(9 + 20)),
+            0,
+            "20 h of silence is not a day"
+        );
+        assert_eq!(run(&mut store, &followed, t(9 + 25)), 1);
+        assert_eq!(run(&mut store, &followed, t(9 + 26)), 0, "already open");
+        let open = store.open_source_incidents().unwrap();
+        assert_eq!(open.len(), 1);
+        let Ok(Decision::Source(e)) = serde_json::from_str::<Decision>(&open[0].1) else {
+            panic!("not a source decision: {}", open[0].1);
+        };
+        assert_eq!(
+            e.why,
+            crate::detect::blind::Blindness::Silent {
+                usual_gap_secs: 3600
+            }
+        );
+        assert_eq!(e.since, t(9));
+        assert_eq!(store.health().unwrap().blind_sources, 1);
+        let queued = store.outbox(None, 10).unwrap();
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].notification.kind, NotificationKind::SourceDown);
+
+        assert_eq!(run(&mut store, &check(&[]), t(9 + 27)), 1);
+        assert!(store.open_source_incidents().unwrap().is_empty());
+        assert_eq!(
+            store.outbox(None, 10).unwrap().len(),
+            1,
+            "no notice for a removed source"
+        );
+    }
+}
