@@ -164,6 +164,12 @@ fn a_source_failing_past_alert_after_opens_a_source_incident_mailed_to_the_sysad
     );
     let shown = say(&config, &["incidents", "show", "1", "--lang", "en"]);
     assert!(
+        shown
+            .lines()
+            .any(|l| l.trim_start().starts_with("source") && l.trim_end().ends_with("presse")),
+        "the incident names its source: {shown}"
+    );
+    assert!(
         shown.contains("Source “presse” heard again, after 10 h without it."),
         "{shown}"
     );

@@ -485,6 +485,9 @@ impl Layout<'_> {
             };
             self.field(out, "rule", &value);
         }
+        if let Some(source) = self.view.source() {
+            self.field(out, "source", source);
+        }
         self.field(out, "opened", &v.time(row.opened_at));
         self.field(out, "updated", &v.time(row.updated_at));
         if let Some(r) = row.resolved_at {

@@ -181,6 +181,14 @@ impl IncidentView {
             .last()
     }
 
+    /// The source a `source` incident is about.
+    pub fn source(&self) -> Option<&str> {
+        self.decisions().find_map(|d| match d {
+            Decision::Source(s) => Some(s.source.as_str()),
+            _ => None,
+        })
+    }
+
     /// Its critical mentions, the most negative first.
     pub fn critical(&self) -> Vec<&CriticalMention> {
         let mut v: Vec<&CriticalMention> = self

@@ -574,6 +574,9 @@ pub(super) async fn incident(
         };
         fields.push(field(&v, "rule", value));
     }
+    if let Some(source) = view.source() {
+        fields.push(field(&v, "source", source.to_owned()));
+    }
     fields.push(field(&v, "opened", v.time(row.opened_at)));
     fields.push(field(&v, "updated", v.time(row.updated_at)));
     fields.push(field(&v, "mentions", v.integer(u64::from(row.mentions))));

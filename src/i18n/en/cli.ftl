@@ -26,6 +26,7 @@ yes-no = { $answer ->
 field = { $field ->
     [watch] watch
     [rule] rule
+    [source] source
     [opened] opened
     [updated] updated
     [resolved] resolved

@@ -26,6 +26,7 @@ yes-no = { $answer ->
 field = { $field ->
     [watch] veille
     [rule] règle
+    [source] source
     [opened] ouvert
     [updated] mis à jour
     [resolved] terminé
