@@ -591,9 +591,23 @@ impl Store {
     /// # Errors
     /// On SQLite failure.
     pub fn prune(&mut self, before: DateTime<Utc>) -> Result<usize> {
-        self.conn
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        // The index's keys start with the mention's time: the pruned mentions are a range of them.
+        tx.execute(
+            "DELETE FROM mention_fts WHERE rowid < ?1",
+            [search::search_key(ts(before), 0)],
+        )
+        .map_err(err)?;
+        let n = tx
             .execute("DELETE FROM mention WHERE at < ?1", [ts(before)])
-            .map_err(|e| self.err(e))
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(n)
     }
 
     /// Whether a table exists (tables of later features may be absent from a database of an older build).
@@ -722,6 +736,14 @@ fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Resul
         written.new_mentions += 1;
         written.new_matches += a.matches.len();
         let key = tx.last_insert_rowid();
+        search::index_mention(
+            tx,
+            key,
+            ts(m.time()),
+            m.title.as_deref(),
+            &m.text,
+            m.author.as_deref(),
+        )?;
         written.new_rows.push((key, index));
         for rm in &a.matches {
             let terms = serde_json::to_string(&rm.terms).unwrap_or_else(|_| "[]".into());
