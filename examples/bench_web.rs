@@ -276,14 +276,20 @@ fn main() -> anyhow::Result<()> {
             "search (phrase, AND)",
             "/mentions?q=%22maison+brioche%22+AND+boycott".to_owned(),
         ),
-        ("search (in every mention)", "/mentions?q=brioche".to_owned()),
+        (
+            "search (in every mention)",
+            "/mentions?q=brioche".to_owned(),
+        ),
         ("search (no mention)", "/mentions?q=introuvable".to_owned()),
         ("search (prefix)", "/mentions?q=boyc*".to_owned()),
         (
             "search (NEAR, NOT)",
             "/mentions?q=boycott+NEAR%2F2+maison+-hiver".to_owned(),
         ),
-        ("search (title:, accent)", "/mentions?q=title%3AR%C3%89SEAU".to_owned()),
+        (
+            "search (title:, accent)",
+            "/mentions?q=title%3AR%C3%89SEAU".to_owned(),
+        ),
         ("search (2nd page)", String::new()),
     ];
     println!(

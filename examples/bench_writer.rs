@@ -84,7 +84,11 @@ fn polls(rng: &mut fastrand::Rng, from: usize, count: usize, per: usize) -> Vec<
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let mentions: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(50_000);
+    let mentions: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(50_000);
     let per: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(50);
     let dir = tempfile::tempdir()?;
     let mut store = Store::open(&dir.path().join("bench.db"))?;

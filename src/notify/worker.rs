@@ -75,6 +75,8 @@ pub struct PassReport {
     /// Rows that failed transiently and wait for their next attempt.
     pub deferred: usize,
     pub digests: usize,
+    /// Channel rows whose answer never came from a service without an idempotency key: not sent again.
+    pub uncertain: usize,
 }
 
 /// A hook run after the server accepted row `id` and before it is marked; returning `false` makes the pass
@@ -462,10 +464,17 @@ pub fn outbox_channels(
 /// cap held back into one summary message as soon as the channel may speak again.
 ///
 /// **Never twice for one decision.** Each row is one (decision, channel) pair, unique in the outbox; it
-/// is marked sent as soon as the service's `2xx` comes back. If the process dies between that answer and
-/// the mark, the row is sent again at the next start, with the same key: the webhook's `X-Veille-Event`
-/// and Matrix's transaction id let the receiver recognise it; the other services have no idempotency key
-/// to offer, which is the at-least-once of the design.
+/// is marked sent as soon as the service's `2xx` comes back. What happens when that answer is lost (the
+/// process dies between the answer and the mark, or the service never answers) depends on the service:
+///
+/// - the webhook (`X-Veille-Event`), Matrix (the transaction id) and Google Chat (`requestId`,
+///   `messageId`) recognise a resend by the decision's key: the row stays pending and is sent again,
+///   the same request, which cannot make a second message (the email worker does the same with its
+///   stable `Message-ID`);
+/// - Teams, Slack, Mattermost and ntfy take no key: the attempt is recorded (committed) before the
+///   request goes out, and a row whose attempt has no recorded answer, found at the next start or left
+///   by a timeout, becomes `uncertain`: it may have arrived, so it is not sent again, `veille outbox`
+///   lists it and the log says so once. A request that never connected is retried as usual.
 pub struct ChannelNotifier {
     channels: Vec<Channel>,
     store: Store,
@@ -503,7 +512,8 @@ impl ChannelNotifier {
                 Err(e) => errors.push(e),
             }
         }
-        let store = Store::open(database)?;
+        let mut store = Store::open(database)?;
+        settle_interrupted(&mut store)?;
         Ok((
             ChannelNotifier {
                 channels,
@@ -599,6 +609,12 @@ impl ChannelNotifier {
                     continue;
                 }
                 let out = self.request(i, &row, now);
+                let keyed = self.channels[i].config.kind.idempotent();
+                if !keyed {
+                    // Committed before the request leaves: a stop before its answer is recorded leaves
+                    // this trace, and the row is then not sent a second time.
+                    self.store.outbox_begin_attempt(row.id, now)?;
+                }
                 match self.channels[i].send(&out).await {
                     Ok(answer) => {
                         self.store.outbox_mark_sent(
@@ -611,6 +627,12 @@ impl ChannelNotifier {
                         tracing::info!(channel = %name, notification = row.id, kind = n.kind.as_str(), response = %answer, "Channel message sent.");
                         sent_hour += 1;
                         report.sent += 1;
+                    }
+                    Err(e) if !keyed && e.may_have_arrived() => {
+                        let error = format!("{e}; {UNCERTAIN}");
+                        self.store.outbox_mark_uncertain(row.id, &error)?;
+                        tracing::warn!(channel = %name, notification = row.id, error = %e, "Channel message may have arrived without an answer; it is not sent again (see `veille outbox`).");
+                        report.uncertain += 1;
                     }
                     Err(e) if e.is_transient() => {
                         if row.attempts + 1 >= MAX_ATTEMPTS {
@@ -731,6 +753,24 @@ impl ChannelNotifier {
             }
         }
     }
+}
+
+/// What an uncertain row's error says besides the cause.
+const UNCERTAIN: &str = "it may have reached the service, which takes no idempotency key: not sent again, check the channel";
+
+/// Marks uncertain the rows a previous process was handing to a service without an idempotency key when
+/// it stopped, and says so once for each.
+fn settle_interrupted(store: &mut Store) -> Result<(), NotifyError> {
+    let error = format!("the daemon stopped before the answer was recorded; {UNCERTAIN}");
+    for r in store.outbox_settle_interrupted(&error)? {
+        tracing::warn!(
+            channel = r.channel.as_deref().unwrap_or_default(),
+            notification = r.id,
+            kind = r.notification.kind.as_str(),
+            "Channel message may have arrived before the stop; it is not sent again (see `veille outbox`)."
+        );
+    }
+    Ok(())
 }
 
 /// What `veille run --once` calls for the channels: hand every pending channel row to its service within

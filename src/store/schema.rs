@@ -210,6 +210,10 @@ const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO meta (key, value)
         SELECT 'search_backfill_below', CAST(max(id) + 1 AS TEXT) FROM mention HAVING count(*) > 0;",
+    // Channels without an idempotency key: when an attempt to hand a row to its service began (NULL when
+    // none is under way), committed before the request goes out, so that a row whose answer was never
+    // recorded is known after a crash and not sent twice (`store::outbox`).
+    "ALTER TABLE outbox ADD COLUMN posting INTEGER;",
 ];
 
 /// The schema version this build writes.
