@@ -1025,6 +1025,96 @@ fn a_kill_between_a_teams_200_and_the_mark_leaves_the_row_uncertain_and_never_po
     );
 }
 
+/// Channels follow SIGHUP, not only a restart: one removed, one added, one whose URL changed. After the
+/// reload, a new alert reaches the added channel and the changed one at its new address, and nothing is
+/// queued for the removed one.
+#[test]
+fn sighup_applies_added_removed_and_changed_channels() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(|_, _| ok());
+    let channels = |list: &[(&str, &str, &str)]| -> String {
+        list.iter()
+            .map(|(name, kind, path)| {
+                let secret = if *kind == "webhook" {
+                    "secret_file = \"secret\"\n"
+                } else {
+                    ""
+                };
+                format!(
+                    "[[channel]]\nname = \"{name}\"\nkind = \"{kind}\"\nurl = \"{}\"\n{secret}",
+                    server.url(path)
+                )
+            })
+            .collect()
+    };
+    let config = config_with(
+        dir.path(),
+        &channels(&[("gone", "slack", "/gone"), ("moved", "mattermost", "/old")]),
+    );
+    std::fs::write(dir.path().join("secret"), format!("{SECRET}\n")).unwrap();
+    let (mut notify, socket) = common::daemon::NotifySocket::bind(dir.path());
+    let mut child = common::daemon::start(&config, &socket, &[]);
+    assert!(
+        notify.wait_for("READY=1", WAIT).is_some(),
+        "{}",
+        common::daemon::log(&config)
+    );
+    let paths = || -> Vec<String> { server.requests().iter().map(|r| r.path.clone()).collect() };
+    enqueue(dir.path(), &surge(Utc::now(), 1, Severity::Critical));
+    assert!(
+        common::daemon::eventually(WAIT, || paths().len() == 2),
+        "{:?} {}",
+        paths(),
+        common::daemon::log(&config)
+    );
+
+    config_with(
+        dir.path(),
+        &channels(&[
+            ("moved", "mattermost", "/new"),
+            ("added", "webhook", "/added"),
+        ]),
+    );
+    common::daemon::signal(&child, "HUP");
+    assert!(
+        common::daemon::eventually(WAIT, || common::daemon::log(&config)
+            .contains("Channels reloaded.")),
+        "{}",
+        common::daemon::log(&config)
+    );
+    enqueue(dir.path(), &surge(Utc::now(), 2, Severity::Critical));
+    let delivered = common::daemon::eventually(WAIT, || paths().len() == 4);
+    common::daemon::signal(&child, "TERM");
+    let status = common::daemon::wait_exit(&mut child, WAIT);
+    let log = common::daemon::log(&config);
+    assert!(delivered, "{:?} {log}", paths());
+    assert!(status.is_some_and(|s| s.success()), "{log}");
+    let mut got = paths();
+    got.sort();
+    assert_eq!(got, ["/added", "/gone", "/new", "/old"], "{log}");
+    let second: Vec<Option<String>> = rows(dir.path())
+        .iter()
+        .filter(|r| r.event_key.as_deref() == Some("acme/2/opened"))
+        .map(|r| r.channel.clone())
+        .collect();
+    assert_eq!(
+        second.len(),
+        2,
+        "no row for the removed channel: {second:?}"
+    );
+    assert!(!second.contains(&Some("gone".into())), "{second:?}");
+    for line in ["Channel added.", "Channel changed.", "Channel removed;"] {
+        assert_eq!(log.matches(line).count(), 1, "{line} {log}");
+    }
+    verify(
+        server
+            .requests()
+            .iter()
+            .find(|r| r.path == "/added")
+            .unwrap(),
+    );
+}
+
 #[test]
 fn the_secret_file_is_found_in_the_systemd_credentials_directory_first() {
     let server = Server::start(|_, _| ok());

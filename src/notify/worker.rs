@@ -459,6 +459,33 @@ pub fn outbox_channels(
         .collect()
 }
 
+/// What the channel worker is given at start and again on every reload: the `[[channel]]` tables and
+/// what their messages depend on besides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelSettings {
+    pub channels: Vec<ChannelConfig>,
+    /// Where relative `secret_file`s resolve (after `$CREDENTIALS_DIRECTORY`).
+    pub config_dir: PathBuf,
+    /// The configuration's language and clock, for channels that name none.
+    pub locale: crate::model::Locale,
+    pub tz: chrono_tz::Tz,
+    /// `[web] public_url`: messages link to the incident's page.
+    pub public_url: Option<String>,
+}
+
+impl ChannelSettings {
+    /// The settings `config` gives.
+    pub fn of(config: &crate::config::Config) -> ChannelSettings {
+        ChannelSettings {
+            channels: config.channels.clone(),
+            config_dir: config_dir(&config.path),
+            locale: config.locale,
+            tz: config.timezone.0,
+            public_url: config.web.as_ref().and_then(|w| w.public_url.clone()),
+        }
+    }
+}
+
 /// The outbox worker of the chat channels and webhooks: for each channel, sends its due rows in order,
 /// marks them, retries what failed (honouring `Retry-After`), and folds what quiet hours or the hourly
 /// cap held back into one summary message as soon as the channel may speak again.
@@ -528,6 +555,46 @@ impl ChannelNotifier {
     /// Sets the console's address (`[web] public_url`): messages link to the incident's page.
     pub fn set_public_url(&mut self, url: Option<String>) {
         self.public_url = url;
+    }
+
+    /// Takes new settings (a reload): builds the channels again, says which were added, removed or
+    /// changed, and registers the new set in the outbox so that detection queues rows for them from now
+    /// on. Rows already queued for a removed channel stay in the outbox, unsent, and are counted in the
+    /// log; those of a changed channel go with its new settings. A channel that cannot be built (its
+    /// secret unreadable) is left out and its error returned: its rows wait.
+    ///
+    /// # Errors
+    /// When the database fails; the worker then keeps its channels and the registration is unchanged.
+    pub fn apply(&mut self, settings: &ChannelSettings) -> Result<Vec<ChannelError>, NotifyError> {
+        let old: Vec<ChannelConfig> = self.channels.iter().map(|c| c.config.clone()).collect();
+        self.store
+            .set_outbox_channels(&outbox_channels(&settings.channels))?;
+        let mut channels = Vec::new();
+        let mut errors = Vec::new();
+        for c in &settings.channels {
+            match Channel::build(c, &settings.config_dir, settings.locale, settings.tz) {
+                Ok(ch) => channels.push(ch),
+                Err(e) => errors.push(e),
+            }
+        }
+        for c in &settings.channels {
+            match old.iter().find(|o| o.name == c.name) {
+                None => tracing::info!(channel = %c.name, kind = c.kind.as_str(), "Channel added."),
+                Some(o) if o != c => {
+                    tracing::info!(channel = %c.name, kind = c.kind.as_str(), "Channel changed.")
+                }
+                Some(_) => {}
+            }
+        }
+        for o in &old {
+            if !settings.channels.iter().any(|c| c.name == o.name) {
+                let waiting = self.store.outbox_channel_pending(&o.name)?;
+                tracing::info!(channel = %o.name, waiting, "Channel removed; its unsent messages stay in the outbox.");
+            }
+        }
+        self.channels = channels;
+        self.public_url = settings.public_url.clone();
+        Ok(errors)
     }
 
     /// The database connection the worker uses.
@@ -714,10 +781,16 @@ impl ChannelNotifier {
     }
 
     /// Sends until `token` is cancelled: a pass now, then whenever a row is due (at least every few
-    /// seconds, to see new rows). Cancellation is honoured between messages, never inside a request.
-    pub async fn run(mut self, token: CancellationToken) {
+    /// seconds, to see new rows), and takes the settings `changes` brings (a reload) between passes.
+    /// Cancellation is honoured between messages, never inside a request.
+    pub async fn run(
+        mut self,
+        token: CancellationToken,
+        mut changes: tokio::sync::watch::Receiver<ChannelSettings>,
+    ) {
         self.stop = token.clone();
         tracing::info!(channels = self.channels.len(), "Channel notifier started.");
+        let mut reloads = true;
         loop {
             if let Err(e) = self.pass(Utc::now()).await {
                 tracing::error!(error = %e, "Channel outbox pass failed; it will be tried again.");
@@ -726,6 +799,23 @@ impl ChannelNotifier {
             tokio::select! {
                 () = token.cancelled() => break,
                 () = tokio::time::sleep(wait) => {}
+                changed = changes.changed(), if reloads => {
+                    if changed.is_err() {
+                        // The daemon dropped its side: no reload will come, keep sending.
+                        reloads = false;
+                        continue;
+                    }
+                    let settings = changes.borrow_and_update().clone();
+                    match self.apply(&settings) {
+                        Ok(errors) => {
+                            for e in errors {
+                                tracing::error!(error = %e, "Channel not set up: its messages stay in the outbox.");
+                            }
+                            tracing::info!(channels = self.channels.len(), "Channels reloaded.");
+                        }
+                        Err(e) => tracing::error!(error = %e, "Channels not reloaded; the running ones stay."),
+                    }
+                }
             }
         }
         tracing::info!("Channel notifier stopped.");

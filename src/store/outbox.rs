@@ -484,6 +484,21 @@ impl Store {
         Ok(rows)
     }
 
+    /// How many rows of channel `name` wait to be sent (pending or held).
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn outbox_channel_pending(&self, name: &str) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM outbox WHERE channel = ?1 AND state IN ('pending', 'held')",
+                [name],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
     /// Holds row `id` for the next digest, saying why.
     ///
     /// # Errors
