@@ -10,7 +10,7 @@
 //! separated by single spaces and read with FTS5's `ascii` tokenizer: every byte that is not an ASCII
 //! separator belongs to a token, so FTS5's words are exactly the rules' words, whatever the Unicode
 //! version of either. It is contentless (the text lives in `mention`); its rowid is the mention's
-//! [`search_key`], which sorts like the console's pages (the mention's time, then its row id), so a page
+//! search key (`search_key`), which sorts like the console's pages (the mention's time, then its row id), so a page
 //! of a search is FTS5 walking its own rowids backwards from the cursor and stopping when the page is
 //! full, however common the word.
 //!
@@ -222,7 +222,7 @@ impl Store {
     /// first, each with its cursor. Call it only when [`Store::search_index_ready`].
     ///
     /// # Errors
-    /// On SQLite failure (a MATCH expression FTS5 refuses would be a bug of [`TextQuery::to_fts`]).
+    /// On SQLite failure (a MATCH expression FTS5 refuses would be a bug of `TextQuery::to_fts`).
     pub fn mentions_found(
         &self,
         query: &TextQuery,

@@ -4,7 +4,7 @@
 //! `OR`, `NOT`, `-`, `prefix*`, `title:`, `site:`…, folded as the rules fold text: case, accents and elisions
 //! do not matter), a cursor, a page size. Out: the mentions and the cursor of the next page.
 //!
-//! The store's full-text index finds the candidates ([`narrow`] turns the parsed search into a
+//! The store's full-text index finds the candidates (`narrow` turns the parsed search into a
 //! [`TextQuery`] of folded words: what the index can say of words, phrases, prefixes, fields, `AND`, `OR`
 //! and `NOT`), and the rules' own matcher confirms each one, so what the index cannot say (`NEAR/n` as the
 //! rules count words, `site:`, `lang:`, `regex:`) still holds exactly. A search the index cannot narrow at
