@@ -1023,6 +1023,14 @@ fn a_kill_between_a_teams_200_and_the_mark_leaves_the_row_uncertain_and_never_po
             && line.contains("the daemon stopped before the answer was recorded"),
         "{line}"
     );
+    // `veille status` tells the person to look in the channel.
+    let out = common::run(&["status", "--config", config.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1 channel message may have arrived without the service's answer"),
+        "{text}{}",
+        common::stderr(&out)
+    );
 }
 
 /// Channels follow SIGHUP, not only a restart: one removed, one added, one whose URL changed. After the

@@ -211,6 +211,8 @@ pub struct Health {
     pub open_incidents: u64,
     pub outbox_pending: u64,
     pub outbox_failed: u64,
+    /// Channel messages that may have arrived without an answer, not sent again (`uncertain`).
+    pub outbox_uncertain: u64,
     /// When the oldest pending notification was queued.
     pub outbox_oldest_pending: Option<DateTime<Utc>>,
 }
@@ -648,6 +650,8 @@ impl Store {
                 q("SELECT count(*) FROM outbox WHERE state = 'pending'")?.unwrap_or(0) as u64;
             h.outbox_failed =
                 q("SELECT count(*) FROM outbox WHERE state = 'failed'")?.unwrap_or(0) as u64;
+            h.outbox_uncertain =
+                q("SELECT count(*) FROM outbox WHERE state = 'uncertain'")?.unwrap_or(0) as u64;
             h.outbox_oldest_pending =
                 q("SELECT min(created) FROM outbox WHERE state = 'pending'")?.map(from_ts);
         }
