@@ -567,6 +567,12 @@ impl ChannelNotifier {
     /// When the database fails; the worker then keeps its channels and the registration is unchanged.
     pub fn apply(&mut self, settings: &ChannelSettings) -> Result<Vec<ChannelError>, NotifyError> {
         let old: Vec<ChannelConfig> = self.channels.iter().map(|c| c.config.clone()).collect();
+        let mut removed = Vec::new();
+        for o in &old {
+            if !settings.channels.iter().any(|c| c.name == o.name) {
+                removed.push((o.name.as_str(), self.store.outbox_channel_pending(&o.name)?));
+            }
+        }
         self.store
             .set_outbox_channels(&outbox_channels(&settings.channels))?;
         let mut channels = Vec::new();
@@ -586,11 +592,8 @@ impl ChannelNotifier {
                 Some(_) => {}
             }
         }
-        for o in &old {
-            if !settings.channels.iter().any(|c| c.name == o.name) {
-                let waiting = self.store.outbox_channel_pending(&o.name)?;
-                tracing::info!(channel = %o.name, waiting, "Channel removed; its unsent messages stay in the outbox.");
-            }
+        for (name, waiting) in removed {
+            tracing::info!(channel = %name, waiting, "Channel removed; its unsent messages stay in the outbox.");
         }
         self.channels = channels;
         self.public_url = settings.public_url.clone();
