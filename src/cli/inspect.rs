@@ -382,7 +382,9 @@ fn problem_words(v: &crate::i18n::Voice, p: &Problem) -> String {
                     .into(),
             ),
         ],
-        Problem::OutboxFailed { count } | Problem::OpenIncidents { count } => {
+        Problem::OutboxFailed { count }
+        | Problem::OutboxUncertain { count }
+        | Problem::OpenIncidents { count } => {
             vec![("count", (*count).into())]
         }
         Problem::OutboxStuck { since } => vec![("at", v.time(*since).into())],

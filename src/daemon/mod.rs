@@ -15,7 +15,8 @@
 //!   abandoned (nothing of them is written yet) and polls already handed to the writer commit (each is one
 //!   transaction); then exit within the stop deadline. What is abandoned is fetched again next time.
 //! - SIGHUP: reload the configuration and rules through the same validation as `veille check`; when they are
-//!   invalid the running ones stay, and every problem is logged.
+//!   invalid the running ones stay, and every problem is logged. Channels added, removed or changed (and
+//!   their secret files) are taken by the channel worker between two messages.
 //! - A database fault that waiting may clear ([`StoreFault`]: a full disk, a lock held elsewhere beyond the
 //!   busy timeout, a passing I/O error) never ends the process — a restart would meet it again, and
 //!   systemd's start limit would leave the service dead. No new poll is admitted but one probe after a
@@ -201,6 +202,8 @@ pub struct Daemon {
     fault_line: Option<String>,
     /// The time `run --once` takes for now, when given (`--at`); the system clock otherwise.
     clock: Option<chrono::DateTime<Utc>>,
+    /// Hands the channel worker its new settings on reload.
+    channel_settings: Option<tokio::sync::watch::Sender<crate::notify::worker::ChannelSettings>>,
 }
 
 /// A database fault the daemon is waiting out: no new poll is admitted but one probe after each backoff.
@@ -300,6 +303,7 @@ impl Daemon {
             open_incidents: 0,
             fault_line: None,
             clock: None,
+            channel_settings: None,
         })
     }
 
@@ -831,7 +835,7 @@ impl Daemon {
 
     /// Starts the outbox worker when the configuration has an `[email]` table; says once that nothing will
     /// be sent when it has none, or when the mailer cannot be built (the rows wait in the outbox).
-    fn spawn_notifier(&self, tracker: &TaskTracker, token: CancellationToken) {
+    fn spawn_notifier(&mut self, tracker: &TaskTracker, token: CancellationToken) {
         self.spawn_channel_notifier(tracker, token.clone());
         let Some(email) = &self.config.email else {
             tracing::info!(
@@ -853,25 +857,25 @@ impl Daemon {
         }
     }
 
-    /// Starts the channels' outbox worker when the configuration has `[[channel]]` tables.
-    fn spawn_channel_notifier(&self, tracker: &TaskTracker, token: CancellationToken) {
+    /// Starts the channels' outbox worker, with or without `[[channel]]` tables: a reload may add some.
+    fn spawn_channel_notifier(&mut self, tracker: &TaskTracker, token: CancellationToken) {
         let c = &self.config;
-        if c.channels.is_empty() {
-            return;
-        }
-        let dir = crate::notify::worker::config_dir(&c.path);
+        let settings = crate::notify::worker::ChannelSettings::of(c);
         match crate::notify::worker::ChannelNotifier::open(
             &c.channels,
-            &dir,
+            &settings.config_dir,
             &c.database,
             c.locale,
             c.timezone.0,
         ) {
-            Ok((notifier, errors)) => {
+            Ok((mut notifier, errors)) => {
                 for e in errors {
                     tracing::error!(error = %e, "Channel not set up: its messages stay in the outbox.");
                 }
-                tracker.spawn(notifier.run(token));
+                notifier.set_public_url(settings.public_url.clone());
+                let (tx, rx) = tokio::sync::watch::channel(settings);
+                self.channel_settings = Some(tx);
+                tracker.spawn(notifier.run(token, rx));
             }
             Err(e) => tracing::error!(
                 error = %e,
@@ -977,10 +981,11 @@ impl Daemon {
                         "The [email] settings changed; they apply at the next restart, not on reload."
                     );
                 }
-                if config.channels != self.config.channels {
-                    tracing::warn!(
-                        "The [[channel]] settings changed; they apply at the next restart, not on reload."
-                    );
+                let channels = crate::notify::worker::ChannelSettings::of(&config);
+                if let Some(tx) = &self.channel_settings {
+                    // Even unchanged settings go: the worker reads the secret files again (a rotated
+                    // key). It takes them between two messages, never in the middle of one.
+                    tx.send_replace(channels);
                 }
                 let spec = crate::pipeline::detect::spec_of(analyzer.rules());
                 if let Err(e) = self.stages.writer.set_spec(spec, Utc::now()).await {

@@ -214,6 +214,8 @@ pub struct Health {
     pub blind_sources: u64,
     pub outbox_pending: u64,
     pub outbox_failed: u64,
+    /// Channel messages that may have arrived without an answer, not sent again (`uncertain`).
+    pub outbox_uncertain: u64,
     /// When the oldest pending notification was queued.
     pub outbox_oldest_pending: Option<DateTime<Utc>>,
 }
@@ -594,9 +596,23 @@ impl Store {
     /// # Errors
     /// On SQLite failure.
     pub fn prune(&mut self, before: DateTime<Utc>) -> Result<usize> {
-        self.conn
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        // The index's keys start with the mention's time: the pruned mentions are a range of them.
+        tx.execute(
+            "DELETE FROM mention_fts WHERE rowid < ?1",
+            [search::search_key(ts(before), 0)],
+        )
+        .map_err(err)?;
+        let n = tx
             .execute("DELETE FROM mention WHERE at < ?1", [ts(before)])
-            .map_err(|e| self.err(e))
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(n)
     }
 
     /// Whether a table exists (tables of later features may be absent from a database of an older build).
@@ -638,6 +654,8 @@ impl Store {
                 q("SELECT count(*) FROM outbox WHERE state = 'pending'")?.unwrap_or(0) as u64;
             h.outbox_failed =
                 q("SELECT count(*) FROM outbox WHERE state = 'failed'")?.unwrap_or(0) as u64;
+            h.outbox_uncertain =
+                q("SELECT count(*) FROM outbox WHERE state = 'uncertain'")?.unwrap_or(0) as u64;
             h.outbox_oldest_pending =
                 q("SELECT min(created) FROM outbox WHERE state = 'pending'")?.map(from_ts);
         }
@@ -726,6 +744,14 @@ fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Resul
         written.new_mentions += 1;
         written.new_matches += a.matches.len();
         let key = tx.last_insert_rowid();
+        search::index_mention(
+            tx,
+            key,
+            ts(m.time()),
+            m.title.as_deref(),
+            &m.text,
+            m.author.as_deref(),
+        )?;
         written.new_rows.push((key, index));
         for rm in &a.matches {
             let terms = serde_json::to_string(&rm.terms).unwrap_or_else(|_| "[]".into());

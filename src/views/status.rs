@@ -87,6 +87,11 @@ pub enum Problem {
     OutboxFailed {
         count: u64,
     },
+    /// Channel messages whose answer was lost on a service without an idempotency key: they may have
+    /// arrived and are not sent again; a person should look in the channel.
+    OutboxUncertain {
+        count: u64,
+    },
     /// Notifications waiting for more than an hour while mail is configured.
     OutboxStuck {
         since: DateTime<Utc>,
@@ -216,6 +221,11 @@ pub fn service_status(i: Inputs<'_>) -> ServiceStatus {
     if i.health.outbox_failed > 0 {
         problems.push(Problem::OutboxFailed {
             count: i.health.outbox_failed,
+        });
+    }
+    if i.health.outbox_uncertain > 0 {
+        problems.push(Problem::OutboxUncertain {
+            count: i.health.outbox_uncertain,
         });
     }
     if let Some(since) = i

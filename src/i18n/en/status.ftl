@@ -55,6 +55,10 @@ status-problem = { $problem ->
         [one] { $count } notification could not be delivered
        *[other] { $count } notifications could not be delivered
     } (veille outbox)
+    [outbox_uncertain] { $count ->
+        [one] { $count } channel message may have arrived without the service's answer; it is not sent again: check the channel
+       *[other] { $count } channel messages may have arrived without the service's answer; they are not sent again: check the channel
+    } (veille outbox)
     [outbox_stuck] notifications pending since { $at } (is the mail server reachable?)
    *[open_incidents] { $count ->
         [one] { $count } incident under way

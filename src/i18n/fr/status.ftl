@@ -55,6 +55,10 @@ status-problem = { $problem ->
         [one] { $count } notification n'a pas pu être remise
        *[other] { $count } notifications n'ont pas pu être remises
     } (veille outbox)
+    [outbox_uncertain] { $count ->
+        [one] { $count } message de canal a peut-être été remis sans réponse du service ; il n'est pas renvoyé : vérifiez le canal
+       *[other] { $count } messages de canal ont peut-être été remis sans réponse du service ; ils ne sont pas renvoyés : vérifiez le canal
+    } (veille outbox)
     [outbox_stuck] des notifications attendent depuis le { $at } (le serveur de courriel est-il joignable ?)
    *[open_incidents] { $count ->
         [one] { $count } incident en cours
