@@ -372,8 +372,9 @@ impl Store {
         let tx = self.conn.transaction().map_err(err)?;
         let mut all = Vec::with_capacity(polls.len());
         let mut new = Vec::new();
-        for poll in polls {
-            let written = write_poll_in(&tx, poll).map_err(err)?;
+        let mut to_index = Vec::new();
+        for (poll_index, poll) in polls.iter().enumerate() {
+            let written = write_poll_in(&tx, poll, poll_index, &mut to_index).map_err(err)?;
             for &(row, i) in &written.new_rows {
                 let am = &poll.mentions[i];
                 new.push(NewRow {
@@ -383,6 +384,22 @@ impl Store {
                 });
             }
             all.push(written);
+        }
+        // FTS5 flushes its pending terms into a new segment whenever a rowid is not above the previous
+        // one of the transaction; feeds list the newest item first, so indexing in arrival order made a
+        // segment per mention (and merges to match). In key order, the batch is one segment.
+        to_index.sort_unstable_by_key(|&(key, ..)| key);
+        for (_, row, poll, item) in to_index {
+            let m = &polls[poll].mentions[item].mention;
+            search::index_mention(
+                &tx,
+                row,
+                ts(m.time()),
+                m.title.as_deref(),
+                &m.text,
+                m.author.as_deref(),
+            )
+            .map_err(err)?;
         }
         then(&tx, &new).map_err(err)?;
         tx.commit().map_err(err)?;
@@ -702,7 +719,15 @@ impl Store {
 
 /// Writes one poll inside an open transaction: the mentions not already stored, their rule matches, and the
 /// source's state.
-fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Result<PollWritten> {
+///
+/// The new mentions are not indexed for search here: their `(search key, row, poll, item)` are pushed on
+/// `to_index`, for the caller to index the whole transaction's mentions in key order.
+fn write_poll_in(
+    tx: &rusqlite::Transaction<'_>,
+    poll: &Poll,
+    poll_index: usize,
+    to_index: &mut Vec<(i64, i64, usize, usize)>,
+) -> rusqlite::Result<PollWritten> {
     let mut written = PollWritten::default();
     let mut insert = tx.prepare_cached(
         "INSERT INTO mention (source, guid, link, title, text, author, lang_declared, published, fetched, at,
@@ -744,14 +769,7 @@ fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Resul
         written.new_mentions += 1;
         written.new_matches += a.matches.len();
         let key = tx.last_insert_rowid();
-        search::index_mention(
-            tx,
-            key,
-            ts(m.time()),
-            m.title.as_deref(),
-            &m.text,
-            m.author.as_deref(),
-        )?;
+        to_index.push((search::search_key(ts(m.time()), key), key, poll_index, index));
         written.new_rows.push((key, index));
         for rm in &a.matches {
             let terms = serde_json::to_string(&rm.terms).unwrap_or_else(|_| "[]".into());
