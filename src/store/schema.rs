@@ -199,6 +199,16 @@ const MIGRATIONS: &[&str] = &[
         last_seen INTEGER NOT NULL
     );
     CREATE INDEX session_user ON session (user);",
+    // 6: source kinds: the kind a mention was read from, its author's handle and audience and its
+    // engagement as the service said (NULL where unknown), and each source's cursor.
+    "ALTER TABLE mention ADD COLUMN kind TEXT;
+    ALTER TABLE mention ADD COLUMN author_handle TEXT;
+    ALTER TABLE mention ADD COLUMN author_followers INTEGER;
+    ALTER TABLE mention ADD COLUMN likes INTEGER;
+    ALTER TABLE mention ADD COLUMN reposts INTEGER;
+    ALTER TABLE mention ADD COLUMN replies INTEGER;
+    ALTER TABLE mention ADD COLUMN points INTEGER;
+    ALTER TABLE source ADD COLUMN cursor TEXT;",
 ];
 
 /// The schema version this build writes.
