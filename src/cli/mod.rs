@@ -18,6 +18,7 @@ mod notify;
 mod replay;
 pub mod rules;
 pub mod score;
+pub mod sources_add;
 mod users;
 
 use std::fmt::Display;
@@ -84,8 +85,10 @@ pub enum Command {
         #[arg(long)]
         allow_private: bool,
     },
-    /// List the sources with their state.
+    /// List the sources with their state, or add one (`veille sources add KIND --name NAME …`).
     Sources {
+        #[command(subcommand)]
+        action: Option<SourcesCommand>,
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -262,6 +265,14 @@ fn usage(e: &clap::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// What `veille sources` does besides listing.
+#[derive(Debug, Subcommand)]
+pub enum SourcesCommand {
+    /// Try a source of any kind once and print its [[source]] table; --write appends it to
+    /// sources.d/NAME.toml beside the configuration.
+    Add(sources_add::AddArgs),
+}
+
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config.as_path();
     match cli.command {
@@ -273,7 +284,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             allow_private,
         } => fetch(config, &source, json, allow_private),
-        Command::Sources { json, db } => inspect::sources(Place::new(config, &db.db), json),
+        Command::Sources {
+            action: Some(SourcesCommand::Add(args)),
+            ..
+        } => sources_add::run(config, &args),
+        Command::Sources {
+            action: None,
+            json,
+            db,
+        } => inspect::sources(Place::new(config, &db.db), json),
         Command::Status {
             stale,
             json,
@@ -473,16 +492,16 @@ fn fetch(
     allow_private: bool,
 ) -> anyhow::Result<ExitCode> {
     // The same limits and address policy as the daemon's, so that a source tried by hand behaves as it will.
-    let mut http = if config_path.exists() {
+    let (mut http, locale) = if config_path.exists() {
         match load_config(Place {
             config: config_path,
             db: None,
         }) {
-            Some(config) => config.http,
+            Some(config) => (config.http, config.locale),
             None => return Ok(ExitCode::from(1)),
         }
     } else {
-        HttpConfig::default()
+        (HttpConfig::default(), crate::model::Locale::default())
     };
     http.allow_private |= allow_private;
     let cwd = std::env::current_dir().ok();
@@ -493,6 +512,14 @@ fn fetch(
             return Ok(ExitCode::from(1));
         }
     };
+    if let Location::Http(url) = &location
+        && let Some(platform) = crate::sources::kinds::closed::platform(url)
+    {
+        let locale = crate::i18n::Locale::from_env().unwrap_or(locale);
+        let v = crate::i18n::Voice::new(locale, chrono_tz::UTC);
+        error(v.say("fetch-closed-platform", &[("platform", platform.into())]));
+        return Ok(ExitCode::from(1));
+    }
     let rt = runtime()?;
     let fetcher = http.build().map_err(|e| anyhow::anyhow!("{e}"))?;
     let result = rt.block_on(fetcher.fetch(&location, &Validators::default()));

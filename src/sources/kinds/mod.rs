@@ -538,6 +538,51 @@ fn time(text: Option<&str>) -> Option<DateTime<Utc>> {
         .map(|t| t.to_utc())
 }
 
+/// Reads a source once, as its first poll would, without storing anything: what `veille fetch` and
+/// `veille sources add` show before a source is kept. Returns the mentions and the feed's title, if any.
+///
+/// # Errors
+/// The fetch's or the parse's failure.
+pub async fn try_once(
+    fetcher: &Fetcher,
+    name: &str,
+    kind: SourceKind,
+    location: &Location,
+    target: &Target,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Mention>, Option<String>), FetchError> {
+    if !matches!(target, Target::Feed) {
+        let h = harvest(fetcher, target, name, None, now).await?;
+        return match h.partial {
+            Some(e) => Err(e),
+            None => Ok((h.mentions, None)),
+        };
+    }
+    let fetched = match location {
+        Location::Http(url) => {
+            let mut request = Request::feed(url.clone());
+            request.gap = politeness(kind).gap;
+            let fetched = fetcher.send(&request, &Validators::default()).await?;
+            if let Fetched::Body(body) = &fetched {
+                check_feed_body(kind, url.as_str(), &body.bytes)?;
+            }
+            fetched
+        }
+        Location::File(_) => fetcher.fetch(location, &Validators::default()).await?,
+    };
+    match fetched {
+        Fetched::NotModified => Ok((Vec::new(), None)),
+        Fetched::Body(body) => {
+            let mut feed =
+                crate::sources::parse::parse_feed(name, &body.bytes, body.charset.as_deref(), now)?;
+            for m in &mut feed.mentions {
+                m.kind = kind;
+            }
+            Ok((feed.mentions, feed.title))
+        }
+    }
+}
+
 /// Checks a feed kind's body before it is parsed: a service that throttles with a page instead of a status.
 ///
 /// # Errors
