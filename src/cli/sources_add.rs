@@ -292,7 +292,8 @@ pub fn run(config_path: &Path, args: &AddArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     write!(out, "{table}")?;
     if args.write {
-        append(&file, &table).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
+        append(&file, &table)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
         writeln!(
             err,
             "{}",

@@ -119,13 +119,22 @@ fn read_one(
             sound = false;
         } else if let Some(k) = source_kind {
             let (needed, optional) = kinds::keys_of(k);
-            if key_name != "base_url" && !needed.contains(&key_name) && !optional.contains(&key_name) {
+            if key_name != "base_url"
+                && !needed.contains(&key_name)
+                && !optional.contains(&key_name)
+            {
                 p.at(
                     key.span().start,
                     format!(
                         "{label}: kind {:?} does not take {key_name:?} (its keys: {})",
                         k.as_str(),
-                        needed.iter().chain(optional).chain(&["base_url"]).copied().collect::<Vec<_>>().join(", ")
+                        needed
+                            .iter()
+                            .chain(optional)
+                            .chain(&["base_url"])
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 );
                 sound = false;
@@ -196,7 +205,9 @@ fn read_one(
             }
         }
     });
-    let least = source_kind.map_or(std::time::Duration::ZERO, |k| kinds::politeness(k).min_interval);
+    let least = source_kind.map_or(std::time::Duration::ZERO, |k| {
+        kinds::politeness(k).min_interval
+    });
     let interval = match t.get("interval") {
         None => Some(Interval(default_interval.0.max(least))),
         Some(v) => duration(p, v, &format!("{label}: interval"), POLL_INTERVAL).and_then(|i| {

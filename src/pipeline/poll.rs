@@ -25,8 +25,8 @@ use chrono::{DateTime, Utc};
 
 use crate::analysis::Analyzer;
 use crate::config::SourceConfig;
-use crate::model::SourceState;
 use crate::model::Mention;
+use crate::model::SourceState;
 use crate::sources::fetch::{FetchError, Fetched, Fetcher, Location, Request, Validators};
 use crate::sources::kinds::{self, Target};
 use crate::sources::parse::parse_feed;
@@ -340,7 +340,10 @@ pub async fn poll_source(
             state.items_seen += analysed.len() as u64;
             state.consecutive_errors = state.consecutive_errors.saturating_add(1);
             state.last_error = Some(e.to_string());
-            if let PollFailure::Fetch(FetchError::Status { status, .. }) = e {
+            if let PollFailure::Fetch(
+                FetchError::Status { status, .. } | FetchError::Denied { status, .. },
+            ) = e
+            {
                 state.last_status = Some(*status);
             }
             state.next_due = Some(schedule::next_due(
@@ -430,9 +433,9 @@ async fn fetch(
             }
             Ok(Got::Feed(fetched))
         }
-        (Target::Feed, location) => Ok(Got::Feed(
-            stages.fetcher.fetch(location, validators).await?,
-        )),
+        (Target::Feed, location) => {
+            Ok(Got::Feed(stages.fetcher.fetch(location, validators).await?))
+        }
         (target, _) => Ok(Got::Posts(
             kinds::harvest(&stages.fetcher, target, &source.name, cursor, now).await?,
         )),

@@ -123,7 +123,8 @@ impl Reviews {
             .into_iter()
             .filter(|e| e.rating.is_some())
             .map(|e| {
-                let label = |l: &Option<Label>| l.as_ref().map(|l| l.label.clone()).unwrap_or_default();
+                let label =
+                    |l: &Option<Label>| l.as_ref().map(|l| l.label.clone()).unwrap_or_default();
                 let published = time(e.updated.as_ref().map(|u| u.label.as_str()));
                 let id = format!("apple:{}", label(&e.id));
                 let link = e
@@ -204,7 +205,9 @@ impl Reviews {
 
 /// Reviews are plain text: escaped so that the HTML cleaning keeps a `<` someone typed.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -247,7 +250,13 @@ mod tests {
         assert_eq!(m.author.as_deref(), Some("Camille"));
         let one = r#"{"feed":{"entry":{"updated":{"label":"2026-03-02T02:00:00-07:00"},"im:rating":{"label":"5"},
             "id":{"label":"9002"},"title":{"label":"Top"},"content":{"label":"Bien"},"author":{"name":{"label":"Léa"}}}}}"#;
-        assert_eq!(reviews().read("s", one.as_bytes(), Utc::now()).unwrap().len(), 1);
+        assert_eq!(
+            reviews()
+                .read("s", one.as_bytes(), Utc::now())
+                .unwrap()
+                .len(),
+            1
+        );
         let none = br#"{"feed":{"author":{"name":{"label":"iTunes Store"}}}}"#;
         assert!(reviews().read("s", none, Utc::now()).unwrap().is_empty());
     }

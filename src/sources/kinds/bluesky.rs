@@ -128,7 +128,12 @@ fn xrpc(host: &str, method: &str, base: Option<&Url>) -> Url {
     url
 }
 
-fn read_posts(source: &str, kind: SourceKind, posts: Vec<PostView>, fetched: DateTime<Utc>) -> Vec<(DateTime<Utc>, Mention)> {
+fn read_posts(
+    source: &str,
+    kind: SourceKind,
+    posts: Vec<PostView>,
+    fetched: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, Mention)> {
     posts
         .into_iter()
         .map(|p| {
@@ -145,7 +150,12 @@ fn read_posts(source: &str, kind: SourceKind, posts: Vec<PostView>, fetched: Dat
                     link: Some(&link),
                     title: None,
                     html: &html,
-                    author: p.author.display_name.as_deref().filter(|d| !d.trim().is_empty()).or(Some(&p.author.handle)),
+                    author: p
+                        .author
+                        .display_name
+                        .as_deref()
+                        .filter(|d| !d.trim().is_empty())
+                        .or(Some(&p.author.handle)),
                     lang: p.record.langs.first().map(String::as_str),
                     published,
                     reach: Reach {
@@ -166,7 +176,9 @@ fn read_posts(source: &str, kind: SourceKind, posts: Vec<PostView>, fetched: Dat
 
 /// Bluesky posts are plain text: escaped so that the HTML cleaning keeps a `<` someone typed.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Pages through a newest-first feed until a post older than the cursor, and moves the cursor.
@@ -211,7 +223,11 @@ where
 impl Profile {
     /// One page of the author's feed.
     pub fn request(&self, token: Option<&str>) -> Request {
-        let mut url = xrpc("public.api.bsky.app", "app.bsky.feed.getAuthorFeed", self.base.as_ref());
+        let mut url = xrpc(
+            "public.api.bsky.app",
+            "app.bsky.feed.getAuthorFeed",
+            self.base.as_ref(),
+        );
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("actor", &self.handle)
@@ -227,7 +243,12 @@ impl Profile {
     ///
     /// # Errors
     /// When the body is not an author feed.
-    pub fn read(&self, source: &str, bytes: &[u8], fetched: DateTime<Utc>) -> Result<Page, ParseError> {
+    pub fn read(
+        &self,
+        source: &str,
+        bytes: &[u8],
+        fetched: DateTime<Utc>,
+    ) -> Result<Page, ParseError> {
         let feed: AuthorFeed = json_body(bytes)?;
         Ok(Page {
             posts: read_posts(
@@ -315,7 +336,11 @@ impl Search {
 
     /// The request that opens a session with the app password.
     pub fn session_request(&self, password: &str) -> Request {
-        let url = xrpc(self.host(), "com.atproto.server.createSession", self.base.as_ref());
+        let url = xrpc(
+            self.host(),
+            "com.atproto.server.createSession",
+            self.base.as_ref(),
+        );
         let mut r = Request::api(url, politeness(SourceKind::BlueskySearch).gap);
         r.json = Some(
             serde_json::json!({ "identifier": self.identifier, "password": password }).to_string(),
@@ -324,7 +349,12 @@ impl Search {
     }
 
     /// One page of the search, newest first.
-    pub fn request(&self, token: &str, since: Option<DateTime<Utc>>, page: Option<&str>) -> Request {
+    pub fn request(
+        &self,
+        token: &str,
+        since: Option<DateTime<Utc>>,
+        page: Option<&str>,
+    ) -> Request {
         let mut url = xrpc(self.host(), "app.bsky.feed.searchPosts", self.base.as_ref());
         {
             let mut q = url.query_pairs_mut();
@@ -347,7 +377,12 @@ impl Search {
     ///
     /// # Errors
     /// When the body is not a search answer.
-    pub fn read(&self, source: &str, bytes: &[u8], fetched: DateTime<Utc>) -> Result<Page, ParseError> {
+    pub fn read(
+        &self,
+        source: &str,
+        bytes: &[u8],
+        fetched: DateTime<Utc>,
+    ) -> Result<Page, ParseError> {
         let found: SearchPosts = json_body(bytes)?;
         Ok(Page {
             posts: read_posts(source, SourceKind::BlueskySearch, found.posts, fetched),
@@ -358,7 +393,9 @@ impl Search {
     fn session_key(&self) -> String {
         format!(
             "{}|{}",
-            self.base.as_ref().map_or(self.host().to_owned(), Url::to_string),
+            self.base
+                .as_ref()
+                .map_or(self.host().to_owned(), Url::to_string),
             self.identifier
         )
     }
@@ -465,7 +502,10 @@ mod tests {
         assert_eq!(m.text, "Nos brioches <3 & vous");
         assert_eq!(m.author.as_deref(), Some("Maison Brioche"));
         assert_eq!(m.lang.as_deref(), Some("fr"));
-        assert_eq!((m.reach.likes, m.reach.reposts, m.reach.replies), (Some(7), Some(1), Some(2)));
+        assert_eq!(
+            (m.reach.likes, m.reach.reposts, m.reach.replies),
+            (Some(7), Some(1), Some(2))
+        );
     }
 
     #[test]
@@ -485,7 +525,9 @@ mod tests {
             dir: "/".into(),
             base: None,
         };
-        let since = DateTime::parse_from_rfc3339("2026-03-02T10:00:00Z").unwrap().to_utc();
+        let since = DateTime::parse_from_rfc3339("2026-03-02T10:00:00Z")
+            .unwrap()
+            .to_utc();
         let r = s.request("jwt", Some(since), None);
         assert_eq!(
             r.url.query(),
@@ -494,7 +536,12 @@ mod tests {
         assert_eq!(r.bearer.as_deref(), Some("jwt"));
         let session = s.session_request("pw");
         assert_eq!(session.url.path(), "/xrpc/com.atproto.server.createSession");
-        assert!(session.json.unwrap().contains("\"identifier\":\"veille.bsky.social\""));
+        assert!(
+            session
+                .json
+                .unwrap()
+                .contains("\"identifier\":\"veille.bsky.social\"")
+        );
     }
 
     #[test]
@@ -505,6 +552,10 @@ mod tests {
         assert!(read_password(&f).unwrap_err().contains("is empty"));
         std::fs::write(&f, "abcd-efgh\n").unwrap();
         assert_eq!(read_password(&f).unwrap(), "abcd-efgh");
-        assert!(read_password(&dir.path().join("none")).unwrap_err().contains("cannot read"));
+        assert!(
+            read_password(&dir.path().join("none"))
+                .unwrap_err()
+                .contains("cannot read")
+        );
     }
 }

@@ -42,7 +42,10 @@ mod tests {
         let p = |u: &str| platform(&Url::parse(u).unwrap());
         assert_eq!(p("https://x.com/brioche"), Some("X/Twitter"));
         assert_eq!(p("https://mobile.twitter.com/brioche"), Some("X/Twitter"));
-        assert_eq!(p("https://www.linkedin.com/company/brioche"), Some("LinkedIn"));
+        assert_eq!(
+            p("https://www.linkedin.com/company/brioche"),
+            Some("LinkedIn")
+        );
         assert_eq!(p("https://www.tiktok.com/@brioche"), Some("TikTok"));
         assert_eq!(p("https://fr-fr.facebook.com/brioche"), Some("Facebook"));
         assert_eq!(p("https://www.instagram.com/brioche/"), Some("Instagram"));

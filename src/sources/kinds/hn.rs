@@ -65,7 +65,8 @@ pub struct Page {
 impl Search {
     /// One page of hits newer than `after`.
     pub fn request(&self, after: Option<i64>, page: u32) -> Request {
-        let mut url = Url::parse("https://hn.algolia.com/api/v1/search_by_date").expect("a fixed URL");
+        let mut url =
+            Url::parse("https://hn.algolia.com/api/v1/search_by_date").expect("a fixed URL");
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("query", &self.query)
@@ -86,7 +87,12 @@ impl Search {
     ///
     /// # Errors
     /// When the body is not a search answer.
-    pub fn read(&self, source: &str, bytes: &[u8], fetched: DateTime<Utc>) -> Result<Page, ParseError> {
+    pub fn read(
+        &self,
+        source: &str,
+        bytes: &[u8],
+        fetched: DateTime<Utc>,
+    ) -> Result<Page, ParseError> {
         let answer: Answer = json_body(bytes)?;
         let hits = answer
             .hits
@@ -197,7 +203,9 @@ mod tests {
         );
         assert_eq!(
             s.request(Some(1_772_000_000), 2).url.query(),
-            Some("query=Maison+Brioche&tags=%28story%2Ccomment%29&hitsPerPage=50&numericFilters=created_at_i%3E1772000000&page=2")
+            Some(
+                "query=Maison+Brioche&tags=%28story%2Ccomment%29&hitsPerPage=50&numericFilters=created_at_i%3E1772000000&page=2"
+            )
         );
     }
 
@@ -218,11 +226,17 @@ mod tests {
         let (at, story) = &page.hits[0];
         assert_eq!(*at, 1_772_445_600);
         assert_eq!(story.id, "hn:41");
-        assert_eq!(story.link.as_deref(), Some("https://news.ycombinator.com/item?id=41"));
+        assert_eq!(
+            story.link.as_deref(),
+            Some("https://news.ycombinator.com/item?id=41")
+        );
         assert_eq!(story.reach.score, Some(120));
         assert_eq!(story.reach.replies, Some(33));
         let (_, comment) = &page.hits[1];
-        assert_eq!(comment.title.as_deref(), Some("Re: Maison Brioche recalls its brioches"));
+        assert_eq!(
+            comment.title.as_deref(),
+            Some("Re: Maison Brioche recalls its brioches")
+        );
         assert_eq!(comment.text, "Bad batch & worse answer");
         assert_eq!(comment.reach.handle.as_deref(), Some("dang"));
     }

@@ -8,7 +8,10 @@ use url::Url;
 
 /// The community's feed of new posts.
 pub fn community(instance: &str, community: &str) -> Url {
-    let name = community.trim().trim_start_matches("!").trim_start_matches("c/");
+    let name = community
+        .trim()
+        .trim_start_matches("!")
+        .trim_start_matches("c/");
     let mut url = Url::parse(&format!("https://{instance}/")).expect("a checked host");
     url.path_segments_mut()
         .expect("an http URL")

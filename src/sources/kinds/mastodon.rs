@@ -290,13 +290,19 @@ mod tests {
         assert_eq!(m.author.as_deref(), Some("Alice"));
         assert_eq!(m.reach.handle.as_deref(), Some("@alice@social.example"));
         assert_eq!(m.reach.followers, Some(1200));
-        assert_eq!((m.reach.likes, m.reach.reposts, m.reach.replies), (Some(5), Some(4), Some(3)));
+        assert_eq!(
+            (m.reach.likes, m.reach.reposts, m.reach.replies),
+            (Some(5), Some(4), Some(3))
+        );
         assert_eq!(m.kind, SourceKind::MastodonTag);
         let (_, bob) = &page[1];
         assert_eq!(bob.reach.handle.as_deref(), Some("@bob@piaille.fr"));
         assert_eq!(bob.author.as_deref(), Some("bob"));
         assert!(bob.text.starts_with("CW brioche"), "{}", bob.text);
-        assert_eq!(bob.link.as_deref(), Some("https://piaille.fr/users/bob/statuses/2"));
+        assert_eq!(
+            bob.link.as_deref(),
+            Some("https://piaille.fr/users/bob/statuses/2")
+        );
     }
 
     #[test]
@@ -308,7 +314,9 @@ mod tests {
 
     #[test]
     fn a_malformed_body_is_located() {
-        let err = tag().read("piaille.fr", "s", b"[{\"id\": 1,", Utc::now()).unwrap_err();
+        let err = tag()
+            .read("piaille.fr", "s", b"[{\"id\": 1,", Utc::now())
+            .unwrap_err();
         assert!(matches!(err, ParseError::Json { line: 1, .. }), "{err:?}");
     }
 }

@@ -247,7 +247,9 @@ pub fn build(kind: SourceKind, keys: &Keys, dir: &Path) -> Result<Built, Vec<Key
             if !is_code(&country) {
                 problems.push(KeyProblem::at(
                     "country",
-                    format!("country must be a country code such as \"FR\" or \"BE\", not {country:?}"),
+                    format!(
+                        "country must be a country code such as \"FR\" or \"BE\", not {country:?}"
+                    ),
                 ));
             }
             query.map(|q| feed_at(news::google_news(&q, &lang, &country), base.as_ref()))
@@ -296,7 +298,8 @@ pub fn build(kind: SourceKind, keys: &Keys, dir: &Path) -> Result<Built, Vec<Key
                     Err(e) => problems.push(KeyProblem::at("instance", e)),
                 }
             }
-            let tag = text("tag", &keys.tag, &mut problems).map(|t| t.trim_start_matches('#').to_owned());
+            let tag =
+                text("tag", &keys.tag, &mut problems).map(|t| t.trim_start_matches('#').to_owned());
             if let Some(t) = &tag
                 && !t.chars().all(|c| c.is_alphanumeric() || c == '_')
             {
@@ -449,7 +452,8 @@ fn host_of(text: &str) -> Result<String, String> {
 
 /// Reads `base_url`: an http(s) URL whose scheme, host and port replace the service's.
 fn parse_base(text: &str) -> Result<url::Url, String> {
-    let url = url::Url::parse(text.trim()).map_err(|e| format!("base_url {text:?} is not a URL: {e}"))?;
+    let url =
+        url::Url::parse(text.trim()).map_err(|e| format!("base_url {text:?} is not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(format!(
             "base_url must be an http:// or https:// address such as \"http://127.0.0.1:8080\", not {text:?}"
@@ -605,8 +609,14 @@ mod tests {
     #[test]
     fn base_url_replaces_scheme_host_and_port_only() {
         let mut url = url::Url::parse("https://news.google.com/rss/search?q=a%20b&hl=fr").unwrap();
-        rebase(&mut url, &url::Url::parse("http://127.0.0.1:8080/ignored?x=1").unwrap());
-        assert_eq!(url.as_str(), "http://127.0.0.1:8080/rss/search?q=a%20b&hl=fr");
+        rebase(
+            &mut url,
+            &url::Url::parse("http://127.0.0.1:8080/ignored?x=1").unwrap(),
+        );
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:8080/rss/search?q=a%20b&hl=fr"
+        );
     }
 
     #[test]
@@ -624,7 +634,11 @@ mod tests {
     #[test]
     fn instances_are_hosts_and_tags_lose_their_hash() {
         let k = Keys {
-            instance: vec!["https://piaille.fr/".into(), "mastodon.social".into(), "piaille.fr".into()],
+            instance: vec![
+                "https://piaille.fr/".into(),
+                "mastodon.social".into(),
+                "piaille.fr".into(),
+            ],
             tag: Some("#MaisonBrioche".into()),
             ..keys()
         };

@@ -39,7 +39,12 @@ pub fn check_throttled(url: &str, bytes: &[u8]) -> Result<(), FetchError> {
     let head = &bytes[..bytes.len().min(4096)];
     let text = String::from_utf8_lossy(head).to_ascii_lowercase();
     let looks_html = text.trim_start().starts_with("<!doctype html") || text.contains("<html");
-    let says = ["too many requests", "whoa there", "you've been blocked", "rate limit"];
+    let says = [
+        "too many requests",
+        "whoa there",
+        "you've been blocked",
+        "rate limit",
+    ];
     match says.iter().find(|s| text.contains(*s)) {
         Some(what) if looks_html || !text.contains("<feed") => Err(FetchError::Throttled {
             url: url.to_owned(),

@@ -22,7 +22,11 @@ pub fn comments_feed(site: &str) -> Result<Url, String> {
     if path.ends_with("/feed") {
         return Ok(url);
     }
-    let tail = if path.is_empty() { "/comments/feed/" } else { "/feed/" };
+    let tail = if path.is_empty() {
+        "/comments/feed/"
+    } else {
+        "/feed/"
+    };
     url.set_path(&format!("{path}{tail}"));
     Ok(url)
 }
@@ -38,11 +42,15 @@ mod tests {
             "https://blog.example.fr/comments/feed/"
         );
         assert_eq!(
-            comments_feed("https://blog.example.fr/2026/03/brioche/").unwrap().as_str(),
+            comments_feed("https://blog.example.fr/2026/03/brioche/")
+                .unwrap()
+                .as_str(),
             "https://blog.example.fr/2026/03/brioche/feed/"
         );
         assert_eq!(
-            comments_feed("https://blog.example.fr/comments/feed/").unwrap().as_str(),
+            comments_feed("https://blog.example.fr/comments/feed/")
+                .unwrap()
+                .as_str(),
             "https://blog.example.fr/comments/feed/"
         );
         assert!(comments_feed("blog.example.fr").is_err());
