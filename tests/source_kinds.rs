@@ -451,6 +451,24 @@ fn bluesky_search_opens_a_session_with_the_app_password() {
     let all = mentions(dir.path());
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].kind, SourceKind::BlueskySearch);
+    assert_eq!(all[0].author_handle.as_deref(), Some("brioche.bsky.social"));
+    // The second poll asks only for posts since the newest one seen.
+    let out = common::veille()
+        .args(["run", "--once", "--config", &config])
+        .env("CREDENTIALS_DIRECTORY", &creds)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let last = server.requests().last().unwrap().clone();
+    assert_eq!(
+        last.path,
+        "/xrpc/app.bsky.feed.searchPosts?q=Maison+Brioche&sort=latest&limit=50&since=2026-03-02T11%3A00%3A00.000Z"
+    );
+    assert_eq!(
+        mentions(dir.path()).len(),
+        1,
+        "the post seen again is not new"
+    );
     // The app password is nowhere in the database.
     let db = std::fs::read(dir.path().join("veille.db")).unwrap();
     assert!(!db.windows(13).any(|w| w == b"app-pass-1234"));
@@ -734,4 +752,94 @@ fn fetch_names_platforms_without_a_public_interface() {
     let e = stderr(&out);
     assert!(e.contains("LinkedIn n'a pas d'interface publique"), "{e}");
     assert!(e.contains("RSS-Bridge ou un RSSHub"), "{e}");
+}
+
+/// Every JSON kind (the Bluesky search after its session): an empty answer, a refusal, `429` with
+/// `Retry-After` and a malformed body, each its own clear outcome, and the cursor left where it was.
+#[test]
+fn every_json_kind_reads_empty_refused_throttled_and_malformed_answers() {
+    let kinds = [
+        (
+            "mastodon-tag",
+            "instance = \"piaille.fr\"\ntag = \"brioche\"",
+            "[]",
+        ),
+        (
+            "bluesky-profile",
+            "handle = \"brioche.bsky.social\"",
+            r#"{"feed":[]}"#,
+        ),
+        (
+            "bluesky-search",
+            "query = \"brioche\"\nidentifier = \"veille.bsky.social\"\npassword_file = \"bsky\"",
+            r#"{"posts":[]}"#,
+        ),
+        (
+            "hn-search",
+            "query = \"brioche\"",
+            r#"{"hits":[],"nbHits":0,"page":0,"nbPages":0,"hitsPerPage":50}"#,
+        ),
+        (
+            "app-store-reviews",
+            "app_id = \"42\"",
+            r#"{"feed":{"author":{"name":{"label":"iTunes Store"}}}}"#,
+        ),
+    ];
+    for (kind, keys, empty) in kinds {
+        for answer in ["empty", "refused", "throttled", "malformed"] {
+            let empty = empty.to_owned();
+            let server = Server::start(move |req, _| {
+                if path_of(req) == "/xrpc/com.atproto.server.createSession" {
+                    return json(r#"{"accessJwt":"jwt","refreshJwt":"r"}"#.into());
+                }
+                match answer {
+                    "empty" => json(empty.clone()),
+                    "refused" => Response::status(403),
+                    "throttled" => Response::status(429).header("Retry-After", "240"),
+                    _ => json("{\"feed\": [".into()),
+                }
+            });
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("bsky"), "app-pass\n").unwrap();
+            let config = config_with(
+                dir.path(),
+                &format!(
+                    "kind = \"{kind}\"\n{keys}\nbase_url = \"{}\"",
+                    server.url("")
+                ),
+            );
+            run_once(&config);
+            let s = state(dir.path());
+            let what = format!("{kind}, {answer}: {s:?}");
+            match answer {
+                "empty" => {
+                    assert_eq!(s.last_error, None, "{what}");
+                    assert_eq!(s.items_seen, 0, "{what}");
+                }
+                "refused" => {
+                    let e = s.last_error.as_deref().unwrap_or("");
+                    assert!(e.starts_with("source \"test\": http://"), "{what}");
+                    assert!(e.contains("answered HTTP 403 Forbidden: "), "{what}");
+                    assert_eq!(s.last_status, Some(403), "{what}");
+                    assert_eq!(s.cursor, None, "{what}");
+                }
+                "throttled" => {
+                    assert_eq!(
+                        s.last_error.as_deref(),
+                        Some("HTTP 429 Too Many Requests"),
+                        "{what}"
+                    );
+                    let wait = (s.next_due.unwrap() - s.last_fetch.unwrap()).num_seconds();
+                    assert_eq!(wait, 240, "{what}");
+                    assert_eq!(s.cursor, None, "{what}");
+                }
+                _ => {
+                    let e = s.last_error.as_deref().unwrap_or("");
+                    assert!(e.starts_with("JSON error at line 1, column"), "{what}");
+                    assert_eq!(s.cursor, None, "{what}");
+                }
+            }
+            assert!(mentions(dir.path()).is_empty(), "{what}");
+        }
+    }
 }
