@@ -268,9 +268,9 @@ fn usage(e: &clap::Error) -> ExitCode {
 /// What `veille sources` does besides listing.
 #[derive(Debug, Subcommand)]
 pub enum SourcesCommand {
-    /// Try a source of any kind once and print its [[source]] table; --write appends it to
+    /// Try a source of any kind once and print its `[[source]]` table; --write appends it to
     /// sources.d/NAME.toml beside the configuration.
-    Add(sources_add::AddArgs),
+    Add(Box<sources_add::AddArgs>),
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {

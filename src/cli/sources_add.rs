@@ -35,37 +35,52 @@ pub struct AddArgs {
     /// Poll interval (e.g. 15m); the kind's default when not given.
     #[arg(long, value_name = "DUR")]
     pub interval: Option<String>,
+    /// feed, google-alerts: the feed's address.
     #[arg(long)]
     pub url: Option<String>,
+    /// google-news, bing-news, bluesky-search, reddit-search, hn-search: what to search for.
     #[arg(long)]
     pub query: Option<String>,
+    /// google-news: the language (default fr).
     #[arg(long)]
     pub lang: Option<String>,
+    /// google-news (default FR), app-store-reviews (default fr): the country.
     #[arg(long)]
     pub country: Option<String>,
     /// A Mastodon or Lemmy instance's host (repeat for several Mastodon instances).
     #[arg(long)]
     pub instance: Vec<String>,
+    /// mastodon-tag: the hashtag.
     #[arg(long)]
     pub tag: Option<String>,
+    /// bluesky-profile: the profile's handle.
     #[arg(long)]
     pub handle: Option<String>,
+    /// bluesky-search: the account's handle or email.
     #[arg(long)]
     pub identifier: Option<String>,
+    /// bluesky-search: the file holding the account's app password.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<String>,
+    /// reddit-search: search only this subreddit.
     #[arg(long)]
     pub subreddit: Option<String>,
+    /// youtube-channel: the channel's id (UC…).
     #[arg(long)]
     pub channel_id: Option<String>,
+    /// youtube-playlist: the playlist's id (PL…).
     #[arg(long)]
     pub playlist_id: Option<String>,
+    /// lemmy-community: the community's name.
     #[arg(long)]
     pub community: Option<String>,
+    /// wordpress-comments: the site's or the article's address.
     #[arg(long)]
     pub site: Option<String>,
+    /// app-store-reviews: the app's number.
     #[arg(long)]
     pub app_id: Option<String>,
+    /// Any kind: replace the service's scheme, host and port (a mirror, a self-hosted instance).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
 }
@@ -154,10 +169,7 @@ impl AddArgs {
 /// configuration (the directory the configuration's `sources_dir` reads). The name is kept to letters,
 /// digits, `-` and `_` so that it cannot leave the directory.
 pub fn source_file(config: &Path, name: &str) -> PathBuf {
-    let dir = config
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = config.parent().unwrap_or(Path::new(""));
     let safe: String = name
         .chars()
         .map(|c| {
