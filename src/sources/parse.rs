@@ -1011,7 +1011,8 @@ pub fn post_mention(
     }
 }
 
-/// A JSON body read as `T`, a syntax or shape error located by line and column.
+/// A JSON body read as `T`, a syntax or shape error located by line and column. The parser runs behind
+/// `catch_unwind`, as feed-rs does: hostile bytes are that source's error, never the daemon's end.
 ///
 /// # Errors
 /// [`ParseError::Empty`] for no content, [`ParseError::Html`] for an HTML page where JSON was expected,
@@ -1025,7 +1026,18 @@ pub fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Pars
     if t.starts_with('<') {
         return Err(ParseError::NotJson);
     }
-    serde_json::from_str(&text).map_err(|e| {
+    let parsed = match guarded(|| serde_json::from_str::<T>(&text)) {
+        Ok(parsed) => parsed,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_owned());
+            return Err(ParseError::ParserPanic(what));
+        }
+    };
+    parsed.map_err(|e| {
         let message = e.to_string();
         // serde_json says the place at the end of its message; ours says it first.
         let message = match message.rfind(" at line ") {
