@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{Harvest, MAX_PAGES, get, politeness, rebase, time};
+use super::{Harvest, MAX_PAGES, get, off_thread, politeness, rebase, time};
 use crate::model::{Mention, Reach, SourceKind};
 use crate::sources::fetch::{FetchError, Fetcher, Request};
 use crate::sources::parse::{ParseError, Post, json_body, post_mention};
@@ -180,7 +180,8 @@ impl Reviews {
         for page in 1..=MAX_PAGES {
             let request = self.request(page);
             let body = get(fetcher, &request, source, advice).await?;
-            let reviews = self.read(source, &body.bytes, now)?;
+            let (me, name) = (self.clone(), source.to_owned());
+            let reviews = off_thread(move || me.read(&name, &body.bytes, now)).await?;
             let empty = reviews.is_empty();
             let mut met_the_past = false;
             for (at, m) in reviews {

@@ -20,7 +20,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{Harvest, MAX_PAGES, get, politeness, rebase, time};
+use super::{Harvest, MAX_PAGES, get, off_thread, politeness, rebase, time};
 use crate::model::{Mention, Reach, SourceKind};
 use crate::sources::fetch::{FetchError, Fetcher, Request};
 use crate::sources::parse::{ParseError, Post, json_body, post_mention};
@@ -281,7 +281,8 @@ impl Profile {
             let advice = advice.clone();
             async move {
                 let body = get(fetcher, &request, source, &advice).await?;
-                Ok(self.read(source, &body.bytes, now)?)
+                let (me, name) = (self.clone(), source.to_owned());
+                off_thread(move || me.read(&name, &body.bytes, now)).await
             }
         })
         .await
@@ -468,7 +469,8 @@ impl Search {
             let request = self.request(&token, since, page.as_deref());
             async move {
                 let body = get(fetcher, &request, source, advice).await?;
-                Ok(self.read(source, &body.bytes, now)?)
+                let (me, name) = (self.clone(), source.to_owned());
+                off_thread(move || me.read(&name, &body.bytes, now)).await
             }
         })
         .await

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{Harvest, MAX_PAGES, get, politeness, rebase};
+use super::{Harvest, MAX_PAGES, get, off_thread, politeness, rebase};
 use crate::model::{Mention, Reach, SourceKind};
 use crate::sources::fetch::{FetchError, Fetcher, Request};
 use crate::sources::parse::{ParseError, Post, json_body, post_mention};
@@ -163,7 +163,8 @@ impl Search {
         for page in 0..MAX_PAGES as u32 {
             let request = self.request(after, page);
             let body = get(fetcher, &request, source, advice).await?;
-            let read = self.read(source, &body.bytes, now)?;
+            let (me, name) = (self.clone(), source.to_owned());
+            let read = off_thread(move || me.read(&name, &body.bytes, now)).await?;
             let empty = read.hits.is_empty();
             for (at, m) in read.hits {
                 if after.is_some_and(|a| at <= a) {

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{Harvest, MAX_PAGES, get, politeness, rebase, time};
+use super::{Harvest, MAX_PAGES, get, off_thread, politeness, rebase, time};
 use crate::model::{Mention, Reach, SourceKind};
 use crate::sources::fetch::{FetchError, Fetcher, Request};
 use crate::sources::parse::{ParseError, Post, json_body, post_mention};
@@ -221,7 +221,8 @@ impl Tag {
         for _ in 0..MAX_PAGES {
             let request = self.request(instance, since.as_deref(), max_id.as_deref());
             let body = get(fetcher, &request, source, &advice).await?;
-            let page = self.read(instance, source, &body.bytes, now)?;
+            let (me, host, name) = (self.clone(), instance.to_owned(), source.to_owned());
+            let page = off_thread(move || me.read(&host, &name, &body.bytes, now)).await?;
             let full = page.len() >= LIMIT;
             let mut oldest: Option<String> = None;
             for (id, mention) in page {

@@ -8,8 +8,9 @@
 //! time, so that each poll asks only for what is new.
 //!
 //! One file per service family builds its requests and reads its answers; those functions are pure (bytes
-//! in, mentions out) and tested on their own. The only I/O is the small `harvest` loop of each JSON kind,
-//! which sends its requests through [`Fetcher::send`]: the same address guard, size cap, concurrency limits
+//! in, mentions out) and tested on their own; the reading runs on the blocking pool, off the async threads.
+//! The only I/O is the small `harvest` loop of each JSON kind, which sends its requests through
+//! [`Fetcher::send`]: the same address guard, size cap, concurrency limits
 //! and `Retry-After` handling as feeds, plus the kind's politeness gap between two requests to one host
 //! ([`politeness`]). Every kind accepts `base_url`, which replaces the service's scheme, host and port
 //! ([`rebase`]) for mirrors, self-hosted instances and tests on loopback.
@@ -532,6 +533,19 @@ async fn get(
             advice: advice.to_owned(),
         }),
         Err(e) => Err(e),
+    }
+}
+
+/// Runs a kind's reading of a body on the blocking pool: parsing is CPU work and must not hold an async
+/// thread (a 10 MiB answer takes tens of milliseconds).
+async fn off_thread<T: Send + 'static>(
+    read: impl FnOnce() -> Result<T, crate::sources::parse::ParseError> + Send + 'static,
+) -> Result<T, FetchError> {
+    match tokio::task::spawn_blocking(read).await {
+        Ok(result) => Ok(result?),
+        Err(join) => Err(FetchError::Parse(
+            crate::sources::parse::ParseError::ParserPanic(join.to_string()),
+        )),
     }
 }
 
