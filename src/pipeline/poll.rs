@@ -179,6 +179,7 @@ impl Reading {
                     .map_err(|e| ReadStop::Failed(PollFailure::Fetch(FetchError::Parse(e))))?;
                 for m in &mut feed.mentions {
                     m.kind = kind;
+                    m.reach.handle = kinds::feed_handle(kind, m.author.as_deref());
                 }
                 feed.mentions
             }

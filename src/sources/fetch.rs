@@ -197,7 +197,8 @@ pub struct Body {
 }
 
 /// An HTTP request of a source kind: a GET of a feed or an API, or a POST of JSON (a session to open).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Its `Debug` leaves out the body and the token, which may carry a password or a session.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Request {
     pub url: url::Url,
     /// A JSON body to POST; `None` is a GET.
@@ -209,6 +210,18 @@ pub struct Request {
     /// The least time between two requests to this host with a gap (the service's politeness); zero for
     /// none.
     pub gap: Duration,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("url", &self.url.as_str())
+            .field("json", &self.json.as_ref().map(|_| "…"))
+            .field("accept", &self.accept)
+            .field("bearer", &self.bearer.as_ref().map(|_| "…"))
+            .field("gap", &self.gap)
+            .finish()
+    }
 }
 
 /// What feeds are asked for.

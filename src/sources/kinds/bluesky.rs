@@ -536,7 +536,12 @@ mod tests {
             Some("q=Maison+Brioche&sort=latest&limit=50&since=2026-03-02T10%3A00%3A00.000Z")
         );
         assert_eq!(r.bearer.as_deref(), Some("jwt"));
-        let session = s.session_request("pw");
+        let session = s.session_request("secret-app-pw");
+        assert!(
+            !format!("{session:?}").contains("secret-app-pw"),
+            "{session:?}"
+        );
+        assert!(!format!("{r:?}").contains("jwt"), "{r:?}");
         assert_eq!(session.url.path(), "/xrpc/com.atproto.server.createSession");
         assert!(
             session

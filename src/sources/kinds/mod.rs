@@ -595,9 +595,23 @@ pub async fn try_once(
                 crate::sources::parse::parse_feed(name, &body.bytes, body.charset.as_deref(), now)?;
             for m in &mut feed.mentions {
                 m.kind = kind;
+                m.reach.handle = feed_handle(kind, m.author.as_deref());
             }
             Ok((feed.mentions, feed.title))
         }
+    }
+}
+
+/// The author's handle on the service, for the feed kinds whose feeds give one as the author's name
+/// (Reddit writes `/u/alice`).
+pub fn feed_handle(kind: SourceKind, author: Option<&str>) -> Option<String> {
+    match kind {
+        SourceKind::RedditSearch => author
+            .map(str::trim)
+            .and_then(|a| a.strip_prefix('/').or(Some(a)))
+            .filter(|a| a.starts_with("u/"))
+            .map(str::to_owned),
+        _ => None,
     }
 }
 
@@ -680,6 +694,16 @@ mod tests {
                 assert!(KIND_KEYS.contains(k), "{kind}: {k}");
             }
         }
+    }
+
+    #[test]
+    fn reddit_authors_are_handles() {
+        assert_eq!(
+            feed_handle(SourceKind::RedditSearch, Some("/u/alice")).as_deref(),
+            Some("u/alice")
+        );
+        assert_eq!(feed_handle(SourceKind::RedditSearch, Some("alice")), None);
+        assert_eq!(feed_handle(SourceKind::Feed, Some("/u/alice")), None);
     }
 
     #[test]
