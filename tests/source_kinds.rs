@@ -843,3 +843,22 @@ fn every_json_kind_reads_empty_refused_throttled_and_malformed_answers() {
         }
     }
 }
+
+/// The JSON kinds go through the feeds' address guard: a `base_url` on loopback is refused unless the
+/// configuration opens it, and the server is never asked.
+#[test]
+fn a_query_kind_is_held_by_the_address_guard() {
+    let server = Server::start(|_, _| json("[]".into()));
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::write_config_as_is(
+        dir.path(),
+        &format!(
+            "[[source]]\nname = \"test\"\nkind = \"mastodon-tag\"\ninstance = \"piaille.fr\"\ntag = \"brioche\"\nbase_url = \"{}\"\n",
+            server.url("")
+        ),
+    );
+    run_once(&config.display().to_string());
+    let error = state(dir.path()).last_error.unwrap();
+    assert!(error.contains("127.0.0.1 is a loopback address"), "{error}");
+    assert!(server.requests().is_empty());
+}
