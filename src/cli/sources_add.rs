@@ -3,7 +3,7 @@
 //! In: the kind and its keys as options (`--query`, `--instance`…). Out: the source read once, exactly as
 //! its first poll would (the configuration's `[http]` limits and address guard, the kind's politeness),
 //! with how many mentions it gave, then its `[[source]]` table on standard output; with `--write`, the
-//! table appended to `sources.d/NAME.toml` beside the configuration ([`source_file`], [`append`]). A source
+//! table appended to `NAME.toml` in the sources directory (`sources_dir`) ([`source_file`], [`append`]). A source
 //! whose keys are wrong or whose try fails is not written.
 
 use std::io::Write as _;
@@ -26,7 +26,7 @@ pub struct AddArgs {
     /// The source's name (unique; also the file's name with --write).
     #[arg(long)]
     pub name: String,
-    /// Append the table to sources.d/NAME.toml beside the configuration.
+    /// Append the table to NAME.toml in the sources directory (sources_dir, sources.d by default).
     #[arg(long)]
     pub write: bool,
     /// Let the try reach loopback and private addresses, as `[http] allow_private = true` does.
@@ -165,11 +165,14 @@ impl AddArgs {
     }
 }
 
-/// The file `veille sources add --write` writes a source to: `sources.d/NAME.toml` beside the
-/// configuration (the directory the configuration's `sources_dir` reads). The name is kept to letters,
-/// digits, `-` and `_` so that it cannot leave the directory.
-pub fn source_file(config: &Path, name: &str) -> PathBuf {
-    let dir = config.parent().unwrap_or(Path::new(""));
+/// The file `veille sources add --write` writes a source to: `NAME.toml` in the configuration's sources
+/// directory ([`crate::config::sources_dir_of`]: `sources_dir`, `sources.d` beside the configuration by
+/// default). The name is kept to letters, digits, `-` and `_` so that it cannot leave the directory.
+///
+/// # Errors
+/// When the configuration cannot be read for its `sources_dir`.
+pub fn source_file(config: &Path, name: &str) -> Result<PathBuf, crate::config::ConfigErrors> {
+    let dir = crate::config::sources_dir_of(config)?;
     let safe: String = name
         .chars()
         .map(|c| {
@@ -180,7 +183,7 @@ pub fn source_file(config: &Path, name: &str) -> PathBuf {
             }
         })
         .collect();
-    dir.join("sources.d").join(format!("{safe}.toml"))
+    Ok(dir.join(format!("{safe}.toml")))
 }
 
 /// Appends a source's table to `file`, creating it and its directory when needed.
@@ -220,7 +223,13 @@ pub fn run(config_path: &Path, args: &AddArgs) -> anyhow::Result<ExitCode> {
         .or(config.as_ref().map(|c| c.locale))
         .unwrap_or_default();
     let v = crate::i18n::Voice::new(locale, chrono_tz::UTC);
-    let file = source_file(config_path, &args.name);
+    let file = match source_file(config_path, &args.name) {
+        Ok(f) => f,
+        Err(errors) => {
+            super::error(errors);
+            return Ok(ExitCode::from(1));
+        }
+    };
     if config
         .as_ref()
         .is_some_and(|c| c.sources.iter().any(|s| s.name == args.name.trim()))
@@ -355,11 +364,21 @@ mod tests {
     #[test]
     fn the_file_stays_in_sources_d() {
         assert_eq!(
-            source_file(Path::new("/etc/veille/veille.toml"), "../../etc/passwd"),
-            Path::new("/etc/veille/sources.d/------etc-passwd.toml")
+            source_file(
+                Path::new("/nonexistent/veille/veille.toml"),
+                "../../etc/passwd"
+            )
+            .unwrap(),
+            Path::new("/nonexistent/veille/sources.d/------etc-passwd.toml")
         );
         let dir = tempfile::tempdir().unwrap();
-        let file = source_file(&dir.path().join("veille.toml"), "a");
+        let config = dir.path().join("veille.toml");
+        std::fs::write(&config, "sources_dir = \"more\"\n").unwrap();
+        assert_eq!(
+            source_file(&config, "a").unwrap(),
+            dir.path().join("more/a.toml")
+        );
+        let file = source_file(&config, "a").unwrap();
         append(&file, "[[source]]\nname = \"a\"\n").unwrap();
         append(&file, "[[source]]\nname = \"b\"\n").unwrap();
         assert_eq!(

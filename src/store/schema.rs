@@ -199,7 +199,13 @@ const MIGRATIONS: &[&str] = &[
         last_seen INTEGER NOT NULL
     );
     CREATE INDEX session_user ON session (user);",
-    // 6: source kinds: the kind a mention was read from, its author's handle and audience and its
+    // Sources that go blind: when a source's failures began (NULL while it works), which source a `source`
+    // incident is about, and a source's latest items by time (its usual cadence).
+    "ALTER TABLE source ADD COLUMN failing_since INTEGER;
+    ALTER TABLE incident ADD COLUMN source TEXT;
+    CREATE INDEX incident_source ON incident (source) WHERE source IS NOT NULL;
+    CREATE INDEX mention_source_at ON mention (source, at);",
+    // 7: source kinds: the kind a mention was read from, its author's handle and audience and its
     // engagement as the service said (NULL where unknown), and each source's cursor.
     "ALTER TABLE mention ADD COLUMN kind TEXT;
     ALTER TABLE mention ADD COLUMN author_handle TEXT;

@@ -26,6 +26,7 @@ yes-no = { $answer ->
 field = { $field ->
     [watch] watch
     [rule] rule
+    [source] source
     [opened] opened
     [updated] updated
     [resolved] resolved
@@ -129,6 +130,20 @@ silence-removed = Silence { $id } removed{ $target ->
     [none] {""}
    *[other] : { $target } alerts are sent again
 }.
+sources-import-header = Sources imported from { $file } by "veille sources import".
+sources-imported = { $added ->
+    [0] No source added
+    [one] One source added in { $file }
+   *[other] { $added } sources added in { $file }
+}; { $duplicates ->
+    [0] no duplicate
+    [one] one duplicate skipped (address already followed)
+   *[other] { $duplicates } duplicates skipped (addresses already followed)
+}{ $refused ->
+    [0] {""}
+    [one]; one entry without an http(s) address skipped
+   *[other]; { $refused } entries without an http(s) address skipped
+}.
 fetch-closed-platform = { $platform } has no public interface veille can read without an account. Turn it into a feed with a self-hosted RSS-Bridge or RSSHub, then give veille that feed's address (see the README, "Platforms without a public interface").
 sources-add-tried = { $name } ({ $kind }): { $count ->
     [0] no mention yet
@@ -137,4 +152,4 @@ sources-add-tried = { $name } ({ $kind }): { $count ->
   } from { $url }
 sources-add-failed = { $name } ({ $kind }): the try failed, nothing is written: { $error }
 sources-add-written = Source added to { $file }; it is read at the next start or reload (systemctl reload veille).
-sources-add-exists = A source is already named "{ $name }" in { $file }: choose another name (--name).
+sources-add-exists = A source is already named "{ $name }" in the configuration ({ $file } and its sources directory): choose another name (--name).

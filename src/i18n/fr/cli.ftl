@@ -26,6 +26,7 @@ yes-no = { $answer ->
 field = { $field ->
     [watch] veille
     [rule] règle
+    [source] source
     [opened] ouvert
     [updated] mis à jour
     [resolved] terminé
@@ -135,6 +136,20 @@ silence-removed = Silence { $id } levé{ $target ->
     [none] {""}
    *[other]  : les alertes de { $target } sont de nouveau envoyées
 }.
+sources-import-header = Sources importées de { $file } par « veille sources import ».
+sources-imported = { $added ->
+    [0] Aucune source ajoutée
+    [one] Une source ajoutée dans { $file }
+   *[other] { $added } sources ajoutées dans { $file }
+} ; { $duplicates ->
+    [0] aucun doublon
+    [one] un doublon ignoré (adresse déjà suivie)
+   *[other] { $duplicates } doublons ignorés (adresses déjà suivies)
+}{ $refused ->
+    [0] {""}
+    [one] {"\u00A0"}; une entrée sans adresse http(s) ignorée
+   *[other] {"\u00A0"}; { $refused } entrées sans adresse http(s) ignorées
+}.
 fetch-closed-platform = { $platform } n'a pas d'interface publique que veille puisse lire sans compte. Faites-en un flux avec un RSS-Bridge ou un RSSHub que vous hébergez vous-même, puis donnez l'adresse de ce flux à veille (voir le README, « Plateformes sans interface publique »).
 sources-add-tried = { $name } ({ $kind }) : { $count ->
     [0] aucune mention pour l'instant
@@ -143,4 +158,4 @@ sources-add-tried = { $name } ({ $kind }) : { $count ->
   } sur { $url }
 sources-add-failed = { $name } ({ $kind }) : l'essai a échoué, rien n'est écrit : { $error }
 sources-add-written = Source ajoutée à { $file } ; elle sera lue au prochain démarrage ou rechargement (systemctl reload veille).
-sources-add-exists = Une source s'appelle déjà « { $name } » dans { $file } : choisissez un autre nom (--name).
+sources-add-exists = Une source s'appelle déjà « { $name } » dans la configuration ({ $file } et son répertoire de sources) : choisissez un autre nom (--name).
