@@ -716,10 +716,18 @@ fn sources_add_tries_once_prints_the_table_and_writes_it() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), stdout(&out));
     // The configuration now has it, from its sources directory, and refuses the same name twice.
     let check = run(&["check", "--config", &config]);
-    assert!(stdout(&check).contains("ok (1 sources, 1 enabled"), "{}", stdout(&check));
+    assert!(
+        stdout(&check).contains("ok (1 sources, 1 enabled"),
+        "{}",
+        stdout(&check)
+    );
     let again = with_base(&[]);
     assert_eq!(again.status.code(), Some(1));
-    assert!(stderr(&again).contains("Une source s'appelle déjà « brioche-masto »"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("Une source s'appelle déjà « brioche-masto »"),
+        "{}",
+        stderr(&again)
+    );
     // A try that fails writes nothing.
     drop(server);
     let dead = Server::start(|_, _| Response::status(403));
