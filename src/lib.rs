@@ -9,7 +9,8 @@
 //! - [`model`]: the shared nouns (`Mention`, `Analysis`, `Severity`, `Interval`, `WatchSettings`, …);
 //!   depends on nothing else.
 //! - [`config`]: the daemon's TOML configuration and its validation (`veille check`).
-//! - [`sources`]: when a source is due, fetching it over HTTP or from disk, parsing feeds into mentions.
+//! - [`sources`]: when a source is due, fetching it over HTTP or from disk, parsing feeds into mentions, and
+//!   each service a source can be (its kind: requests, JSON, cursor, politeness).
 //! - [`analysis`]: pure text work: cleaning, folding, language, sentiment, rule matching.
 //! - [`detect`]: pure bad-buzz detection: bucket counts, robust seasonal baselines, incidents, the facts
 //!   that explain them.

@@ -139,6 +139,8 @@ query = "\"maison brioche\" OR maisonbrioche"
             published: None,
             fetched: chrono::Utc::now(),
             story: 0,
+            kind: crate::model::SourceKind::Feed,
+            reach: crate::model::Reach::default(),
         }
     }
 

@@ -5,7 +5,10 @@
 //! thing. They are written to a temporary directory with a configuration and the example rules, and run
 //! through the real pipeline (parsing, analysis, storage, detection, the outbox) into a fresh SQLite file,
 //! with the items' own time as the clock, as `veille replay` does: first three weeks of ordinary talk (the
-//! brand's usual level), then the sample feeds. Then what veille found is printed in one language, on the
+//! brand's usual level), then the sample feeds. Two sources are query kinds (`mastodon-tag` and
+//! `hn-search`): the demo starts a small HTTP server on 127.0.0.1 that answers like Mastodon's tag timeline
+//! and Algolia's Hacker News search ([`services`]), reaches it through `base_url`, and reads them with the
+//! kinds' real requests and parsers. Then what veille found is printed in one language, on the
 //! Paris clock: the mentions, the incidents with their figures, and the email, the Teams card and the
 //! webhook payload it would send.
 
@@ -185,8 +188,167 @@ fn burst_feed(now: chrono::DateTime<Utc>) -> String {
     )
 }
 
-/// Writes the feeds (each named after its source), the history, the rules and a configuration.
-fn write_demo(dir: &Path, db: &Path, now: chrono::DateTime<Utc>) -> anyhow::Result<PathBuf> {
+/// The services the demo's query sources ask, answered on loopback: what `#MaisonBrioche` says on a
+/// Mastodon instance, and what Hacker News says of Acme Telecom. Deterministic, dated from the demo's clock.
+mod services {
+    use std::io::{BufRead as _, BufReader, Write as _};
+    use std::net::{SocketAddr, TcpListener, TcpStream};
+
+    use chrono::{DateTime, Utc};
+
+    /// Mastodon statuses: (minutes ago, account, display name, followers, favourites, boosts, text).
+    const TOOTS: &[(i64, &str, &str, u64, u64, u64, &str)] = &[
+        (
+            52,
+            "claire",
+            "Claire B.",
+            840,
+            12,
+            9,
+            "Quelqu'un sait si les brioches de Maison Brioche achetées samedi sont concernées par le rappel ? #MaisonBrioche",
+        ),
+        (
+            44,
+            "boulangerie_libre@piaille.fr",
+            "La Boulangerie libre",
+            3100,
+            41,
+            27,
+            "Rappel de brioches chez Maison Brioche : vérifiez vos numéros de lot avant de les jeter #MaisonBrioche",
+        ),
+        (
+            37,
+            "marc",
+            "Marc",
+            95,
+            3,
+            1,
+            "Toujours pas de réponse de Maison Brioche au téléphone, c'est désolant #MaisonBrioche",
+        ),
+    ];
+
+    /// Hacker News hits: (minutes ago, id, author, points, comments, title or comment, is a comment).
+    const HITS: &[(i64, u64, &str, i64, u64, &str, bool)] = &[
+        (
+            150,
+            4_200_101,
+            "netops",
+            212,
+            87,
+            "Acme Telecom outage: a BGP leak took down their backbone",
+            false,
+        ),
+        (
+            95,
+            4_200_187,
+            "kbeck",
+            0,
+            0,
+            "Acme Telecom support told me to reboot my router three times. Worst support I have dealt with.",
+            true,
+        ),
+    ];
+
+    fn json_escape(s: &str) -> String {
+        serde_json::Value::String(s.to_owned()).to_string()
+    }
+
+    /// The tag timeline, newest first, as Mastodon's `/api/v1/timelines/tag/{tag}` gives it.
+    pub(super) fn tag_timeline(now: DateTime<Utc>) -> String {
+        let mut toots: Vec<_> = TOOTS.iter().enumerate().collect();
+        toots.sort_by_key(|(_, t)| t.0);
+        let items: Vec<String> = toots
+            .into_iter()
+            .map(|(i, (ago, acct, name, followers, likes, boosts, text))| {
+                let id = 112_000 + i;
+                let at = (now - chrono::Duration::minutes(*ago)).to_rfc3339();
+                let user = acct.split('@').next().unwrap_or(acct);
+                format!(
+                    r#"{{"id":"{id}","uri":"https://demo.social/users/{user}/statuses/{id}","url":"https://demo.social/@{user}/{id}","created_at":"{at}","content":{},"spoiler_text":"","language":"fr","replies_count":2,"reblogs_count":{boosts},"favourites_count":{likes},"account":{{"acct":"{acct}","display_name":{},"followers_count":{followers}}}}}"#,
+                    json_escape(&format!("<p>{text}</p>")),
+                    json_escape(name)
+                )
+            })
+            .collect();
+        format!("[{}]", items.join(","))
+    }
+
+    /// One page of Algolia's `search_by_date` answer.
+    pub(super) fn hn_search(now: DateTime<Utc>) -> String {
+        let hits: Vec<String> = HITS
+            .iter()
+            .map(|(ago, id, author, points, comments, text, comment)| {
+                let at = now - chrono::Duration::minutes(*ago);
+                let (title, body, story_title) = if *comment {
+                    ("null".to_owned(), json_escape(text), json_escape(HITS[0].5))
+                } else {
+                    (json_escape(text), "null".to_owned(), "null".to_owned())
+                };
+                format!(
+                    r#"{{"objectID":"{id}","created_at":"{}","created_at_i":{},"title":{title},"url":null,"author":"{author}","points":{points},"story_text":null,"comment_text":{body},"num_comments":{comments},"story_title":{story_title},"_tags":["{}"]}}"#,
+                    at.to_rfc3339(),
+                    at.timestamp(),
+                    if *comment { "comment" } else { "story" }
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"hits":[{}],"nbHits":{},"page":0,"nbPages":1,"hitsPerPage":50}}"#,
+            hits.join(","),
+            HITS.len()
+        )
+    }
+
+    /// Starts the server on 127.0.0.1, port 0; it answers until the process ends.
+    pub(super) fn start(now: DateTime<Utc>) -> std::io::Result<SocketAddr> {
+        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        let addr = listener.local_addr()?;
+        let (toots, hits) = (tag_timeline(now), hn_search(now));
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                answer(stream, &toots, &hits);
+            }
+        });
+        Ok(addr)
+    }
+
+    fn answer(stream: TcpStream, toots: &str, hits: &str) {
+        let mut reader = BufReader::new(&stream);
+        let mut line = String::new();
+        if reader.read_line(&mut line).is_err() {
+            return;
+        }
+        // The headers are read and ignored: only the path says what is asked.
+        let mut header = String::new();
+        while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+            header.clear();
+        }
+        let path = line.split_whitespace().nth(1).unwrap_or("");
+        let (status, body) = if path.starts_with("/api/v1/timelines/tag/") {
+            ("200 OK", toots)
+        } else if path.starts_with("/api/v1/search_by_date") {
+            ("200 OK", hits)
+        } else {
+            ("404 Not Found", "{}")
+        };
+        let mut out = &stream;
+        let _ = write!(
+            out,
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = out.flush();
+    }
+}
+
+/// Writes the feeds (each named after its source), the history, the rules and a configuration whose query
+/// sources reach the demo's services at `services`.
+fn write_demo(
+    dir: &Path,
+    db: &Path,
+    now: chrono::DateTime<Utc>,
+    services: std::net::SocketAddr,
+) -> anyhow::Result<PathBuf> {
     let feeds = dir.join("feeds");
     std::fs::create_dir_all(&feeds)
         .with_context(|| format!("cannot create {}", feeds.display()))?;
@@ -206,6 +368,11 @@ fn write_demo(dir: &Path, db: &Path, now: chrono::DateTime<Utc>) -> anyhow::Resu
     }
     std::fs::write(feeds.join("reseau-social.xml"), burst_feed(now))?;
     config.push_str("\n[[source]]\nname = \"reseau-social\"\nurl = \"feeds/reseau-social.xml\"\ntags = [\"social\"]\n");
+    config.push_str(&format!(
+        "\n[[source]]\nname = \"piaille-brioche\"\nkind = \"mastodon-tag\"\ninstance = \"piaille.fr\"\ntag = \"MaisonBrioche\"\nbase_url = \"http://{services}\"\ntags = [\"social\"]\n\
+         \n[[source]]\nname = \"hn-acme\"\nkind = \"hn-search\"\nquery = \"Acme Telecom\"\nbase_url = \"http://{services}\"\ntags = [\"forum\"]\n\
+         \n[http]\nallow = [\"127.0.0.1/32\"]\n"
+    ));
     std::fs::write(dir.join("historique.xml"), history_feed(now))?;
     std::fs::create_dir_all(dir.join("rules"))?;
     for (name, text) in RULES {
@@ -228,7 +395,8 @@ pub fn run(db: Option<PathBuf>, lang: Option<Locale>, no_web: bool) -> anyhow::R
     let kept = db.is_some();
     let db = db.unwrap_or_else(|| tmp.path().join("veille.db"));
     let now = demo_now();
-    let config_path = write_demo(tmp.path(), &db, now)?;
+    let services = services::start(now).context("cannot start the demo's local services")?;
+    let config_path = write_demo(tmp.path(), &db, now, services)?;
     let config = Config::load(&config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
     let v = super::voice(&config, lang);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -238,7 +406,15 @@ pub fn run(db: Option<PathBuf>, lang: Option<Locale>, no_web: bool) -> anyhow::R
         v.say(
             "demo-title",
             &[
-                ("feeds", config.sources.len().into()),
+                (
+                    "feeds",
+                    config
+                        .sources
+                        .iter()
+                        .filter(|s| s.kind == crate::model::SourceKind::Feed)
+                        .count()
+                        .into(),
+                ),
                 ("now", v.time(now).into()),
                 (
                     "db",
@@ -275,7 +451,34 @@ pub fn run(db: Option<PathBuf>, lang: Option<Locale>, no_web: bool) -> anyhow::R
             crate::sources::fetch::Location::Http(_) => None,
         })
         .collect();
-    let polled = crate::pipeline::replay::replay_at(&files, &analyzer, &db, now)?;
+    // The query sources, asked through their kinds' real requests, on the demo's local services.
+    let fetcher = config.http.build().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let runtime = super::runtime()?;
+    let mut read = Vec::new();
+    let mut queried = Vec::new();
+    for s in config
+        .sources
+        .iter()
+        .filter(|s| !matches!(s.target, crate::sources::kinds::Target::Feed))
+    {
+        let found = runtime
+            .block_on(crate::sources::kinds::harvest(
+                &fetcher, &s.target, &s.name, None, now,
+            ))
+            .map(|h| h.mentions)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", s.name))?;
+        queried.push(v.say(
+            "demo-queried-source",
+            &[
+                ("name", s.name.as_str().into()),
+                ("kind", s.kind.as_str().into()),
+                ("count", found.len().into()),
+            ],
+        ));
+        read.extend(found);
+    }
+    let asked = read.len();
+    let polled = crate::pipeline::replay::replay_with(&files, read, &analyzer, &db, now)?;
     writeln!(
         out,
         "{}",
@@ -284,12 +487,16 @@ pub fn run(db: Option<PathBuf>, lang: Option<Locale>, no_web: bool) -> anyhow::R
             &[
                 ("feeds", polled.files.into()),
                 ("failed", polled.failed.len().into()),
-                ("count", polled.mentions.into()),
+                ("count", (polled.mentions - asked).into()),
             ],
         )
     )?;
     for (path, e) in &polled.failed {
         writeln!(out, "  {}: {e}", path.display())?;
+    }
+    writeln!(out, "{}", v.say("demo-queried", &[]))?;
+    for q in &queried {
+        writeln!(out, "  {q}")?;
     }
     writeln!(out)?;
     let store = Store::open_read_only(&db)?;

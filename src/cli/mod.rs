@@ -19,6 +19,7 @@ mod replay;
 pub mod rules;
 pub mod score;
 mod sources;
+pub mod sources_add;
 mod users;
 
 use std::fmt::Display;
@@ -482,16 +483,16 @@ fn fetch(
     allow_private: bool,
 ) -> anyhow::Result<ExitCode> {
     // The same limits and address policy as the daemon's, so that a source tried by hand behaves as it will.
-    let mut http = if config_path.exists() {
+    let (mut http, locale) = if config_path.exists() {
         match load_config(Place {
             config: config_path,
             db: None,
         }) {
-            Some(config) => config.http,
+            Some(config) => (config.http, config.locale),
             None => return Ok(ExitCode::from(1)),
         }
     } else {
-        HttpConfig::default()
+        (HttpConfig::default(), crate::model::Locale::default())
     };
     http.allow_private |= allow_private;
     let cwd = std::env::current_dir().ok();
@@ -502,6 +503,14 @@ fn fetch(
             return Ok(ExitCode::from(1));
         }
     };
+    if let Location::Http(url) = &location
+        && let Some(platform) = crate::sources::kinds::closed::platform(url)
+    {
+        let locale = crate::i18n::Locale::from_env().unwrap_or(locale);
+        let v = crate::i18n::Voice::new(locale, chrono_tz::UTC);
+        error(v.say("fetch-closed-platform", &[("platform", platform.into())]));
+        return Ok(ExitCode::from(1));
+    }
     let rt = runtime()?;
     let fetcher = http.build().map_err(|e| anyhow::anyhow!("{e}"))?;
     let result = rt.block_on(fetcher.fetch(&location, &Validators::default()));

@@ -1,4 +1,5 @@
-//! `veille sources`: the sources with their state (no subcommand), `import FILE.opml` and `export`.
+//! `veille sources`: the sources with their state (no subcommand), `import FILE.opml`, `export`, and `add`
+//! ([`super::sources_add`]).
 //!
 //! `import` reads a feed reader's subscription list ([`crate::sources::opml`]), skips the feeds whose URL a
 //! source already has (in the configuration, its sources directory, or earlier in the file) and writes the
@@ -44,6 +45,9 @@ enum SourcesAction {
     },
     /// Print every source with an http(s) URL as OPML 2.0 on standard output; tags become folders.
     Export,
+    /// Try a source of any kind once and print its `[[source]]` table; --write appends it to NAME.toml in
+    /// the sources directory.
+    Add(Box<super::sources_add::AddArgs>),
 }
 
 /// Runs `veille sources …`.
@@ -55,6 +59,7 @@ pub fn run(config: &Path, args: SourcesArgs) -> anyhow::Result<ExitCode> {
         None => super::inspect::sources(Place::new(config, &args.db.db), args.json),
         Some(SourcesAction::Import { file, lang }) => import(config, &file, lang),
         Some(SourcesAction::Export) => export(config),
+        Some(SourcesAction::Add(add)) => super::sources_add::run(config, &add),
     }
 }
 
@@ -243,7 +248,11 @@ fn export(config_path: &Path) -> anyhow::Result<ExitCode> {
     let feeds: Vec<opml::ExportedFeed<'_>> = config
         .sources
         .iter()
-        .filter(|s| matches!(s.location, Location::Http(_)))
+        // A JSON kind's address is an API, not a feed another reader could follow.
+        .filter(|s| {
+            matches!(s.location, Location::Http(_))
+                && matches!(s.target, crate::sources::kinds::Target::Feed)
+        })
         .map(|s| opml::ExportedFeed {
             title: &s.name,
             url: &s.url,

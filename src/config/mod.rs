@@ -83,10 +83,14 @@ impl std::error::Error for ConfigErrors {}
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceConfig {
     pub name: String,
-    /// The URL as written in the file.
+    /// What it is read as (`feed` unless the table says `kind`).
+    pub kind: crate::model::SourceKind,
+    /// The URL as written in the file for a feed; the address the kind reads otherwise.
     pub url: String,
-    /// Where the bytes come from, relative paths resolved.
+    /// Where the bytes come from, relative paths resolved; for the JSON kinds, the service's first address.
     pub location: Location,
+    /// What the poll reads: a feed at `location`, or a service's JSON API.
+    pub target: crate::sources::kinds::Target,
     pub interval: Interval,
     pub tags: Vec<String>,
     pub enabled: bool,

@@ -1,6 +1,10 @@
 //! The `[[source]]` tables of a configuration file (or an inline array of them), read with every problem at
 //! its place.
 //!
+//! A table's `kind` (default `feed`) says which other keys it takes; [`crate::sources::kinds::build`] checks
+//! them and makes the address or API the poll reads, and each of its problems is reported on its key. A
+//! kind's politeness sets the shortest `interval` accepted, and the default interval is raised to it.
+//!
 //! In: the `source` value with its spans, the file's directory and the default interval. Out: the sources
 //! that are sound, and every problem in [`Problems`]. Linear in the number of sources: keys are looked up in
 //! a fixed list and names in one hash map, which also says where a duplicate name was first given.
@@ -13,10 +17,11 @@ use toml::de::DeValue;
 use super::problems::Problems;
 use super::table::{Value, as_str, kind};
 use super::{POLL_INTERVAL, SourceConfig, duration};
-use crate::model::Interval;
-use crate::sources::fetch::Location;
+use crate::model::{Interval, SourceKind};
+use crate::sources::kinds::{self, Keys};
 
-const SOURCE_KEYS: &[&str] = &["name", "url", "interval", "tags", "enabled"];
+/// The keys every kind takes; the kinds' own keys are in [`kinds::KIND_KEYS`].
+const COMMON_KEYS: &[&str] = &["name", "kind", "interval", "tags", "enabled"];
 
 /// Reads the sources of `value` (the top-level `source` key).
 pub(crate) fn read(
@@ -71,17 +76,69 @@ fn read_one(
         None => format!("source #{}", index + 1),
     };
     let mut sound = true;
+    let source_kind = match t.get("kind") {
+        None => Some(SourceKind::Feed),
+        Some(v) => match as_str(v).map(str::trim) {
+            Some(k) => {
+                let parsed = SourceKind::parse(k);
+                if parsed.is_none() {
+                    p.at(
+                        v.span().start,
+                        format!(
+                            "{label}: unknown kind {k:?} (kinds: {})",
+                            SourceKind::ALL.map(SourceKind::as_str).join(", ")
+                        ),
+                    );
+                }
+                parsed
+            }
+            None => {
+                p.at(
+                    v.span().start,
+                    format!("{label}: kind must be a string, not a {}", kind(v)),
+                );
+                None
+            }
+        },
+    };
     for (key, _) in t.iter() {
-        if !SOURCE_KEYS.contains(&key.get_ref().as_ref()) {
+        let key_name: &str = key.get_ref().as_ref();
+        if COMMON_KEYS.contains(&key_name) {
+            continue;
+        }
+        if !kinds::KIND_KEYS.contains(&key_name) {
             p.at(
                 key.span().start,
                 format!(
-                    "{label}: unknown key {:?} (known keys: {})",
+                    "{label}: unknown key {:?} (known keys: {}, {})",
                     key.get_ref(),
-                    SOURCE_KEYS.join(", ")
+                    COMMON_KEYS.join(", "),
+                    kinds::KIND_KEYS.join(", ")
                 ),
             );
             sound = false;
+        } else if let Some(k) = source_kind {
+            let (needed, optional) = kinds::keys_of(k);
+            if key_name != "base_url"
+                && !needed.contains(&key_name)
+                && !optional.contains(&key_name)
+            {
+                p.at(
+                    key.span().start,
+                    format!(
+                        "{label}: kind {:?} does not take {key_name:?} (its keys: {})",
+                        k.as_str(),
+                        needed
+                            .iter()
+                            .chain(optional)
+                            .chain(&["base_url"])
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+                sound = false;
+            }
         }
     }
     let name = match t.get("name") {
@@ -116,31 +173,58 @@ fn read_one(
             None
         }
     };
-    let url = match t.get("url") {
-        Some(v) => match as_str(v) {
-            Some(s) => match Location::parse(s, Some(base)) {
-                Ok(l) => Some((s.to_owned(), l)),
-                Err(e) => {
-                    p.at(v.span().start, format!("{label}: {e}"));
-                    None
+    let built = source_kind.and_then(|k| {
+        let (needed, _) = kinds::keys_of(k);
+        let mut missing = false;
+        for key in needed {
+            if t.get(*key).is_none() {
+                let why = if t.get("kind").is_some() {
+                    format!(" (kind {:?} needs {})", k.as_str(), needed.join(", "))
+                } else {
+                    String::new()
+                };
+                p.at(start, format!("{label}: missing key {key:?}{why}"));
+                missing = true;
+            }
+        }
+        let keys = read_keys(p, t, &label)?;
+        if missing {
+            return None;
+        }
+        match kinds::build(k, &keys, base) {
+            Ok(b) => Some((k, b)),
+            Err(problems) => {
+                for problem in problems {
+                    let at = problem
+                        .key
+                        .and_then(|key| t.get(key))
+                        .map_or(start, |v| v.span().start);
+                    p.at(at, format!("{label}: {}", problem.message));
                 }
-            },
-            None => {
-                p.at(
-                    v.span().start,
-                    format!("{label}: url must be a string, not a {}", kind(v)),
-                );
                 None
             }
-        },
-        None => {
-            p.at(start, format!("{label}: missing key \"url\""));
-            None
         }
-    };
+    });
+    let least = source_kind.map_or(std::time::Duration::ZERO, |k| {
+        kinds::politeness(k).min_interval
+    });
     let interval = match t.get("interval") {
-        None => Some(default_interval),
-        Some(v) => duration(p, v, &format!("{label}: interval"), POLL_INTERVAL),
+        None => Some(Interval(default_interval.0.max(least))),
+        Some(v) => duration(p, v, &format!("{label}: interval"), POLL_INTERVAL).and_then(|i| {
+            if i.0 < least {
+                p.at(
+                    v.span().start,
+                    format!(
+                        "{label}: interval \"{i}\" is too short for kind {:?}: the least is {} (the service's politeness; see the README's table of kinds)",
+                        source_kind.map_or("", SourceKind::as_str),
+                        Interval(least)
+                    ),
+                );
+                None
+            } else {
+                Some(i)
+            }
+        }),
     };
     let tags = match t.get("tags") {
         None => Some(Vec::new()),
@@ -171,12 +255,18 @@ fn read_one(
             b
         }
     };
-    match (name, url, interval, tags, enabled) {
-        (Some(name), Some((url, location)), Some(interval), Some(tags), Some(enabled)) if sound => {
+    match (name, built, interval, tags, enabled) {
+        (Some(name), Some((kind, built)), Some(interval), Some(tags), Some(enabled)) if sound => {
+            let url = match (kind, t.get("url").and_then(as_str)) {
+                (SourceKind::Feed, Some(written)) => written.to_owned(),
+                _ => built.location.display(),
+            };
             Some(SourceConfig {
                 name,
+                kind,
                 url,
-                location,
+                location: built.location,
+                target: built.target,
                 interval,
                 tags,
                 enabled,
@@ -184,4 +274,59 @@ fn read_one(
         }
         _ => None,
     }
+}
+
+/// The kind-specific keys of a table as strings (`instance` may also be a list of them).
+fn read_keys(p: &mut Problems<'_>, t: &toml::de::DeTable<'_>, label: &str) -> Option<Keys> {
+    let mut sound = true;
+    let mut text = |key: &str| -> Option<String> {
+        let v = t.get(key)?;
+        match as_str(v) {
+            Some(s) => Some(s.to_owned()),
+            None => {
+                p.at(
+                    v.span().start,
+                    format!("{label}: {key} must be a string, not a {}", kind(v)),
+                );
+                sound = false;
+                None
+            }
+        }
+    };
+    let mut keys = Keys {
+        url: text("url"),
+        query: text("query"),
+        lang: text("lang"),
+        country: text("country"),
+        instance: Vec::new(),
+        tag: text("tag"),
+        handle: text("handle"),
+        identifier: text("identifier"),
+        password_file: text("password_file"),
+        subreddit: text("subreddit"),
+        channel_id: text("channel_id"),
+        playlist_id: text("playlist_id"),
+        community: text("community"),
+        site: text("site"),
+        app_id: text("app_id"),
+        base_url: text("base_url"),
+    };
+    if let Some(v) = t.get("instance") {
+        let list = match v.get_ref() {
+            DeValue::String(s) => Some(vec![s.to_string()]),
+            DeValue::Array(a) => a.iter().map(|i| as_str(i).map(str::to_owned)).collect(),
+            _ => None,
+        };
+        match list {
+            Some(l) if !l.is_empty() => keys.instance = l,
+            _ => {
+                p.at(
+                    v.span().start,
+                    format!("{label}: instance must be a host name or a list of them"),
+                );
+                sound = false;
+            }
+        }
+    }
+    sound.then_some(keys)
 }

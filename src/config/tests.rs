@@ -437,3 +437,72 @@ fn locale_and_timezone_are_read_and_judged_at_their_place() {
     .unwrap();
     assert_eq!(c.email.unwrap().timezone, "Europe/London");
 }
+
+#[test]
+fn source_kinds_read_with_their_keys_and_defaults() {
+    let c = load(
+        r#"
+interval = "5m"
+
+[[source]]
+name = "gn"
+kind = "google-news"
+query = "Maison Brioche"
+
+[[source]]
+name = "apple"
+kind = "app-store-reviews"
+app_id = "123"
+
+[[source]]
+name = "masto"
+kind = "mastodon-tag"
+instance = "piaille.fr"
+tag = "brioche"
+base_url = "http://127.0.0.1:8080"
+"#,
+    )
+    .unwrap();
+    let gn = &c.sources[0];
+    assert_eq!(gn.kind, crate::model::SourceKind::GoogleNews);
+    assert_eq!(
+        gn.url,
+        "https://news.google.com/rss/search?q=Maison+Brioche&hl=fr&gl=FR&ceid=FR%3Afr"
+    );
+    // The configuration's 5 min are raised to each kind's least.
+    assert_eq!(gn.interval, Interval::secs(15 * 60));
+    assert_eq!(c.sources[1].interval, Interval::secs(3600));
+    assert_eq!(
+        c.sources[2].url,
+        "http://127.0.0.1:8080/api/v1/timelines/tag/brioche?limit=40"
+    );
+}
+
+#[test]
+fn source_kind_problems_are_at_their_key() {
+    let missing =
+        problems("[[source]]\nname = \"m\"\nkind = \"lemmy-community\"\ninstance = \"jlai.lu\"\n");
+    assert_eq!(
+        missing,
+        vec![
+            "/etc/veille/veille.toml:1:1: source \"m\": missing key \"community\" (kind \"lemmy-community\" needs instance, community)"
+        ]
+    );
+    let shown = problems(
+        "[[source]]\nname = \"a\"\nkind = \"mastodon-tag\"\ninstance = 3\ntag = \"x\"\nquery = \"q\"\n\n\
+         [[source]]\nname = \"b\"\nkind = \"tiktok\"\n\n\
+         [[source]]\nname = \"c\"\nkind = \"hn-search\"\nquery = \"q\"\ninterval = \"30s\"\nbase_url = \"ftp://x\"\n\n\
+         [[source]]\nname = \"d\"\nurl = \"https://www.facebook.com/maisonbrioche\"\n",
+    );
+    assert_eq!(
+        shown,
+        vec![
+            "/etc/veille/veille.toml:4:12: source \"a\": instance must be a host name or a list of them",
+            "/etc/veille/veille.toml:6:1: source \"a\": kind \"mastodon-tag\" does not take \"query\" (its keys: instance, tag, base_url)",
+            "/etc/veille/veille.toml:10:8: source \"b\": unknown kind \"tiktok\" (kinds: feed, google-news, bing-news, google-alerts, mastodon-tag, bluesky-profile, bluesky-search, reddit-search, hn-search, youtube-channel, youtube-playlist, lemmy-community, wordpress-comments, app-store-reviews)",
+            "/etc/veille/veille.toml:16:12: source \"c\": interval \"30s\" is too short for kind \"hn-search\": the least is 1m (the service's politeness; see the README's table of kinds)",
+            "/etc/veille/veille.toml:17:12: source \"c\": base_url must be an http:// or https:// address such as \"http://127.0.0.1:8080\", not \"ftp://x\"",
+            "/etc/veille/veille.toml:21:7: source \"d\": Facebook has no public interface veille can read; run RSS-Bridge or RSSHub yourself and give the feed it makes as url (see the README, section \"Platforms without a public interface\")",
+        ]
+    );
+}

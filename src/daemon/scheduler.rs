@@ -332,6 +332,8 @@ mod tests {
             interval: Interval::secs(600),
             tags: Vec::new(),
             enabled: true,
+            kind: crate::model::SourceKind::Feed,
+            target: crate::sources::kinds::Target::Feed,
         }
     }
 

@@ -367,6 +367,8 @@ pub(crate) mod tests {
             published: Some(at(9, 0)),
             fetched: at(10, 0),
             story: 7,
+            kind: crate::model::SourceKind::Feed,
+            reach: crate::model::Reach::default(),
         };
         let analysis = Analysis {
             sentiment: Sentiment {

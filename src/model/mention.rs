@@ -62,6 +62,29 @@ pub struct Mention {
     pub fetched: DateTime<Utc>,
     /// Hash of the folded title and text: the same story seen through several sources shares it.
     pub story: u64,
+    /// The kind of source it was read from.
+    #[serde(default)]
+    pub kind: super::SourceKind,
+    /// Who wrote it and how far it went, where the service says.
+    #[serde(default)]
+    pub reach: Reach,
+}
+
+/// The author's handle and audience and the post's engagement, as a service reports them at the time of
+/// the fetch; `None` where the service does not say (feeds never do).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Reach {
+    /// The author's handle on the service (`@alice@piaille.fr`, `alice.bsky.social`, `u/alice`).
+    pub handle: Option<String>,
+    /// How many follow the author.
+    pub followers: Option<u64>,
+    pub likes: Option<u64>,
+    /// Boosts, reposts, shares.
+    pub reposts: Option<u64>,
+    /// Replies or comments.
+    pub replies: Option<u64>,
+    /// A service's own score (Hacker News points, an App Store rating).
+    pub score: Option<i64>,
 }
 
 impl Mention {

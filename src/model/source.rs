@@ -21,4 +21,82 @@ pub struct SourceState {
     /// Mentions stored from it over its life.
     pub mentions: u64,
     pub next_due: Option<DateTime<Utc>>,
+    /// Where a query kind stopped reading (its `since_id`, timestamp or page token, as the kind writes it),
+    /// so that the next poll asks only for what is new. `None` for feeds, which use ETags.
+    pub cursor: Option<String>,
+}
+
+/// What a source is read as: a feed given by its URL, or a service asked through its public interface.
+///
+/// The names are a fixed contract (`kind = "mastodon-tag"` in the configuration, `"kind"` in
+/// `veille mentions --json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// An RSS, Atom, RDF or JSON Feed document at a URL (or a file).
+    #[default]
+    Feed,
+    GoogleNews,
+    BingNews,
+    GoogleAlerts,
+    MastodonTag,
+    BlueskyProfile,
+    BlueskySearch,
+    RedditSearch,
+    HnSearch,
+    YoutubeChannel,
+    YoutubePlaylist,
+    LemmyCommunity,
+    WordpressComments,
+    AppStoreReviews,
+}
+
+impl SourceKind {
+    /// Every kind, in the order the documentation lists them.
+    pub const ALL: [SourceKind; 14] = [
+        SourceKind::Feed,
+        SourceKind::GoogleNews,
+        SourceKind::BingNews,
+        SourceKind::GoogleAlerts,
+        SourceKind::MastodonTag,
+        SourceKind::BlueskyProfile,
+        SourceKind::BlueskySearch,
+        SourceKind::RedditSearch,
+        SourceKind::HnSearch,
+        SourceKind::YoutubeChannel,
+        SourceKind::YoutubePlaylist,
+        SourceKind::LemmyCommunity,
+        SourceKind::WordpressComments,
+        SourceKind::AppStoreReviews,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Feed => "feed",
+            SourceKind::GoogleNews => "google-news",
+            SourceKind::BingNews => "bing-news",
+            SourceKind::GoogleAlerts => "google-alerts",
+            SourceKind::MastodonTag => "mastodon-tag",
+            SourceKind::BlueskyProfile => "bluesky-profile",
+            SourceKind::BlueskySearch => "bluesky-search",
+            SourceKind::RedditSearch => "reddit-search",
+            SourceKind::HnSearch => "hn-search",
+            SourceKind::YoutubeChannel => "youtube-channel",
+            SourceKind::YoutubePlaylist => "youtube-playlist",
+            SourceKind::LemmyCommunity => "lemmy-community",
+            SourceKind::WordpressComments => "wordpress-comments",
+            SourceKind::AppStoreReviews => "app-store-reviews",
+        }
+    }
+
+    /// Reads a kind's name as the configuration writes it.
+    pub fn parse(s: &str) -> Option<SourceKind> {
+        SourceKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

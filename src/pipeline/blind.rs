@@ -215,6 +215,8 @@ mod tests {
                     published: Some(at),
                     fetched: at,
                     story: n as u64,
+                    kind: crate::model::SourceKind::Feed,
+                    reach: crate::model::Reach::default(),
                 },
                 analysis: Analysis::default(),
             }],

@@ -12,6 +12,11 @@
 //! source. When the daemon stops, a poll still fetching, waiting for a permit or reading is abandoned (nothing
 //! of it was written, and it is fetched again next time); only a poll already handed to the writer finishes.
 //! A failure of one source is logged and recorded in its state — it never reaches another source.
+//!
+//! Feeds, and the kinds a service serves as a feed, are fetched conditionally (ETag, Last-Modified) with
+//! their kind's politeness gap; the JSON kinds ask their service what is new since the source's cursor
+//! ([`crate::sources::kinds::harvest`]) and the cursor moves only when the poll is written. Either way the
+//! mentions then go through the same reading: analysis within the budget, one transaction.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,8 +25,10 @@ use chrono::{DateTime, Utc};
 
 use crate::analysis::Analyzer;
 use crate::config::SourceConfig;
+use crate::model::Mention;
 use crate::model::SourceState;
-use crate::sources::fetch::{FetchError, Fetched, Fetcher, Validators};
+use crate::sources::fetch::{FetchError, Fetched, Fetcher, Location, Request, Validators};
+use crate::sources::kinds::{self, Target};
 use crate::sources::parse::parse_feed;
 use crate::sources::schedule::{self, Outcome};
 use crate::store::writer::Writer;
@@ -121,11 +128,20 @@ fn thread_cpu_time() -> Duration {
     )
 }
 
-/// A fetched document to parse and analyse, with its budget.
+/// What a poll brought back to read: a document to parse, or the posts a JSON kind already read.
+enum Input {
+    Document {
+        bytes: Vec<u8>,
+        charset: Option<String>,
+    },
+    Posts(Vec<Mention>),
+}
+
+/// A fetched document (or a kind's posts) to parse and analyse, with its budget.
 struct Reading {
     source: String,
-    bytes: Vec<u8>,
-    charset: Option<String>,
+    kind: crate::model::SourceKind,
+    input: Input,
     fetched: DateTime<Utc>,
     analyzer: Arc<Analyzer>,
     tags: Vec<String>,
@@ -139,8 +155,8 @@ impl Reading {
     fn run(self) -> Result<Vec<AnalysedMention>, ReadStop> {
         let Reading {
             source,
-            bytes,
-            charset,
+            kind,
+            input,
             fetched,
             analyzer,
             tags,
@@ -157,11 +173,21 @@ impl Reading {
                 items,
             })))
         };
-        let feed = parse_feed(&source, &bytes, charset.as_deref(), fetched)
-            .map_err(|e| ReadStop::Failed(PollFailure::Fetch(FetchError::Parse(e))))?;
-        let items = feed.mentions.len();
+        let mentions = match input {
+            Input::Document { bytes, charset } => {
+                let mut feed = parse_feed(&source, &bytes, charset.as_deref(), fetched)
+                    .map_err(|e| ReadStop::Failed(PollFailure::Fetch(FetchError::Parse(e))))?;
+                for m in &mut feed.mentions {
+                    m.kind = kind;
+                    m.reach.handle = kinds::feed_handle(kind, m.author.as_deref());
+                }
+                feed.mentions
+            }
+            Input::Posts(posts) => posts,
+        };
+        let items = mentions.len();
         let mut analysed = Vec::with_capacity(items);
-        for (done, mention) in feed.mentions.into_iter().enumerate() {
+        for (done, mention) in mentions.into_iter().enumerate() {
             if shutdown.is_cancelled() {
                 return Err(ReadStop::Abandoned);
             }
@@ -204,24 +230,42 @@ pub async fn poll_source(
     };
     state.last_fetch = Some(now);
     let fetched = tokio::select! {
-        fetched = stages.fetcher.fetch(&source.location, &validators) => fetched,
+        fetched = fetch(stages, source, &validators, state.cursor.as_deref(), now) => fetched,
         () = stages.shutdown.cancelled() => {
             tracing::info!(source = %source.name, url = %url, "Fetch abandoned: stopping.");
             return Ok(None);
         }
     };
+    // A JSON kind's failure on part of the source (one instance of several): what was read is kept, and
+    // the source is failing.
+    let mut partial: Option<FetchError> = None;
     let interval = source.interval.0;
     let mut analysed = Vec::new();
     let outcome: Result<usize, PollFailure> = match fetched {
-        Ok(Fetched::NotModified) => {
+        Ok(Got::Feed(Fetched::NotModified)) => {
             state.last_status = Some(304);
             Ok(0)
         }
-        Ok(Fetched::Body(body)) => {
+        Ok(got @ (Got::Feed(Fetched::Body(_)) | Got::Posts(_))) => {
+            let (input, validators, cursor) = match got {
+                Got::Feed(Fetched::Body(body)) => (
+                    Input::Document {
+                        bytes: body.bytes,
+                        charset: body.charset,
+                    },
+                    Some(body.validators),
+                    state.cursor.clone(),
+                ),
+                Got::Posts(harvest) => {
+                    partial = harvest.partial;
+                    (Input::Posts(harvest.mentions), None, harvest.cursor)
+                }
+                Got::Feed(Fetched::NotModified) => unreachable!("matched above"),
+            };
             let reading = Reading {
                 source: source.name.clone(),
-                bytes: body.bytes,
-                charset: body.charset.clone(),
+                kind: source.kind,
+                input,
                 fetched: now,
                 analyzer: Arc::clone(&stages.analyzer),
                 tags: source.tags.clone(),
@@ -251,8 +295,11 @@ pub async fn poll_source(
             };
             match read {
                 Ok(items) => {
-                    state.etag = body.validators.etag;
-                    state.last_modified = body.validators.last_modified;
+                    if let Some(v) = validators {
+                        state.etag = v.etag;
+                        state.last_modified = v.last_modified;
+                    }
+                    state.cursor = cursor;
                     state.last_status = Some(200);
                     let n = items.len();
                     analysed = items;
@@ -267,7 +314,11 @@ pub async fn poll_source(
         }
         Err(e) => Err(e.into()),
     };
-    let items = *outcome.as_ref().unwrap_or(&0);
+    let items = analysed.len().max(*outcome.as_ref().unwrap_or(&0));
+    let outcome = match (outcome, partial) {
+        (Ok(_), Some(e)) => Err(PollFailure::Fetch(e)),
+        (o, _) => o,
+    };
     let error = match &outcome {
         Ok(_) => {
             state.last_success = Some(now);
@@ -285,9 +336,15 @@ pub async fn poll_source(
             None
         }
         Err(e) => {
+            // Posts read from part of a source are kept (and the cursor moved past them); when nothing
+            // was read the cursor stays where it was, so nothing is skipped.
+            state.items_seen += analysed.len() as u64;
             state.consecutive_errors = state.consecutive_errors.saturating_add(1);
             state.last_error = Some(e.to_string());
-            if let PollFailure::Fetch(FetchError::Status { status, .. }) = e {
+            if let PollFailure::Fetch(
+                FetchError::Status { status, .. } | FetchError::Denied { status, .. },
+            ) = e
+            {
                 state.last_status = Some(*status);
             }
             state.next_due = Some(schedule::next_due(
@@ -348,4 +405,40 @@ pub async fn poll_source(
         next_due,
         state,
     }))
+}
+
+/// What a poll's fetch brought back.
+enum Got {
+    /// A feed's document, or `304 Not Modified`.
+    Feed(Fetched),
+    /// A JSON kind's new posts and cursor.
+    Posts(kinds::Harvest),
+}
+
+/// Fetches a source by its kind: a feed (with its kind's politeness gap and throttle check), or a JSON
+/// kind's new posts since `cursor`.
+async fn fetch(
+    stages: &Stages,
+    source: &SourceConfig,
+    validators: &Validators,
+    cursor: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Got, FetchError> {
+    match (&source.target, &source.location) {
+        (Target::Feed, Location::Http(url)) => {
+            let mut request = Request::feed(url.clone());
+            request.gap = kinds::politeness(source.kind).gap;
+            let fetched = stages.fetcher.send(&request, validators).await?;
+            if let Fetched::Body(body) = &fetched {
+                kinds::check_feed_body(source.kind, url.as_str(), &body.bytes)?;
+            }
+            Ok(Got::Feed(fetched))
+        }
+        (Target::Feed, location) => {
+            Ok(Got::Feed(stages.fetcher.fetch(location, validators).await?))
+        }
+        (target, _) => Ok(Got::Posts(
+            kinds::harvest(&stages.fetcher, target, &source.name, cursor, now).await?,
+        )),
+    }
 }

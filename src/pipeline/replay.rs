@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::analysis::Analyzer;
-use crate::model::SourceState;
+use crate::model::{Mention, SourceState};
 use crate::pipeline::detect::{Detector, spec_of};
 use crate::sources::parse::parse_feed;
 use crate::store::writer::WriteHook as _;
@@ -101,8 +101,29 @@ pub fn replay_at(
     db: &Path,
     fetched: DateTime<Utc>,
 ) -> Result<ReplayReport, ReplayError> {
+    replay_with(files, Vec::new(), analyzer, db, fetched)
+}
+
+/// [`replay_at`] with mentions already read (from a query kind's service, as the demo does) replayed
+/// together with the files' items, each on its own time.
+///
+/// # Errors
+/// As [`replay_at`].
+pub fn replay_with(
+    files: &[PathBuf],
+    read: Vec<Mention>,
+    analyzer: &Analyzer,
+    db: &Path,
+    fetched: DateTime<Utc>,
+) -> Result<ReplayReport, ReplayError> {
     let mut report = ReplayReport::default();
-    let mut items: Vec<AnalysedMention> = Vec::new();
+    let mut items: Vec<AnalysedMention> = read
+        .into_iter()
+        .map(|mention| {
+            let analysis = analyzer.analyse(&mention, &[]);
+            AnalysedMention { mention, analysis }
+        })
+        .collect();
     for path in files {
         let bytes = std::fs::read(path).map_err(|source| ReplayError::Read {
             path: path.clone(),

@@ -9,7 +9,9 @@
 //! streaming, so a hostile server cannot fill the memory. Every hop, the first request and each redirect,
 //! goes through the address guard ([`super::guard`]): names are resolved by its resolver, IP literals are
 //! checked before the request and in the redirect policy, and a refusal is [`FetchError::Refused`]. A
-//! global semaphore and one per host bound concurrency.
+//! global semaphore and one per host bound concurrency. A request may also carry a politeness gap (the
+//! source kinds of [`super::kinds`] set it per service): requests to that host with a gap then go one at a
+//! time, each starting at least the gap after the previous one.
 //!
 //! Files on disk go through the same path so that demos, tests and benchmarks exercise the real pipeline;
 //! their modification time and size stand in for an ETag. Only regular files are read (a device such as
@@ -126,6 +128,7 @@ impl HttpConfig {
             global: Arc::new(Semaphore::new(self.concurrency.max(1))),
             per_host_limit: self.per_host.max(1),
             per_host: Mutex::new(HashMap::new()),
+            polite: Mutex::new(HashMap::new()),
         })
     }
 }
@@ -193,6 +196,61 @@ pub struct Body {
     pub validators: Validators,
 }
 
+/// An HTTP request of a source kind: a GET of a feed or an API, or a POST of JSON (a session to open).
+/// Its `Debug` leaves out the body and the token, which may carry a password or a session.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Request {
+    pub url: url::Url,
+    /// A JSON body to POST; `None` is a GET.
+    pub json: Option<String>,
+    /// What the service answers in: `Accept` header.
+    pub accept: &'static str,
+    /// A bearer token (`Authorization: Bearer …`), never logged.
+    pub bearer: Option<String>,
+    /// The least time between two requests to this host with a gap (the service's politeness); zero for
+    /// none.
+    pub gap: Duration,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("url", &self.url.as_str())
+            .field("json", &self.json.as_ref().map(|_| "…"))
+            .field("accept", &self.accept)
+            .field("bearer", &self.bearer.as_ref().map(|_| "…"))
+            .field("gap", &self.gap)
+            .finish()
+    }
+}
+
+/// What feeds are asked for.
+const FEED_ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5";
+
+impl Request {
+    /// A GET of a feed.
+    pub fn feed(url: url::Url) -> Request {
+        Request {
+            url,
+            json: None,
+            accept: FEED_ACCEPT,
+            bearer: None,
+            gap: Duration::ZERO,
+        }
+    }
+
+    /// A GET of a JSON API.
+    pub fn api(url: url::Url, gap: Duration) -> Request {
+        Request {
+            url,
+            json: None,
+            accept: "application/json",
+            bearer: None,
+            gap,
+        }
+    }
+}
+
 /// The result of a successful fetch.
 #[derive(Debug, Clone)]
 pub enum Fetched {
@@ -226,6 +284,23 @@ pub enum FetchError {
     File { path: PathBuf, message: String },
     #[error("{0}")]
     Parse(#[from] ParseError),
+    /// The service refused to answer (401, 403): waiting will not help, someone must change something.
+    #[error("source {name:?}: {url} answered HTTP {status}{}: {advice}", reason(*.status))]
+    Denied {
+        /// The source's name.
+        name: String,
+        url: String,
+        status: u16,
+        /// What it means for this service and what to do.
+        advice: String,
+    },
+    /// The service answered with a page that says it is throttling veille (some answer 200 with it).
+    #[error("{url} is throttling requests ({what}); veille waits {} min before asking again", .wait.as_secs() / 60)]
+    Throttled {
+        url: String,
+        what: String,
+        wait: Duration,
+    },
 }
 
 fn reason(status: u16) -> String {
@@ -247,6 +322,7 @@ impl FetchError {
                 retry_after: Some(d),
                 status: 429 | 503,
             } => Outcome::RetryAfter(*d),
+            FetchError::Throttled { wait, .. } => Outcome::RetryAfter(*wait),
             _ => Outcome::Failed,
         }
     }
@@ -255,7 +331,8 @@ impl FetchError {
     pub fn is_transient(&self) -> bool {
         match self {
             FetchError::Status { status, .. } => *status == 429 || *status >= 500,
-            FetchError::Timeout(_) | FetchError::Network(_) => true,
+            FetchError::Timeout(_) | FetchError::Network(_) | FetchError::Throttled { .. } => true,
+            FetchError::Denied { .. } => false,
             FetchError::TooLarge { .. }
             | FetchError::TooManyRedirects
             | FetchError::Refused(_)
@@ -274,6 +351,9 @@ pub struct Fetcher {
     global: Arc<Semaphore>,
     per_host_limit: usize,
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Per host, when the last request with a politeness gap started; the lock is held through the request,
+    /// so polite requests to one host go one at a time.
+    polite: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<tokio::time::Instant>>>>>,
 }
 
 impl Fetcher {
@@ -288,18 +368,49 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         match location {
             Location::File(path) => self.fetch_file(path, validators).await,
-            Location::Http(url) => {
-                let _global = self
-                    .global
-                    .clone()
-                    .acquire_owned()
-                    .await
-                    .expect("semaphore never closed");
-                let host = self.host_semaphore(url.host_str().unwrap_or(""));
-                let _host = host.acquire_owned().await.expect("semaphore never closed");
-                self.fetch_http(url, validators).await
-            }
+            Location::Http(url) => self.send(&Request::feed(url.clone()), validators).await,
         }
+    }
+
+    /// Sends one HTTP request through the same path as feeds: the address guard, the concurrency limits,
+    /// the size cap, conditional headers, `Retry-After`, and the request's politeness gap.
+    ///
+    /// # Errors
+    /// [`FetchError`] for every way the request can fail; the body is not parsed here.
+    pub async fn send(
+        &self,
+        request: &Request,
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
+        let host_name = request.url.host_str().unwrap_or("").to_owned();
+        let polite = (!request.gap.is_zero()).then(|| self.polite_slot(&host_name));
+        let mut last = match &polite {
+            Some(slot) => Some(slot.clone().lock_owned().await),
+            None => None,
+        };
+        if let Some(last) = last.as_mut() {
+            if let Some(at) = **last {
+                tokio::time::sleep_until(at + request.gap).await;
+            }
+            **last = Some(tokio::time::Instant::now());
+        }
+        let _global = self
+            .global
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore never closed");
+        let host = self.host_semaphore(&host_name);
+        let _host = host.acquire_owned().await.expect("semaphore never closed");
+        self.fetch_http(request, validators).await
+    }
+
+    fn polite_slot(&self, host: &str) -> Arc<tokio::sync::Mutex<Option<tokio::time::Instant>>> {
+        let mut map = self
+            .polite
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(host.to_owned()).or_default().clone()
     }
 
     fn host_semaphore(&self, host: &str) -> Arc<Semaphore> {
@@ -335,15 +446,23 @@ impl Fetcher {
 
     async fn fetch_http(
         &self,
-        url: &url::Url,
+        r: &Request,
         validators: &Validators,
     ) -> Result<Fetched, FetchError> {
         // An IP literal never reaches the guard's resolver: check it before anything is sent.
-        self.policy.check_url(url).map_err(FetchError::Refused)?;
-        let mut request = self.client.get(url.clone()).header(
-            reqwest::header::ACCEPT,
-            "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
-        );
+        self.policy.check_url(&r.url).map_err(FetchError::Refused)?;
+        let mut request = match &r.json {
+            None => self.client.get(r.url.clone()),
+            Some(json) => self
+                .client
+                .post(r.url.clone())
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(json.clone()),
+        }
+        .header(reqwest::header::ACCEPT, r.accept);
+        if let Some(token) = &r.bearer {
+            request = request.bearer_auth(token);
+        }
         if let Some(etag) = &validators.etag {
             request = request.header(reqwest::header::IF_NONE_MATCH, etag);
         }

@@ -68,6 +68,10 @@ pub enum ParseError {
     },
     #[error("not a feed: {0}")]
     Other(String),
+    #[error(
+        "got an HTML page where the service's JSON was expected (an error, consent or login page; check the source's keys and base_url)"
+    )]
+    NotJson,
     #[error("the feed parser failed on this document ({0}); the document is malformed")]
     ParserPanic(String),
 }
@@ -936,7 +940,116 @@ fn entry_to_mention(
         published,
         fetched,
         story,
+        kind: crate::model::SourceKind::Feed,
+        reach: crate::model::Reach::default(),
     }
+}
+
+/// What a service's JSON says of one post, before it is cleaned and capped into a [`Mention`].
+#[derive(Debug, Clone, Default)]
+pub struct Post<'a> {
+    /// The service's stable id for the post (a URI, an object id).
+    pub id: &'a str,
+    pub link: Option<&'a str>,
+    /// Plain text or HTML, cleaned the same way.
+    pub title: Option<&'a str>,
+    pub html: &'a str,
+    /// The author's display name.
+    pub author: Option<&'a str>,
+    pub lang: Option<&'a str>,
+    pub published: Option<DateTime<Utc>>,
+    pub reach: crate::model::Reach,
+}
+
+/// A post of a service read as a mention, with the same cleaning and caps as a feed's items.
+pub fn post_mention(
+    source: &str,
+    kind: crate::model::SourceKind,
+    post: Post<'_>,
+    fetched: DateTime<Utc>,
+) -> Mention {
+    let title = post
+        .title
+        .map(title_to_text)
+        .filter(|t| !t.is_empty())
+        .map(|t| capped(t, MAX_TITLE));
+    let text = capped(html_to_text(post.html), MAX_TEXT);
+    let link = post
+        .link
+        .filter(|l| l.len() <= MAX_LINK)
+        .and_then(canonical_link);
+    let author = post
+        .author
+        .map(title_to_text)
+        .filter(|a| !a.is_empty())
+        .map(|a| capped(a, MAX_AUTHOR));
+    let mut reach = post.reach;
+    reach.handle = reach.handle.map(|h| capped(h, MAX_AUTHOR));
+    let id = post.id.trim();
+    let id = if id.len() > MAX_ID || id.is_empty() {
+        format!("g:{:016x}", xxhash_rust::xxh3::xxh3_64(id.as_bytes()))
+    } else {
+        id.to_owned()
+    };
+    let story = story_hash(title.as_deref(), &text);
+    Mention {
+        source: source.to_owned(),
+        id,
+        link,
+        title,
+        text,
+        author,
+        lang: post
+            .lang
+            .filter(|l| !l.is_empty() && l.len() <= MAX_LANG)
+            .map(str::to_owned),
+        published: post.published,
+        fetched,
+        story,
+        kind,
+        reach,
+    }
+}
+
+/// A JSON body read as `T`, a syntax or shape error located by line and column. The parser runs behind
+/// `catch_unwind`, as feed-rs does: hostile bytes are that source's error, never the daemon's end.
+///
+/// # Errors
+/// [`ParseError::Empty`] for no content, [`ParseError::Html`] for an HTML page where JSON was expected,
+/// [`ParseError::Json`] otherwise.
+pub fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ParseError> {
+    let (text, _) = decode(bytes, None);
+    let t = text.trim_start();
+    if t.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    if t.starts_with('<') {
+        return Err(ParseError::NotJson);
+    }
+    let parsed = match guarded(|| serde_json::from_str::<T>(&text)) {
+        Ok(parsed) => parsed,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_owned());
+            return Err(ParseError::ParserPanic(what));
+        }
+    };
+    parsed.map_err(|e| {
+        let message = e.to_string();
+        // serde_json says the place at the end of its message; ours says it first.
+        let message = match message.rfind(" at line ") {
+            Some(i) => message[..i].to_owned(),
+            None => message,
+        };
+        ParseError::Json {
+            line: e.line(),
+            column: e.column(),
+            message,
+        }
+    })
 }
 
 /// `text` cut to at most `max` bytes: at a character boundary, and before a word the cut would split (a cut

@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
 use serde::Serialize;
 
-use crate::model::{Analysis, Label, Lang, Mention, RuleMatch, SourceState};
+use crate::model::{Analysis, Label, Lang, Mention, RuleMatch, SourceKind, SourceState};
 
 /// Why the store failed, with the database path.
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +190,17 @@ pub struct StoredMention {
     pub score: f32,
     pub label: Label,
     pub matches: Vec<RuleMatch>,
+    /// The kind of source it was read from (`feed` for mentions stored before kinds existed).
+    pub kind: SourceKind,
+    /// The author's handle on the service, when it has one.
+    pub author_handle: Option<String>,
+    /// How many followed the author when the mention was read; `None` when the service does not say.
+    pub author_followers: Option<u64>,
+    pub likes: Option<u64>,
+    pub reposts: Option<u64>,
+    pub replies: Option<u64>,
+    /// The service's own score (Hacker News points, an App Store rating).
+    pub points: Option<i64>,
 }
 
 /// Which mentions to list.
@@ -226,8 +237,13 @@ pub struct Store {
     path: PathBuf,
 }
 
-/// A mention read from the columns `id, guid, source, link, title, text, author, published, fetched, lang,
-/// score, label` (in that order, from 0), its rule matches left to the caller.
+/// The columns [`mention_row`] reads, in its order, for a `mention` table aliased `m`.
+pub(crate) const MENTION_COLUMNS: &str = "m.id, m.guid, m.source, m.link, m.title, m.text, m.author, m.published, \
+     m.fetched, m.lang, m.score, m.label, m.kind, m.author_handle, m.author_followers, m.likes, m.reposts, \
+     m.replies, m.points";
+
+/// A mention read from the [`MENTION_COLUMNS`] (in that order, from 0; the next free column is 19), its
+/// rule matches left to the caller.
 pub(crate) fn mention_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMention> {
     Ok(StoredMention {
         key: r.get(0)?,
@@ -249,7 +265,27 @@ pub(crate) fn mention_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMenti
             _ => Label::Neu,
         },
         matches: Vec::new(),
+        kind: r
+            .get::<_, Option<String>>(12)?
+            .and_then(|k| SourceKind::parse(&k))
+            .unwrap_or_default(),
+        author_handle: r.get(13)?,
+        author_followers: count(r.get(14)?),
+        likes: count(r.get(15)?),
+        reposts: count(r.get(16)?),
+        replies: count(r.get(17)?),
+        points: r.get(18)?,
     })
+}
+
+/// A count as stored (SQLite integers are signed; a negative one is a corrupt row, read as unknown).
+fn count(v: Option<i64>) -> Option<u64> {
+    v.and_then(|n| u64::try_from(n).ok())
+}
+
+/// A count to store.
+fn stored_count(v: Option<u64>) -> Option<i64> {
+    v.map(|n| i64::try_from(n).unwrap_or(i64::MAX))
 }
 
 pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
@@ -433,7 +469,7 @@ impl Store {
             .conn
             .prepare(
                 "SELECT name, url, etag, last_modified, last_fetch, last_success, last_error, last_status,
-                        consecutive_errors, items_seen, mentions, next_due
+                        consecutive_errors, items_seen, mentions, next_due, cursor
                  FROM source ORDER BY name",
             )
             .map_err(|e| self.err(e))?;
@@ -452,6 +488,7 @@ impl Store {
                     items_seen: r.get::<_, i64>(9)? as u64,
                     mentions: r.get::<_, i64>(10)? as u64,
                     next_due: r.get::<_, Option<i64>>(11)?.map(from_ts),
+                    cursor: r.get(12)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -472,11 +509,7 @@ impl Store {
     /// # Errors
     /// On SQLite failure.
     pub fn mentions(&self, filter: &MentionFilter) -> Result<Vec<StoredMention>> {
-        let mut sql = String::from(
-            "SELECT m.id, m.guid, m.source, m.link, m.title, m.text, m.author, m.published, m.fetched, m.lang,
-                    m.score, m.label
-             FROM mention m WHERE 1 = 1",
-        );
+        let mut sql = format!("SELECT {MENTION_COLUMNS} FROM mention m WHERE 1 = 1");
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(source) = &filter.source {
             sql.push_str(" AND m.source = ?");
@@ -540,7 +573,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT source, guid, link, title, text, author, lang_declared, published, fetched, story, lang, score,
-                        label, terms
+                        label, terms, kind, author_handle, author_followers, likes, reposts, replies, points
                  FROM mention WHERE id = ?1",
             )
             .map_err(|e| self.err(e))?;
@@ -562,6 +595,18 @@ impl Store {
                         published: r.get::<_, Option<i64>>(7)?.map(from_ts),
                         fetched: from_ts(r.get(8)?),
                         story: r.get::<_, i64>(9)? as u64,
+                        kind: r
+                            .get::<_, Option<String>>(14)?
+                            .and_then(|k| SourceKind::parse(&k))
+                            .unwrap_or_default(),
+                        reach: crate::model::Reach {
+                            handle: r.get(15)?,
+                            followers: count(r.get(16)?),
+                            likes: count(r.get(17)?),
+                            reposts: count(r.get(18)?),
+                            replies: count(r.get(19)?),
+                            score: r.get(20)?,
+                        },
                     };
                     let score = r.get::<_, Option<f64>>(11)?.unwrap_or(0.0) as f32;
                     let analysis = Analysis {
@@ -731,8 +776,10 @@ fn write_poll_in(
     let mut written = PollWritten::default();
     let mut insert = tx.prepare_cached(
         "INSERT INTO mention (source, guid, link, title, text, author, lang_declared, published, fetched, at,
-                              story, lang, score, label, terms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                              story, lang, score, label, terms, kind, author_handle, author_followers, likes,
+                              reposts, replies, points)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+                 ?22)
          ON CONFLICT (source, guid) DO NOTHING",
     )?;
     let mut insert_match = tx.prepare_cached(
@@ -762,6 +809,13 @@ fn write_poll_in(
             f64::from(a.sentiment.score),
             a.sentiment.label.as_str(),
             terms,
+            m.kind.as_str(),
+            m.reach.handle,
+            stored_count(m.reach.followers),
+            stored_count(m.reach.likes),
+            stored_count(m.reach.reposts),
+            stored_count(m.reach.replies),
+            m.reach.score,
         ])?;
         if n == 0 {
             continue;
@@ -779,14 +833,15 @@ fn write_poll_in(
     let s = &poll.state;
     tx.prepare_cached(
         "INSERT INTO source (name, url, etag, last_modified, last_fetch, last_success, last_error, last_status,
-                             consecutive_errors, items_seen, mentions, next_due, failing_since)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, CASE WHEN ?9 > 0 THEN ?5 END)
+                             consecutive_errors, items_seen, mentions, next_due, cursor, failing_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, CASE WHEN ?9 > 0 THEN ?5 END)
          ON CONFLICT (name) DO UPDATE SET
            url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
            last_fetch = excluded.last_fetch, last_success = excluded.last_success,
            last_error = excluded.last_error, last_status = excluded.last_status,
            consecutive_errors = excluded.consecutive_errors, items_seen = excluded.items_seen,
            mentions = source.mentions + excluded.mentions, next_due = excluded.next_due,
+           cursor = excluded.cursor,
            failing_since = CASE WHEN excluded.consecutive_errors = 0 THEN NULL
                                 ELSE coalesce(source.failing_since, excluded.last_fetch) END",
     )?
@@ -803,6 +858,7 @@ fn write_poll_in(
         s.items_seen as i64,
         written.new_mentions as i64,
         s.next_due.map(ts),
+        s.cursor,
     ])?;
     Ok(written)
 }
@@ -825,6 +881,8 @@ mod tests {
                 published: None,
                 fetched: from_ts(1_700_000_000),
                 story: 1,
+                kind: crate::model::SourceKind::Feed,
+                reach: crate::model::Reach::default(),
             },
             analysis: Analysis::default(),
         }

@@ -860,6 +860,13 @@ mod tests {
                     },
                 ],
             }],
+            kind: crate::model::SourceKind::Feed,
+            author_handle: None,
+            author_followers: None,
+            likes: None,
+            reposts: None,
+            replies: None,
+            points: None,
         };
         let n = NotifiedMention::from(&m);
         assert_eq!(n.time, Some(at(5)));

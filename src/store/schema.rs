@@ -220,6 +220,16 @@ const MIGRATIONS: &[&str] = &[
     // none is under way), committed before the request goes out, so that a row whose answer was never
     // recorded is known after a crash and not sent twice (`store::outbox`).
     "ALTER TABLE outbox ADD COLUMN posting INTEGER;",
+    // Source kinds: the kind a mention was read from, its author's handle and audience and its
+    // engagement as the service said (NULL where unknown), and each source's cursor.
+    "ALTER TABLE mention ADD COLUMN kind TEXT;
+    ALTER TABLE mention ADD COLUMN author_handle TEXT;
+    ALTER TABLE mention ADD COLUMN author_followers INTEGER;
+    ALTER TABLE mention ADD COLUMN likes INTEGER;
+    ALTER TABLE mention ADD COLUMN reposts INTEGER;
+    ALTER TABLE mention ADD COLUMN replies INTEGER;
+    ALTER TABLE mention ADD COLUMN points INTEGER;
+    ALTER TABLE source ADD COLUMN cursor TEXT;",
 ];
 
 /// The schema version this build writes.

@@ -20,7 +20,7 @@
 
 use rusqlite::params;
 
-use super::{Result, Store, StoredMention, mention_row};
+use super::{MENTION_COLUMNS, Result, Store, StoredMention, mention_row};
 use crate::analysis::fold::fold;
 
 /// Where a page of mentions starts: strictly older than this (`at`, row id).
@@ -187,19 +187,18 @@ impl Store {
         let (at, key) = before.map_or((i64::MAX, i64::MAX), |c| (c.at, c.key));
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT m.id, m.guid, m.source, m.link, m.title, m.text, m.author, m.published, m.fetched,
-                        m.lang, m.score, m.label, m.at
+            .prepare_cached(&format!(
+                "SELECT {MENTION_COLUMNS}, m.at
                  FROM mention m
                  WHERE m.at < ?1 OR (m.at = ?1 AND m.id < ?2)
-                 ORDER BY m.at DESC, m.id DESC LIMIT ?3",
-            )
+                 ORDER BY m.at DESC, m.id DESC LIMIT ?3"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![at, key, limit as i64], |r| {
                 let m = mention_row(r)?;
                 let cursor = Cursor {
-                    at: r.get(12)?,
+                    at: r.get(19)?,
                     key: m.key,
                 };
                 Ok((cursor, m))
@@ -233,20 +232,19 @@ impl Store {
         let below = before.map_or(i64::MAX, |c| search_key(c.at, c.key));
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT m.id, m.guid, m.source, m.link, m.title, m.text, m.author, m.published, m.fetched,
-                        m.lang, m.score, m.label, m.at
+            .prepare_cached(&format!(
+                "SELECT {MENTION_COLUMNS}, m.at
                  FROM (SELECT rowid AS key, mention FROM mention_fts
                        WHERE mention_fts MATCH ?1 AND rowid < ?2 ORDER BY rowid DESC LIMIT ?3) f
                  JOIN mention m ON m.id = f.mention
-                 ORDER BY f.key DESC",
-            )
+                 ORDER BY f.key DESC"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![query.to_fts(), below, limit as i64], |r| {
                 let m = mention_row(r)?;
                 let cursor = Cursor {
-                    at: r.get(12)?,
+                    at: r.get(19)?,
                     key: m.key,
                 };
                 Ok((cursor, m))

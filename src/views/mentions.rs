@@ -341,6 +341,13 @@ mod tests {
             score: 0.0,
             label: crate::model::Label::Neu,
             matches: Vec::new(),
+            kind: crate::model::SourceKind::Feed,
+            author_handle: None,
+            author_followers: None,
+            likes: None,
+            reposts: None,
+            replies: None,
+            points: None,
         }
     }
 

@@ -144,3 +144,12 @@ sources-imported = { $added ->
     [one]; one entry without an http(s) address skipped
    *[other]; { $refused } entries without an http(s) address skipped
 }.
+fetch-closed-platform = { $platform } has no public interface veille can read without an account. Turn it into a feed with a self-hosted RSS-Bridge or RSSHub, then give veille that feed's address (see the README, "Platforms without a public interface").
+sources-add-tried = { $name } ({ $kind }): { $count ->
+    [0] no mention yet
+    [one] one mention read
+   *[other] { $count } mentions read
+  } from { $url }
+sources-add-failed = { $name } ({ $kind }): the try failed, nothing is written: { $error }
+sources-add-written = Source added to { $file }; it is read at the next start or reload (systemctl reload veille).
+sources-add-exists = A source is already named "{ $name }" in the configuration ({ $file } and its sources directory): choose another name (--name).

@@ -9,7 +9,7 @@ demo-poll = Feeds read: { $feeds } read, { $failed } failed, { $count ->
     [one] { $count } mention
    *[other] { $count } mentions
 }.
-demo-mentions = Mentions read from the feeds ({ $count }), newest first:
+demo-mentions = Mentions read ({ $count }), newest first:
 demo-rule-match = rule { $rule } ({ $severity }): { $terms }
 demo-incidents = Incidents ({ $count }):
 demo-incident = #{ $id } { severity-upper } — { $name } ({ $kind }), opened { $opened }, { $status }
@@ -18,3 +18,8 @@ demo-email = The email veille would send first ({ $queued ->
    *[other] { $queued } notifications queued
 }; nothing is sent in the demo):
 demo-email-subject = Subject: { $subject }
+demo-queried = Sources asked through their service's interface (a small demo server on 127.0.0.1, reached through base_url):
+demo-queried-source = { $name } ({ $kind }): { $count ->
+    [one] { $count } mention
+   *[other] { $count } mentions
+}

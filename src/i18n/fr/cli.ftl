@@ -150,3 +150,12 @@ sources-imported = { $added ->
     [one] {"\u00A0"}; une entrée sans adresse http(s) ignorée
    *[other] {"\u00A0"}; { $refused } entrées sans adresse http(s) ignorées
 }.
+fetch-closed-platform = { $platform } n'a pas d'interface publique que veille puisse lire sans compte. Faites-en un flux avec un RSS-Bridge ou un RSSHub que vous hébergez vous-même, puis donnez l'adresse de ce flux à veille (voir le README, « Plateformes sans interface publique »).
+sources-add-tried = { $name } ({ $kind }) : { $count ->
+    [0] aucune mention pour l'instant
+    [one] une mention lue
+   *[other] { $count } mentions lues
+  } sur { $url }
+sources-add-failed = { $name } ({ $kind }) : l'essai a échoué, rien n'est écrit : { $error }
+sources-add-written = Source ajoutée à { $file } ; elle sera lue au prochain démarrage ou rechargement (systemctl reload veille).
+sources-add-exists = Une source s'appelle déjà « { $name } » dans la configuration ({ $file } et son répertoire de sources) : choisissez un autre nom (--name).
