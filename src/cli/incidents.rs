@@ -740,8 +740,15 @@ impl Layout<'_> {
                 c.link.as_deref(),
             );
         }
-        if critical.len() > SHOWN_CRITICAL {
-            let more = critical.len() - SHOWN_CRITICAL;
+        // A flood is counted, not kept mention by mention: the rest is the incident's count.
+        let total = if self.view.row.kind == "critical_mention" {
+            self.view.critical_count() as usize
+        } else {
+            critical.len()
+        };
+        let shown = critical.len().min(SHOWN_CRITICAL);
+        if total > shown {
+            let more = total - shown;
             out.push_str(&format!(
                 "  {}\n",
                 v.say("critical-more", &[("count", more.into())])
@@ -1256,6 +1263,7 @@ mod tests {
             duration_secs: None,
             calm_secs: None,
             explanation: Some(x.clone()),
+            more: None,
         });
         let events = vec![crate::views::TimelineEntry {
             row: EventRow {

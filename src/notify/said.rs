@@ -149,6 +149,22 @@ pub(crate) fn line(v: &Voice, n: &Notification) -> String {
                 ),
             ],
         ),
+        // More critical mentions of an incident, counted since the last message.
+        NotificationKind::CriticalMention if h.count.is_some() => v.say(
+            "email-line-critical-more",
+            &[
+                ("brand", brand.into()),
+                ("count", h.count.map_or(0, i64::from).into()),
+                (
+                    "rule",
+                    n.rule
+                        .as_deref()
+                        .map(|r| v.quote(&clean(r)))
+                        .unwrap_or_default()
+                        .into(),
+                ),
+            ],
+        ),
         NotificationKind::CriticalMention => v.say(
             "email-line-critical",
             &[

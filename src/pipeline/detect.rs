@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Transaction;
 
 use crate::detect::{
-    AnalysedMention, BucketCounts, Decision, EventKind, Silence, SilenceTarget, Suppression,
+    AnalysedMention, BucketCounts, CriticalMention, Decision, EventKind, Silence, SilenceTarget, Suppression,
     WatchFeed, WatchState, history_span,
 };
 use crate::i18n::words::{self, Metric};
@@ -161,8 +161,9 @@ impl Detector {
         let keys = store.watch_mention_keys(watch, open_from)?;
         for (_, mention, analysis) in store.mentions_with_analysis(&keys)? {
             let am = self.analysed(&mention, &analysis);
-            // These decisions were recorded with the mention, before the restart.
-            let _ = feed.mention(am, now.min(mention.time().max(open_from)), silences);
+            // These decisions were recorded with the mention, before the restart, and the saved state
+            // already counts it in its rule's incident.
+            let _ = feed.recount(am, now.min(mention.time().max(open_from)), silences);
         }
         Ok(feed)
     }
@@ -270,7 +271,7 @@ impl Detector {
         let silences = to_silences(silences);
         let watches: Vec<String> = self.feeds.keys().cloned().collect();
         for w in watches {
-            let decisions = self.feed(&w).advance(now, &silences);
+            let decisions = self.feed(&w).tick(now, &silences);
             self.record_all(tx, &decisions, &HashMap::new(), now)?;
             self.persist(tx, &w, now)?;
         }
@@ -458,6 +459,8 @@ impl Detector {
         let (kind, watch, at) = match d {
             Decision::Incident(e) => (
                 match e.kind {
+                    // More critical mentions of a rule's incident: told as critical mentions, counted.
+                    _ if e.more.is_some() => NotificationKind::CriticalMention,
                     EventKind::Resolved => NotificationKind::IncidentResolved,
                     EventKind::Escalated | EventKind::Updated => {
                         NotificationKind::IncidentEscalated
@@ -489,6 +492,16 @@ impl Detector {
                     n.headline.duration_secs = e.duration_secs.map(|s| s.max(0) as u64);
                     n.headline.peak = Some(e.peak);
                 }
+                if let Some(more) = &e.more {
+                    // How many came since the last message, and a few of them.
+                    n.headline.count = Some(more.count);
+                    n.headline.window_start = Some(more.since);
+                    n.headline.window_end = Some(e.at);
+                    for c in &more.samples {
+                        n.terms.extend(c.matched.iter().filter(|t| !n.terms.contains(t)).cloned().collect::<Vec<_>>());
+                        n.mentions.push(shown_critical(c, shown));
+                    }
+                }
                 e.explanation.as_ref()
             }
             Decision::Buzz(b) => Some(&b.explanation),
@@ -496,20 +509,7 @@ impl Detector {
                 n.rule = Some(c.rule.clone());
                 n.silenced = matches!(c.suppressed, Some(Suppression::Silenced { .. }));
                 n.terms.clone_from(&c.matched);
-                let shown = shown
-                    .get(&c.mention)
-                    .map(|row| NotifiedMention::of(row.mention, row.analysis))
-                    .unwrap_or_else(|| NotifiedMention {
-                        source: c.source.clone(),
-                        time: Some(c.at),
-                        title: c.title.clone(),
-                        excerpt: String::new(),
-                        score: Some(c.score),
-                        label: None,
-                        link: c.link.clone(),
-                        terms: c.matched.clone(),
-                    });
-                n.mentions.push(shown);
+                n.mentions.push(shown_critical(c, shown));
                 None
             }
         };
@@ -560,6 +560,24 @@ impl Detector {
         }
         n
     }
+}
+
+/// A critical mention as a notification shows it: from the row just written when it is in this write,
+/// else from the facts detection kept.
+fn shown_critical(c: &CriticalMention, shown: &HashMap<String, &NewRow<'_>>) -> NotifiedMention {
+    shown
+        .get(&c.mention)
+        .map(|row| NotifiedMention::of(row.mention, row.analysis))
+        .unwrap_or_else(|| NotifiedMention {
+            source: c.source.clone(),
+            time: Some(c.at),
+            title: c.title.clone(),
+            excerpt: String::new(),
+            score: Some(c.score),
+            label: None,
+            link: c.link.clone(),
+            terms: c.matched.clone(),
+        })
 }
 
 /// "1 h", "30 min": a window as people say it.

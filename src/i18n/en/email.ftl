@@ -56,6 +56,13 @@ email-line-critical = { $brand }: critical mention{ $source ->
     [none] {""}
    *[other] {" "}on { $source }
 }
+email-line-critical-more = { $brand }: { $count ->
+    [one] { $count } more critical mention
+   *[other] { $count } more critical mentions
+}{ $rule ->
+    [none] {""}
+   *[other] {" "}(rule { $rule })
+}
 email-line-resolved = Crisis over — { $brand }{ $lasted ->
     [none] {""}
    *[other] : lasted { $lasted }

@@ -43,6 +43,10 @@ rule-incident-resolved = Incident { $rule } on { $watch } over: no new critical 
     [one] { $mentions } critical mention
    *[other] { $mentions } critical mentions
 } since { $opened }.
+rule-incident-more = { $count ->
+    [one] { $count } more critical mention
+   *[other] { $count } more critical mentions
+} of { $watch } (rule { $rule }) since the last message ({ $since }); { $mentions } in all since { $opened }.
 rule-incident-event = Incident { $rule } on { $watch }: { $event }.
 critical-mention = Critical mention of { $watch } (rule { $rule }): { $title } — { $source }{ $author ->
     [none] {""}

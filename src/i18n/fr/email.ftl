@@ -56,6 +56,13 @@ email-line-critical = { $brand } : mention critique{ $source ->
     [none] {""}
    *[other] {" "}sur { $source }
 }
+email-line-critical-more = { $brand } : { $count ->
+    [one] { $count } mention critique de plus
+   *[other] { $count } mentions critiques de plus
+}{ $rule ->
+    [none] {""}
+   *[other] {" "}(règle { $rule })
+}
 email-line-resolved = Crise terminée — { $brand }{ $lasted ->
     [none] {""}
    *[other]  : a duré { $lasted }

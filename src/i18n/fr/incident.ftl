@@ -43,6 +43,10 @@ rule-incident-resolved = Fin de l'incident { $rule } sur { $watch } : aucune no
     [one] { $mentions } mention critique
    *[other] { $mentions } mentions critiques
 } depuis le { $opened }.
+rule-incident-more = { $count ->
+    [one] { $count } mention critique de plus
+   *[other] { $count } mentions critiques de plus
+} sur { $watch } (règle { $rule }) depuis le dernier message (le { $since }) ; { $mentions } en tout depuis le { $opened }.
 rule-incident-event = Incident { $rule } sur { $watch } : { $event }.
 critical-mention = Mention critique sur { $watch } (règle { $rule }) : { $title } — { $source }{ $author ->
     [none] {""}
