@@ -441,10 +441,12 @@ impl WatchState {
             let more = MoreCritical {
                 count: r.mentions - r.told_mentions,
                 since,
+                // A recorded update shows the samples so far (the incident's page lists them); the told
+                // one takes them, and the next counts afresh.
                 samples: if due {
                     std::mem::take(&mut r.samples)
                 } else {
-                    Vec::new()
+                    r.samples.clone()
                 },
             };
             if due {
@@ -1245,7 +1247,7 @@ mod tests {
             unreachable!()
         };
         assert_eq!((rec.kind, rec.mentions), (EventKind::Updated, 1_001));
-        assert!(rec.more.as_ref().unwrap().samples.is_empty());
+        assert_eq!(rec.more.as_ref().unwrap().samples.len(), SAMPLES);
         // Nothing new: nothing to record or tell.
         assert!(tell_rules("acme", &s, &st, &[], t0() + TimeDelta::minutes(5)).0.is_empty());
         // Ten minutes later, more: counted, still within the interval.

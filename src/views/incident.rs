@@ -193,6 +193,9 @@ impl IncidentView {
                 Decision::Buzz(_) => &[],
             })
             .collect();
+        // A sample shown by a recorded update is shown again by the next one.
+        let mut seen = std::collections::HashSet::new();
+        v.retain(|c| seen.insert((&c.mention, &c.rule)));
         v.sort_by(|a, b| a.score.total_cmp(&b.score).then(a.at.cmp(&b.at)));
         v
     }
