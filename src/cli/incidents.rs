@@ -747,7 +747,17 @@ impl Layout<'_> {
             critical.len()
         };
         let shown = critical.len().min(SHOWN_CRITICAL);
-        if total > shown {
+        if total > critical.len() {
+            // The rest were counted, not recorded one by one: the mentions list has them.
+            let rule = self.view.row.rule.as_deref().unwrap_or_default();
+            out.push_str(&format!(
+                "  {}\n",
+                v.say(
+                    "critical-more-counted",
+                    &[("count", (total - shown).into()), ("rule", rule.into())]
+                )
+            ));
+        } else if total > shown {
             let more = total - shown;
             out.push_str(&format!(
                 "  {}\n",

@@ -1223,7 +1223,7 @@ mod tests {
         let s = WatchSettings::default();
         let mut st = WatchState::default();
         let mut decisions = Vec::new();
-        let mut m = |st: &mut WatchState, key: &str, score: f32, at| {
+        let m = |st: &mut WatchState, key: &str, score: f32, at| {
             let mut c = critical(key, key.len() as u64, "sante");
             c.score = score;
             let (d, next) = on_mention("acme", &s, &c, st, &[], at);

@@ -284,8 +284,15 @@ pub(crate) fn figures(v: &Voice, n: &Notification) -> Vec<(String, String)> {
         Decision::CriticalMention(_) => None,
     });
     if let Some(c) = h.count {
+        // A critical mention's count is of critical mentions (those since the last message), not of
+        // negative ones.
+        let what = if n.kind == NotificationKind::CriticalMention {
+            "critical"
+        } else {
+            "count"
+        };
         out.push((
-            label("count"),
+            label(what),
             v.say(
                 "email-count-value",
                 &[("count", c.into()), ("window", window.into())],

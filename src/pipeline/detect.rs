@@ -367,7 +367,12 @@ impl Detector {
                     } else {
                         "bad_buzz"
                     },
-                    event: e.kind.as_str(),
+                    // More critical mentions of a rule's incident read as such, not as a new peak.
+                    event: if e.more.is_some() {
+                        "more_critical"
+                    } else {
+                        e.kind.as_str()
+                    },
                     alert: matches!(e.kind, EventKind::Opened | EventKind::Escalated),
                     watch: Some(e.watch.clone()).filter(|w| !w.starts_with(RULE_FEED)),
                     rule: e.rule.clone(),
@@ -621,5 +626,151 @@ impl crate::store::writer::WriteHook for Detector {
         self.feeds.clear();
         self.persisted.clear();
         self.apply_spec(store, spec, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::analysis::Analyzer;
+    use crate::analysis::rules::{RuleFile, compile};
+    use crate::model::SourceState;
+    use crate::notify::channels::card::Card;
+    use crate::store::{AnalysedMention as Stored, Poll};
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_772_445_600, 0).unwrap() // 2026-03-02 10:00 UTC
+    }
+
+    struct Bench {
+        _dir: tempfile::TempDir,
+        store: Store,
+        detector: Detector,
+        analyzer: Analyzer,
+        next: usize,
+    }
+
+    impl Bench {
+        fn new() -> Bench {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(&dir.path().join("veille.db")).unwrap();
+            let rules = compile(&[RuleFile {
+                name: "sante.toml",
+                text: "[[rule]]\nid = \"sante\"\nname = \"Santé\"\nquery = \"intoxication\"\nseverity = \"critical\"\n",
+            }])
+            .unwrap();
+            let detector = Detector::load(&store, spec_of(&rules), t0()).unwrap();
+            Bench {
+                _dir: dir,
+                store,
+                detector,
+                analyzer: Analyzer::new(rules),
+                next: 0,
+            }
+        }
+
+        /// A poll at `now` bringing `n` new critical mentions.
+        fn poll(&mut self, n: usize, now: DateTime<Utc>) {
+            let mut mentions = Vec::new();
+            for _ in 0..n {
+                let i = self.next;
+                self.next += 1;
+                let mention = Mention {
+                    source: "forum".into(),
+                    id: format!("p{i}"),
+                    link: Some(format!("https://forum.example/t/{i}")),
+                    title: Some(format!("Intoxication après le repas {i}")),
+                    text: if i % 100 == 7 {
+                        format!("Intoxication grave, scandale, honte, je suis malade ({i}).")
+                    } else {
+                        format!("Une intoxication signalée ({i}).")
+                    },
+                    author: Some(format!("client {i}")),
+                    lang: Some("fr".into()),
+                    published: Some(now - TimeDelta::minutes(1)),
+                    fetched: now,
+                    story: i as u64,
+                };
+                let analysis = self.analyzer.analyse(&mention, &[]);
+                mentions.push(Stored { mention, analysis });
+            }
+            let poll = Poll {
+                state: SourceState {
+                    name: "forum".into(),
+                    url: "https://forum.example/feed".into(),
+                    last_fetch: Some(now),
+                    ..SourceState::default()
+                },
+                mentions,
+            };
+            let detector = &mut self.detector;
+            self.store
+                .write_polls_with(&[&poll], |tx, new| detector.on_mentions(tx, new, &[], now))
+                .unwrap();
+        }
+
+        fn emails(&self) -> Vec<Notification> {
+            let mut rows = self.store.outbox(None, 1_000).unwrap();
+            rows.retain(|r| r.channel.is_none());
+            rows.reverse();
+            rows.into_iter().map(|r| r.notification).collect()
+        }
+    }
+
+    /// Issue 16, item 8: each critical mention of a flood was an email. Now the opening is one, and the
+    /// mentions that follow are one update once `group_interval` has passed, counted and sampled; the
+    /// email and the chat card say how many more came and show the most negative of them.
+    #[test]
+    fn a_flood_is_told_by_its_opening_then_one_counted_update() {
+        let mut b = Bench::new();
+        b.poll(1, t0());
+        b.poll(300, t0() + TimeDelta::minutes(5));
+        b.poll(11, t0() + TimeDelta::minutes(20));
+        assert_eq!(b.emails().len(), 1, "only the opening within the interval");
+        b.poll(1, t0() + TimeDelta::minutes(31));
+        let emails = b.emails();
+        assert_eq!(emails.len(), 2);
+        let update = &emails[1];
+        assert_eq!(update.kind, NotificationKind::CriticalMention);
+        assert_eq!(update.headline.count, Some(312));
+        assert_eq!(update.mentions.len(), crate::detect::incident::SAMPLES);
+        assert!(
+            update.mentions.iter().all(|m| m.score < Some(-0.3)),
+            "the most negative: {:?}",
+            update.mentions
+        );
+        let incident = b.store.incidents(false, None).unwrap();
+        assert_eq!(incident.len(), 1);
+        assert_eq!(incident[0].mentions, 313);
+
+        let fr = crate::notify::render(update, Locale::Fr);
+        println!("{}\n\n{}", fr.subject, fr.text);
+        assert_eq!(
+            fr.subject,
+            "[veille] CRITIQUE — sante\u{a0}: 312 mentions critiques de plus (règle «\u{a0}sante\u{a0}»)"
+        );
+        assert!(
+            fr.text.contains("312 mentions critiques de plus sur «\u{a0}sante\u{a0}»"),
+            "{}",
+            fr.text
+        );
+        assert!(fr.text.contains("Intoxication après le repas 7"), "{}", fr.text);
+        assert!(
+            fr.text.contains("Mentions critiques\u{a0}: 312 le 02/03 entre 11 h et 11 h 31"),
+            "{}",
+            fr.text
+        );
+        let en = crate::notify::render(update, Locale::En);
+        assert!(
+            en.subject.contains("312 more critical mentions"),
+            "{}",
+            en.subject
+        );
+        let card = Card::of(update, &Voice::new(Locale::Fr, chrono_tz::UTC), 5, None);
+        println!("{card:#?}");
+        assert!(card.title.contains("312 mentions critiques de plus"), "{}", card.title);
+        assert_eq!(card.mentions.len(), crate::detect::incident::SAMPLES);
     }
 }

@@ -23,7 +23,8 @@ pub struct DecisionRecord {
     pub incident_key: String,
     /// `bad_buzz`, `critical_mention` or `buzz`.
     pub incident_kind: &'static str,
-    /// `opened`, `updated`, `escalated`, `resolved`, `mention_attached`, `critical_mention`, `buzz`.
+    /// `opened`, `updated`, `escalated`, `resolved`, `mention_attached`, `critical_mention`,
+    /// `more_critical` (critical mentions counted into a rule's incident since its last message), `buzz`.
     pub event: &'static str,
     /// Whether this decision is also an alert (a thing someone is told about).
     pub alert: bool,

@@ -14,6 +14,7 @@ email-label = { $label ->
 }
 email-figure = { $figure ->
     [count] Negative mentions
+    [critical] Critical mentions
     [usual] Usual level
     [ratio] Against the usual
     [share] Negative share

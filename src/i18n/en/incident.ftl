@@ -22,6 +22,7 @@ event-kind = { $kind ->
     [acknowledged] acknowledged
     [silenced] silenced
     [critical_mention] critical mention
+    [more_critical] more critical mentions
     [buzz] buzz
     [note] note
    *[other] { $kind }

@@ -14,6 +14,7 @@ email-label = { $label ->
 }
 email-figure = { $figure ->
     [count] Mentions négatives
+    [critical] Mentions critiques
     [usual] Niveau habituel
     [ratio] Rapport à la normale
     [share] Part négative

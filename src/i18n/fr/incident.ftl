@@ -22,6 +22,7 @@ event-kind = { $kind ->
     [acknowledged] pris en charge
     [silenced] mis en silence
     [critical_mention] mention critique
+    [more_critical] mentions critiques de plus
     [buzz] buzz
     [note] note
    *[other] { $kind }
