@@ -120,9 +120,16 @@ impl Detector {
             };
             feeds.insert(w.id.clone(), feed);
         }
-        // Feeds of rules without a watch are rebuilt on demand.
+        // Feeds of rules without a watch go on, or are rebuilt from their saved state: a restart must not
+        // forget a rule's open incident (its next critical mention would open another and be told again).
         for (id, feed) in self.feeds.drain() {
             if id.starts_with(RULE_FEED) {
+                feeds.insert(id, feed);
+            }
+        }
+        for id in store.watch_states_with_prefix(RULE_FEED)? {
+            if !feeds.contains_key(&id) {
+                let feed = self.rebuild(store, &id, &WatchSettings::default(), now, &silences)?;
                 feeds.insert(id, feed);
             }
         }
@@ -653,12 +660,19 @@ mod tests {
     }
 
     impl Bench {
-        fn new() -> Bench {
+        /// A critical rule `sante`, counting towards the watch « Acme » when `watch`, else towards none.
+        fn new(watch: bool) -> Bench {
             let dir = tempfile::tempdir().unwrap();
             let store = Store::open(&dir.path().join("veille.db")).unwrap();
+            let mut text = String::from(
+                "[[rule]]\nid = \"sante\"\nname = \"Santé\"\nquery = \"intoxication\"\nseverity = \"critical\"\n",
+            );
+            if watch {
+                text.push_str("watch = \"acme\"\n[[watch]]\nid = \"acme\"\nname = \"Acme\"\nquery = \"repas\"\n");
+            }
             let rules = compile(&[RuleFile {
                 name: "sante.toml",
-                text: "[[rule]]\nid = \"sante\"\nname = \"Santé\"\nquery = \"intoxication\"\nseverity = \"critical\"\n",
+                text: &text,
             }])
             .unwrap();
             let detector = Detector::load(&store, spec_of(&rules), t0()).unwrap();
@@ -721,14 +735,31 @@ mod tests {
 
     /// Issue 16, item 8: each critical mention of a flood was an email. Now the opening is one, and the
     /// mentions that follow are one update once `group_interval` has passed, counted and sampled; the
-    /// email and the chat card say how many more came and show the most negative of them.
+    /// email and the chat card say how many more came and show the most negative of them. A restart in
+    /// the middle neither counts the stored mentions twice (they were counted again into the rule's
+    /// incident) nor forgets the incident of a rule that counts towards no watch (its feed was not
+    /// rebuilt: the next critical mention opened a second incident, told again).
     #[test]
     fn a_flood_is_told_by_its_opening_then_one_counted_update() {
-        let mut b = Bench::new();
+        for watch in [false, true] {
+            flood_told_once_then_counted(watch);
+        }
+    }
+
+    fn flood_told_once_then_counted(watch: bool) {
+        let mut b = Bench::new(watch);
         b.poll(1, t0());
         b.poll(300, t0() + TimeDelta::minutes(5));
         b.poll(11, t0() + TimeDelta::minutes(20));
         assert_eq!(b.emails().len(), 1, "only the opening within the interval");
+        // A restart here: the stored mentions of the bucket in progress are counted again for the
+        // bucket, not for the rule's incident, whose count the saved state already holds.
+        b.detector = Detector::load(
+            &b.store,
+            b.detector.spec.clone(),
+            t0() + TimeDelta::minutes(21),
+        )
+        .unwrap();
         b.poll(1, t0() + TimeDelta::minutes(31));
         let emails = b.emails();
         assert_eq!(emails.len(), 2);
@@ -747,12 +778,15 @@ mod tests {
 
         let fr = crate::notify::render(update, Locale::Fr);
         println!("{}\n\n{}", fr.subject, fr.text);
+        let brand = if watch { "Acme" } else { "sante" };
         assert_eq!(
             fr.subject,
-            "[veille] CRITIQUE — sante\u{a0}: 312 mentions critiques de plus (règle «\u{a0}sante\u{a0}»)"
+            format!(
+                "[veille] CRITIQUE — {brand}\u{a0}: 312 mentions critiques de plus (règle «\u{a0}sante\u{a0}»)"
+            )
         );
         assert!(
-            fr.text.contains("312 mentions critiques de plus sur «\u{a0}sante\u{a0}»"),
+            fr.text.contains(&format!("312 mentions critiques de plus sur «\u{a0}{brand}\u{a0}»")),
             "{}",
             fr.text
         );

@@ -331,6 +331,23 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The ids of the saved detection states that start with `prefix` (the feeds of critical rules that
+    /// count towards no watch), in order.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn watch_states_with_prefix(&self, prefix: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT watch FROM watch_state WHERE substr(watch, 1, length(?1)) = ?1 ORDER BY watch")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([prefix], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<String>>>()
+            .map_err(|e| self.err(e))
+    }
+
     /// A watch's closed buckets (JSON counts) from `since` on.
     ///
     /// # Errors
