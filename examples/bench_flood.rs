@@ -45,10 +45,10 @@ fn flood(items: usize) -> String {
          <language>fr</language>\n",
     );
     for i in 0..items {
-        let _ = write!(
+        let _ = writeln!(
             xml,
             "<item><guid>p{i}</guid><title>Appel au boycott de Maison Brioche ({i})</title>\
-             <link>https://forum.example/t/{i}</link><pubDate>{published}</pubDate></item>\n"
+             <link>https://forum.example/t/{i}</link><pubDate>{published}</pubDate></item>"
         );
     }
     xml.push_str("</channel></rss>\n");

@@ -79,7 +79,11 @@ fn ten_thousand_critical_items_make_one_incident_and_a_bounded_outbox() {
         dir.path().join("rules/maison-brioche.toml"),
     )
     .unwrap();
-    std::fs::write(dir.path().join("secret"), "a key for signing the webhook's payloads").unwrap();
+    std::fs::write(
+        dir.path().join("secret"),
+        "a key for signing the webhook's payloads",
+    )
+    .unwrap();
     let config = config.to_str().unwrap();
     // An empty run first: the size of a database with no mention.
     write_flood(&dir.path().join("forum.xml"), 0);
@@ -100,7 +104,12 @@ fn ten_thousand_critical_items_make_one_incident_and_a_bounded_outbox() {
     assert_eq!(incident["mentions"], ITEMS as u64, "every mention counted");
 
     let alerts = json_lines(&["alerts", "--json", "--config", config]);
-    assert_eq!(alerts.len(), 1, "one alert, at the opening: {}", alerts.len());
+    assert_eq!(
+        alerts.len(),
+        1,
+        "one alert, at the opening: {}",
+        alerts.len()
+    );
 
     // Outbox rows per channel: the opening, and nothing per mention.
     let mut per_channel: BTreeMap<String, usize> = BTreeMap::new();
@@ -112,7 +121,11 @@ fn ten_thousand_critical_items_make_one_incident_and_a_bounded_outbox() {
         per_channel.values().all(|&n| n <= 2) && per_channel.contains_key("ops"),
         "{per_channel:?}"
     );
-    assert_eq!(hook.requests().len(), per_channel["ops"], "delivered once each");
+    assert_eq!(
+        hook.requests().len(),
+        per_channel["ops"],
+        "delivered once each"
+    );
 
     // What the channel received is the opening: one critical mention, told at once.
     let body: Value = serde_json::from_slice(&hook.requests()[0].body).unwrap();

@@ -203,7 +203,8 @@ impl WatchFeed {
         if self.state.rules.is_empty() {
             return out;
         }
-        let (decisions, state) = tell_rules(&self.watch, &self.settings, &self.state, silences, now);
+        let (decisions, state) =
+            tell_rules(&self.watch, &self.settings, &self.state, silences, now);
         self.state = state;
         out.extend(decisions);
         out

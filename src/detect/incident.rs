@@ -593,42 +593,42 @@ fn critical_of(
     suppressed: Option<Suppression>,
 ) -> CriticalMention {
     // A term found in the title and again in the text is one term for a reader: each once, whatever
-        // its case, as first written.
-        let mut matched: Vec<String> = Vec::new();
-        for t in mention
-            .matches
+    // its case, as first written.
+    let mut matched: Vec<String> = Vec::new();
+    for t in mention
+        .matches
+        .iter()
+        .filter(|m| m.rule == rule)
+        .flat_map(|m| m.terms.iter())
+    {
+        if !matched
             .iter()
-            .filter(|m| m.rule == rule)
-            .flat_map(|m| m.terms.iter())
+            .any(|s| s.to_lowercase() == t.text.to_lowercase())
         {
-            if !matched
-                .iter()
-                .any(|s| s.to_lowercase() == t.text.to_lowercase())
-            {
-                matched.push(t.text.clone());
-            }
+            matched.push(t.text.clone());
         }
-        let mut negative: Vec<_> = mention.terms.iter().filter(|t| t.weight < 0.0).collect();
-        negative.sort_by(|a, b| a.weight.total_cmp(&b.weight));
-        CriticalMention {
-            watch: watch.to_owned(),
-            watch_name: None,
-            rule: rule.to_owned(),
-            mention: mention.key.clone(),
-            story: mention.story,
-            at: now,
-            attach_to,
-            opens,
-            notify: suppressed.is_none(),
-            suppressed,
-            source: mention.source.clone(),
-            author: mention.author.clone(),
-            title: mention.title.clone(),
-            link: mention.link.clone(),
-            score: mention.score,
-            matched,
-            sentiment_terms: distinct_terms(negative, 3),
-        }
+    }
+    let mut negative: Vec<_> = mention.terms.iter().filter(|t| t.weight < 0.0).collect();
+    negative.sort_by(|a, b| a.weight.total_cmp(&b.weight));
+    CriticalMention {
+        watch: watch.to_owned(),
+        watch_name: None,
+        rule: rule.to_owned(),
+        mention: mention.key.clone(),
+        story: mention.story,
+        at: now,
+        attach_to,
+        opens,
+        notify: suppressed.is_none(),
+        suppressed,
+        source: mention.source.clone(),
+        author: mention.author.clone(),
+        title: mention.title.clone(),
+        link: mention.link.clone(),
+        score: mention.score,
+        matched,
+        sentiment_terms: distinct_terms(negative, 3),
+    }
 }
 
 /// Judges one window of `watch` against its history and moves its incident along.
@@ -1234,7 +1234,11 @@ mod tests {
         for i in 0..1_000 {
             decisions.extend(m(&mut st, &format!("m{i}"), -(i as f32) / 1000.0, t0()));
         }
-        assert_eq!(decisions.len(), 1, "one alert for a thousand and one mentions");
+        assert_eq!(
+            decisions.len(),
+            1,
+            "one alert for a thousand and one mentions"
+        );
         assert!(alert(&decisions).notify && alert(&decisions).opens);
         assert_eq!(st.rules["sante"].mentions, 1_001);
         assert!(st.alerted.len() <= 1, "no key kept per counted mention");
@@ -1249,11 +1253,20 @@ mod tests {
         assert_eq!((rec.kind, rec.mentions), (EventKind::Updated, 1_001));
         assert_eq!(rec.more.as_ref().unwrap().samples.len(), SAMPLES);
         // Nothing new: nothing to record or tell.
-        assert!(tell_rules("acme", &s, &st, &[], t0() + TimeDelta::minutes(5)).0.is_empty());
+        assert!(
+            tell_rules("acme", &s, &st, &[], t0() + TimeDelta::minutes(5))
+                .0
+                .is_empty()
+        );
         // Ten minutes later, more: counted, still within the interval.
         decisions.clear();
         for i in 0..10 {
-            decisions.extend(m(&mut st, &format!("n{i}"), -0.95, t0() + TimeDelta::minutes(10)));
+            decisions.extend(m(
+                &mut st,
+                &format!("n{i}"),
+                -0.95,
+                t0() + TimeDelta::minutes(10),
+            ));
         }
         assert!(decisions.is_empty());
         let at = t0() + TimeDelta::minutes(10);
@@ -1271,7 +1284,10 @@ mod tests {
             unreachable!()
         };
         let more = up.more.as_ref().unwrap();
-        assert_eq!(more.count, 1_011, "every mention since the opening's message");
+        assert_eq!(
+            more.count, 1_011,
+            "every mention since the opening's message"
+        );
         assert_eq!(more.since, t0());
         assert_eq!(up.mentions, 1_012);
         let scores: Vec<f32> = more.samples.iter().map(|c| c.score).collect();
@@ -1281,7 +1297,9 @@ mod tests {
             "1\u{202f}011 mentions critiques de plus sur «\u{a0}acme\u{a0}» (règle «\u{a0}sante\u{a0}») depuis le dernier message (le 02/03 à 00:00)\u{a0}; 1\u{202f}012 en tout depuis le 02/03 à 00:00."
         );
         assert!(
-            up.explain_en().starts_with("1,011 more critical mentions of “acme” (rule “sante”) since the last message"),
+            up.explain_en().starts_with(
+                "1,011 more critical mentions of “acme” (rule “sante”) since the last message"
+            ),
             "{}",
             up.explain_en()
         );

@@ -18,8 +18,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::Transaction;
 
 use crate::detect::{
-    AnalysedMention, BucketCounts, CriticalMention, Decision, EventKind, Silence, SilenceTarget, Suppression,
-    WatchFeed, WatchState, history_span,
+    AnalysedMention, BucketCounts, CriticalMention, Decision, EventKind, Silence, SilenceTarget,
+    Suppression, WatchFeed, WatchState, history_span,
 };
 use crate::i18n::words::{self, Metric};
 use crate::i18n::{Locale, Voice};
@@ -128,9 +128,10 @@ impl Detector {
             }
         }
         for id in store.watch_states_with_prefix(RULE_FEED)? {
-            if !feeds.contains_key(&id) {
-                let feed = self.rebuild(store, &id, &WatchSettings::default(), now, &silences)?;
-                feeds.insert(id, feed);
+            if let std::collections::hash_map::Entry::Vacant(slot) = feeds.entry(id) {
+                let feed =
+                    self.rebuild(store, slot.key(), &WatchSettings::default(), now, &silences)?;
+                slot.insert(feed);
             }
         }
         self.feeds = feeds;
@@ -510,7 +511,13 @@ impl Detector {
                     n.headline.window_start = Some(more.since);
                     n.headline.window_end = Some(e.at);
                     for c in &more.samples {
-                        n.terms.extend(c.matched.iter().filter(|t| !n.terms.contains(t)).cloned().collect::<Vec<_>>());
+                        n.terms.extend(
+                            c.matched
+                                .iter()
+                                .filter(|t| !n.terms.contains(t))
+                                .cloned()
+                                .collect::<Vec<_>>(),
+                        );
                         n.mentions.push(shown_critical(c, shown));
                     }
                 }
@@ -786,13 +793,20 @@ mod tests {
             )
         );
         assert!(
-            fr.text.contains(&format!("312 mentions critiques de plus sur «\u{a0}{brand}\u{a0}»")),
+            fr.text.contains(&format!(
+                "312 mentions critiques de plus sur «\u{a0}{brand}\u{a0}»"
+            )),
             "{}",
             fr.text
         );
-        assert!(fr.text.contains("Intoxication après le repas 7"), "{}", fr.text);
         assert!(
-            fr.text.contains("Mentions critiques\u{a0}: 312 le 02/03 entre 11 h et 11 h 31"),
+            fr.text.contains("Intoxication après le repas 7"),
+            "{}",
+            fr.text
+        );
+        assert!(
+            fr.text
+                .contains("Mentions critiques\u{a0}: 312 le 02/03 entre 11 h et 11 h 31"),
             "{}",
             fr.text
         );
@@ -804,7 +818,11 @@ mod tests {
         );
         let card = Card::of(update, &Voice::new(Locale::Fr, chrono_tz::UTC), 5, None);
         println!("{card:#?}");
-        assert!(card.title.contains("312 mentions critiques de plus"), "{}", card.title);
+        assert!(
+            card.title.contains("312 mentions critiques de plus"),
+            "{}",
+            card.title
+        );
         assert_eq!(card.mentions.len(), crate::detect::incident::SAMPLES);
     }
 }

@@ -171,20 +171,14 @@ impl Reading {
         // The budget is asked from inside the parser too, as it takes the document in: one costly
         // document is stopped where it stands, not once the parser is done with it.
         let mut stopped_by = None;
-        let parsed = parse_feed_within(
-            &source,
-            &bytes,
-            charset.as_deref(),
-            fetched,
-            &mut |_| {
-                if shutdown.is_cancelled() {
-                    stopped_by = Some(ReadStop::Abandoned);
-                } else if let Some(stop) = over(0, 0) {
-                    stopped_by = Some(stop);
-                }
-                stopped_by.is_some()
-            },
-        );
+        let parsed = parse_feed_within(&source, &bytes, charset.as_deref(), fetched, &mut |_| {
+            if shutdown.is_cancelled() {
+                stopped_by = Some(ReadStop::Abandoned);
+            } else if let Some(stop) = over(0, 0) {
+                stopped_by = Some(stop);
+            }
+            stopped_by.is_some()
+        });
         let feed = match (parsed, stopped_by) {
             (Ok(feed), _) => feed,
             (Err(ParseError::Stopped { .. }), Some(stop)) => return Err(stop),

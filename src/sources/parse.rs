@@ -777,7 +777,14 @@ pub fn parse_feed_within(
     fetched: DateTime<Utc>,
     stop: &mut dyn FnMut(usize) -> bool,
 ) -> Result<ParsedFeed, ParseError> {
-    read_feed(source, bytes, http_charset, fetched, &mut Work::default(), stop)
+    read_feed(
+        source,
+        bytes,
+        http_charset,
+        fetched,
+        &mut Work::default(),
+        stop,
+    )
 }
 
 /// How often, in bytes taken in by the feed parser, the budget is asked: often enough that a parse stops
@@ -1572,7 +1579,10 @@ mod tests {
         let mut work = Work::default();
         let feed = read_feed("s", doc.as_bytes(), None, now(), &mut work, &mut |_| false).unwrap();
         assert_eq!(feed.mentions.len(), 2_000);
-        assert!(work.parsed >= doc.len() && work.parsed <= doc.len() + 64, "{work:?}");
+        assert!(
+            work.parsed >= doc.len() && work.parsed <= doc.len() + 64,
+            "{work:?}"
+        );
     }
 
     /// Guards the quadratic RDF rewrite (issue 16, 1): 50,000 `<item rdf:about="a">` never closed, 1 MB,
@@ -1583,7 +1593,8 @@ mod tests {
         let doc = rdf(50_000, "", "");
         assert!(doc.len() > 1_000_000, "{}", doc.len());
         let mut work = Work::default();
-        let err = read_feed("s", doc.as_bytes(), None, now(), &mut work, &mut |_| false).unwrap_err();
+        let err =
+            read_feed("s", doc.as_bytes(), None, now(), &mut work, &mut |_| false).unwrap_err();
         assert!(
             matches!(&err, ParseError::Xml { line: 1, message, .. } if message.contains("</item>")),
             "{err:?}"
