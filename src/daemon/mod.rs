@@ -253,6 +253,8 @@ pub struct Daemon {
     open_incidents: u64,
     /// The database fault being waited out, as `STATUS=` shows it first.
     fault_line: Option<String>,
+    /// The time `run --once` takes for now, when given (`--at`); the system clock otherwise.
+    clock: Option<chrono::DateTime<Utc>>,
 }
 
 /// A database fault the daemon is waiting out: no new poll is admitted but one probe after each backoff.
@@ -351,6 +353,7 @@ impl Daemon {
             scheduler,
             open_incidents: 0,
             fault_line: None,
+            clock: None,
         })
     }
 
@@ -432,7 +435,7 @@ impl Daemon {
     /// Only when the database cannot be written.
     pub async fn run_once(mut self) -> Result<OnceSummary, DaemonError> {
         let started = Instant::now();
-        let start_time = Utc::now();
+        let start_time = self.now();
         self.scheduler.all_due(start_time);
         let mut set = tokio::task::JoinSet::new();
         let mut summary = OnceSummary::default();
@@ -440,9 +443,9 @@ impl Daemon {
         loop {
             while let Some(start) = self.scheduler.next_start(start_time) {
                 let stages = self.stages.clone();
+                let now = self.now();
                 set.spawn(async move {
-                    let report =
-                        poll_source(&stages, &start.source, start.previous, Utc::now()).await;
+                    let report = poll_source(&stages, &start.source, start.previous, now).await;
                     (start.source.name.clone(), report)
                 });
             }
@@ -453,7 +456,7 @@ impl Daemon {
                 joined.map_err(|join| DaemonError::Setup(format!("a poll task failed: {join}")))?;
             match report {
                 Ok(None) => {
-                    self.scheduler.finished(&name, None, None, Utc::now());
+                    self.scheduler.finished(&name, None, None, self.now());
                 }
                 Ok(Some(report)) => {
                     summary.items += report.items;
@@ -464,16 +467,20 @@ impl Daemon {
                         summary.sources_ok += 1;
                     }
                     self.scheduler
-                        .finished(&name, Some(report.state), None, Utc::now());
+                        .finished(&name, Some(report.state), None, self.now());
                 }
                 Err(e) => {
                     store_error = Some(e);
-                    self.scheduler.finished(&name, None, None, Utc::now());
+                    self.scheduler.finished(&name, None, None, self.now());
                 }
             }
         }
-        // Let detection judge the buckets that closed meanwhile (calm, resolution).
-        if let Err(e) = self.stages.writer.tick(Utc::now()).await {
+        // Let detection judge the buckets that closed meanwhile (calm, resolution), then the sources'
+        // health.
+        if let Err(e) = self.stages.writer.tick(self.now()).await {
+            store_error.get_or_insert(e);
+        }
+        if let Err(e) = self.check_sources(self.now()).await {
             store_error.get_or_insert(e);
         }
         summary.seconds = started.elapsed().as_secs_f64();
@@ -502,6 +509,28 @@ impl Daemon {
             Some(e) => Err(e.into()),
             None => Ok(summary),
         }
+    }
+
+    /// Takes `at` for now in [`Daemon::run_once`]: the polls' times, detection's clock and the check of
+    /// sources that go blind (`veille run --once --at`, to see what the daemon would do then).
+    pub fn at(mut self, at: chrono::DateTime<Utc>) -> Daemon {
+        self.clock = Some(at);
+        self
+    }
+
+    fn now(&self) -> chrono::DateTime<Utc> {
+        self.clock.unwrap_or_else(Utc::now)
+    }
+
+    /// Judges every source's health at `now` ([`crate::pipeline::blind`]); `source` incidents open or
+    /// resolve in the writer's transaction.
+    async fn check_sources(&self, now: chrono::DateTime<Utc>) -> Result<usize, StoreError> {
+        let check =
+            crate::pipeline::blind::SourceCheck::of(&self.config, self.stages.analyzer.rules());
+        self.stages
+            .writer
+            .run(move |tx| crate::pipeline::blind::check_sources(tx, &check, now))
+            .await
     }
 
     /// Closes the database once the last write is committed.
@@ -783,6 +812,11 @@ impl Daemon {
         if clocks.last_tick.elapsed() >= TICK {
             if let Err(e) = self.stages.writer.tick(now).await {
                 tracing::error!(error = %e, "Detection could not judge the closed buckets.");
+                if e.is_transient() {
+                    fault = Some(e);
+                }
+            } else if let Err(e) = self.check_sources(now).await {
+                tracing::error!(error = %e, "The sources' health could not be judged.");
                 if e.is_transient() {
                     fault = Some(e);
                 }

@@ -12,6 +12,7 @@
 //! out instead of exiting. [`status_file`] is the one thing kept outside SQLite: the daemon's state, for
 //! `veille status`, readable when the database cannot be written.
 
+pub mod blind;
 pub mod incidents;
 pub mod outbox;
 pub mod schema;
@@ -209,6 +210,8 @@ pub struct Health {
     pub last_fetch: Option<DateTime<Utc>>,
     pub last_success: Option<DateTime<Utc>>,
     pub open_incidents: u64,
+    /// Sources with an open `source` incident: they can no longer be heard.
+    pub blind_sources: u64,
     pub outbox_pending: u64,
     pub outbox_failed: u64,
     /// When the oldest pending notification was queued.
@@ -628,6 +631,7 @@ impl Store {
         if self.has_table("incident")? {
             h.open_incidents =
                 q("SELECT count(*) FROM incident WHERE resolved_at IS NULL")?.unwrap_or(0) as u64;
+            h.blind_sources = self.open_source_incidents()?.len() as u64;
         }
         if self.has_table("outbox")? {
             h.outbox_pending =
@@ -731,14 +735,16 @@ fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Resul
     let s = &poll.state;
     tx.prepare_cached(
         "INSERT INTO source (name, url, etag, last_modified, last_fetch, last_success, last_error, last_status,
-                             consecutive_errors, items_seen, mentions, next_due)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                             consecutive_errors, items_seen, mentions, next_due, failing_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, CASE WHEN ?9 > 0 THEN ?5 END)
          ON CONFLICT (name) DO UPDATE SET
            url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
            last_fetch = excluded.last_fetch, last_success = excluded.last_success,
            last_error = excluded.last_error, last_status = excluded.last_status,
            consecutive_errors = excluded.consecutive_errors, items_seen = excluded.items_seen,
-           mentions = source.mentions + excluded.mentions, next_due = excluded.next_due",
+           mentions = source.mentions + excluded.mentions, next_due = excluded.next_due,
+           failing_since = CASE WHEN excluded.consecutive_errors = 0 THEN NULL
+                                ELSE coalesce(source.failing_since, excluded.last_fetch) END",
     )?
     .execute(params![
         s.name,

@@ -199,6 +199,12 @@ const MIGRATIONS: &[&str] = &[
         last_seen INTEGER NOT NULL
     );
     CREATE INDEX session_user ON session (user);",
+    // Sources that go blind: when a source's failures began (NULL while it works), which source a `source`
+    // incident is about, and a source's latest items by time (its usual cadence).
+    "ALTER TABLE source ADD COLUMN failing_since INTEGER;
+    ALTER TABLE incident ADD COLUMN source TEXT;
+    CREATE INDEX incident_source ON incident (source) WHERE source IS NOT NULL;
+    CREATE INDEX mention_source_at ON mention (source, at);",
 ];
 
 /// The schema version this build writes.

@@ -90,7 +90,11 @@ enum Request {
         DateTime<Utc>,
         oneshot::Sender<Result<()>>,
     ),
+    Job(Job, oneshot::Sender<Result<usize>>),
 }
+
+/// Work run in a transaction of its own on the writer thread (the check of sources that go blind).
+type Job = Box<dyn FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<usize> + Send>;
 
 /// A handle to the writer thread; clone it freely.
 #[derive(Clone)]
@@ -215,6 +219,15 @@ pub fn spawn(mut store: Store, mut hook: Box<dyn WriteHook>) -> (Writer, WriterT
                             }
                             let _ = reply.send(result);
                         }
+                        Request::Job(job, reply) => {
+                            flush(&mut store, hook.as_mut(), std::mem::take(&mut polls));
+                            let mut answer = 0;
+                            let result = store.in_transaction(|tx| {
+                                answer = job(tx)?;
+                                Ok(())
+                            });
+                            let _ = reply.send(result.map(|()| answer));
+                        }
                         Request::Spec(spec, now, reply) => {
                             flush(&mut store, hook.as_mut(), std::mem::take(&mut polls));
                             let _ = reply.send(hook.reload(&store, Some(*spec), now));
@@ -261,6 +274,23 @@ impl Writer {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(Request::Spec(Box::new(spec), now, reply))
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Runs `job` in a transaction of its own, after the polls already sent, and waits for the commit;
+    /// returns what the job returned.
+    ///
+    /// # Errors
+    /// The store's error (the job's included: the transaction is then rolled back), or
+    /// [`StoreError::WriterGone`].
+    pub async fn run(
+        &self,
+        job: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<usize> + Send + 'static,
+    ) -> Result<usize> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Request::Job(Box::new(job), reply))
             .map_err(|_| StoreError::WriterGone)?;
         answer.await.map_err(|_| StoreError::WriterGone)?
     }

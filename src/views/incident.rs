@@ -175,10 +175,18 @@ impl IncidentView {
         self.decisions()
             .filter(|d| match d {
                 Decision::Incident(e) => e.kind != EventKind::Updated,
-                Decision::Buzz(_) => true,
+                Decision::Buzz(_) | Decision::Source(_) => true,
                 Decision::CriticalMention(_) => false,
             })
             .last()
+    }
+
+    /// The source a `source` incident is about.
+    pub fn source(&self) -> Option<&str> {
+        self.decisions().find_map(|d| match d {
+            Decision::Source(s) => Some(s.source.as_str()),
+            _ => None,
+        })
     }
 
     /// Its critical mentions as recorded, the most negative first: each one alerted at once, and the
@@ -190,7 +198,7 @@ impl IncidentView {
             .flat_map(|d| match d {
                 Decision::CriticalMention(c) => std::slice::from_ref(c),
                 Decision::Incident(e) => e.more.as_ref().map_or(&[][..], |m| &m.samples[..]),
-                Decision::Buzz(_) => &[],
+                _ => &[],
             })
             .collect();
         // A sample shown by a recorded update is shown again by the next one.
@@ -230,6 +238,16 @@ pub struct IncidentLine {
     pub status: IncidentStatus,
     /// The first decision of its timeline, for incidents without a stored explanation (critical mentions).
     pub first: Option<Decision>,
+}
+
+impl IncidentLine {
+    /// The source a `source` incident is about.
+    pub fn source(&self) -> Option<&str> {
+        match &self.first {
+            Some(Decision::Source(s)) => Some(&s.source),
+            _ => None,
+        }
+    }
 }
 
 /// The incidents, newest first, as lists show them.

@@ -247,6 +247,7 @@ fn incident_row(v: &Voice, line: &IncidentLine) -> IncidentRowCtx {
             .watch
             .clone()
             .or_else(|| line.row.rule.clone())
+            .or_else(|| line.source().map(str::to_owned))
             .unwrap_or_default(),
         summary,
         opened: v.moment(line.row.opened_at),
@@ -575,6 +576,9 @@ pub(super) async fn incident(
             None => r.clone(),
         };
         fields.push(field(&v, "rule", value));
+    }
+    if let Some(source) = view.source() {
+        fields.push(field(&v, "source", source.to_owned()));
     }
     fields.push(field(&v, "opened", v.time(row.opened_at)));
     fields.push(field(&v, "updated", v.time(row.updated_at)));
