@@ -229,6 +229,8 @@ fn main() -> anyhow::Result<()> {
                                 published: Some(now),
                                 fetched: now,
                                 story: n,
+                                kind: veille::model::SourceKind::Feed,
+                                reach: veille::model::Reach::default(),
                             },
                             analysis: veille::model::Analysis::default(),
                         }

@@ -74,6 +74,8 @@ fn polls(rng: &mut fastrand::Rng, from: usize, count: usize, per: usize) -> Vec<
                         published: Some(now - chrono::Duration::seconds(rng.i64(0..86_400))),
                         fetched: now,
                         story: i as u64,
+                        kind: veille::model::SourceKind::Feed,
+                        reach: veille::model::Reach::default(),
                     },
                     analysis: Analysis::default(),
                 })

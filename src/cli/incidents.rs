@@ -747,8 +747,25 @@ impl Layout<'_> {
                 c.link.as_deref(),
             );
         }
-        if critical.len() > SHOWN_CRITICAL {
-            let more = critical.len() - SHOWN_CRITICAL;
+        // A flood is counted, not kept mention by mention: the rest is the incident's count.
+        let total = if self.view.row.kind == "critical_mention" {
+            self.view.critical_count() as usize
+        } else {
+            critical.len()
+        };
+        let shown = critical.len().min(SHOWN_CRITICAL);
+        if total > critical.len() {
+            // The rest were counted, not recorded one by one: the mentions list has them.
+            let rule = self.view.row.rule.as_deref().unwrap_or_default();
+            out.push_str(&format!(
+                "  {}\n",
+                v.say(
+                    "critical-more-counted",
+                    &[("count", (total - shown).into()), ("rule", rule.into())]
+                )
+            ));
+        } else if total > shown {
+            let more = total - shown;
             out.push_str(&format!(
                 "  {}\n",
                 v.say("critical-more", &[("count", more.into())])
@@ -1263,6 +1280,7 @@ mod tests {
             duration_secs: None,
             calm_secs: None,
             explanation: Some(x.clone()),
+            more: None,
         });
         let events = vec![crate::views::TimelineEntry {
             row: EventRow {

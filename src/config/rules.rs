@@ -107,6 +107,7 @@ pub fn load_checked(dir: &Path) -> Result<RuleSet, Vec<ConfigError>> {
                 ("warmup", d.warmup),
                 ("resolve_after", d.resolve_after),
                 ("cooldown", d.cooldown),
+                ("group_interval", d.group_interval),
             ]
             .into_iter()
             .filter_map(|(key, i)| DETECTION.problem(i).map(|e| format!("{key} {e}")));

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 
 use super::baseline::history_span;
 use super::counts::{AnalysedMention, BucketCounts, Window, bucket_delta, bucket_start, span};
-use super::incident::{Decision, WatchState, evaluate, on_mention};
+use super::incident::{Decision, WatchState, evaluate, on_mention, tell_rules};
 use super::silence::Silence;
 use crate::model::WatchSettings;
 
@@ -95,11 +95,33 @@ impl WatchFeed {
         now: DateTime<Utc>,
         silences: &[Silence],
     ) -> Vec<Decision> {
+        self.take(mention, now, silences, true)
+    }
+
+    /// Counts a mention the saved state already holds (after a restart, the stored mentions of the bucket
+    /// in progress): like [`WatchFeed::mention`], without checking it for critical rules again, which
+    /// would count it twice in its rule's incident.
+    pub fn recount(
+        &mut self,
+        mention: AnalysedMention,
+        now: DateTime<Utc>,
+        silences: &[Silence],
+    ) -> Vec<Decision> {
+        self.take(mention, now, silences, false)
+    }
+
+    fn take(
+        &mut self,
+        mention: AnalysedMention,
+        now: DateTime<Utc>,
+        silences: &[Silence],
+        new: bool,
+    ) -> Vec<Decision> {
         let now = now.max(self.open_start.unwrap_or(now));
         let mut out = self.advance(now, silences);
         // Most mentions match no critical rule: `on_mention` would then hand back the state unchanged, at
         // the price of a copy of it.
-        if !mention.critical_rules().is_empty() {
+        if new && !mention.critical_rules().is_empty() {
             let (decisions, state) = on_mention(
                 &self.watch,
                 &self.settings,
@@ -170,6 +192,21 @@ impl WatchFeed {
             let counts = BucketCounts::aggregate(start, &self.open);
             out.extend(self.judge(&counts, now, silences));
         }
+        out
+    }
+
+    /// Moves time to `now` ([`WatchFeed::advance`]) and tells what critical-rule incidents counted since
+    /// their last message when `group_interval` has passed ([`tell_rules`]): what the daemon's tick calls,
+    /// so the end of a flood is told even when no new mention comes.
+    pub fn tick(&mut self, now: DateTime<Utc>, silences: &[Silence]) -> Vec<Decision> {
+        let mut out = self.advance(now, silences);
+        if self.state.rules.is_empty() {
+            return out;
+        }
+        let (decisions, state) =
+            tell_rules(&self.watch, &self.settings, &self.state, silences, now);
+        self.state = state;
+        out.extend(decisions);
         out
     }
 

@@ -8,9 +8,12 @@
 //! A bad-buzz incident opens on the first window that passes every test of [`crate::detect`], grows (peak,
 //! mentions) with the following windows, escalates from warning to critical when the surge reaches
 //! `critical_ratio` times the usual level with a z twice the threshold, and resolves once closed windows have
-//! been back near the usual level for `resolve_after`; a `cooldown` then holds off a new incident. Critical
-//! rule matches alert at once, one alert per mention and rule, grouped into a per-rule incident; while a
-//! bad-buzz incident is open on the brand they are attached to it and not notified separately (inhibition).
+//! been back near the usual level for `resolve_after`; a `cooldown` then holds off a new incident. The first
+//! critical mention of a rule alerts at once and opens a per-rule incident; the critical mentions that
+//! follow are counted into it and told together by updates, at most one per `group_interval` (see
+//! [`RuleIncident`]), so a flood of 50,000 matching items is one incident and a handful of messages; while
+//! a bad-buzz incident is open on the brand they are attached to it and not notified separately
+//! (inhibition).
 
 use std::collections::BTreeMap;
 
@@ -113,7 +116,26 @@ pub struct IncidentEvent {
     pub calm_secs: Option<i64>,
     /// The window that made the decision. `None` for the end of a critical-rule incident.
     pub explanation: Option<Explanation>,
+    /// For a critical-rule incident's `Updated`: the critical mentions counted since the last message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub more: Option<MoreCritical>,
 }
+
+/// The critical mentions a critical-rule incident counted since its last message (its opening or its last
+/// update), told together: how many, since when, and a few of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MoreCritical {
+    /// Critical mentions counted since `since`.
+    pub count: u32,
+    /// When the last message about the incident was made (its opening, or its last told update).
+    pub since: DateTime<Utc>,
+    /// Up to [`SAMPLES`] of them, the most negative first.
+    #[serde(default)]
+    pub samples: Vec<CriticalMention>,
+}
+
+/// How many critical mentions an update shows: enough to see what the flood says, few enough to read.
+pub const SAMPLES: usize = 3;
 
 /// One mention matching a critical rule: an alert at once, from the very first mention of a watch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -293,6 +315,12 @@ impl OpenIncident {
 }
 
 /// An open critical-rule incident: critical mentions of one rule on one watch.
+///
+/// The first critical mention opens it and is told at once; those that follow are only counted here (no
+/// decision, no row, no message per mention) and told together, at most once per `group_interval`, by an
+/// update that says how many came since the last message and shows a few of them — the grouping of
+/// Prometheus Alertmanager (`group_wait` is nil: a critical rule is news at once; `group_interval` is the
+/// watch's, thirty minutes by default; nothing is repeated when nothing new came).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleIncident {
     pub id: IncidentId,
@@ -300,8 +328,35 @@ pub struct RuleIncident {
     pub opened: DateTime<Utc>,
     pub last: DateTime<Utc>,
     pub mentions: u32,
-    /// Stories already alerted: more copies of a syndicated article attach without a new mail.
-    pub stories: Vec<u64>,
+    /// When the last message about it was made (its opening or its last told update); `None` in a state
+    /// saved before updates existed, read as its opening.
+    #[serde(default)]
+    pub told: Option<DateTime<Utc>>,
+    /// `mentions` as the last message told it.
+    #[serde(default = "one")]
+    pub told_mentions: u32,
+    /// `mentions` as the store last recorded it.
+    #[serde(default = "one")]
+    pub recorded: u32,
+    /// A few of the mentions counted since the last message, the most negative first.
+    #[serde(default)]
+    pub samples: Vec<CriticalMention>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl RuleIncident {
+    /// Keeps the mention scored `score` among the samples if it is among the [`SAMPLES`] most negative
+    /// (the earliest on a tie); its facts are made only then.
+    fn sample(&mut self, score: f32, facts: impl FnOnce() -> CriticalMention) {
+        let at = self.samples.partition_point(|s| s.score <= score);
+        if at < SAMPLES {
+            self.samples.insert(at, facts());
+            self.samples.truncate(SAMPLES);
+        }
+    }
 }
 
 /// Everything detection remembers about a watch between calls. Plain serde data: the store keeps it as
@@ -365,10 +420,86 @@ impl WatchState {
                     duration_secs: Some((r.last - r.opened).num_seconds()),
                     calm_secs: Some((now - r.last).num_seconds()),
                     explanation: None,
+                    more: None,
                 }));
             }
         }
     }
+}
+
+impl WatchState {
+    /// Tells what critical-rule incidents counted since their last message: an update is notified when
+    /// `group_interval` has passed since that message; otherwise the count is only recorded (so the
+    /// incident's figure is right after every batch), at most once per call and never for nothing new.
+    fn tell_rules(
+        &mut self,
+        watch: &str,
+        settings: &WatchSettings,
+        silences: &[Silence],
+        now: DateTime<Utc>,
+        out: &mut Vec<Decision>,
+    ) {
+        let interval = secs(settings.group_interval);
+        for r in self.rules.values_mut() {
+            if r.mentions <= r.recorded {
+                continue;
+            }
+            let since = r.told.unwrap_or(r.opened);
+            let due = r.mentions > r.told_mentions && now >= since + interval;
+            let suppressed = silence_of(silences, watch, Some(&r.rule), now);
+            let more = MoreCritical {
+                count: r.mentions - r.told_mentions,
+                since,
+                // A recorded update shows the samples so far (the incident's page lists them); the told
+                // one takes them, and the next counts afresh.
+                samples: if due {
+                    std::mem::take(&mut r.samples)
+                } else {
+                    r.samples.clone()
+                },
+            };
+            if due {
+                r.told = Some(now);
+                r.told_mentions = r.mentions;
+            }
+            r.recorded = r.mentions;
+            out.push(Decision::Incident(IncidentEvent {
+                incident: r.id.clone(),
+                watch: watch.to_owned(),
+                watch_name: None,
+                rule: Some(r.rule.clone()),
+                kind: EventKind::Updated,
+                severity: Severity::Critical,
+                at: now,
+                opened: r.opened,
+                notify: due && suppressed.is_none(),
+                suppressed: suppressed.filter(|_| due),
+                peak: r.mentions,
+                peak_at: r.opened,
+                mentions: r.mentions,
+                duration_secs: None,
+                calm_secs: None,
+                explanation: None,
+                more: Some(more),
+            }));
+        }
+    }
+}
+
+/// Tells, for every open critical-rule incident of `watch`, what it counted since its last message (see
+/// [`RuleIncident`]): call it after each batch and from time to time (the daemon's tick), and persist the
+/// returned state with the decisions. [`evaluate`] calls it too.
+pub fn tell_rules(
+    watch: &str,
+    settings: &WatchSettings,
+    state: &WatchState,
+    silences: &[Silence],
+    now: DateTime<Utc>,
+) -> (Vec<Decision>, WatchState) {
+    let mut st = state.clone();
+    let mut out = Vec::new();
+    st.tell_rules(watch, settings, silences, now, &mut out);
+    (out, st)
 }
 
 fn secs(i: crate::model::Interval) -> TimeDelta {
@@ -414,7 +545,6 @@ pub fn on_mention(
         if st.alerted.contains_key(&key) {
             continue;
         }
-        st.alerted.insert(key, now);
         let (attach_to, opens, held) = if let Some(inc) = &st.incident {
             (
                 inc.id.clone(),
@@ -422,19 +552,15 @@ pub fn on_mention(
                 Some(Suppression::Inhibited { by: inc.id.clone() }),
             )
         } else if let Some(r) = st.rules.get_mut(rule) {
+            // A flood is one incident: the mention is counted, and told with the others by the next
+            // update (`tell_rules`); it makes no decision of its own, so no row and no message.
             r.last = now;
-            r.mentions += 1;
-            let same = r.stories.contains(&mention.story);
-            if !same {
-                r.stories.push(mention.story);
-            }
-            (
-                r.id.clone(),
-                false,
-                same.then_some(Suppression::SameStory {
-                    story: mention.story,
-                }),
-            )
+            r.mentions = r.mentions.saturating_add(1);
+            let id = r.id.clone();
+            r.sample(mention.score, || {
+                critical_of(watch, rule, mention, now, id, false, None)
+            });
+            continue;
         } else {
             let id = IncidentId(format!(
                 "{watch}/{rule}@{}",
@@ -448,51 +574,70 @@ pub fn on_mention(
                     opened: now,
                     last: now,
                     mentions: 1,
-                    stories: vec![mention.story],
+                    told: Some(now),
+                    told_mentions: 1,
+                    recorded: 1,
+                    samples: Vec::new(),
                 },
             );
             (id, true, None)
         };
+        st.alerted.insert(key, now);
         let suppressed = held.or_else(|| silence_of(silences, watch, Some(rule), now));
-        // A term found in the title and again in the text is one term for a reader: each once, whatever
-        // its case, as first written.
-        let mut matched: Vec<String> = Vec::new();
-        for t in mention
-            .matches
-            .iter()
-            .filter(|m| m.rule == rule)
-            .flat_map(|m| m.terms.iter())
-        {
-            if !matched
-                .iter()
-                .any(|s| s.to_lowercase() == t.text.to_lowercase())
-            {
-                matched.push(t.text.clone());
-            }
-        }
-        let mut negative: Vec<_> = mention.terms.iter().filter(|t| t.weight < 0.0).collect();
-        negative.sort_by(|a, b| a.weight.total_cmp(&b.weight));
-        out.push(Decision::CriticalMention(CriticalMention {
-            watch: watch.to_owned(),
-            watch_name: None,
-            rule: rule.to_owned(),
-            mention: mention.key.clone(),
-            story: mention.story,
-            at: now,
-            attach_to,
-            opens,
-            notify: suppressed.is_none(),
-            suppressed,
-            source: mention.source.clone(),
-            author: mention.author.clone(),
-            title: mention.title.clone(),
-            link: mention.link.clone(),
-            score: mention.score,
-            matched,
-            sentiment_terms: distinct_terms(negative, 3),
-        }));
+        out.push(Decision::CriticalMention(critical_of(
+            watch, rule, mention, now, attach_to, opens, suppressed,
+        )));
     }
     (out, st)
+}
+
+/// The facts of `mention` as a critical mention of `rule`.
+fn critical_of(
+    watch: &str,
+    rule: &str,
+    mention: &AnalysedMention,
+    now: DateTime<Utc>,
+    attach_to: IncidentId,
+    opens: bool,
+    suppressed: Option<Suppression>,
+) -> CriticalMention {
+    // A term found in the title and again in the text is one term for a reader: each once, whatever
+    // its case, as first written.
+    let mut matched: Vec<String> = Vec::new();
+    for t in mention
+        .matches
+        .iter()
+        .filter(|m| m.rule == rule)
+        .flat_map(|m| m.terms.iter())
+    {
+        if !matched
+            .iter()
+            .any(|s| s.to_lowercase() == t.text.to_lowercase())
+        {
+            matched.push(t.text.clone());
+        }
+    }
+    let mut negative: Vec<_> = mention.terms.iter().filter(|t| t.weight < 0.0).collect();
+    negative.sort_by(|a, b| a.weight.total_cmp(&b.weight));
+    CriticalMention {
+        watch: watch.to_owned(),
+        watch_name: None,
+        rule: rule.to_owned(),
+        mention: mention.key.clone(),
+        story: mention.story,
+        at: now,
+        attach_to,
+        opens,
+        notify: suppressed.is_none(),
+        suppressed,
+        source: mention.source.clone(),
+        author: mention.author.clone(),
+        title: mention.title.clone(),
+        link: mention.link.clone(),
+        score: mention.score,
+        matched,
+        sentiment_terms: distinct_terms(negative, 3),
+    }
 }
 
 /// Judges one window of `watch` against its history and moves its incident along.
@@ -528,6 +673,8 @@ pub fn evaluate(
     let since = st.since.map_or(earliest, |s| s.min(earliest));
     st.since = Some(since);
     st.prune(settings, now);
+    // What a critical-rule incident counted is told before it can end.
+    st.tell_rules(watch, settings, silences, now, &mut out);
     st.resolve_quiet_rules(watch, settings, now, &mut out);
 
     // The baseline is frozen while an incident is open: its windows are not learnt as normal.
@@ -707,6 +854,7 @@ fn event(
         duration_secs: None,
         calm_secs: None,
         explanation,
+        more: None,
     }
 }
 
@@ -1036,7 +1184,7 @@ mod tests {
             now + TimeDelta::minutes(1),
         );
         assert!(d.is_empty());
-        // Another copy of the same story: attached, not mailed.
+        // Another copy of the same story, and a new story: counted into the incident, no decision each.
         let (d, st) = on_mention(
             "acme",
             &s,
@@ -1045,11 +1193,7 @@ mod tests {
             &[],
             now + TimeDelta::minutes(2),
         );
-        let c = alert(&d);
-        assert!(!c.opens && !c.notify);
-        assert_eq!(c.suppressed, Some(Suppression::SameStory { story: 1 }));
-        assert_eq!(c.attach_to, first.attach_to);
-        // A new story: attached and mailed.
+        assert!(d.is_empty());
         let (d, st) = on_mention(
             "acme",
             &s,
@@ -1058,17 +1202,18 @@ mod tests {
             &[],
             now + TimeDelta::minutes(3),
         );
-        assert!(alert(&d).notify && !alert(&d).opens);
+        assert!(d.is_empty());
         assert_eq!(st.rules["sante"].mentions, 3);
-        // Seven quiet hours later the rule's incident has ended; a new mention opens a new one.
+        // Seven quiet hours later the rule's incident has ended; what it counted since its message is
+        // told first, then it ends, and a new mention opens a new one.
         let later = now + TimeDelta::hours(7);
         let (d, st) = on_mention("acme", &s, &critical("d", 3, "sante"), &st, &[], later);
-        assert_eq!(kinds(&d), [EventKind::Resolved]);
-        let c = alert(&d);
-        assert!(c.opens && c.attach_to != first.attach_to);
         let Decision::Incident(end) = &d[0] else {
             unreachable!()
         };
+        assert_eq!(end.kind, EventKind::Resolved);
+        let c = alert(&d);
+        assert!(c.opens && c.attach_to != first.attach_to);
         assert_eq!(
             end.explain_fr(),
             "Fin de l'incident «\u{a0}sante\u{a0}» sur «\u{a0}acme\u{a0}»\u{a0}: aucune nouvelle mention critique depuis 6 h 57. 3 mentions critiques depuis le 02/03 à 00:00."
@@ -1077,6 +1222,129 @@ mod tests {
             "Incident “sante” on “acme” over: no new critical mention for 6 h 57 min."
         ));
         assert_eq!(st.rules.len(), 1);
+    }
+
+    /// Issue 16, item 8: a feed of 50,000 items matching a critical rule made 50,000 alerts and 50,000
+    /// messages. A flood is one incident: the first mention is told at once, the others are counted and
+    /// told together at most once per `group_interval`, with a few of them, the most negative first.
+    #[test]
+    fn a_flood_of_critical_mentions_is_one_incident_told_by_updates() {
+        let s = WatchSettings::default();
+        let mut st = WatchState::default();
+        let mut decisions = Vec::new();
+        let m = |st: &mut WatchState, key: &str, score: f32, at| {
+            let mut c = critical(key, key.len() as u64, "sante");
+            c.score = score;
+            let (d, next) = on_mention("acme", &s, &c, st, &[], at);
+            *st = next;
+            d
+        };
+        decisions.extend(m(&mut st, "first", -0.1, t0()));
+        for i in 0..1_000 {
+            decisions.extend(m(&mut st, &format!("m{i}"), -(i as f32) / 1000.0, t0()));
+        }
+        assert_eq!(
+            decisions.len(),
+            1,
+            "one alert for a thousand and one mentions"
+        );
+        assert!(alert(&decisions).notify && alert(&decisions).opens);
+        assert_eq!(st.rules["sante"].mentions, 1_001);
+        assert!(st.alerted.len() <= 1, "no key kept per counted mention");
+        // After the batch: the count is recorded, not told (the opening was just told).
+        let (d, next) = tell_rules("acme", &s, &st, &[], t0());
+        st = next;
+        assert_eq!(d.len(), 1);
+        assert!(!d[0].notify());
+        let Decision::Incident(rec) = &d[0] else {
+            unreachable!()
+        };
+        assert_eq!((rec.kind, rec.mentions), (EventKind::Updated, 1_001));
+        assert_eq!(rec.more.as_ref().unwrap().samples.len(), SAMPLES);
+        // Nothing new: nothing to record or tell.
+        assert!(
+            tell_rules("acme", &s, &st, &[], t0() + TimeDelta::minutes(5))
+                .0
+                .is_empty()
+        );
+        // Ten minutes later, more: counted, still within the interval.
+        decisions.clear();
+        for i in 0..10 {
+            decisions.extend(m(
+                &mut st,
+                &format!("n{i}"),
+                -0.95,
+                t0() + TimeDelta::minutes(10),
+            ));
+        }
+        assert!(decisions.is_empty());
+        let at = t0() + TimeDelta::minutes(10);
+        let (d, next) = tell_rules("acme", &s, &st, &[], at);
+        st = next;
+        assert!(!d[0].notify(), "the interval has not passed");
+        // Thirty minutes after the opening, one update tells them all, with the three most negative.
+        let at = t0() + TimeDelta::minutes(30);
+        decisions.extend(m(&mut st, "late", -0.5, at));
+        let (d, next) = tell_rules("acme", &s, &st, &[], at);
+        st = next;
+        assert_eq!(d.len(), 1);
+        assert!(d[0].notify());
+        let Decision::Incident(up) = &d[0] else {
+            unreachable!()
+        };
+        let more = up.more.as_ref().unwrap();
+        assert_eq!(
+            more.count, 1_011,
+            "every mention since the opening's message"
+        );
+        assert_eq!(more.since, t0());
+        assert_eq!(up.mentions, 1_012);
+        let scores: Vec<f32> = more.samples.iter().map(|c| c.score).collect();
+        assert_eq!(scores, [-0.999, -0.998, -0.997]);
+        assert_eq!(
+            up.explain_fr(),
+            "1\u{202f}011 mentions critiques de plus sur «\u{a0}acme\u{a0}» (règle «\u{a0}sante\u{a0}») depuis le dernier message (le 02/03 à 00:00)\u{a0}; 1\u{202f}012 en tout depuis le 02/03 à 00:00."
+        );
+        assert!(
+            up.explain_en().starts_with(
+                "1,011 more critical mentions of “acme” (rule “sante”) since the last message"
+            ),
+            "{}",
+            up.explain_en()
+        );
+        // The next update counts from this message.
+        m(&mut st, "after", -0.2, at + TimeDelta::minutes(31));
+        let (d, _) = tell_rules("acme", &s, &st, &[], at + TimeDelta::minutes(31));
+        let Decision::Incident(up2) = &d[0] else {
+            unreachable!()
+        };
+        assert!(up2.notify);
+        assert_eq!(up2.more.as_ref().unwrap().count, 1);
+        assert_eq!(up2.more.as_ref().unwrap().since, at);
+        assert_ne!(d[0].key(), Decision::Incident(up.clone()).key());
+    }
+
+    #[test]
+    fn a_silenced_rule_records_its_updates_without_telling_them() {
+        let s = WatchSettings::default();
+        let silences = [Silence {
+            target: SilenceTarget::Rule("sante".into()),
+            until: t0() + TimeDelta::days(1),
+            reason: "r".into(),
+        }];
+        let (_, mut st) = on_mention(
+            "acme",
+            &s,
+            &critical("a", 1, "sante"),
+            &WatchState::default(),
+            &silences,
+            t0(),
+        );
+        (_, st) = on_mention("acme", &s, &critical("b", 2, "sante"), &st, &silences, t0());
+        let (d, _) = tell_rules("acme", &s, &st, &silences, t0() + TimeDelta::hours(1));
+        assert_eq!(d.len(), 1);
+        assert!(!d[0].notify());
+        assert!(d[0].explain_fr().contains("Non notifié"));
     }
 
     #[test]
@@ -1198,6 +1466,7 @@ mod tests {
             duration_secs: Some(i64::MAX),
             calm_secs: Some(i64::MIN),
             explanation: None,
+            more: None,
         };
         assert!(
             e.explain_fr().contains("Durée\u{a0}: 36\u{202f}600 j"),

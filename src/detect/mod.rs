@@ -8,8 +8,11 @@
 //! Per watch, the caller keeps a [`WatchState`] (serde; store it as JSON beside the watch) and the watch's
 //! [`BucketCounts`] (one row per bucket, aggregated by [`BucketCounts::aggregate`]).
 //!
-//! 1. For each new analysed mention ([`AnalysedMention::new`]), call [`on_mention`]: critical rule matches
-//!    alert at once ([`Decision::CriticalMention`]).
+//! 1. For each new analysed mention ([`AnalysedMention::new`]), call [`on_mention`]: the first critical
+//!    mention of a rule alerts at once ([`Decision::CriticalMention`]) and opens the rule's incident; the
+//!    critical mentions that follow are counted into it, and [`tell_rules`] (which [`evaluate`] calls too)
+//!    tells them together, at most once per `group_interval` (a flood is one incident, one message, then
+//!    updates).
 //! 2. After each batch, call [`evaluate`] on the bucket in progress (it can open or escalate an incident
 //!    within the first bucket of a burst), and at each bucket boundary call it on the bucket just closed
 //!    (calm and resolution are only judged on closed buckets), with [`history_span`] of past counts.
@@ -136,7 +139,8 @@ pub use explain::{Explanation, Figures, Syndication, Tally, Telling, TellingMent
 pub use feed::{WatchFeed, replay};
 pub use incident::{
     BuzzAlert, CriticalMention, Decision, EventKind, IncidentEvent, IncidentId, IncidentWindow,
-    OpenIncident, RuleIncident, Suppression, WatchState, evaluate, on_mention,
+    MoreCritical, OpenIncident, RuleIncident, Suppression, WatchState, evaluate, on_mention,
+    tell_rules,
 };
 pub use settings::settings_problems;
 pub use silence::{Silence, SilenceTarget, active_silence, is_silenced};

@@ -158,6 +158,21 @@ fn incident_event(v: &Voice, e: &IncidentEvent) -> String {
                 ("opened", v.moment(e.opened).into()),
             ],
         ),
+        (Some(rule), _) if e.more.is_some() => {
+            let more = e.more.as_ref().map_or(0, |m| m.count);
+            let since = e.more.as_ref().map_or(e.opened, |m| m.since);
+            v.say(
+                "rule-incident-more",
+                &[
+                    ("count", more.into()),
+                    ("rule", v.quote(rule).into()),
+                    ("watch", watch.into()),
+                    ("since", v.moment(since).into()),
+                    ("mentions", e.mentions.into()),
+                    ("opened", v.moment(e.opened).into()),
+                ],
+            )
+        }
         (Some(rule), kind) => v.say(
             "rule-incident-event",
             &[

@@ -43,6 +43,10 @@ pub struct WatchSettings {
     /// its published bucket and can never open an incident by itself (a new source's archive, a search
     /// source's backfill, the catch-up after a day down).
     pub late_after: Interval,
+    /// A critical rule's incident tells its first mention at once; the critical mentions that follow are
+    /// counted into it and told together, at most once per this interval ("312 more critical mentions
+    /// since the last message", with a few of them), never one message per mention.
+    pub group_interval: Interval,
 }
 
 impl Default for WatchSettings {
@@ -61,6 +65,7 @@ impl Default for WatchSettings {
             cooldown: Interval::secs(2 * 3600),
             timezone: Timezone(chrono_tz::Tz::Europe__Paris),
             late_after: Interval::secs(6 * 3600),
+            group_interval: Interval::secs(30 * 60),
         }
     }
 }

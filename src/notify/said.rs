@@ -149,6 +149,22 @@ pub(crate) fn line(v: &Voice, n: &Notification) -> String {
                 ),
             ],
         ),
+        // More critical mentions of an incident, counted since the last message.
+        NotificationKind::CriticalMention if h.count.is_some() => v.say(
+            "email-line-critical-more",
+            &[
+                ("brand", brand.into()),
+                ("count", h.count.map_or(0, i64::from).into()),
+                (
+                    "rule",
+                    n.rule
+                        .as_deref()
+                        .map(|r| v.quote(&clean(r)))
+                        .unwrap_or_default()
+                        .into(),
+                ),
+            ],
+        ),
         NotificationKind::CriticalMention => v.say(
             "email-line-critical",
             &[
@@ -277,8 +293,15 @@ pub(crate) fn figures(v: &Voice, n: &Notification) -> Vec<(String, String)> {
         Decision::CriticalMention(_) | Decision::Source(_) => None,
     });
     if let Some(c) = h.count {
+        // A critical mention's count is of critical mentions (those since the last message), not of
+        // negative ones.
+        let what = if n.kind == NotificationKind::CriticalMention {
+            "critical"
+        } else {
+            "count"
+        };
         out.push((
-            label("count"),
+            label(what),
             v.say(
                 "email-count-value",
                 &[("count", c.into()), ("window", window.into())],

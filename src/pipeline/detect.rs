@@ -18,8 +18,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::Transaction;
 
 use crate::detect::{
-    AnalysedMention, BucketCounts, Decision, EventKind, Silence, SilenceTarget, Suppression,
-    WatchFeed, WatchState, history_span,
+    AnalysedMention, BucketCounts, CriticalMention, Decision, EventKind, Silence, SilenceTarget,
+    Suppression, WatchFeed, WatchState, history_span,
 };
 use crate::i18n::words::{self, Metric};
 use crate::i18n::{Locale, Voice};
@@ -120,10 +120,18 @@ impl Detector {
             };
             feeds.insert(w.id.clone(), feed);
         }
-        // Feeds of rules without a watch are rebuilt on demand.
+        // Feeds of rules without a watch go on, or are rebuilt from their saved state: a restart must not
+        // forget a rule's open incident (its next critical mention would open another and be told again).
         for (id, feed) in self.feeds.drain() {
             if id.starts_with(RULE_FEED) {
                 feeds.insert(id, feed);
+            }
+        }
+        for id in store.watch_states_with_prefix(RULE_FEED)? {
+            if let std::collections::hash_map::Entry::Vacant(slot) = feeds.entry(id) {
+                let feed =
+                    self.rebuild(store, slot.key(), &WatchSettings::default(), now, &silences)?;
+                slot.insert(feed);
             }
         }
         self.feeds = feeds;
@@ -161,8 +169,9 @@ impl Detector {
         let keys = store.watch_mention_keys(watch, open_from)?;
         for (_, mention, analysis) in store.mentions_with_analysis(&keys)? {
             let am = self.analysed(&mention, &analysis);
-            // These decisions were recorded with the mention, before the restart.
-            let _ = feed.mention(am, now.min(mention.time().max(open_from)), silences);
+            // These decisions were recorded with the mention, before the restart, and the saved state
+            // already counts it in its rule's incident.
+            let _ = feed.recount(am, now.min(mention.time().max(open_from)), silences);
         }
         Ok(feed)
     }
@@ -270,7 +279,7 @@ impl Detector {
         let silences = to_silences(silences);
         let watches: Vec<String> = self.feeds.keys().cloned().collect();
         for w in watches {
-            let decisions = self.feed(&w).advance(now, &silences);
+            let decisions = self.feed(&w).tick(now, &silences);
             self.record_all(tx, &decisions, &HashMap::new(), now)?;
             self.persist(tx, &w, now)?;
         }
@@ -366,7 +375,12 @@ impl Detector {
                     } else {
                         "bad_buzz"
                     },
-                    event: e.kind.as_str(),
+                    // More critical mentions of a rule's incident read as such, not as a new peak.
+                    event: if e.more.is_some() {
+                        "more_critical"
+                    } else {
+                        e.kind.as_str()
+                    },
                     alert: matches!(e.kind, EventKind::Opened | EventKind::Escalated),
                     watch: Some(e.watch.clone()).filter(|w| !w.starts_with(RULE_FEED)),
                     rule: e.rule.clone(),
@@ -462,6 +476,8 @@ impl Detector {
         let (kind, watch, at) = match d {
             Decision::Incident(e) => (
                 match e.kind {
+                    // More critical mentions of a rule's incident: told as critical mentions, counted.
+                    _ if e.more.is_some() => NotificationKind::CriticalMention,
                     EventKind::Resolved => NotificationKind::IncidentResolved,
                     EventKind::Escalated | EventKind::Updated => {
                         NotificationKind::IncidentEscalated
@@ -496,6 +512,22 @@ impl Detector {
                     n.headline.duration_secs = e.duration_secs.map(|s| s.max(0) as u64);
                     n.headline.peak = Some(e.peak);
                 }
+                if let Some(more) = &e.more {
+                    // How many came since the last message, and a few of them.
+                    n.headline.count = Some(more.count);
+                    n.headline.window_start = Some(more.since);
+                    n.headline.window_end = Some(e.at);
+                    for c in &more.samples {
+                        n.terms.extend(
+                            c.matched
+                                .iter()
+                                .filter(|t| !n.terms.contains(t))
+                                .cloned()
+                                .collect::<Vec<_>>(),
+                        );
+                        n.mentions.push(shown_critical(c, shown));
+                    }
+                }
                 e.explanation.as_ref()
             }
             Decision::Buzz(b) => Some(&b.explanation),
@@ -504,20 +536,7 @@ impl Detector {
                 n.rule = Some(c.rule.clone());
                 n.silenced = matches!(c.suppressed, Some(Suppression::Silenced { .. }));
                 n.terms.clone_from(&c.matched);
-                let shown = shown
-                    .get(&c.mention)
-                    .map(|row| NotifiedMention::of(row.mention, row.analysis))
-                    .unwrap_or_else(|| NotifiedMention {
-                        source: c.source.clone(),
-                        time: Some(c.at),
-                        title: c.title.clone(),
-                        excerpt: String::new(),
-                        score: Some(c.score),
-                        label: None,
-                        link: c.link.clone(),
-                        terms: c.matched.clone(),
-                    });
-                n.mentions.push(shown);
+                n.mentions.push(shown_critical(c, shown));
                 None
             }
         };
@@ -570,6 +589,24 @@ impl Detector {
     }
 }
 
+/// A critical mention as a notification shows it: from the row just written when it is in this write,
+/// else from the facts detection kept.
+fn shown_critical(c: &CriticalMention, shown: &HashMap<String, &NewRow<'_>>) -> NotifiedMention {
+    shown
+        .get(&c.mention)
+        .map(|row| NotifiedMention::of(row.mention, row.analysis))
+        .unwrap_or_else(|| NotifiedMention {
+            source: c.source.clone(),
+            time: Some(c.at),
+            title: c.title.clone(),
+            excerpt: String::new(),
+            score: Some(c.score),
+            label: None,
+            link: c.link.clone(),
+            terms: c.matched.clone(),
+        })
+}
+
 /// "1 h", "30 min": a window as people say it.
 fn window_words(d: chrono::TimeDelta) -> String {
     let mins = d.num_minutes();
@@ -611,5 +648,191 @@ impl crate::store::writer::WriteHook for Detector {
         self.feeds.clear();
         self.persisted.clear();
         self.apply_spec(store, spec, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::analysis::Analyzer;
+    use crate::analysis::rules::{RuleFile, compile};
+    use crate::model::SourceState;
+    use crate::notify::channels::card::Card;
+    use crate::store::{AnalysedMention as Stored, Poll};
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_772_445_600, 0).unwrap() // 2026-03-02 10:00 UTC
+    }
+
+    struct Bench {
+        _dir: tempfile::TempDir,
+        store: Store,
+        detector: Detector,
+        analyzer: Analyzer,
+        next: usize,
+    }
+
+    impl Bench {
+        /// A critical rule `sante`, counting towards the watch « Acme » when `watch`, else towards none.
+        fn new(watch: bool) -> Bench {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(&dir.path().join("veille.db")).unwrap();
+            let mut text = String::from(
+                "[[rule]]\nid = \"sante\"\nname = \"Santé\"\nquery = \"intoxication\"\nseverity = \"critical\"\n",
+            );
+            if watch {
+                text.push_str("watch = \"acme\"\n[[watch]]\nid = \"acme\"\nname = \"Acme\"\nquery = \"repas\"\n");
+            }
+            let rules = compile(&[RuleFile {
+                name: "sante.toml",
+                text: &text,
+            }])
+            .unwrap();
+            let detector = Detector::load(&store, spec_of(&rules), t0()).unwrap();
+            Bench {
+                _dir: dir,
+                store,
+                detector,
+                analyzer: Analyzer::new(rules),
+                next: 0,
+            }
+        }
+
+        /// A poll at `now` bringing `n` new critical mentions.
+        fn poll(&mut self, n: usize, now: DateTime<Utc>) {
+            let mut mentions = Vec::new();
+            for _ in 0..n {
+                let i = self.next;
+                self.next += 1;
+                let mention = Mention {
+                    source: "forum".into(),
+                    id: format!("p{i}"),
+                    link: Some(format!("https://forum.example/t/{i}")),
+                    title: Some(format!("Intoxication après le repas {i}")),
+                    text: if i % 100 == 7 {
+                        format!("Intoxication grave, scandale, honte, je suis malade ({i}).")
+                    } else {
+                        format!("Une intoxication signalée ({i}).")
+                    },
+                    author: Some(format!("client {i}")),
+                    lang: Some("fr".into()),
+                    published: Some(now - TimeDelta::minutes(1)),
+                    fetched: now,
+                    story: i as u64,
+                    kind: crate::model::SourceKind::Feed,
+                    reach: crate::model::Reach::default(),
+                };
+                let analysis = self.analyzer.analyse(&mention, &[]);
+                mentions.push(Stored { mention, analysis });
+            }
+            let poll = Poll {
+                state: SourceState {
+                    name: "forum".into(),
+                    url: "https://forum.example/feed".into(),
+                    last_fetch: Some(now),
+                    ..SourceState::default()
+                },
+                mentions,
+            };
+            let detector = &mut self.detector;
+            self.store
+                .write_polls_with(&[&poll], |tx, new| detector.on_mentions(tx, new, &[], now))
+                .unwrap();
+        }
+
+        fn emails(&self) -> Vec<Notification> {
+            let mut rows = self.store.outbox(None, 1_000).unwrap();
+            rows.retain(|r| r.channel.is_none());
+            rows.reverse();
+            rows.into_iter().map(|r| r.notification).collect()
+        }
+    }
+
+    /// Issue 16, item 8: each critical mention of a flood was an email. Now the opening is one, and the
+    /// mentions that follow are one update once `group_interval` has passed, counted and sampled; the
+    /// email and the chat card say how many more came and show the most negative of them. A restart in
+    /// the middle neither counts the stored mentions twice (they were counted again into the rule's
+    /// incident) nor forgets the incident of a rule that counts towards no watch (its feed was not
+    /// rebuilt: the next critical mention opened a second incident, told again).
+    #[test]
+    fn a_flood_is_told_by_its_opening_then_one_counted_update() {
+        for watch in [false, true] {
+            flood_told_once_then_counted(watch);
+        }
+    }
+
+    fn flood_told_once_then_counted(watch: bool) {
+        let mut b = Bench::new(watch);
+        b.poll(1, t0());
+        b.poll(300, t0() + TimeDelta::minutes(5));
+        b.poll(11, t0() + TimeDelta::minutes(20));
+        assert_eq!(b.emails().len(), 1, "only the opening within the interval");
+        // A restart here: the stored mentions of the bucket in progress are counted again for the
+        // bucket, not for the rule's incident, whose count the saved state already holds.
+        b.detector = Detector::load(
+            &b.store,
+            b.detector.spec.clone(),
+            t0() + TimeDelta::minutes(21),
+        )
+        .unwrap();
+        b.poll(1, t0() + TimeDelta::minutes(31));
+        let emails = b.emails();
+        assert_eq!(emails.len(), 2);
+        let update = &emails[1];
+        assert_eq!(update.kind, NotificationKind::CriticalMention);
+        assert_eq!(update.headline.count, Some(312));
+        assert_eq!(update.mentions.len(), crate::detect::incident::SAMPLES);
+        assert!(
+            update.mentions.iter().all(|m| m.score < Some(-0.3)),
+            "the most negative: {:?}",
+            update.mentions
+        );
+        let incident = b.store.incidents(false, None).unwrap();
+        assert_eq!(incident.len(), 1);
+        assert_eq!(incident[0].mentions, 313);
+
+        let fr = crate::notify::render(update, Locale::Fr);
+        println!("{}\n\n{}", fr.subject, fr.text);
+        let brand = if watch { "Acme" } else { "sante" };
+        assert_eq!(
+            fr.subject,
+            format!(
+                "[veille] CRITIQUE — {brand}\u{a0}: 312 mentions critiques de plus (règle «\u{a0}sante\u{a0}»)"
+            )
+        );
+        assert!(
+            fr.text.contains(&format!(
+                "312 mentions critiques de plus sur «\u{a0}{brand}\u{a0}»"
+            )),
+            "{}",
+            fr.text
+        );
+        assert!(
+            fr.text.contains("Intoxication après le repas 7"),
+            "{}",
+            fr.text
+        );
+        assert!(
+            fr.text
+                .contains("Mentions critiques\u{a0}: 312 le 02/03 entre 11 h et 11 h 31"),
+            "{}",
+            fr.text
+        );
+        let en = crate::notify::render(update, Locale::En);
+        assert!(
+            en.subject.contains("312 more critical mentions"),
+            "{}",
+            en.subject
+        );
+        let card = Card::of(update, &Voice::new(Locale::Fr, chrono_tz::UTC), 5, None);
+        println!("{card:#?}");
+        assert!(
+            card.title.contains("312 mentions critiques de plus"),
+            "{}",
+            card.title
+        );
+        assert_eq!(card.mentions.len(), crate::detect::incident::SAMPLES);
     }
 }

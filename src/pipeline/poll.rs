@@ -7,7 +7,8 @@
 //! Parsing and analysis are CPU work: they run on the blocking pool, off the async threads, at most
 //! [`Stages::cpu_permits`] at once (one core fewer than the machine has, so that the runtime, the watchdog
 //! and the writer always find one). Each poll's parsing and analysis have a budget of CPU time
-//! (`[http] read_budget`), checked between steps (after parsing, before each item's analysis): past it the
+//! (`[http] read_budget`), checked while parsing (from inside the feed parser, every 64 KiB it takes in, and
+//! before each item is cleaned) and before each item's analysis: past it the
 //! source fails with "document too costly to read", its work is dropped, and the permit goes to the next
 //! source. When the daemon stops, a poll still fetching, waiting for a permit or reading is abandoned (nothing
 //! of it was written, and it is fetched again next time); only a poll already handed to the writer finishes.
@@ -29,7 +30,7 @@ use crate::model::Mention;
 use crate::model::SourceState;
 use crate::sources::fetch::{FetchError, Fetched, Fetcher, Location, Request, Validators};
 use crate::sources::kinds::{self, Target};
-use crate::sources::parse::parse_feed;
+use crate::sources::parse::{ParseError, parse_feed_within};
 use crate::sources::schedule::{self, Outcome};
 use crate::store::writer::Writer;
 use crate::store::{AnalysedMention, Poll, StoreError};
@@ -76,13 +77,23 @@ impl Stages {
 /// A document whose parsing and analysis went past the poll's CPU budget.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "document too costly to read ({spent_ms} ms of CPU, past the {budget_ms} ms budget, with {done} of {items} items analysed); nothing of it is kept — raise [http] read_budget if this feed is legitimate"
+    "document too costly to read ({spent_ms} ms of CPU, past the {budget_ms} ms budget, {}); nothing of it is kept — raise [http] read_budget if this feed is legitimate",
+    progress(*.done, *.items)
 )]
 pub struct TooCostly {
     pub spent_ms: u128,
     pub budget_ms: u128,
     pub done: usize,
     pub items: usize,
+}
+
+/// How far reading went: stopped while parsing (no item yet), or after some items' analysis.
+fn progress(done: usize, items: usize) -> String {
+    if items == 0 {
+        "while parsing it".to_owned()
+    } else {
+        format!("with {done} of {items} items analysed")
+    }
 }
 
 /// Why a poll read nothing: the fetch or the parse failed, or the document cost too much.
@@ -175,8 +186,25 @@ impl Reading {
         };
         let mentions = match input {
             Input::Document { bytes, charset } => {
-                let mut feed = parse_feed(&source, &bytes, charset.as_deref(), fetched)
-                    .map_err(|e| ReadStop::Failed(PollFailure::Fetch(FetchError::Parse(e))))?;
+                // The budget is asked from inside the parser too, as it takes the document in: one
+                // costly document is stopped where it stands, not once the parser is done with it.
+                let mut stopped_by = None;
+                let parsed =
+                    parse_feed_within(&source, &bytes, charset.as_deref(), fetched, &mut |_| {
+                        if shutdown.is_cancelled() {
+                            stopped_by = Some(ReadStop::Abandoned);
+                        } else if let Some(stop) = over(0, 0) {
+                            stopped_by = Some(stop);
+                        }
+                        stopped_by.is_some()
+                    });
+                let mut feed = match (parsed, stopped_by) {
+                    (Ok(feed), _) => feed,
+                    (Err(ParseError::Stopped { .. }), Some(stop)) => return Err(stop),
+                    (Err(e), _) => {
+                        return Err(ReadStop::Failed(PollFailure::Fetch(FetchError::Parse(e))));
+                    }
+                };
                 for m in &mut feed.mentions {
                     m.kind = kind;
                     m.reach.handle = kinds::feed_handle(kind, m.author.as_deref());

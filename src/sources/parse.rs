@@ -74,6 +74,11 @@ pub enum ParseError {
     NotJson,
     #[error("the feed parser failed on this document ({0}); the document is malformed")]
     ParserPanic(String),
+    /// The caller's budget said stop while the document was being read ([`parse_feed_within`]).
+    #[error(
+        "reading stopped after {work} units of work: the document is too costly to read (raise [http] read_budget if this feed is legitimate)"
+    )]
+    Stopped { work: usize },
 }
 
 /// A parsed feed: its title and its items as mentions.
@@ -435,6 +440,15 @@ struct Work {
     parsed: usize,
     /// Times the document was rewritten for another attempt (odd text types, loose JSON).
     rewrites: usize,
+    /// Bytes of title and text the items came to, once cleaned.
+    cleaned: usize,
+}
+
+impl Work {
+    /// The units a budget weighs: bytes examined, taken in by the parser, and cleaned.
+    fn total(&self) -> usize {
+        self.scanned + self.parsed + self.cleaned
+    }
 }
 
 /// Successive occurrences of one needle in a document, asked for at positions that only move forward. A
@@ -748,16 +762,78 @@ pub fn parse_feed(
     http_charset: Option<&str>,
     fetched: DateTime<Utc>,
 ) -> Result<ParsedFeed, ParseError> {
-    read_feed(source, bytes, http_charset, fetched, &mut Work::default())
+    parse_feed_within(source, bytes, http_charset, fetched, &mut |_| false)
 }
 
-/// [`parse_feed`], counting its work in `work`.
+/// [`parse_feed`] within a budget: `stop` is asked while the document is read — after each pre-parse
+/// rewrite, every [`BUDGET_STEP`] bytes the feed parser takes in (from inside the parser, whose reads go
+/// through a meter), and before each item is cleaned — with the work done so far, in units that do not
+/// depend on the machine (bytes examined by the rewrites, taken in by the parser and cleaned). When it
+/// answers `true` (work past a cap, CPU time past a budget, the daemon stopping), reading stops there and
+/// everything read is dropped.
+///
+/// # Errors
+/// [`ParseError::Stopped`] when `stop` said so; otherwise as [`parse_feed`].
+pub fn parse_feed_within(
+    source: &str,
+    bytes: &[u8],
+    http_charset: Option<&str>,
+    fetched: DateTime<Utc>,
+    stop: &mut dyn FnMut(usize) -> bool,
+) -> Result<ParsedFeed, ParseError> {
+    read_feed(
+        source,
+        bytes,
+        http_charset,
+        fetched,
+        &mut Work::default(),
+        stop,
+    )
+}
+
+/// How often, in bytes taken in by the feed parser, the budget is asked: often enough that a parse stops
+/// within a few milliseconds of its budget, rarely enough that asking (a CPU clock read) costs nothing.
+pub const BUDGET_STEP: usize = 64 * 1024;
+
+/// A document handed to the feed parser through [`std::io::Read`], asking the budget every
+/// [`BUDGET_STEP`] bytes: the parser reads as it goes, so a costly parse is stopped from inside, not only
+/// once it returns.
+struct Metered<'a, 'b> {
+    rest: &'a [u8],
+    /// Work done before this parse, and bytes taken in by it.
+    before: usize,
+    read: usize,
+    unasked: usize,
+    stop: &'b mut dyn FnMut(usize) -> bool,
+    stopped: bool,
+}
+
+impl std::io::Read for Metered<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.stopped && self.unasked >= BUDGET_STEP {
+            self.unasked = 0;
+            self.stopped = (self.stop)(self.before + self.read);
+        }
+        if self.stopped {
+            return Err(std::io::Error::other("reading stopped by its budget"));
+        }
+        let n = self.rest.len().min(buf.len()).min(BUDGET_STEP);
+        buf[..n].copy_from_slice(&self.rest[..n]);
+        self.rest = &self.rest[n..];
+        self.read += n;
+        self.unasked += n;
+        Ok(n)
+    }
+}
+
+/// [`parse_feed_within`], counting its work in `work`.
 fn read_feed(
     source: &str,
     bytes: &[u8],
     http_charset: Option<&str>,
     fetched: DateTime<Utc>,
     work: &mut Work,
+    stop: &mut dyn FnMut(usize) -> bool,
 ) -> Result<ParsedFeed, ParseError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
@@ -765,15 +841,38 @@ fn read_feed(
     let (text, _) = decode(bytes, http_charset);
     let doc = normalize_dialect(strip_xml_declaration(&text), work);
     let doc: &str = &doc;
+    if stop(work.total()) {
+        return Err(ParseError::Stopped { work: work.total() });
+    }
+    // Whether the budget stopped a parse, and the work done then.
+    let mut stopped: Option<usize> = None;
+    let (mut parsed_bytes, before) = (0, work.total());
     let mut parse = |doc: &str| {
-        work.parsed += doc.len();
-        guarded(|| {
+        if stopped.is_some() {
+            return Ok(Err(feed_rs::parser::ParseFeedError::IoError(
+                std::io::Error::other("reading stopped by its budget"),
+            )));
+        }
+        let mut metered = Metered {
+            rest: doc.as_bytes(),
+            before: before + parsed_bytes,
+            read: 0,
+            unasked: 0,
+            stop: &mut *stop,
+            stopped: false,
+        };
+        let result = guarded(|| {
             let parser = feed_rs::parser::Builder::new()
                 // Keep missing ids empty: veille derives its own stable id below.
                 .id_generator(|_, _, _| String::new())
                 .build();
-            parser.parse(doc.as_bytes())
-        })
+            parser.parse(&mut metered)
+        });
+        parsed_bytes += metered.read;
+        if metered.stopped {
+            stopped = Some(metered.before + metered.read);
+        }
+        result
     };
     let mut parsed = parse(doc);
     use feed_rs::parser::{ParseErrorKind, ParseFeedError};
@@ -824,8 +923,12 @@ fn read_feed(
             parsed = parse(&value.to_string());
         }
     }
+    work.parsed += parsed_bytes;
     work.scanned += scanned;
     work.rewrites += rewrites;
+    if stopped.is_some() || stop(work.total()) {
+        return Err(ParseError::Stopped { work: work.total() });
+    }
     let feed = match parsed {
         Ok(Ok(feed)) => feed,
         Ok(Err(e)) => return Err(explain_failure(doc, e)),
@@ -846,12 +949,12 @@ fn read_feed(
         .filter(|t| !t.is_empty());
     let mut mentions = Vec::with_capacity(feed.entries.len());
     for entry in feed.entries {
-        mentions.push(entry_to_mention(
-            source,
-            entry,
-            feed_lang.as_deref(),
-            fetched,
-        ));
+        if stop(work.total()) {
+            return Err(ParseError::Stopped { work: work.total() });
+        }
+        let m = entry_to_mention(source, entry, feed_lang.as_deref(), fetched);
+        work.cleaned += m.text.len() + m.title.as_ref().map_or(0, String::len);
+        mentions.push(m);
     }
     Ok(ParsedFeed { title, mentions })
 }
@@ -1515,6 +1618,86 @@ mod tests {
         doc
     }
 
+    /// An RSS feed of `items` plain items, about 200 bytes each.
+    fn plain_rss(items: usize) -> String {
+        let mut doc = String::from("<rss version=\"2.0\"><channel><title>t</title>");
+        for i in 0..items {
+            doc.push_str(&format!(
+                "<item><guid>g{i}</guid><title>Titre {i}</title><description>Un texte assez ordinaire \
+                 pour l'élément numéro {i}, rien de plus.</description></item>"
+            ));
+        }
+        doc.push_str("</channel></rss>");
+        doc
+    }
+
+    /// Guards the parse budget (issue 16, isolation): it was checked only around `parse_feed`, so one
+    /// costly document held its thread until the parser returned. Now the budget is asked from inside the
+    /// parser, as it takes the document in: a 4 MB feed with a budget of 256 KiB of work stops having
+    /// taken in about that much, not the whole document.
+    #[test]
+    fn the_budget_stops_the_parser_from_inside() {
+        let doc = plain_rss(40_000);
+        assert!(doc.len() > 4_000_000, "{}", doc.len());
+        let cap = 256 * 1024;
+        let mut asked = 0;
+        let mut work = Work::default();
+        let err = read_feed("s", doc.as_bytes(), None, now(), &mut work, &mut |w| {
+            asked += 1;
+            w >= cap
+        })
+        .unwrap_err();
+        let ParseError::Stopped { work: units } = err else {
+            panic!("{err:?}")
+        };
+        assert!(units >= cap, "{units}");
+        // Stopped within two steps of the cap (the parser's own buffer is smaller than a step).
+        assert!(
+            work.parsed <= cap + 2 * BUDGET_STEP,
+            "{work:?}: the parser took in {} of {} bytes",
+            work.parsed,
+            doc.len()
+        );
+        assert_eq!(work.cleaned, 0, "no item was cleaned");
+        assert!(asked >= cap / BUDGET_STEP, "asked {asked} times");
+        assert!(err_is_said(&ParseError::Stopped { work: units }));
+    }
+
+    fn err_is_said(e: &ParseError) -> bool {
+        e.to_string().contains("too costly to read")
+    }
+
+    /// The budget is asked before each item is cleaned too: a document cheap to parse whose items are
+    /// costly to clean stops between two items.
+    #[test]
+    fn the_budget_stops_between_items() {
+        let doc = plain_rss(2_000);
+        let mut work = Work::default();
+        // Past the parse, allow 10 KB of cleaned text.
+        let mut cap = None;
+        let err = read_feed("s", doc.as_bytes(), None, now(), &mut work, &mut |w| {
+            let parsed_all = w >= doc.len();
+            if parsed_all && cap.is_none() {
+                cap = Some(w + 10_000);
+            }
+            cap.is_some_and(|c| w >= c)
+        })
+        .unwrap_err();
+        assert!(matches!(err, ParseError::Stopped { .. }), "{err:?}");
+        assert!(
+            (10_000..10_200).contains(&work.cleaned),
+            "{work:?}: one item past the cap at most"
+        );
+        // Without a budget the same document reads whole, and the work is what was read.
+        let mut work = Work::default();
+        let feed = read_feed("s", doc.as_bytes(), None, now(), &mut work, &mut |_| false).unwrap();
+        assert_eq!(feed.mentions.len(), 2_000);
+        assert!(
+            work.parsed >= doc.len() && work.parsed <= doc.len() + 64,
+            "{work:?}"
+        );
+    }
+
     /// Guards the quadratic RDF rewrite (issue 16, 1): 50,000 `<item rdf:about="a">` never closed, 1 MB,
     /// cost 10.7 s because each item searched the rest of the document for its `</item>`. Now the rewrite
     /// examines each byte a bounded number of times, and the document is refused as truncated.
@@ -1523,7 +1706,8 @@ mod tests {
         let doc = rdf(50_000, "", "");
         assert!(doc.len() > 1_000_000, "{}", doc.len());
         let mut work = Work::default();
-        let err = read_feed("s", doc.as_bytes(), None, now(), &mut work).unwrap_err();
+        let err =
+            read_feed("s", doc.as_bytes(), None, now(), &mut work, &mut |_| false).unwrap_err();
         assert!(
             matches!(&err, ParseError::Xml { line: 1, message, .. } if message.contains("</item>")),
             "{err:?}"
@@ -1563,7 +1747,7 @@ mod tests {
     fn closed_rdf_items_without_links_all_get_one() {
         let doc = rdf(20_000, "<title>x</title></item>", "</rdf:RDF>");
         let mut work = Work::default();
-        let feed = read_feed("s", doc.as_bytes(), None, now(), &mut work).unwrap();
+        let feed = read_feed("s", doc.as_bytes(), None, now(), &mut work, &mut |_| false).unwrap();
         assert_eq!(feed.mentions.len(), 20_000);
         assert_eq!(
             feed.mentions[19_999].link.as_deref(),
@@ -1580,7 +1764,7 @@ mod tests {
         let doc = atom_odd_types(1, 70_000);
         assert!(doc.len() > 1_000_000, "{}", doc.len());
         let mut work = Work::default();
-        let feed = read_feed("s", doc.as_bytes(), None, now(), &mut work).unwrap();
+        let feed = read_feed("s", doc.as_bytes(), None, now(), &mut work, &mut |_| false).unwrap();
         assert_eq!(feed.mentions.len(), 1);
         assert_eq!(feed.mentions[0].title.as_deref(), Some("Grève 0"));
         assert_eq!(work.rewrites, 1);
@@ -1594,7 +1778,7 @@ mod tests {
     fn eight_odd_types_cost_eight_passes() {
         let doc = atom_odd_types(8, 8_000);
         let mut work = Work::default();
-        let feed = read_feed("s", doc.as_bytes(), None, now(), &mut work).unwrap();
+        let feed = read_feed("s", doc.as_bytes(), None, now(), &mut work, &mut |_| false).unwrap();
         assert_eq!(feed.mentions.len(), 8);
         assert_eq!(work.rewrites, MAX_RETYPES);
         assert!(work.scanned <= 8 * doc.len() + 512, "{work:?}");
@@ -1602,7 +1786,7 @@ mod tests {
         // A ninth odd type is not retyped: the feed is refused, after the same bounded work.
         let doc = atom_odd_types(9, 100);
         let mut work = Work::default();
-        assert!(read_feed("s", doc.as_bytes(), None, now(), &mut work).is_err());
+        assert!(read_feed("s", doc.as_bytes(), None, now(), &mut work, &mut |_| false).is_err());
         assert_eq!(work.rewrites, MAX_RETYPES);
     }
 

@@ -23,7 +23,8 @@ pub struct DecisionRecord {
     pub incident_key: String,
     /// `bad_buzz`, `critical_mention` or `buzz`.
     pub incident_kind: &'static str,
-    /// `opened`, `updated`, `escalated`, `resolved`, `mention_attached`, `critical_mention`, `buzz`.
+    /// `opened`, `updated`, `escalated`, `resolved`, `mention_attached`, `critical_mention`,
+    /// `more_critical` (critical mentions counted into a rule's incident since its last message), `buzz`.
     pub event: &'static str,
     /// Whether this decision is also an alert (a thing someone is told about).
     pub alert: bool,
@@ -331,6 +332,23 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The ids of the saved detection states that start with `prefix` (the feeds of critical rules that
+    /// count towards no watch), in order.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn watch_states_with_prefix(&self, prefix: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT watch FROM watch_state WHERE substr(watch, 1, length(?1)) = ?1 ORDER BY watch")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([prefix], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<String>>>()
             .map_err(|e| self.err(e))
     }
 

@@ -189,15 +189,21 @@ impl IncidentView {
         })
     }
 
-    /// Its critical mentions, the most negative first.
+    /// Its critical mentions as recorded, the most negative first: each one alerted at once, and the
+    /// samples its updates told of the others (a flood is counted, not kept mention by mention: see
+    /// [`IncidentView::critical_count`] for how many there were).
     pub fn critical(&self) -> Vec<&CriticalMention> {
         let mut v: Vec<&CriticalMention> = self
             .decisions()
-            .filter_map(|d| match d {
-                Decision::CriticalMention(c) => Some(c),
-                _ => None,
+            .flat_map(|d| match d {
+                Decision::CriticalMention(c) => std::slice::from_ref(c),
+                Decision::Incident(e) => e.more.as_ref().map_or(&[][..], |m| &m.samples[..]),
+                _ => &[],
             })
             .collect();
+        // A sample shown by a recorded update is shown again by the next one.
+        let mut seen = std::collections::HashSet::new();
+        v.retain(|c| seen.insert((&c.mention, &c.rule)));
         v.sort_by(|a, b| a.score.total_cmp(&b.score).then(a.at.cmp(&b.at)));
         v
     }

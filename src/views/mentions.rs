@@ -441,6 +441,8 @@ mod tests {
                     }),
                     fetched: crate::store::from_ts(1_700_000_000 + rng.i64(0..50)),
                     story: 1,
+                    kind: crate::model::SourceKind::Feed,
+                    reach: crate::model::Reach::default(),
                 },
                 analysis: Analysis::default(),
             })

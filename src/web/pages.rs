@@ -512,6 +512,9 @@ struct IncidentBody {
     sentence: String,
     figures: String,
     critical: Vec<MentionCtx>,
+    /// How many more critical mentions the incident counted than it shows (a flood is counted, not kept
+    /// one by one).
+    critical_more: Option<String>,
     timeline: Vec<TimelineCtx>,
     zone: String,
     /// May act (note, silence) on it.
@@ -604,7 +607,7 @@ pub(super) async fn incident(
         .as_ref()
         .map(|x| words::explanation(&v, x, view.metric(), true))
         .unwrap_or_default();
-    let critical = view
+    let critical: Vec<MentionCtx> = view
         .critical()
         .iter()
         .take(20)
@@ -633,6 +636,15 @@ pub(super) async fn incident(
         fields,
         sentence,
         figures,
+        critical_more: (view.row.kind == "critical_mention")
+            .then(|| view.critical_count() as usize)
+            .filter(|&total| total > critical.len())
+            .map(|total| {
+                v.say(
+                    "web-critical-more",
+                    &[("count", (total - critical.len()).into())],
+                )
+            }),
         critical,
         timeline: view
             .timeline

@@ -102,6 +102,7 @@ syndication-value = one article carried by { $sources } sources, counted as a si
 }
 section-critical = Critical mentions
 critical-more = … and { $count } more (see the timeline)
+critical-more-counted = … and { $count } more, counted in the incident (veille mentions --rule { $rule } lists them)
 section-timeline = Timeline
 mailed = { $mailed ->
     [yes] mailed

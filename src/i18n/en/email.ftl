@@ -14,6 +14,7 @@ email-label = { $label ->
 }
 email-figure = { $figure ->
     [count] Negative mentions
+    [critical] Critical mentions
     [usual] Usual level
     [ratio] Against the usual
     [share] Negative share
@@ -55,6 +56,13 @@ email-line-surge = { $brand }: { $count ->
 email-line-critical = { $brand }: critical mention{ $source ->
     [none] {""}
    *[other] {" "}on { $source }
+}
+email-line-critical-more = { $brand }: { $count ->
+    [one] { $count } more critical mention
+   *[other] { $count } more critical mentions
+}{ $rule ->
+    [none] {""}
+   *[other] {" "}(rule { $rule })
 }
 email-line-resolved = Crisis over — { $brand }{ $lasted ->
     [none] {""}

@@ -22,6 +22,7 @@ event-kind = { $kind ->
     [acknowledged] acknowledged
     [silenced] silenced
     [critical_mention] critical mention
+    [more_critical] more critical mentions
     [buzz] buzz
     [note] note
    *[other] { $kind }
@@ -43,6 +44,10 @@ rule-incident-resolved = Incident { $rule } on { $watch } over: no new critical 
     [one] { $mentions } critical mention
    *[other] { $mentions } critical mentions
 } since { $opened }.
+rule-incident-more = { $count ->
+    [one] { $count } more critical mention
+   *[other] { $count } more critical mentions
+} of { $watch } (rule { $rule }) since the last message ({ $since }); { $mentions } in all since { $opened }.
 rule-incident-event = Incident { $rule } on { $watch }: { $event }.
 critical-mention = Critical mention of { $watch } (rule { $rule }): { $title } — { $source }{ $author ->
     [none] {""}

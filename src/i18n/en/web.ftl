@@ -87,3 +87,7 @@ web-download-svg = Download (SVG)
 web-last-24h = Last 24 hours
 web-last-7d = Last 7 days
 web-search-capped = Search paused after reading { $count } mentions: "Older mentions" goes on.
+web-critical-more = … and { $count ->
+    [one] { $count } more critical mention, counted in the incident (see Mentions to read them)
+   *[other] { $count } more critical mentions, counted in the incident (see Mentions to read them)
+}

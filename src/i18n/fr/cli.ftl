@@ -105,6 +105,10 @@ critical-more = … et { $count ->
     [one] { $count } autre
    *[other] { $count } autres
 } (voir la chronologie)
+critical-more-counted = … et { $count ->
+    [one] { $count } autre, comptée
+   *[other] { $count } autres, comptées
+} dans l'incident (veille mentions --rule { $rule } les liste)
 section-timeline = Chronologie
 mailed = { $mailed ->
     [yes] mail

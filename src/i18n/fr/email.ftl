@@ -14,6 +14,7 @@ email-label = { $label ->
 }
 email-figure = { $figure ->
     [count] Mentions négatives
+    [critical] Mentions critiques
     [usual] Niveau habituel
     [ratio] Rapport à la normale
     [share] Part négative
@@ -55,6 +56,13 @@ email-line-surge = { $brand } : { $count ->
 email-line-critical = { $brand } : mention critique{ $source ->
     [none] {""}
    *[other] {" "}sur { $source }
+}
+email-line-critical-more = { $brand } : { $count ->
+    [one] { $count } mention critique de plus
+   *[other] { $count } mentions critiques de plus
+}{ $rule ->
+    [none] {""}
+   *[other] {" "}(règle { $rule })
 }
 email-line-resolved = Crise terminée — { $brand }{ $lasted ->
     [none] {""}

@@ -22,6 +22,7 @@ event-kind = { $kind ->
     [acknowledged] pris en charge
     [silenced] mis en silence
     [critical_mention] mention critique
+    [more_critical] mentions critiques de plus
     [buzz] buzz
     [note] note
    *[other] { $kind }
@@ -43,6 +44,10 @@ rule-incident-resolved = Fin de l'incident { $rule } sur { $watch } : aucune no
     [one] { $mentions } mention critique
    *[other] { $mentions } mentions critiques
 } depuis le { $opened }.
+rule-incident-more = { $count ->
+    [one] { $count } mention critique de plus
+   *[other] { $count } mentions critiques de plus
+} sur { $watch } (règle { $rule }) depuis le dernier message (le { $since }) ; { $mentions } en tout depuis le { $opened }.
 rule-incident-event = Incident { $rule } sur { $watch } : { $event }.
 critical-mention = Mention critique sur { $watch } (règle { $rule }) : { $title } — { $source }{ $author ->
     [none] {""}

@@ -87,3 +87,7 @@ web-download-svg = Télécharger (SVG)
 web-last-24h = Dernières 24 heures
 web-last-7d = 7 derniers jours
 web-search-capped = Recherche interrompue après { $count } mentions lues : « Mentions plus anciennes » la poursuit.
+web-critical-more = … et { $count ->
+    [one] { $count } autre mention critique, comptée dans l'incident (page Mentions pour les lire)
+   *[other] { $count } autres mentions critiques, comptées dans l'incident (page Mentions pour les lire)
+}
