@@ -82,6 +82,20 @@ enum IncidentAction {
         #[arg(long, value_name = "LANG")]
         lang: Option<Locale>,
     },
+    /// Mark the incident resolved by hand (who and why go in its timeline and its next email).
+    Resolve {
+        /// The incident's id.
+        id: i64,
+        /// Who resolves it (default: $USER).
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+        /// Why, for the others, shown in the timeline.
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        /// Language of the answer: fr or en.
+        #[arg(long, value_name = "LANG")]
+        lang: Option<Locale>,
+    },
 }
 
 /// `veille alerts`.
@@ -157,6 +171,7 @@ pub fn incidents(place: Place<'_>, args: IncidentsArgs) -> anyhow::Result<ExitCo
         None => list(place, args.open, args.limit, args.json, args.lang),
         Some(IncidentAction::Show { id, json, lang }) => show(place, id, json, lang),
         Some(IncidentAction::Ack { id, by, note, lang }) => ack(place, id, by, note, lang),
+        Some(IncidentAction::Resolve { id, by, note, lang }) => resolve(place, id, by, note, lang),
     }
 }
 
@@ -869,6 +884,56 @@ fn ack(
     if row.resolved_at.is_none() {
         writeln!(out, "{}", v.word("ack-stays-open"))?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn resolve(
+    place: Place<'_>,
+    id: i64,
+    by: Option<String>,
+    note: Option<String>,
+    lang: Option<Locale>,
+) -> anyhow::Result<ExitCode> {
+    let Some((config, mut store)) = open_for_write(place)? else {
+        return Ok(ExitCode::from(1));
+    };
+    let v = voice(&config, lang);
+    let by = who(by);
+    let note = note.filter(|n| !n.trim().is_empty());
+    let now = Utc::now();
+    let Some(row) = store.incident(id)? else {
+        error(v.say("no-incident", &[("id", id.to_string().into())]));
+        return Ok(ExitCode::from(1));
+    };
+    if let Some(at) = row.resolved_at {
+        error(v.say(
+            "resolve-already",
+            &[("id", id.to_string().into()), ("at", v.time(at).into())],
+        ));
+        return Ok(ExitCode::from(1));
+    }
+    if !store.resolve_by_hand(id, &by, note.as_deref(), now)? {
+        error(v.say("no-incident", &[("id", id.to_string().into())]));
+        return Ok(ExitCode::from(1));
+    }
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        v.say(
+            "resolve-done",
+            &[
+                ("id", id.to_string().into()),
+                ("kind", words::incident_kind(&v, &row.kind).into()),
+                (
+                    "target",
+                    target(row.watch.as_deref(), row.rule.as_deref()).into()
+                ),
+                ("by", by.as_str().into()),
+                ("at", v.time(now).into()),
+                ("note", v.quote_opt(note.as_deref()).into()),
+            ],
+        )
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -320,10 +320,10 @@ pub fn timeline_entry(v: &Voice, e: &crate::views::TimelineEntry) -> String {
             ],
         ),
         Some(PersonFacts::Note { by, note }) => v.say(
-            if e.row.kind == "acknowledged" {
-                "person-ack"
-            } else {
-                "person-note"
+            match e.row.kind.as_str() {
+                "acknowledged" => "person-ack",
+                "resolved" => "person-resolve",
+                _ => "person-note",
             },
             &[
                 (

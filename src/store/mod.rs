@@ -12,6 +12,7 @@
 //! out instead of exiting. [`status_file`] is the one thing kept outside SQLite: the daemon's state, for
 //! `veille status`, readable when the database cannot be written.
 
+pub mod console;
 pub mod incidents;
 pub mod outbox;
 pub mod schema;

@@ -66,6 +66,8 @@ pub struct Console {
     secret: String,
     /// The moment pages are shown at, when not now (the demo's fixed clock); sessions always use the real one.
     clock: Option<DateTime<Utc>>,
+    /// Which sources are press and which social, from the configuration.
+    reaches: crate::views::Reaches,
 }
 
 /// The signed-in person of a request.
@@ -91,6 +93,7 @@ impl Console {
             throttle: Mutex::new(auth::Throttle::default()),
             secret: auth::random_token(),
             clock: None,
+            reaches: crate::views::Reaches::of_config(config),
         }
     }
 
@@ -313,6 +316,8 @@ fn router(console: Shared) -> Router {
         .route("/incidents/{id}/ack", post(ack))
         .route("/incidents/{id}/note", post(note))
         .route("/incidents/{id}/silence", post(silence))
+        .route("/incidents/{id}/resolve", post(resolve))
+        .route("/incidents/{id}/charts/{file}", get(pages::incident_chart))
         .route("/mentions", get(pages::mentions))
         .route("/mentions.csv", get(pages::mentions_csv))
         .route("/sources", get(pages::sources))
@@ -628,6 +633,41 @@ async fn note(
     {
         Ok(true) => back_to(id),
         Ok(false) => StatusCode::NOT_FOUND.into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn resolve(
+    State(c): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    UrlPath(id): UrlPath<i64>,
+    headers: HeaderMap,
+    Form(form): Form<NoteForm>,
+) -> Response {
+    let p = match veilleur(&c, &headers, peer, &form.csrf).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let note = note_text(&form.note);
+    let by = p.name.clone();
+    match c
+        .write(move |s| {
+            if s.incident(id)?.is_none() {
+                return Ok(None);
+            }
+            s.resolve_by_hand(id, &by, note.as_deref(), Utc::now())
+                .map(Some)
+        })
+        .await
+    {
+        // Resolved already (by detection or someone else): the page says so; nothing to do.
+        Ok(Some(resolved)) => {
+            if resolved {
+                tracing::info!(incident = id, user = %p.name, "Incident resolved by hand from the console.");
+            }
+            back_to(id)
+        }
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(r) => r,
     }
 }

@@ -21,8 +21,8 @@ use crate::i18n::{Voice, words};
 use crate::store::StoredMention;
 use crate::store::search::Cursor;
 use crate::views::{
-    IncidentLine, IncidentStatus, IncidentView, MentionPage, Overview, Search, TimelineEntry,
-    WatchSeries, incident_lines, source_health,
+    IncidentLine, IncidentStatus, IncidentView, IncidentWindow, MentionPage, Overview, Search,
+    TimelineEntry, WatchSeries, incident_lines, source_health,
 };
 
 /// The console's own words, handed to every template as `t`.
@@ -80,6 +80,40 @@ const WORDS: &[&str] = &[
     "web-last-7d",
     "section-what",
     "section-timeline",
+    "web-download-png",
+    "web-charts",
+    "web-first-mentions",
+    "web-press",
+    "web-social",
+    "web-top-authors",
+    "web-telling",
+    "web-syndication",
+    "web-none-yet",
+    "web-resolve",
+    "web-resolve-note-label",
+    "web-period",
+    "web-period-24h",
+    "web-period-7d",
+    "web-period-30d",
+    "web-col-rule",
+    "web-col-language",
+    "web-col-label",
+    "web-col-incident",
+    "web-filters-reset",
+    "web-users",
+    "web-users-title",
+    "web-col-name",
+    "web-col-role",
+    "web-col-lang",
+    "web-col-created",
+    "web-user-add",
+    "web-user-save",
+    "web-user-remove",
+    "web-user-new-password",
+    "web-lang-browser",
+    "web-role-lecteur",
+    "web-role-veilleur",
+    "web-role-admin",
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -367,7 +401,34 @@ pub(super) struct ChartQuery {
     negative: Option<bool>,
 }
 
-/// `GET /charts/{watch}.svg?days=1|7&negative=true`: a chart as a file, for a slide.
+/// A chart as a file for a slide: the SVG as drawn in the page, or a PNG of it.
+fn chart_file(svg: String, name: &str, png: bool) -> Response {
+    let name = name.replace(|ch: char| !ch.is_ascii_alphanumeric() && ch != '-', "_");
+    let (body, kind, ext) = if png {
+        match super::chart::png(&svg) {
+            Some(bytes) => (axum::body::Body::from(bytes), "image/png", "png"),
+            None => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    } else {
+        (axum::body::Body::from(svg), "image/svg+xml", "svg")
+    };
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.{ext}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+    }
+    r
+}
+
+/// `stem.svg` or `stem.png`: the stem and whether a PNG is asked for.
+fn chart_name(file: &str) -> Option<(&str, bool)> {
+    file.strip_suffix(".svg")
+        .map(|s| (s, false))
+        .or_else(|| file.strip_suffix(".png").map(|s| (s, true)))
+}
+
+/// `GET /charts/{watch}.svg|png?days=1|7&negative=true`: a watch's chart as a file, for a slide.
 pub(super) async fn chart(
     State(c): State<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -379,7 +440,7 @@ pub(super) async fn chart(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(watch) = file.strip_suffix(".svg").map(str::to_owned) else {
+    let Some((watch, png)) = chart_name(&file) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let Some(w) = c
@@ -398,18 +459,51 @@ pub(super) async fn chart(
         Err(r) => return r,
     };
     let svg = super::chart::svg(&series, &v, q.negative.unwrap_or(false));
-    let mut r = svg.into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("image/svg+xml"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{}-{days}d.svg\"",
-        watch.replace(|ch: char| !ch.is_ascii_alphanumeric() && ch != '-', "_")
-    )) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, value);
-    }
-    r
+    chart_file(svg, &format!("{watch}-{days}d"), png)
+}
+
+/// `GET /incidents/{id}/charts/volume|share.svg|png`: an incident's chart, its window marked.
+pub(super) async fn incident_chart(
+    State(c): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    UrlPath((id, file)): UrlPath<(i64, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let (_, v) = match signed_in(&c, &headers, peer).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some((kind, png)) = chart_name(&file).filter(|(k, _)| matches!(*k, "volume" | "share"))
+    else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let rules = c.rules();
+    let now = c.now();
+    let reaches = c.reaches.clone();
+    let window = match c
+        .read(move |s| {
+            let Some(view) = IncidentView::load(s, id, rules.as_ref(), now)? else {
+                return Ok(None);
+            };
+            let watch = incident_watch(rules.as_ref(), &view);
+            IncidentWindow::load(s, &view, watch.as_ref(), &reaches, now).map(Some)
+        })
+        .await
+    {
+        Ok(Some(w)) => w,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(r) => return r,
+    };
+    let Some(series) = &window.series else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let marked = Some((window.from, window.to));
+    let svg = if kind == "volume" {
+        super::chart::svg_marked(series, &v, false, marked)
+    } else {
+        super::chart::share_svg(series, &v, marked)
+    };
+    chart_file(svg, &format!("incident-{id}-{kind}"), png)
 }
 
 #[derive(Serialize)]
@@ -503,6 +597,17 @@ struct MentionCtx {
 }
 
 #[derive(Serialize)]
+struct SyndicatedCtx {
+    title: String,
+    link: Option<String>,
+    carried: String,
+}
+
+fn tallies(t: &[crate::detect::Tally]) -> Vec<(String, u32)> {
+    t.iter().map(|t| (t.name.clone(), t.count)).collect()
+}
+
+#[derive(Serialize)]
 struct IncidentBody {
     id: i64,
     heading: String,
@@ -513,6 +618,18 @@ struct IncidentBody {
     critical: Vec<MentionCtx>,
     timeline: Vec<TimelineCtx>,
     zone: String,
+    /// The volume chart with the usual band and the window marked, and the negative share (SVG).
+    volume_chart: Option<String>,
+    share_chart: Option<String>,
+    first: Vec<MentionCtx>,
+    press: Vec<(String, u32)>,
+    social: Vec<(String, u32)>,
+    authors: Vec<(String, u32)>,
+    telling: Vec<MentionCtx>,
+    syndicated: Vec<SyndicatedCtx>,
+    window_read: String,
+    /// May resolve it by hand: it is not resolved.
+    can_resolve: bool,
     /// May act (note, silence) on it.
     can_act: bool,
     /// May take it: it is not taken yet.
@@ -549,14 +666,23 @@ pub(super) async fn incident(
     };
     let rules = c.rules();
     let now = c.now();
-    let view = match c
-        .read(move |s| IncidentView::load(s, id, rules.as_ref(), now))
+    let reaches = c.reaches.clone();
+    let (view, window) = match c
+        .read(move |s| {
+            let Some(view) = IncidentView::load(s, id, rules.as_ref(), now)? else {
+                return Ok(None);
+            };
+            let watch = incident_watch(rules.as_ref(), &view);
+            let window = IncidentWindow::load(s, &view, watch.as_ref(), &reaches, now)?;
+            Ok(Some((view, window)))
+        })
         .await
     {
-        Ok(Some(view)) => view,
+        Ok(Some(x)) => x,
         Ok(None) => return refusal(&v, StatusCode::NOT_FOUND, "web-not-found"),
         Err(r) => return r,
     };
+    let marked = Some((window.from, window.to));
     let row = &view.row;
     let mut fields = Vec::new();
     if let Some(w) = &row.watch {
@@ -640,6 +766,59 @@ pub(super) async fn incident(
             })
             .collect(),
         zone: v.say("times-in", &[("zone", v.zone(row.opened_at).into())]),
+        volume_chart: window
+            .series
+            .as_ref()
+            .map(|series| super::chart::svg_marked(series, &v, false, marked)),
+        share_chart: window
+            .series
+            .as_ref()
+            .map(|series| super::chart::share_svg(series, &v, marked)),
+        first: window.first.iter().map(|m| mention_ctx(&v, m)).collect(),
+        press: tallies(&window.press),
+        social: tallies(&window.social),
+        authors: tallies(&window.authors),
+        telling: view
+            .explanation
+            .as_ref()
+            .map(|x| {
+                x.telling
+                    .iter()
+                    .map(|m| MentionCtx {
+                        time: m.at.map(|t| v.moment(t)).unwrap_or_default(),
+                        source: m.source.clone(),
+                        title: m.title.clone().unwrap_or_default(),
+                        link: crate::notify::said::safe_link(m.link.as_deref()).map(|(l, _)| l),
+                        author: m.author.clone().unwrap_or_default(),
+                        sentiment: v.signed(f64::from(m.score)),
+                        terms: m.terms.join(", "),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        syndicated: window
+            .syndicated
+            .iter()
+            .map(|g| SyndicatedCtx {
+                title: g.title.clone(),
+                link: crate::notify::said::safe_link(g.link.as_deref()).map(|(l, _)| l),
+                carried: v.say(
+                    "web-syndicated-by",
+                    &[
+                        ("count", g.sources.len().into()),
+                        ("sources", g.sources.join(", ").into()),
+                    ],
+                ),
+            })
+            .collect(),
+        window_read: v.say(
+            "web-window-read",
+            &[
+                ("count", window.read.into()),
+                ("capped", if window.capped { "yes" } else { "no" }.into()),
+            ],
+        ),
+        can_resolve: p.role.acts() && view.status != IncidentStatus::Resolved,
         can_act: p.role.acts() && view.status != IncidentStatus::Resolved,
         can_take: p.role.acts()
             && view.status != IncidentStatus::Resolved
@@ -654,6 +833,15 @@ pub(super) async fn incident(
         body,
         StatusCode::OK,
     )
+}
+
+/// The watch an incident is about, as the rule files define it.
+fn incident_watch(
+    rules: Option<&crate::analysis::rules::RuleSet>,
+    view: &IncidentView,
+) -> Option<crate::analysis::rules::Watch> {
+    let w = view.row.watch.as_deref()?;
+    rules?.watches().iter().find(|x| x.id == w).cloned()
 }
 
 fn parse_cursor(s: Option<&str>) -> Option<Cursor> {
