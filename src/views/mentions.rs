@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::analysis::fold::fold;
 use crate::analysis::rules::{FieldText, MentionView, RuleFile, RuleSet, compile};
+use crate::store::console::MentionScope;
 use crate::store::search::Cursor;
 use crate::store::{Result, Store, StoredMention};
 
@@ -121,13 +122,14 @@ pub struct MentionPage {
 }
 
 impl MentionPage {
-    /// Up to `size` mentions matching `search`, older than `after`.
+    /// Up to `size` mentions in `scope` matching `search`, older than `after`.
     ///
     /// # Errors
     /// On SQLite failure.
     pub fn load(
         store: &Store,
         search: &Search,
+        scope: &MentionScope,
         after: Option<Cursor>,
         size: usize,
     ) -> Result<MentionPage> {
@@ -136,7 +138,11 @@ impl MentionPage {
         let mut read = 0;
         let batch = if search.rules.is_none() { size } else { 500 };
         loop {
-            let rows = store.mentions_page(cursor, batch)?;
+            let rows = if scope.is_everything() {
+                store.mentions_page(cursor, batch)?
+            } else {
+                store.mentions_page_in(scope, cursor, batch)?
+            };
             let exhausted = rows.len() < batch;
             for (c, m) in rows {
                 read += 1;

@@ -18,4 +18,4 @@ pub use console::{Overview, SourceHealth, source_health};
 pub use incident::{IncidentLine, IncidentStatus, IncidentView, TimelineEntry, incident_lines};
 pub use mentions::{MentionPage, Search};
 pub use series::{SeriesPoint, WatchSeries};
-pub use window::{IncidentWindow, Reach, Reaches};
+pub use window::{IncidentWindow, Reach, Reaches, window_scope};

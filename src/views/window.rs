@@ -120,19 +120,11 @@ impl IncidentWindow {
         reaches: &Reaches,
         now: DateTime<Utc>,
     ) -> Result<IncidentWindow> {
-        let row = &view.row;
-        let from = view
-            .explanation
-            .as_ref()
-            .map_or(row.opened_at, |x| x.window_start.min(row.opened_at));
-        let to = row.resolved_at.unwrap_or(now).max(from);
-        let scope = MentionScope {
-            watch: row.watch.clone(),
-            rule: row.watch.is_none().then(|| row.rule.clone()).flatten(),
-            from: Some(from),
-            to: Some(to + TimeDelta::seconds(1)),
-            ..MentionScope::default()
-        };
+        let scope = window_scope(view, now);
+        let (from, to) = (
+            scope.from.unwrap_or(view.row.opened_at),
+            scope.to.unwrap_or(now) - TimeDelta::seconds(1),
+        );
         let mentions = store.mentions_oldest_first(&scope, WINDOW_READ + 1)?;
         let capped = mentions.len() > WINDOW_READ;
         let mentions = &mentions[..mentions.len().min(WINDOW_READ)];
@@ -186,6 +178,24 @@ impl IncidentWindow {
             read: mentions.len(),
             capped,
         }
+    }
+}
+
+/// The mentions of an incident: its watch's (or, without a watch, its rule's) from the start of the
+/// window that opened it to its resolution (or `now`). The console's mention filter `incident` is this.
+pub fn window_scope(view: &IncidentView, now: DateTime<Utc>) -> MentionScope {
+    let row = &view.row;
+    let from = view
+        .explanation
+        .as_ref()
+        .map_or(row.opened_at, |x| x.window_start.min(row.opened_at));
+    let to = row.resolved_at.unwrap_or(now).max(from);
+    MentionScope {
+        watch: row.watch.clone(),
+        rule: row.watch.is_none().then(|| row.rule.clone()).flatten(),
+        from: Some(from),
+        to: Some(to + TimeDelta::seconds(1)),
+        ..MentionScope::default()
     }
 }
 

@@ -27,7 +27,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 pub use config::{AuthMode, WebConfig};
@@ -727,14 +727,64 @@ async fn silence(
     }
 }
 
-/// The query of a page that lists mentions.
-#[derive(Debug, Deserialize, Default)]
+/// The query of a page that lists mentions: the search, its filters (each empty = any), the cursor.
+#[derive(Debug, Deserialize, Serialize, Default, Clone)]
 pub(crate) struct MentionQuery {
     #[serde(default)]
     pub q: String,
-    /// The cursor of the page: `at.id` of the last mention of the previous page.
     #[serde(default)]
+    pub watch: String,
+    #[serde(default)]
+    pub rule: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub lang: String,
+    /// `neg`, `neu` or `pos`.
+    #[serde(default)]
+    pub label: String,
+    /// `24h`, `7d` or `30d`.
+    #[serde(default)]
+    pub period: String,
+    /// An incident's id: its watch (or rule) over its window.
+    #[serde(default)]
+    pub incident: String,
+    /// The cursor of the page: `at.id` of the last mention of the previous page.
+    #[serde(default, skip_serializing)]
     pub after: Option<String>,
+}
+
+impl MentionQuery {
+    /// The search and its filters as a URL's query (without the cursor), for the CSV export and the next
+    /// page: a filtered list keeps its filters.
+    pub fn url_query(&self) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", &self.q),
+            ("watch", &self.watch),
+            ("rule", &self.rule),
+            ("source", &self.source),
+            ("lang", &self.lang),
+            ("label", &self.label),
+            ("period", &self.period),
+            ("incident", &self.incident),
+        ] {
+            if !v.trim().is_empty() {
+                out.append_pair(k, v.trim());
+            }
+        }
+        out.finish()
+    }
+}
+
+/// How far back a `period` filter reaches: `24h`, `7d`, `30d`; anything else is no limit.
+pub(crate) fn period_span(period: &str) -> Option<chrono::TimeDelta> {
+    match period {
+        "24h" => Some(chrono::TimeDelta::hours(24)),
+        "7d" => Some(chrono::TimeDelta::days(7)),
+        "30d" => Some(chrono::TimeDelta::days(30)),
+        _ => None,
+    }
 }
 
 /// The filters of the incidents list.
@@ -746,6 +796,9 @@ pub(crate) struct IncidentQuery {
     pub watch: Option<String>,
     #[serde(default)]
     pub severity: Option<String>,
+    /// `24h`, `7d` or `30d`: opened or updated within.
+    #[serde(default)]
+    pub period: Option<String>,
 }
 
 /// The text typed in the rules page's test box.

@@ -18,11 +18,13 @@ use axum::extract::Query;
 
 use super::{IncidentQuery, MentionQuery, Person, RulesQuery, Shared, to_login};
 use crate::i18n::{Voice, words};
+use crate::model::Label;
 use crate::store::StoredMention;
+use crate::store::console::MentionScope;
 use crate::store::search::Cursor;
 use crate::views::{
     IncidentLine, IncidentStatus, IncidentView, IncidentWindow, MentionPage, Overview, Search,
-    TimelineEntry, WatchSeries, incident_lines, source_health,
+    TimelineEntry, WatchSeries, incident_lines, source_health, window_scope,
 };
 
 /// The console's own words, handed to every template as `t`.
@@ -509,8 +511,11 @@ pub(super) async fn incident_chart(
 #[derive(Serialize)]
 struct IncidentsBody {
     incidents: Vec<IncidentRowCtx>,
-    status: String,
-    statuses: Vec<(&'static str, String)>,
+    statuses: Vec<Choice>,
+    watches: Vec<Choice>,
+    severities: Vec<Choice>,
+    periods: Vec<Choice>,
+    filtered: bool,
 }
 
 pub(super) async fn incidents(
@@ -531,8 +536,14 @@ pub(super) async fn incidents(
         Ok(l) => l,
         Err(r) => return r,
     };
+    let since = q
+        .period
+        .as_deref()
+        .and_then(super::period_span)
+        .map(|span| now - span);
     let wanted = |l: &IncidentLine| {
-        q.status
+        since.is_none_or(|t| l.row.updated_at >= t || l.row.opened_at >= t)
+            && q.status
             .as_deref()
             .filter(|s| !s.is_empty())
             .is_none_or(|s| l.status.as_str() == s)
@@ -545,22 +556,34 @@ pub(super) async fn incidents(
                 .filter(|s| !s.is_empty())
                 .is_none_or(|s| l.row.severity == s)
     };
-    let statuses = [
-        IncidentStatus::Open,
-        IncidentStatus::Acknowledged,
-        IncidentStatus::Silenced,
-        IncidentStatus::Resolved,
-    ]
-    .map(|s| (s.as_str(), words::status(&v, s.as_str())))
-    .into();
+    let chosen = |x: &Option<String>| x.clone().unwrap_or_default();
+    let statuses = choices(
+        &chosen(&q.status),
+        [
+            IncidentStatus::Open,
+            IncidentStatus::Acknowledged,
+            IncidentStatus::Silenced,
+            IncidentStatus::Resolved,
+        ]
+        .map(|s| (s.as_str().to_owned(), words::status(&v, s.as_str()))),
+    );
+    let severities = choices(
+        &chosen(&q.severity),
+        ["critical", "warning", "info"].map(|s| (s.to_owned(), words::severity_str(&v, s))),
+    );
     let body = IncidentsBody {
         incidents: lines
             .iter()
             .filter(|l| wanted(l))
             .map(|l| incident_row(&v, l))
             .collect(),
-        status: q.status.unwrap_or_default(),
         statuses,
+        watches: watch_choices(&c, &chosen(&q.watch)),
+        severities,
+        periods: period_choices(&v, &chosen(&q.period)),
+        filtered: [&q.status, &q.watch, &q.severity, &q.period]
+            .iter()
+            .any(|x| x.as_deref().is_some_and(|s| !s.is_empty())),
     };
     render(
         &v,
@@ -871,21 +894,138 @@ fn mention_ctx(v: &Voice, m: &StoredMention) -> MentionCtx {
     }
 }
 
+/// A choice of a filter: its value, its words, whether it is the one chosen.
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    words: String,
+    selected: bool,
+}
+
+fn choices(chosen: &str, options: impl IntoIterator<Item = (String, String)>) -> Vec<Choice> {
+    options
+        .into_iter()
+        .map(|(value, words)| Choice {
+            selected: value == chosen,
+            value,
+            words,
+        })
+        .collect()
+}
+
+fn period_choices(v: &Voice, chosen: &str) -> Vec<Choice> {
+    choices(
+        chosen,
+        ["24h", "7d", "30d"].map(|p| (p.to_owned(), v.word(&format!("web-period-{p}")))),
+    )
+}
+
+fn watch_choices(c: &Shared, chosen: &str) -> Vec<Choice> {
+    choices(
+        chosen,
+        c.rules()
+            .map(|r| {
+                r.watches()
+                    .iter()
+                    .map(|w| (w.id.clone(), w.name.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default(),
+    )
+}
+
+#[derive(Serialize, Default)]
+struct MentionFilters {
+    watches: Vec<Choice>,
+    rules: Vec<Choice>,
+    sources: Vec<Choice>,
+    langs: Vec<Choice>,
+    labels: Vec<Choice>,
+    periods: Vec<Choice>,
+    incident: String,
+    any: bool,
+}
+
+fn mention_filters(c: &Shared, v: &Voice, q: &MentionQuery) -> MentionFilters {
+    let mut sources: Vec<String> = c.reaches.0.keys().cloned().collect();
+    sources.sort();
+    MentionFilters {
+        watches: watch_choices(c, &q.watch),
+        rules: choices(
+            &q.rule,
+            c.rules()
+                .map(|r| {
+                    r.rules()
+                        .iter()
+                        .map(|x| (x.id.clone(), x.name.clone()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default(),
+        ),
+        sources: choices(&q.source, sources.into_iter().map(|s| (s.clone(), s))),
+        langs: choices(
+            &q.lang,
+            ["fr", "en", "other"]
+                .map(|l| (l.to_owned(), v.say("web-lang-name", &[("lang", l.into())]))),
+        ),
+        labels: choices(
+            &q.label,
+            [Label::Neg, Label::Neu, Label::Pos]
+                .map(|l| (l.as_str().to_owned(), words::label(v, l))),
+        ),
+        periods: period_choices(v, &q.period),
+        incident: q.incident.clone(),
+        any: !q.url_query().is_empty(),
+    }
+}
+
+/// The store's scope of a mentions query at `now` (an incident's window for `incident`).
+fn mention_scope(
+    s: &crate::store::Store,
+    q: &MentionQuery,
+    now: chrono::DateTime<Utc>,
+) -> crate::store::Result<MentionScope> {
+    let some = |x: &str| (!x.trim().is_empty()).then(|| x.trim().to_owned());
+    let mut scope = match q.incident.trim().parse::<i64>() {
+        Ok(id) => match IncidentView::load(s, id, None, now)? {
+            Some(view) => window_scope(&view, now),
+            // An incident that does not exist holds no mention.
+            None => MentionScope {
+                from: Some(now),
+                to: Some(now),
+                ..MentionScope::default()
+            },
+        },
+        Err(_) => MentionScope::default(),
+    };
+    if let Some(w) = some(&q.watch) {
+        scope.watch = Some(w);
+    }
+    if let Some(r) = some(&q.rule) {
+        scope.rule = Some(r);
+    }
+    scope.source = some(&q.source);
+    scope.lang = some(&q.lang);
+    scope.label = some(&q.label).filter(|l| matches!(l.as_str(), "neg" | "neu" | "pos"));
+    if let Some(span) = super::period_span(&q.period) {
+        let from = now - span;
+        scope.from = Some(scope.from.map_or(from, |f| f.max(from)));
+    }
+    Ok(scope)
+}
+
 #[derive(Serialize)]
 struct MentionsBody {
     q: String,
-    /// `q` as a URL's query value (for the CSV link and the next page).
-    q_url: String,
+    /// The search and its filters as a URL's query (for the CSV link and the next page).
+    query: String,
+    filters: MentionFilters,
     error: Option<String>,
     mentions: Vec<MentionCtx>,
     next: Option<String>,
     capped: bool,
     /// Says that the page stopped reading before it was full.
     capped_words: String,
-}
-
-fn url_value(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// How many mentions a page shows.
@@ -905,7 +1045,8 @@ pub(super) async fn mentions(
         Ok(s) => s,
         Err(e) => {
             let body = MentionsBody {
-                q_url: url_value(&q.q),
+                query: q.url_query(),
+                filters: mention_filters(&c, &v, &q),
                 q: q.q.clone(),
                 error: Some(v.say("web-search-invalid", &[("problem", e.0.into())])),
                 mentions: Vec::new(),
@@ -924,8 +1065,13 @@ pub(super) async fn mentions(
         }
     };
     let after = parse_cursor(q.after.as_deref());
+    let now = c.now();
+    let query = q.clone();
     let page = match c
-        .read(move |s| MentionPage::load(s, &search, after, PAGE))
+        .read(move |s| {
+            let scope = mention_scope(s, &query, now)?;
+            MentionPage::load(s, &search, &scope, after, PAGE)
+        })
         .await
     {
         Ok(pg) => pg,
@@ -940,7 +1086,8 @@ pub(super) async fn mentions(
             "web-search-capped",
             &[("count", crate::views::mentions::SCAN_LIMIT.into())],
         ),
-        q_url: url_value(&q.q),
+        query: q.url_query(),
+        filters: mention_filters(&c, &v, &q),
         q: q.q,
     };
     render(
@@ -979,8 +1126,12 @@ pub(super) async fn mentions_csv(
     let Ok(search) = Search::parse(&q.q) else {
         return StatusCode::BAD_REQUEST.into_response();
     };
+    let now = c.now();
     let page = match c
-        .read(move |s| MentionPage::load(s, &search, None, CSV_ROWS))
+        .read(move |s| {
+            let scope = mention_scope(s, &q, now)?;
+            MentionPage::load(s, &search, &scope, None, CSV_ROWS)
+        })
         .await
     {
         Ok(pg) => pg,
@@ -1181,7 +1332,8 @@ mod tests {
         let v = Voice::french();
         let body = MentionsBody {
             q: "\"><script>".into(),
-            q_url: String::new(),
+            query: String::new(),
+            filters: MentionFilters::default(),
             error: None,
             mentions: vec![mention_ctx(
                 &v,

@@ -140,3 +140,8 @@ web-user-missing = No such account.
 web-role-lecteur = lecteur (reads)
 web-role-veilleur = veilleur (acts on incidents)
 web-role-admin = admin (also manages accounts)
+web-lang-name = { $lang ->
+    [fr] French
+    [en] English
+   *[other] other
+}

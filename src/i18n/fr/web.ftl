@@ -140,3 +140,8 @@ web-user-missing = Ce compte n'existe pas.
 web-role-lecteur = lecteur (consulte)
 web-role-veilleur = veilleur (agit sur les incidents)
 web-role-admin = admin (gère aussi les comptes)
+web-lang-name = { $lang ->
+    [fr] français
+    [en] anglais
+   *[other] autre
+}
