@@ -16,6 +16,7 @@ pub mod auth;
 mod chart;
 pub mod config;
 mod pages;
+mod users;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -143,7 +144,7 @@ impl Console {
     }
 
     /// Runs `f` on the read-only connection, off the async threads.
-    async fn read<T: Send + 'static>(
+    pub(crate) async fn read<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&Store) -> crate::store::Result<T> + Send + 'static,
     ) -> Result<T, Response> {
@@ -160,7 +161,7 @@ impl Console {
     }
 
     /// Runs `f` in a short write beside the daemon's writer, off the async threads.
-    async fn write<T: Send + 'static>(
+    pub(crate) async fn write<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut Store) -> crate::store::Result<T> + Send + 'static,
     ) -> Result<T, Response> {
@@ -176,7 +177,7 @@ impl Console {
         .await
     }
 
-    fn voice(&self, person: Option<&Person>, headers: &HeaderMap) -> Voice {
+    pub(crate) fn voice(&self, person: Option<&Person>, headers: &HeaderMap) -> Voice {
         let locale = person
             .and_then(|p| p.lang)
             .or_else(|| accept_language(headers))
@@ -189,7 +190,7 @@ impl Console {
     }
 
     /// The person a request comes from, if signed in.
-    async fn person(
+    pub(crate) async fn person(
         self: &Arc<Self>,
         headers: &HeaderMap,
         peer: IpAddr,
@@ -323,6 +324,9 @@ fn router(console: Shared) -> Router {
         .route("/sources", get(pages::sources))
         .route("/charts/{file}", get(pages::chart))
         .route("/rules", get(pages::rules))
+        .route("/users", get(users::list).post(users::add))
+        .route("/users/{name}", post(users::change))
+        .route("/users/{name}/remove", post(users::remove))
         .route("/static/console.css", get(stylesheet))
         .layer(axum::middleware::map_response(strict_headers))
         .with_state(console)
@@ -363,7 +367,7 @@ async fn stylesheet() -> Response {
 }
 
 /// Where a request without a session goes.
-fn to_login() -> Response {
+pub(crate) fn to_login() -> Response {
     Redirect::to("/login").into_response()
 }
 
@@ -478,7 +482,7 @@ struct CsrfForm {
 }
 
 /// The person of a state-changing request whose form carries their CSRF token; else the refusal.
-async fn acting(
+pub(crate) async fn acting(
     c: &Shared,
     headers: &HeaderMap,
     peer: SocketAddr,

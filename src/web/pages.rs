@@ -123,6 +123,10 @@ fn environment() -> &'static Environment<'static> {
     ENV.get_or_init(|| {
         let mut env = Environment::new();
         env.add_test("http_link", crate::notify::render::http_link);
+        // For an account's name in a path (names hold no space, so form encoding is path encoding).
+        env.add_filter("urlencode", |s: String| -> String {
+            url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+        });
         // Names ending in .html are auto-escaped: everything that came from a feed is text, never markup.
         for (name, src) in [
             ("base.html", include_str!("templates/base.html")),
@@ -134,6 +138,7 @@ fn environment() -> &'static Environment<'static> {
             ("mentions.html", include_str!("templates/mentions.html")),
             ("sources.html", include_str!("templates/sources.html")),
             ("rules.html", include_str!("templates/rules.html")),
+            ("users.html", include_str!("templates/users.html")),
         ] {
             env.add_template(name, src)
                 .expect("embedded templates are valid");
@@ -158,6 +163,18 @@ struct Frame<'a, T: Serialize> {
     page: &'a str,
     #[serde(flatten)]
     body: T,
+}
+
+/// Renders a page of another module of the console.
+pub(super) fn render_page<T: Serialize>(
+    v: &Voice,
+    person: Option<&Person>,
+    page: &str,
+    template: &str,
+    body: T,
+    status: StatusCode,
+) -> Response {
+    render(v, person, page, template, body, status)
 }
 
 fn render<T: Serialize>(
