@@ -133,14 +133,17 @@ impl Console {
         let listener = tokio::net::TcpListener::from_std(listener).map_err(WebError::Serve)?;
         let addr = listener.local_addr().map_err(WebError::Serve)?;
         tracing::info!(listen = %addr, "Console listening.");
+        crate::metrics::METRICS.set_web(Some(addr.to_string()), true);
         let app = router(Arc::new(self));
-        axum::serve(
+        let served = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move { token.cancelled().await })
         .await
-        .map_err(WebError::Serve)
+        .map_err(WebError::Serve);
+        crate::metrics::METRICS.set_web(None, false);
+        served
     }
 
     /// Runs `f` on the read-only connection, off the async threads.
@@ -333,6 +336,7 @@ fn router(console: Shared) -> Router {
 }
 
 async fn strict_headers(mut r: Response) -> Response {
+    crate::metrics::METRICS.web_answered(r.status().as_u16());
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
