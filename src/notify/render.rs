@@ -44,6 +44,9 @@ pub struct RenderOptions {
     /// The console's address (`[web] public_url`): the email links to the incident's page instead of
     /// telling the reader which command to type.
     pub public_url: Option<String>,
+    /// What people did about the incident so far (taken, notes, silences, resolved by hand), said
+    /// ([`crate::i18n::words::person_line`]).
+    pub handled: Vec<String>,
 }
 
 impl RenderOptions {
@@ -53,6 +56,7 @@ impl RenderOptions {
             max_mentions: 20,
             cap_reached: Vec::new(),
             public_url: None,
+            handled: Vec::new(),
         }
     }
 }
@@ -117,6 +121,7 @@ pub fn render_with(n: &Notification, o: &RenderOptions) -> RenderedEmail {
         terms: clean(&n.terms.join(", ")),
         items,
         actions,
+        handled: if digest { Vec::new() } else { o.handled.clone() },
         incident_url,
         zone: v.say("times-in", &[("zone", v.zone(n.at).into())]),
         t: labels(v),
@@ -147,6 +152,7 @@ fn labels(v: &Voice) -> BTreeMap<&'static str, String> {
         "footer",
         "digest-title",
         "open",
+        "handled",
     ]
     .into_iter()
     .map(|k| (k, v.say("email-label", &[("label", k.into())])))
@@ -178,6 +184,7 @@ struct Ctx {
     items: Vec<ItemCtx>,
     /// What the reader can do next, one line each.
     actions: Vec<ActionCtx>,
+    handled: Vec<String>,
     incident_url: Option<String>,
     zone: String,
     t: BTreeMap<&'static str, String>,
