@@ -6,6 +6,7 @@
 //! Out: counts and stored mentions; the views ([`crate::views`]) shape them for a screen.
 
 use chrono::{DateTime, Utc};
+use rusqlite::OptionalExtension as _;
 use rusqlite::types::Value;
 
 use super::search::Cursor;
@@ -123,6 +124,33 @@ impl Store {
         c.stories = stories.len() as u32;
         c.negative_stories = negative_stories.len() as u32;
         Ok(c)
+    }
+
+    /// The earliest time of record of the mentions keyed `source/guid` (as detection keys them); `None`
+    /// when none is stored.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn earliest_mention_at(&self, keys: &[&str]) -> Result<Option<DateTime<Utc>>> {
+        let mut earliest: Option<i64> = None;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT at FROM mention WHERE source = ?1 AND guid = ?2")
+            .map_err(|e| self.err(e))?;
+        for key in keys {
+            let Some((source, guid)) = key.split_once('/') else {
+                continue;
+            };
+            let at: Option<i64> = stmt
+                .query_row(rusqlite::params![source, guid], |r| r.get(0))
+                .optional()
+                .map_err(|e| self.err(e))?;
+            earliest = match (earliest, at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        Ok(earliest.map(super::from_ts))
     }
 
     /// Up to `limit` mentions in `scope` older than `before`, newest first, each with its cursor.

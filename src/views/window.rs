@@ -120,7 +120,7 @@ impl IncidentWindow {
         reaches: &Reaches,
         now: DateTime<Utc>,
     ) -> Result<IncidentWindow> {
-        let scope = window_scope(view, now);
+        let scope = window_scope(store, view, now)?;
         let (from, to) = (
             scope.from.unwrap_or(view.row.opened_at),
             scope.to.unwrap_or(now) - TimeDelta::seconds(1),
@@ -182,21 +182,31 @@ impl IncidentWindow {
 }
 
 /// The mentions of an incident: its watch's (or, without a watch, its rule's) from the start of the
-/// window that opened it to its resolution (or `now`). The console's mention filter `incident` is this.
-pub fn window_scope(view: &IncidentView, now: DateTime<Utc>) -> MentionScope {
+/// window that opened it — the surge's window, or the first critical mention's time of record, since
+/// detection opens an incident after the mentions that caused it — to its resolution (or `now`). The
+/// console's mention filter `incident` is this.
+///
+/// # Errors
+/// On SQLite failure.
+pub fn window_scope(store: &Store, view: &IncidentView, now: DateTime<Utc>) -> Result<MentionScope> {
     let row = &view.row;
+    let critical: Vec<&str> = view.critical().iter().map(|m| m.mention.as_str()).collect();
+    let first_critical = store.earliest_mention_at(&critical)?;
     let from = view
         .explanation
         .as_ref()
-        .map_or(row.opened_at, |x| x.window_start.min(row.opened_at));
+        .map(|x| x.window_start)
+        .into_iter()
+        .chain(first_critical)
+        .fold(row.opened_at, DateTime::min);
     let to = row.resolved_at.unwrap_or(now).max(from);
-    MentionScope {
+    Ok(MentionScope {
         watch: row.watch.clone(),
         rule: row.watch.is_none().then(|| row.rule.clone()).flatten(),
         from: Some(from),
         to: Some(to + TimeDelta::seconds(1)),
         ..MentionScope::default()
-    }
+    })
 }
 
 fn top(counts: HashMap<&str, u32>, n: usize) -> Vec<Tally> {

@@ -1005,7 +1005,7 @@ fn mention_scope(
     let some = |x: &str| (!x.trim().is_empty()).then(|| x.trim().to_owned());
     let mut scope = match q.incident.trim().parse::<i64>() {
         Ok(id) => match IncidentView::load(s, id, None, now)? {
-            Some(view) => window_scope(&view, now),
+            Some(view) => window_scope(s, &view, now)?,
             // An incident that does not exist holds no mention.
             None => MentionScope {
                 from: Some(now),
