@@ -609,6 +609,12 @@ impl Daemon {
                 .unwrap_or(Duration::ZERO)
                 .max(Duration::from_millis(50));
             let sleep_for = watchdog.map_or(sleep_for, |w| sleep_for.min(w));
+            // With a console, wake for its state in the status file too.
+            let sleep_for = if self.config.web.is_some() {
+                sleep_for.min(STATUS_FILE_EVERY)
+            } else {
+                sleep_for
+            };
             let mut cycle_ended = false;
             tokio::select! {
                 () = token.cancelled() => break,
@@ -658,7 +664,13 @@ impl Daemon {
                 && self.config.web.is_some()
                 && last_status_file.is_none_or(|t: Instant| t.elapsed() >= STATUS_FILE_EVERY)
             {
-                write_status_file(&mut status_file, &self.config.database, DaemonPhase::Running, None, None);
+                write_status_file(
+                    &mut status_file,
+                    &self.config.database,
+                    DaemonPhase::Running,
+                    None,
+                    None,
+                );
                 last_status_file = Some(Instant::now());
             }
             // A poll may fetch (the HTTP timeout), wait for a reading slot behind the other polls in flight

@@ -121,7 +121,11 @@ pub fn render_with(n: &Notification, o: &RenderOptions) -> RenderedEmail {
         terms: clean(&n.terms.join(", ")),
         items,
         actions,
-        handled: if digest { Vec::new() } else { o.handled.clone() },
+        handled: if digest {
+            Vec::new()
+        } else {
+            o.handled.clone()
+        },
         incident_url,
         zone: v.say("times-in", &[("zone", v.zone(n.at).into())]),
         t: labels(v),

@@ -199,8 +199,9 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<StoredMention>> {
         let (terms, mut args) = scope.sql();
-        let sql =
-            format!("SELECT {COLUMNS} FROM mention m WHERE 1 = 1{terms} ORDER BY m.at, m.id LIMIT ?");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM mention m WHERE 1 = 1{terms} ORDER BY m.at, m.id LIMIT ?"
+        );
         args.push((limit as i64).into());
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let rows = stmt

@@ -186,7 +186,11 @@ mod tests {
             negative_stories: 1,
         };
         let s = WatchSeries::of(&w, &[], open, now - TimeDelta::hours(24), now, now);
-        assert_eq!(s.points.len(), 25, "24 closed hours and the one in progress");
+        assert_eq!(
+            s.points.len(),
+            25,
+            "24 closed hours and the one in progress"
+        );
         let last = s.points.last().unwrap();
         assert!(last.partial && last.stories == 3 && last.negative == 1);
         assert!(s.points[..24].iter().all(|p| !p.partial && p.stories == 0));
@@ -212,7 +216,14 @@ mod tests {
         let p = s.points.iter().find(|p| p.start == at(20)).unwrap();
         assert_eq!((p.stories, p.negative), (5, 2));
         assert_eq!(s.points.iter().map(|p| p.stories).sum::<u32>(), 5);
-        let none = WatchSeries::of(&w, &[], OpenCounts::default(), now - TimeDelta::hours(24), now, now);
+        let none = WatchSeries::of(
+            &w,
+            &[],
+            OpenCounts::default(),
+            now - TimeDelta::hours(24),
+            now,
+            now,
+        );
         assert!(none.points.is_empty());
     }
 }

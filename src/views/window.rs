@@ -50,9 +50,9 @@ impl Reach {
             return Reach::Social;
         }
         match kind.unwrap_or("feed") {
-            "mastodon-tag" | "bluesky-profile" | "bluesky-search" | "reddit-search" | "hn-search"
-            | "youtube-channel" | "youtube-playlist" | "lemmy-community" | "wordpress-comments"
-            | "app-store-reviews" => Reach::Social,
+            "mastodon-tag" | "bluesky-profile" | "bluesky-search" | "reddit-search"
+            | "hn-search" | "youtube-channel" | "youtube-playlist" | "lemmy-community"
+            | "wordpress-comments" | "app-store-reviews" => Reach::Social,
             _ => Reach::Press,
         }
     }
@@ -188,7 +188,11 @@ impl IncidentWindow {
 ///
 /// # Errors
 /// On SQLite failure.
-pub fn window_scope(store: &Store, view: &IncidentView, now: DateTime<Utc>) -> Result<MentionScope> {
+pub fn window_scope(
+    store: &Store,
+    view: &IncidentView,
+    now: DateTime<Utc>,
+) -> Result<MentionScope> {
     let row = &view.row;
     let critical: Vec<&str> = view.critical().iter().map(|m| m.mention.as_str()).collect();
     let first_critical = store.earliest_mention_at(&critical)?;
@@ -292,11 +296,17 @@ mod tests {
     #[test]
     fn tags_decide_press_or_social_before_the_kind() {
         let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(Reach::of(&tags(&["Presse"]), Some("mastodon-tag")), Reach::Press);
+        assert_eq!(
+            Reach::of(&tags(&["Presse"]), Some("mastodon-tag")),
+            Reach::Press
+        );
         assert_eq!(Reach::of(&tags(&["social"]), None), Reach::Social);
         assert_eq!(Reach::of(&[], Some("bluesky-search")), Reach::Social);
         assert_eq!(Reach::of(&[], None), Reach::Press);
-        assert_eq!(Reach::of(&tags(&["marque"]), Some("google-news")), Reach::Press);
+        assert_eq!(
+            Reach::of(&tags(&["marque"]), Some("google-news")),
+            Reach::Press
+        );
     }
 
     #[test]
@@ -306,20 +316,75 @@ mod tests {
             ("masto".to_owned(), Reach::Social),
         ]));
         let ms = vec![
-            m("masto", Some("@ana"), "Boycott de la brioche ce matin", "https://m.example/1"),
-            m("lemonde", None, "Maison Brioche dans la tourmente", "https://lemonde.example/a?utm=x"),
-            m("ouest", None, "Maison Brioche dans la tourmente", "https://ouest.example/b"),
+            m(
+                "masto",
+                Some("@ana"),
+                "Boycott de la brioche ce matin",
+                "https://m.example/1",
+            ),
+            m(
+                "lemonde",
+                None,
+                "Maison Brioche dans la tourmente",
+                "https://lemonde.example/a?utm=x",
+            ),
+            m(
+                "ouest",
+                None,
+                "Maison Brioche dans la tourmente",
+                "https://ouest.example/b",
+            ),
             m("masto", Some("@ana"), "encore", "https://m.example/2"),
             m("masto", Some("@bob"), "et encore", "https://m.example/3"),
-            m("lemonde", None, "autre titre long ici", "https://lemonde.example/a#top"),
+            m(
+                "lemonde",
+                None,
+                "autre titre long ici",
+                "https://lemonde.example/a#top",
+            ),
         ];
-        let w = IncidentWindow::of(DateTime::default(), DateTime::default(), None, &ms, &reaches, false);
+        let w = IncidentWindow::of(
+            DateTime::default(),
+            DateTime::default(),
+            None,
+            &ms,
+            &reaches,
+            false,
+        );
         assert_eq!(w.first[0].source, "masto", "who started it comes first");
-        assert_eq!(w.social, vec![Tally { name: "masto".into(), count: 3 }]);
-        assert_eq!(w.press[0], Tally { name: "lemonde".into(), count: 2 });
-        assert_eq!(w.press[1], Tally { name: "ouest".into(), count: 1 }, "an unknown source is press");
-        assert_eq!(w.authors[0], Tally { name: "@ana".into(), count: 2 });
+        assert_eq!(
+            w.social,
+            vec![Tally {
+                name: "masto".into(),
+                count: 3
+            }]
+        );
+        assert_eq!(
+            w.press[0],
+            Tally {
+                name: "lemonde".into(),
+                count: 2
+            }
+        );
+        assert_eq!(
+            w.press[1],
+            Tally {
+                name: "ouest".into(),
+                count: 1
+            },
+            "an unknown source is press"
+        );
+        assert_eq!(
+            w.authors[0],
+            Tally {
+                name: "@ana".into(),
+                count: 2
+            }
+        );
         assert_eq!(w.syndicated.len(), 1, "{:?}", w.syndicated);
-        assert_eq!(w.syndicated[0].sources, vec!["lemonde".to_owned(), "ouest".to_owned()]);
+        assert_eq!(
+            w.syndicated[0].sources,
+            vec!["lemonde".to_owned(), "ouest".to_owned()]
+        );
     }
 }

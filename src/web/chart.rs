@@ -12,12 +12,14 @@ use chrono::{DateTime, Utc};
 use crate::i18n::Voice;
 use crate::views::WatchSeries;
 
-const W: f64 = 720.0;
-const H: f64 = 220.0;
-const LEFT: f64 = 40.0;
+// A narrower drawing with larger letters than a desk needs: on a phone the chart is shown at least 30 rem
+// wide (scrolling sideways within its box), and its words must still read there.
+const W: f64 = 600.0;
+const H: f64 = 240.0;
+const LEFT: f64 = 44.0;
 const RIGHT: f64 = 8.0;
-const TOP: f64 = 26.0;
-const BOTTOM: f64 = 24.0;
+const TOP: f64 = 30.0;
+const BOTTOM: f64 = 26.0;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -108,7 +110,7 @@ pub(crate) fn svg_marked(
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" role=\"img\" \
-         font-family=\"system-ui, sans-serif\" font-size=\"12\"><title>{}</title>\
+         font-family=\"system-ui, sans-serif\" font-size=\"14\"><title>{}</title>\
          <rect width=\"{W}\" height=\"{H}\" fill=\"#fff\"/>",
         esc(&title)
     );
@@ -230,7 +232,7 @@ pub(crate) fn share_svg(
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" role=\"img\" \
-         font-family=\"system-ui, sans-serif\" font-size=\"12\"><title>{t}</title>\
+         font-family=\"system-ui, sans-serif\" font-size=\"14\"><title>{t}</title>\
          <rect width=\"{W}\" height=\"{H}\" fill=\"#fff\"/>\
          <text x=\"{LEFT}\" y=\"16\" fill=\"#1d2330\" font-weight=\"600\">{t}</text>",
         t = esc(&title)
@@ -375,11 +377,18 @@ mod tests {
             &series,
             &Voice::french(),
             true,
-            Some((t0 + chrono::TimeDelta::hours(22), t0 + chrono::TimeDelta::hours(24))),
+            Some((
+                t0 + chrono::TimeDelta::hours(22),
+                t0 + chrono::TimeDelta::hours(24),
+            )),
         );
         assert!(marked.contains("fill=\"#fde68a\""), "the window is marked");
         let share = share_svg(&series, &Voice::french(), None);
-        assert_eq!(share.matches("fill=\"#b42318\"").count(), 24, "one share bar per bucket");
+        assert_eq!(
+            share.matches("fill=\"#b42318\"").count(),
+            24,
+            "one share bar per bucket"
+        );
     }
 
     #[test]
@@ -406,11 +415,21 @@ mod tests {
         let bare = svg(&series, &Voice::french(), false)
             .split("<text")
             .enumerate()
-            .map(|(i, part)| if i == 0 { part.to_owned() } else { part.split_once("</text>").map_or(String::new(), |(_, rest)| rest.to_owned()) })
+            .map(|(i, part)| {
+                if i == 0 {
+                    part.to_owned()
+                } else {
+                    part.split_once("</text>")
+                        .map_or(String::new(), |(_, rest)| rest.to_owned())
+                }
+            })
             .collect::<String>();
         let dark = |png: &[u8]| {
             let p = resvg::tiny_skia::Pixmap::decode_png(png).unwrap();
-            p.pixels().iter().filter(|c| c.red() < 100 && c.green() < 100).count()
+            p.pixels()
+                .iter()
+                .filter(|c| c.red() < 100 && c.green() < 100)
+                .count()
         };
         assert!(dark(&with_text) > dark(&png(&bare).unwrap()) + 200);
     }

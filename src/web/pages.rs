@@ -83,6 +83,7 @@ const WORDS: &[&str] = &[
     "section-what",
     "section-timeline",
     "web-download-png",
+    "web-critical",
     "web-charts",
     "web-first-mentions",
     "web-press",
@@ -561,9 +562,9 @@ pub(super) async fn incidents(
     let wanted = |l: &IncidentLine| {
         since.is_none_or(|t| l.row.updated_at >= t || l.row.opened_at >= t)
             && q.status
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .is_none_or(|s| l.status.as_str() == s)
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .is_none_or(|s| l.status.as_str() == s)
             && q.watch
                 .as_deref()
                 .filter(|s| !s.is_empty())

@@ -80,14 +80,14 @@ users-removed = Account { $name } removed.
 users-none = No account. Create one: veille users add NAME --role admin --password-stdin
 demo-web = The console is served at { $url } (Ctrl-C to stop).
     Username: { $user }   Password (for this demo only): { $password }
-web-chart-stories = { $watch }: stories per hour, and their usual level
-web-chart-negative = { $watch }: negative stories per hour, and their usual level
+web-chart-stories = { $watch }: stories per hour (band: usual level)
+web-chart-negative = { $watch }: negative stories per hour (band: usual)
 web-chart-empty = No data yet for this period.
 web-download-svg = Download (SVG)
 web-last-24h = Last 24 hours
 web-last-7d = Last 7 days
 web-search-capped = Search paused after reading { $count } mentions: "Older mentions" goes on.
-web-chart-share = { $watch }: share of negative stories per hour, and its usual share
+web-chart-share = { $watch }: share of negative stories (dashes: usual share)
 web-chart-window = incident
 web-download-png = Download (PNG)
 web-charts = Charts
@@ -145,3 +145,4 @@ web-lang-name = { $lang ->
     [en] English
    *[other] other
 }
+web-critical = Critical mentions

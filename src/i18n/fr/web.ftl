@@ -80,14 +80,14 @@ users-removed = Compte { $name } supprimé.
 users-none = Aucun compte. Créez-en un : veille users add NOM --role admin --password-stdin
 demo-web = La console est servie sur { $url } (Ctrl-C pour arrêter).
     Identifiant : { $user }   Mot de passe (valable pour cette démo seulement) : { $password }
-web-chart-stories = { $watch } : articles et messages par heure, et leur niveau habituel
-web-chart-negative = { $watch } : messages négatifs par heure, et leur niveau habituel
+web-chart-stories = { $watch } : sujets par heure (bande : niveau habituel)
+web-chart-negative = { $watch } : sujets négatifs par heure (bande : habituel)
 web-chart-empty = Pas encore de données pour cette période.
 web-download-svg = Télécharger (SVG)
 web-last-24h = Dernières 24 heures
 web-last-7d = 7 derniers jours
 web-search-capped = Recherche interrompue après { $count } mentions lues : « Mentions plus anciennes » la poursuit.
-web-chart-share = { $watch } : part de sujets négatifs par heure, et sa part habituelle
+web-chart-share = { $watch } : part de sujets négatifs (tirets : part habituelle)
 web-chart-window = incident
 web-download-png = Télécharger (PNG)
 web-charts = Courbes
@@ -145,3 +145,4 @@ web-lang-name = { $lang ->
     [en] anglais
    *[other] autre
 }
+web-critical = Mentions critiques
