@@ -363,6 +363,10 @@ mod tests {
             rules_matched: ZERO,
             last_cycle: ZERO,
             store_fault: ZERO,
+            web_listen: std::sync::Mutex::new(None),
+            web_up: ZERO,
+            web_requests: ZERO,
+            web_errors: ZERO,
         };
         m.observe_fetch(0.3);
         let text = m.render(&[("veille_incidents_open", "Open.", 2.0)]);
@@ -373,6 +377,20 @@ mod tests {
         assert!(text.contains("veille_fetch_duration_seconds_count 1\n"));
         assert!(text.contains("veille_mentions_stored_total 42\n"));
         assert!(text.contains("veille_incidents_open 2\n"));
+        assert!(
+            !text.contains("veille_web_up"),
+            "no console, no console figures"
+        );
+        m.set_web(Some("127.0.0.1:8080".into()), true);
+        m.web_answered(200);
+        m.web_answered(503);
+        let text = m.render(&[]);
+        assert!(
+            text.contains("veille_web_up{listen=\"127.0.0.1:8080\"} 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("veille_web_requests_total 2\n"));
+        assert!(text.contains("veille_web_errors_total 1\n"));
         assert!(text.contains("veille_store_fault{fault=\"disk_full\"} 0\n"));
         m.set_store_fault(Some(StoreFault::Locked));
         assert_eq!(m.store_fault(), Some(StoreFault::Locked));

@@ -266,7 +266,7 @@ fn syndicated(mentions: &[StoredMention], n: usize) -> Vec<Syndicated> {
         }
     }
     let mut out: Vec<Syndicated> = groups.into_iter().filter(|g| g.sources.len() > 1).collect();
-    out.sort_by(|a, b| b.sources.len().cmp(&a.sources.len()));
+    out.sort_by_key(|g| std::cmp::Reverse(g.sources.len()));
     out.truncate(n);
     out
 }

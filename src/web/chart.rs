@@ -116,7 +116,9 @@ pub(crate) fn svg_marked(
     );
     let _ = write!(
         out,
-        "<text x=\"{LEFT}\" y=\"16\" fill=\"#1d2330\" font-weight=\"600\">{}</text>",
+        // The title ends at the right edge: a phone opens the chart at its latest hours, on the right.
+        "<text x=\"{}\" y=\"18\" fill=\"#1d2330\" font-weight=\"600\" text-anchor=\"end\">{}</text>",
+        W - RIGHT,
         esc(&title)
     );
     if let Some(w) = window {
@@ -142,10 +144,10 @@ pub(crate) fn svg_marked(
             band.trim_end()
         );
         let fill = if negative { "#b42318" } else { "#5b6475" };
-        for i in 0..pts.len() {
+        for (i, p) in pts.iter().enumerate() {
             let c = count(i);
             // The bucket in progress is lighter: it is still counting.
-            let opacity = if pts[i].partial { 0.45 } else { 1.0 };
+            let opacity = if p.partial { 0.45 } else { 1.0 };
             if c > 0.0 {
                 let _ = write!(
                     out,
@@ -234,7 +236,8 @@ pub(crate) fn share_svg(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" role=\"img\" \
          font-family=\"system-ui, sans-serif\" font-size=\"14\"><title>{t}</title>\
          <rect width=\"{W}\" height=\"{H}\" fill=\"#fff\"/>\
-         <text x=\"{LEFT}\" y=\"16\" fill=\"#1d2330\" font-weight=\"600\">{t}</text>",
+         <text x=\"{r}\" y=\"18\" fill=\"#1d2330\" font-weight=\"600\" text-anchor=\"end\">{t}</text>",
+        r = W - RIGHT,
         t = esc(&title)
     );
     if let Some(w) = window {
