@@ -517,6 +517,26 @@ mod tests {
     }
 
     #[test]
+    fn the_email_says_what_the_team_did_about_the_incident() {
+        let mut o = RenderOptions::new(Voice::french());
+        let e = render_with(&surge(), &o);
+        assert!(!e.text.contains("Ce que l'équipe a fait"), "{}", e.text);
+        o.handled = vec!["18/11/2025 13:50 — Résolu à la main par ana <b>.".into()];
+        let e = render_with(&surge(), &o);
+        assert!(
+            e.text
+                .contains("Ce que l'équipe a fait\n- 18/11/2025 13:50 — Résolu à la main par ana"),
+            "{}",
+            e.text
+        );
+        assert!(
+            e.html.contains("Résolu à la main par ana &lt;b&gt;."),
+            "{}",
+            e.html
+        );
+    }
+
+    #[test]
     fn the_console_link_replaces_the_commands_when_it_is_served() {
         let mut o = RenderOptions::new(Voice::french());
         o.public_url = Some("https://veille.example.fr/".into());
