@@ -421,7 +421,24 @@ fn show(place: Place<'_>, id: i64, json: bool, lang: Option<Locale>) -> anyhow::
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let text = Layout { v, view: &view }.render();
+    let watch = view.row.watch.as_deref().and_then(|w| {
+        rules
+            .as_ref()
+            .and_then(|r| r.watches().iter().find(|x| x.id == w).cloned())
+    });
+    let window = crate::views::IncidentWindow::load(
+        &store,
+        &view,
+        watch.as_ref(),
+        &crate::views::Reaches::of_config(&config),
+        Utc::now(),
+    )?;
+    let text = Layout {
+        v,
+        view: &view,
+        window: Some(&window),
+    }
+    .render();
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -431,6 +448,8 @@ fn show(place: Place<'_>, id: i64, json: bool, lang: Option<Locale>) -> anyhow::
 struct Layout<'a> {
     v: Voice,
     view: &'a IncidentView,
+    /// What its window's mentions say (who started it, press and social), as the console shows it.
+    window: Option<&'a crate::views::IncidentWindow>,
 }
 
 /// Width of the labels of `incidents show`.
@@ -460,6 +479,9 @@ impl Layout<'_> {
             self.syndication_and_terms(&mut out, x);
         }
         self.critical_mentions(&mut out);
+        if let Some(w) = self.window {
+            self.window(&mut out, w);
+        }
         self.timeline(&mut out);
         out.push('\n');
         out.push_str(&self.v.say(
@@ -761,6 +783,40 @@ impl Layout<'_> {
                 "  {}\n",
                 v.say("critical-more", &[("count", more.into())])
             ));
+        }
+    }
+
+    /// Who started it and which press and social sources carried it.
+    fn window(&self, out: &mut String, w: &crate::views::IncidentWindow) {
+        let v = &self.v;
+        if w.first.is_empty() {
+            return;
+        }
+        self.section(out, "web-first-mentions", &[]);
+        for m in w.first.iter().take(3) {
+            let title = m
+                .title
+                .clone()
+                .unwrap_or_else(|| m.text.chars().take(80).collect());
+            out.push_str(&format!(
+                "  {} · {}{} · {}\n",
+                v.moment(m.published.unwrap_or(m.fetched)),
+                m.source,
+                m.author
+                    .as_deref()
+                    .map(|a| format!(" · {a}"))
+                    .unwrap_or_default(),
+                crate::notify::said::clean(&title)
+            ));
+        }
+        for (id, tallies) in [("web-press", &w.press), ("web-social", &w.social)] {
+            if !tallies.is_empty() {
+                let list: Vec<String> = tallies
+                    .iter()
+                    .map(|t| format!("{} ({})", t.name, t.count))
+                    .collect();
+                self.field(out, &v.word(id), &list.join(", "));
+            }
         }
     }
 
@@ -1349,6 +1405,7 @@ mod tests {
             Layout {
                 v: Voice::new(locale, crate::i18n::DEFAULT_TZ),
                 view: &view,
+                window: None,
             }
             .render()
         };
