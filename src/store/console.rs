@@ -12,8 +12,8 @@ use rusqlite::types::Value;
 use super::search::Cursor;
 use super::{Result, Store, StoredMention, mention_row, ts};
 
-/// The counts of a watch's bucket in progress, from its mentions (the detector keeps that bucket in
-/// memory until it closes).
+/// The counts of a watch's bucket from its mentions, for the buckets the detector has not stored yet (it
+/// keeps the bucket in progress in memory, and stores a closed one at its next tick).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OpenCounts {
     pub total: u32,
@@ -92,20 +92,25 @@ const COLUMNS: &str = "m.id, m.guid, m.source, m.link, m.title, m.text, m.author
      m.lang, m.score, m.label, m.at";
 
 impl Store {
-    /// The counts of `watch`'s mentions counted at or after `since` (its bucket in progress).
+    /// The counts of `watch`'s mentions counted in `[from, to)` (a bucket the detector has not stored).
     ///
     /// # Errors
     /// On SQLite failure.
-    pub fn watch_open_counts(&self, watch: &str, since: DateTime<Utc>) -> Result<OpenCounts> {
+    pub fn watch_counts_between(
+        &self,
+        watch: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<OpenCounts> {
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT m.story, m.label FROM mention_watch mw JOIN mention m ON m.id = mw.mention
-                 WHERE mw.watch = ?1 AND mw.at >= ?2",
+                 WHERE mw.watch = ?1 AND mw.at >= ?2 AND mw.at < ?3",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(rusqlite::params![watch, ts(since)], |r| {
+            .query_map(rusqlite::params![watch, ts(from), ts(to)], |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
             })
             .map_err(|e| self.err(e))?;

@@ -83,22 +83,27 @@ impl WatchSeries {
             .iter()
             .filter_map(|json| serde_json::from_str(json).ok())
             .collect();
-        let open_start = bucket_start(now, settings.bucket);
-        let open = if to >= open_start {
-            store.watch_open_counts(&watch.id, open_start)?
-        } else {
-            OpenCounts::default()
-        };
-        Ok(WatchSeries::of(watch, &history, open, from, to, now))
+        // The buckets the detector has not stored yet — the one in progress, and any closed since its last
+        // stored one (it stores a bucket at its next tick) — are counted from their mentions.
+        let bucket = bucket_delta(settings.bucket);
+        let last = bucket_start(to.min(now), settings.bucket);
+        let mut t = history.last().map_or(from, |b| b.start + bucket).max(from);
+        let mut unstored = Vec::new();
+        while t <= last {
+            unstored.push((t, store.watch_counts_between(&watch.id, t, t + bucket)?));
+            t += bucket;
+        }
+        Ok(WatchSeries::of(watch, &history, &unstored, from, to, now))
     }
 
-    /// The series from the stored closed buckets (`history`, oldest first) and the counts of the bucket in
-    /// progress. The detector stores a bucket only once it closes, and stores no row for an hour nobody
-    /// spoke: both are counted here (the overview once said "no data yet" beside a morning of mentions).
+    /// The series from the stored closed buckets (`history`, oldest first) and the counts of the buckets
+    /// not stored yet (`unstored`, by start). The detector stores a bucket only once it closes, and stores no
+    /// row for an hour nobody spoke: both are counted here (the overview once said "no data yet" beside a
+    /// morning of mentions).
     pub(crate) fn of(
         watch: &Watch,
         history: &[BucketCounts],
-        open: OpenCounts,
+        unstored: &[(DateTime<Utc>, OpenCounts)],
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         now: DateTime<Utc>,
@@ -113,16 +118,16 @@ impl WatchSeries {
             history.iter().map(|b| (b.start, b)).collect();
         let mut points = Vec::new();
         let (mut neg, mut all) = (0u64, 0u64);
-        if !(history.is_empty() && open.total == 0) {
+        let fresh: HashMap<DateTime<Utc>, &OpenCounts> =
+            unstored.iter().map(|(t, c)| (*t, c)).collect();
+        if !(history.is_empty() && unstored.iter().all(|(_, c)| c.total == 0)) {
             let mut t = from;
             while t <= last {
                 let partial = t >= open_start;
-                let (stories, negative) = if partial {
-                    (open.stories, open.negative_stories)
-                } else {
-                    stored
-                        .get(&t)
-                        .map_or((0, 0), |b| (b.stories, b.negative_stories))
+                let (stories, negative) = match (stored.get(&t), fresh.get(&t)) {
+                    (Some(b), _) => (b.stories, b.negative_stories),
+                    (None, Some(c)) => (c.stories, c.negative_stories),
+                    (None, None) => (0, 0),
                 };
                 let base = learn(settings, history, history_start, &[], t);
                 neg += u64::from(negative);
@@ -185,7 +190,14 @@ mod tests {
             negative: 1,
             negative_stories: 1,
         };
-        let s = WatchSeries::of(&w, &[], open, now - TimeDelta::hours(24), now, now);
+        let s = WatchSeries::of(
+            &w,
+            &[],
+            &[(at(30), open)],
+            now - TimeDelta::hours(24),
+            now,
+            now,
+        );
         assert_eq!(
             s.points.len(),
             25,
@@ -207,7 +219,7 @@ mod tests {
         let s = WatchSeries::of(
             &w,
             std::slice::from_ref(&b),
-            OpenCounts::default(),
+            &[],
             now - TimeDelta::hours(24),
             now,
             now,
@@ -219,11 +231,36 @@ mod tests {
         let none = WatchSeries::of(
             &w,
             &[],
-            OpenCounts::default(),
+            &[(at(30), OpenCounts::default())],
             now - TimeDelta::hours(24),
             now,
             now,
         );
         assert!(none.points.is_empty());
+    }
+
+    #[test]
+    fn an_hour_closed_but_not_stored_yet_is_counted_from_its_mentions() {
+        // Just after the hour, the detector has not stored the hour that just closed: its mentions still
+        // count (the incident page once drew nothing for an incident opened a minute before the hour).
+        let w = watch();
+        let now = at(30) + TimeDelta::minutes(1);
+        let c = OpenCounts {
+            total: 2,
+            stories: 2,
+            negative: 2,
+            negative_stories: 2,
+        };
+        let s = WatchSeries::of(
+            &w,
+            &[],
+            &[(at(29), c), (at(30), OpenCounts::default())],
+            now - TimeDelta::hours(24),
+            now,
+            now,
+        );
+        let p = s.points.iter().find(|p| p.start == at(29)).unwrap();
+        assert!(!p.partial && p.stories == 2 && p.negative == 2, "{p:?}");
+        assert!(s.points.last().unwrap().partial);
     }
 }
