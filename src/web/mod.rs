@@ -4,7 +4,7 @@
 //! runs as one of its tasks. Pages are rendered on the server from the read side ([`crate::views`]) through
 //! the translation layer ([`crate::i18n`]) into minijinja templates (`templates/*.html`, auto-escaped);
 //! the stylesheet is embedded; no page needs JavaScript. Reads go through the console's own read-only
-//! connection, actions (take, note, silence, resolve by hand, and the accounts page's, [`users`]) through
+//! connection, actions (take, note, silence, resolve by hand, and the accounts page's, `users`) through
 //! short write transactions as the CLI's, both off the async threads. Charts are drawn here as SVG and
 //! rasterised to PNG on request (`chart`). Every answer is counted for `veille status` and `/metrics`.
 //!
