@@ -267,6 +267,11 @@ fn database_gauges(db: &std::path::Path) -> Vec<(&'static str, &'static str, f64
                 h.open_incidents as f64,
             ),
             (
+                "veille_sources_blind",
+                "Sources with an open source incident: failing, rate-limited or silent for too long.",
+                h.blind_sources as f64,
+            ),
+            (
                 "veille_outbox_pending",
                 "Notifications waiting to be sent.",
                 h.outbox_pending as f64,

@@ -279,6 +279,19 @@ async fn google_chat_gets_a_cards_v2_message_with_html_escaped() {
     );
     let card = &v["cardsV2"][0];
     assert_eq!(card["cardId"], "veille-acme-7-opened");
+    // Keyed by the decision, so that Chat answers a resend with the message it made the first time.
+    let id = veille::notify::channels::google_chat::message_id("acme/7/opened");
+    assert!(id.starts_with("client-") && id.len() <= 63, "{id}");
+    assert!(
+        id[7..]
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+        "{id}"
+    );
+    assert_eq!(
+        r.path,
+        format!("/v1/spaces/S/messages?requestId={id}&messageId={id}")
+    );
     assert!(
         card["card"]["header"]["title"]
             .as_str()
@@ -634,6 +647,58 @@ async fn a_stalled_receiver_times_out_and_the_row_waits() {
     assert_eq!(row.next_attempt, noon() + chrono::Duration::seconds(30));
 }
 
+/// Guards the lost answer of a service without an idempotency key: Slack takes the message and never
+/// answers; sending it again could make a second message, so the row becomes uncertain, and no later
+/// pass sends it. The same stall on the webhook is retried (the existing test above).
+#[tokio::test]
+async fn a_stall_on_a_service_without_a_key_leaves_the_row_uncertain_and_unsent() {
+    let server = Server::start(|_, _| {
+        let mut r = ok();
+        r.stall = Some(Duration::from_secs(4));
+        r
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = channel(ChannelKind::Slack, &server.url("/services/T/B/X"));
+    c.timeout = Interval::secs(1);
+    setup(dir.path(), std::slice::from_ref(&c));
+    enqueue(dir.path(), &surge(noon(), 1, Severity::Critical));
+    let mut notifier = notifier(dir.path(), &[c]);
+    let r = notifier.pass(noon()).await.unwrap();
+    assert_eq!(r.uncertain, 1, "{r:?}");
+    assert_eq!(r.deferred, 0, "{r:?}");
+    let row = &rows(dir.path())[0];
+    assert_eq!(row.state, OutboxState::Uncertain);
+    let error = row.last_error.as_deref().unwrap();
+    assert!(
+        error
+            .starts_with("Slack did not answer: no answer within the timeout; it may have reached"),
+        "{error}"
+    );
+    let later = noon() + chrono::Duration::hours(1);
+    assert_eq!(notifier.flush(later, WAIT).await.unwrap().sent, 0);
+    assert_eq!(server.requests().len(), 1, "never sent a second time");
+}
+
+/// A request that never connected cannot have arrived: even without a key, it is retried.
+#[tokio::test]
+async fn a_refused_connection_is_retried_even_without_a_key() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let c = channel(
+        ChannelKind::Teams,
+        &format!("http://127.0.0.1:{port}/workflow"),
+    );
+    setup(dir.path(), std::slice::from_ref(&c));
+    enqueue(dir.path(), &surge(noon(), 1, Severity::Critical));
+    let mut notifier = notifier(dir.path(), &[c]);
+    let r = notifier.pass(noon()).await.unwrap();
+    assert_eq!((r.deferred, r.uncertain), (1, 0), "{r:?}");
+    assert_eq!(rows(dir.path())[0].state, OutboxState::Pending);
+}
+
 fn config_with(dir: &Path, channels: &str) -> PathBuf {
     // No `[http] allow`: channels are the administrator's choice, not subject to the sources' guard.
     common::write_config_as_is(dir, &format!("locale = \"en\"\n{channels}"))
@@ -876,6 +941,186 @@ fn a_kill_between_the_receivers_200_and_the_mark_resends_once_with_the_same_key(
     verify(&got[1]);
     let log = common::daemon::log(&config);
     assert!(!log.contains(SECRET), "{log}");
+}
+
+/// Guards the duplicate after a crash on a service without an idempotency key (Teams): the daemon is
+/// killed once the receiver has the whole request and before the daemon reads its `200`. The restarted
+/// daemon must not post it again (Teams would show it twice): the row is uncertain, `veille outbox`
+/// lists it, and the log says so once.
+#[test]
+fn a_kill_between_a_teams_200_and_the_mark_leaves_the_row_uncertain_and_never_posts_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let daemon_pid = Arc::new(AtomicI32::new(0));
+    let pid = Arc::clone(&daemon_pid);
+    let server = Server::start(move |_, n| {
+        if n == 0 {
+            let p = pid.load(Ordering::SeqCst);
+            assert!(p > 0);
+            // SAFETY: sending a signal to our own child process, by its pid.
+            unsafe {
+                libc::kill(p, libc::SIGKILL);
+            }
+        }
+        ok()
+    });
+    let url = server.url("/workflows/run");
+    let config = config_with(
+        dir.path(),
+        &format!("[[channel]]\nname = \"team\"\nkind = \"teams\"\nurl = \"{url}\"\n"),
+    );
+    setup(dir.path(), &[channel(ChannelKind::Teams, &url)]);
+    let (mut notify, socket) = common::daemon::NotifySocket::bind(dir.path());
+    let mut child = common::daemon::start(&config, &socket, &[]);
+    daemon_pid.store(child.id() as i32, Ordering::SeqCst);
+    assert!(
+        notify.wait_for("READY=1", WAIT).is_some(),
+        "{}",
+        common::daemon::log(&config)
+    );
+    enqueue(dir.path(), &surge(Utc::now(), 9, Severity::Critical));
+    let status = common::daemon::wait_exit(&mut child, WAIT).expect("the daemon was killed");
+    assert!(!status.success());
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(
+        rows(dir.path())[0].state,
+        OutboxState::Pending,
+        "killed before the mark"
+    );
+
+    drop(notify);
+    std::fs::remove_file(&socket).unwrap();
+    let (mut notify, socket) = common::daemon::NotifySocket::bind(dir.path());
+    let mut child = common::daemon::start(&config, &socket, &[]);
+    assert!(
+        notify.wait_for("READY=1", WAIT).is_some(),
+        "{}",
+        common::daemon::log(&config)
+    );
+    // The worker settles the row when it starts, before its first pass: once uncertain, it is no longer
+    // pending and no pass can send it.
+    let settled =
+        common::daemon::eventually(WAIT, || rows(dir.path())[0].state == OutboxState::Uncertain);
+    common::daemon::signal(&child, "TERM");
+    let status = common::daemon::wait_exit(&mut child, WAIT);
+    let log = common::daemon::log(&config);
+    assert!(settled, "{log}");
+    assert!(status.is_some_and(|s| s.success()), "{log}");
+    assert_eq!(server.requests().len(), 1, "posted once, never again");
+    assert_eq!(
+        log.matches("Channel message may have arrived before the stop")
+            .count(),
+        1,
+        "{log}"
+    );
+
+    let out = common::run(&["outbox", "--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("1 uncertain"), "{text}");
+    let line = text.lines().find(|l| l.contains("team")).unwrap();
+    assert!(
+        line.contains("uncertain")
+            && line.contains("the daemon stopped before the answer was recorded"),
+        "{line}"
+    );
+    // `veille status` tells the person to look in the channel.
+    let out = common::run(&["status", "--config", config.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1 channel message may have arrived without the service's answer"),
+        "{text}{}",
+        common::stderr(&out)
+    );
+}
+
+/// Channels follow SIGHUP, not only a restart: one removed, one added, one whose URL changed. After the
+/// reload, a new alert reaches the added channel and the changed one at its new address, and nothing is
+/// queued for the removed one.
+#[test]
+fn sighup_applies_added_removed_and_changed_channels() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(|_, _| ok());
+    let channels = |list: &[(&str, &str, &str)]| -> String {
+        list.iter()
+            .map(|(name, kind, path)| {
+                let secret = if *kind == "webhook" {
+                    "secret_file = \"secret\"\n"
+                } else {
+                    ""
+                };
+                format!(
+                    "[[channel]]\nname = \"{name}\"\nkind = \"{kind}\"\nurl = \"{}\"\n{secret}",
+                    server.url(path)
+                )
+            })
+            .collect()
+    };
+    let config = config_with(
+        dir.path(),
+        &channels(&[("gone", "slack", "/gone"), ("moved", "mattermost", "/old")]),
+    );
+    std::fs::write(dir.path().join("secret"), format!("{SECRET}\n")).unwrap();
+    let (mut notify, socket) = common::daemon::NotifySocket::bind(dir.path());
+    let mut child = common::daemon::start(&config, &socket, &[]);
+    assert!(
+        notify.wait_for("READY=1", WAIT).is_some(),
+        "{}",
+        common::daemon::log(&config)
+    );
+    let paths = || -> Vec<String> { server.requests().iter().map(|r| r.path.clone()).collect() };
+    enqueue(dir.path(), &surge(Utc::now(), 1, Severity::Critical));
+    assert!(
+        common::daemon::eventually(WAIT, || paths().len() == 2),
+        "{:?} {}",
+        paths(),
+        common::daemon::log(&config)
+    );
+
+    config_with(
+        dir.path(),
+        &channels(&[
+            ("moved", "mattermost", "/new"),
+            ("added", "webhook", "/added"),
+        ]),
+    );
+    common::daemon::signal(&child, "HUP");
+    assert!(
+        common::daemon::eventually(WAIT, || common::daemon::log(&config)
+            .contains("Channels reloaded.")),
+        "{}",
+        common::daemon::log(&config)
+    );
+    enqueue(dir.path(), &surge(Utc::now(), 2, Severity::Critical));
+    let delivered = common::daemon::eventually(WAIT, || paths().len() == 4);
+    common::daemon::signal(&child, "TERM");
+    let status = common::daemon::wait_exit(&mut child, WAIT);
+    let log = common::daemon::log(&config);
+    assert!(delivered, "{:?} {log}", paths());
+    assert!(status.is_some_and(|s| s.success()), "{log}");
+    let mut got = paths();
+    got.sort();
+    assert_eq!(got, ["/added", "/gone", "/new", "/old"], "{log}");
+    let second: Vec<Option<String>> = rows(dir.path())
+        .iter()
+        .filter(|r| r.event_key.as_deref() == Some("acme/2/opened"))
+        .map(|r| r.channel.clone())
+        .collect();
+    assert_eq!(
+        second.len(),
+        2,
+        "no row for the removed channel: {second:?}"
+    );
+    assert!(!second.contains(&Some("gone".into())), "{second:?}");
+    for line in ["Channel added.", "Channel changed.", "Channel removed;"] {
+        assert_eq!(log.matches(line).count(), 1, "{line} {log}");
+    }
+    verify(
+        server
+            .requests()
+            .iter()
+            .find(|r| r.path == "/added")
+            .unwrap(),
+    );
 }
 
 #[test]

@@ -71,7 +71,7 @@ fn parse_command_line(line: &str) -> Cli {
 fn the_unit_runs_commands_the_cli_accepts_on_the_default_configuration() {
     let s = service_settings();
     let start = parse_command_line(&one(&s, "ExecStart"));
-    assert!(matches!(start.command, Command::Run { once: false }));
+    assert!(matches!(start.command, Command::Run { once: false, .. }));
     assert_eq!(start.config, Path::new(DEFAULT_PATH));
 
     let pre = parse_command_line(&one(&s, "ExecStartPre"));

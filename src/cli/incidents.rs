@@ -355,7 +355,11 @@ fn list(
             row.id.to_string(),
             v.time(row.opened_at),
             words::incident_kind(&v, &row.kind),
-            target(row.watch.as_deref(), row.rule.as_deref()),
+            // A source incident is about a source, not a watch or a rule.
+            line.source().map_or_else(
+                || target(row.watch.as_deref(), row.rule.as_deref()),
+                str::to_owned,
+            ),
             words::severity_str(&v, &row.severity),
             if row.peak_count == 0 {
                 "—".to_owned()
@@ -517,6 +521,9 @@ impl Layout<'_> {
                 None => r.clone(),
             };
             self.field(out, "rule", &value);
+        }
+        if let Some(source) = self.view.source() {
+            self.field(out, "source", source);
         }
         self.field(out, "opened", &v.time(row.opened_at));
         self.field(out, "updated", &v.time(row.updated_at));

@@ -253,6 +253,14 @@ pub fn status(
         }
     };
     let states = store.source_states()?;
+    let blind: Vec<crate::detect::blind::SourceEvent> = store
+        .open_source_incidents()?
+        .into_iter()
+        .filter_map(|(_, detail)| match serde_json::from_str(&detail) {
+            Ok(crate::detect::Decision::Source(e)) => Some(e),
+            _ => None,
+        })
+        .collect();
     let status = views::status::service_status(views::status::Inputs {
         config: &config,
         health: store.health()?,
@@ -260,6 +268,7 @@ pub fn status(
         daemon,
         stale,
         fail_on_incident,
+        blind: &blind,
         now: Utc::now(),
     });
     let mut out = std::io::stdout().lock();
@@ -378,7 +387,28 @@ fn problem_words(v: &crate::i18n::Voice, p: &Problem) -> String {
             ("errors", (*errors).into()),
             ("error", error.as_str().into()),
         ],
-        Problem::OutboxFailed { count } | Problem::OpenIncidents { count } => {
+        Problem::SourceBlind {
+            name,
+            why,
+            since,
+            error,
+        } => vec![
+            ("name", name.as_str().into()),
+            ("why", why.as_str().into()),
+            ("at", v.time(*since).into()),
+            (
+                "error",
+                error
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|e| !e.is_empty())
+                    .unwrap_or("none")
+                    .into(),
+            ),
+        ],
+        Problem::OutboxFailed { count }
+        | Problem::OutboxUncertain { count }
+        | Problem::OpenIncidents { count } => {
             vec![("count", (*count).into())]
         }
         Problem::OutboxStuck { since } => vec![("at", v.time(*since).into())],

@@ -18,6 +18,7 @@ mod notify;
 mod replay;
 pub mod rules;
 pub mod score;
+mod sources;
 mod users;
 
 use std::fmt::Display;
@@ -57,6 +58,10 @@ pub enum Command {
         /// Poll every enabled source once, print a summary and exit.
         #[arg(long)]
         once: bool,
+        /// With --once: take this time (RFC 3339) for now, for the polls, detection and the sources'
+        /// health (to see what the daemon would decide then; used by the tests).
+        #[arg(long, value_name = "TIME", requires = "once", hide = true)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Show the main job offline on bundled sample feeds, in a temporary database.
     Demo {
@@ -84,13 +89,9 @@ pub enum Command {
         #[arg(long)]
         allow_private: bool,
     },
-    /// List the sources with their state.
-    Sources {
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        db: DbArg,
-    },
+    /// List the sources with their state; `import FILE.opml` adds a feed reader's subscriptions, `export`
+    /// prints them as OPML.
+    Sources(sources::SourcesArgs),
     /// The daemon's health from the database; exit 0 ok, 1 attention needed, 2 not running (for monitoring).
     Status {
         /// Consider the daemon stopped when nothing was fetched for this long (default: three times the
@@ -265,7 +266,7 @@ fn usage(e: &clap::Error) -> ExitCode {
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config.as_path();
     match cli.command {
-        Command::Run { once } => run(config, once),
+        Command::Run { once, at } => run(config, once, at),
         Command::Demo { db, lang, no_web } => demo::run(db, lang, no_web),
         Command::Check => check(config),
         Command::Fetch {
@@ -273,7 +274,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             allow_private,
         } => fetch(config, &source, json, allow_private),
-        Command::Sources { json, db } => inspect::sources(Place::new(config, &db.db), json),
+        Command::Sources(args) => sources::run(config, args),
         Command::Status {
             stale,
             json,
@@ -405,7 +406,11 @@ pub(crate) fn print_problems(errors: &crate::config::ConfigErrors, where_: &str)
     error(format_args!("{} problem(s) {where_}", errors.0.len()));
 }
 
-fn run(config_path: &Path, once: bool) -> anyhow::Result<ExitCode> {
+fn run(
+    config_path: &Path,
+    once: bool,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<ExitCode> {
     // The same reading as `veille check` and as a reload: the file and its rules, every problem listed.
     let config = match crate::config::load_with_rules(config_path) {
         Ok((config, _)) => config,
@@ -417,7 +422,11 @@ fn run(config_path: &Path, once: bool) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
     let result = rt.block_on(async {
         if once {
-            let summary = Daemon::start(config)?.run_once().await?;
+            let mut daemon = Daemon::start(config)?;
+            if let Some(at) = at {
+                daemon = daemon.at(at);
+            }
+            let summary = daemon.run_once().await?;
             writeln!(std::io::stdout(), "{summary}")?;
         } else if let Some(daemon) = Daemon::start_waiting(config).await? {
             daemon

@@ -199,7 +199,7 @@ pub fn outbox(place: Place<'_>, json: bool, limit: usize) -> anyhow::Result<Exit
             };
             writeln!(
                 out,
-                "{:>5}  {}  {:<12}  {:<8}  {:<18}  {:<8}  {}  {}",
+                "{:>5}  {}  {:<12}  {:<9}  {:<18}  {:<8}  {}  {}",
                 r.id,
                 r.created.format("%Y-%m-%d %H:%M"),
                 r.channel.as_deref().unwrap_or("email"),

@@ -19,6 +19,7 @@ mod channels;
 mod problems;
 pub mod rules;
 mod sources;
+mod sources_dir;
 mod table;
 
 use std::path::{Path, PathBuf};
@@ -116,7 +117,31 @@ pub struct Config {
     pub timezone: crate::model::Timezone,
     /// The web console; `None` when the file has no `[web]` table (nothing is served).
     pub web: Option<crate::web::WebConfig>,
+    /// The directory whose `*.toml` files hold more `[[source]]` tables (`sources_dir`, resolved; by
+    /// default `sources.d` beside the file). Its sources are in [`Config::sources`] already.
+    pub sources_dir: PathBuf,
+    /// When a source that cannot be heard becomes an incident (`[health]`).
+    pub health: HealthConfig,
 }
+
+/// The `[health]` table: when a source that cannot be heard opens a `source` incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HealthConfig {
+    /// A source failing (or rate-limited) for longer than this opens an incident.
+    pub alert_after: Interval,
+}
+
+impl Default for HealthConfig {
+    fn default() -> HealthConfig {
+        HealthConfig {
+            alert_after: Interval::secs(6 * 3600),
+        }
+    }
+}
+
+/// The least and the most `[health] alert_after` may be: below a minute every blip would page someone.
+const ALERT_AFTER: Bounds = Bounds::secs(60, 30 * DAY);
 
 /// The keys at the top of the file.
 const TOP_KEYS: &[&str] = &[
@@ -132,6 +157,8 @@ const TOP_KEYS: &[&str] = &[
     "locale",
     "timezone",
     "web",
+    "sources_dir",
+    "health",
 ];
 
 /// The bounds of a length of time in the configuration: below the least it cannot work, past the most it
@@ -222,7 +249,41 @@ impl Config {
             locale: crate::model::Locale::default(),
             timezone: crate::model::Timezone(crate::i18n::DEFAULT_TZ),
             web: None,
+            sources_dir: PathBuf::from("sources.d"),
+            health: HealthConfig::default(),
         }
+    }
+}
+
+/// The sources directory the configuration at `path` names (`sources_dir`, relative to the file's
+/// directory; `sources.d` beside it by default), read without judging the rest of the file: where
+/// `veille sources import` and `veille sources add --write` write. A file that does not exist yet gives
+/// the default.
+///
+/// # Errors
+/// When the file cannot be read, is not TOML, or its `sources_dir` is not a path.
+pub fn sources_dir_of(path: &Path) -> Result<PathBuf, ConfigErrors> {
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(base.join("sources.d")),
+        Err(_) => return Err(read(path).err().unwrap_or(ConfigErrors(Vec::new()))),
+    };
+    let mut p = Problems::new(path, &text);
+    let (doc, syntax) = DeTable::parse_recoverable(&text);
+    for e in &syntax {
+        p.at(
+            e.span().map_or(0, |s| s.start),
+            format!("TOML syntax error: {}", e.message().trim_end()),
+        );
+    }
+    let dir = match doc.get_ref().get("sources_dir") {
+        Some(v) => path_value(&mut p, "sources_dir", v, &base),
+        None => Some(base.join("sources.d")),
+    };
+    match dir {
+        Some(d) if p.is_empty() => Ok(d),
+        _ => Err(ConfigErrors(p.into_errors())),
     }
 }
 
@@ -296,6 +357,8 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
     let locale = take("locale");
     let timezone = take("timezone");
     let web = take("web");
+    let sources_dir = take("sources_dir");
+    let health = take("health");
     for (key, _) in doc.iter() {
         p.at(
             key.span().start,
@@ -423,6 +486,27 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
             })
         }
     };
+    let sources_dir = match &sources_dir {
+        Some(v) => path_value(&mut p, "sources_dir", v, &base),
+        None => Some(base.join("sources.d")),
+    };
+    let health = match health {
+        None => Some(HealthConfig::default()),
+        Some(v) => {
+            let at = v.get_ref().as_table().map_or(v.span().start, |t| {
+                place_of(t, "alert_after", v.span().start)
+            });
+            read_table::<HealthConfig>(&mut p, "health", v).filter(|h| {
+                match ALERT_AFTER.problem(h.alert_after) {
+                    None => true,
+                    Some(e) => {
+                        p.at(at, format!("[health] alert_after: {e}"));
+                        false
+                    }
+                }
+            })
+        }
+    };
     let sources = match (&source, interval) {
         (None, _) => Some(Vec::new()),
         (Some(v), Some(default)) => Some(sources::read(&mut p, v, &base, default)),
@@ -432,16 +516,29 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
             None
         }
     };
+    // The sources directory's files, each with its own problems; names are unique across all of them.
+    let (sources, dir_problems) = match (sources, &sources_dir, interval) {
+        (Some(mut sources), Some(dir), Some(default)) => {
+            let mut seen = sources_dir::Seen::default();
+            seen.note(path, text, source.as_ref());
+            let (more, problems) = sources_dir::read(dir, default, &mut seen);
+            sources.extend(more);
+            (Some(sources), problems)
+        }
+        (sources, _, _) => (sources, Vec::new()),
+    };
     let config = match (
         (database, rules.clone(), retention_days, interval),
         (http, metrics, sources, email),
         (locale, timezone, channels, web),
+        (sources_dir, health),
     ) {
         (
             (Some(database), Some(rules), Some(retention_days), Some(interval)),
             (Some(http), Some(metrics), Some(sources), Some(mut email)),
             (Some(locale), Some(timezone), Some(channels), Some(web)),
-        ) if p.is_empty() => {
+            (Some(sources_dir), Some(health)),
+        ) if p.is_empty() && dir_problems.is_empty() => {
             if let Some(e) = email.as_mut().filter(|_| !email_sets_zone) {
                 e.timezone = timezone.to_string();
             }
@@ -459,11 +556,15 @@ fn read_text(path: &Path, text: &str) -> (Option<Config>, Vec<ConfigError>, Opti
                 locale,
                 timezone,
                 web,
+                sources_dir,
+                health,
             })
         }
         _ => None,
     };
-    (config, p.into_errors(), rules)
+    let mut problems = p.into_errors();
+    problems.extend(dir_problems);
+    (config, problems, rules)
 }
 
 /// A value as written in the file, for messages.

@@ -15,7 +15,8 @@
 //!   abandoned (nothing of them is written yet) and polls already handed to the writer commit (each is one
 //!   transaction); then exit within the stop deadline. What is abandoned is fetched again next time.
 //! - SIGHUP: reload the configuration and rules through the same validation as `veille check`; when they are
-//!   invalid the running ones stay, and every problem is logged.
+//!   invalid the running ones stay, and every problem is logged. Channels added, removed or changed (and
+//!   their secret files) are taken by the channel worker between two messages.
 //! - A database fault that waiting may clear ([`StoreFault`]: a full disk, a lock held elsewhere beyond the
 //!   busy timeout, a passing I/O error) never ends the process — a restart would meet it again, and
 //!   systemd's start limit would leave the service dead. No new poll is admitted but one probe after a
@@ -201,6 +202,10 @@ pub struct Daemon {
     open_incidents: u64,
     /// The database fault being waited out, as `STATUS=` shows it first.
     fault_line: Option<String>,
+    /// The time `run --once` takes for now, when given (`--at`); the system clock otherwise.
+    clock: Option<chrono::DateTime<Utc>>,
+    /// Hands the channel worker its new settings on reload.
+    channel_settings: Option<tokio::sync::watch::Sender<crate::notify::worker::ChannelSettings>>,
 }
 
 /// A database fault the daemon is waiting out: no new poll is admitted but one probe after each backoff.
@@ -300,6 +305,8 @@ impl Daemon {
             scheduler,
             open_incidents: 0,
             fault_line: None,
+            clock: None,
+            channel_settings: None,
         })
     }
 
@@ -381,7 +388,7 @@ impl Daemon {
     /// Only when the database cannot be written.
     pub async fn run_once(mut self) -> Result<OnceSummary, DaemonError> {
         let started = Instant::now();
-        let start_time = Utc::now();
+        let start_time = self.now();
         self.scheduler.all_due(start_time);
         let mut set = tokio::task::JoinSet::new();
         let mut summary = OnceSummary::default();
@@ -389,9 +396,9 @@ impl Daemon {
         loop {
             while let Some(start) = self.scheduler.next_start(start_time) {
                 let stages = self.stages.clone();
+                let now = self.now();
                 set.spawn(async move {
-                    let report =
-                        poll_source(&stages, &start.source, start.previous, Utc::now()).await;
+                    let report = poll_source(&stages, &start.source, start.previous, now).await;
                     (start.source.name.clone(), report)
                 });
             }
@@ -402,7 +409,7 @@ impl Daemon {
                 joined.map_err(|join| DaemonError::Setup(format!("a poll task failed: {join}")))?;
             match report {
                 Ok(None) => {
-                    self.scheduler.finished(&name, None, None, Utc::now());
+                    self.scheduler.finished(&name, None, None, self.now());
                 }
                 Ok(Some(report)) => {
                     summary.items += report.items;
@@ -413,16 +420,20 @@ impl Daemon {
                         summary.sources_ok += 1;
                     }
                     self.scheduler
-                        .finished(&name, Some(report.state), None, Utc::now());
+                        .finished(&name, Some(report.state), None, self.now());
                 }
                 Err(e) => {
                     store_error = Some(e);
-                    self.scheduler.finished(&name, None, None, Utc::now());
+                    self.scheduler.finished(&name, None, None, self.now());
                 }
             }
         }
-        // Let detection judge the buckets that closed meanwhile (calm, resolution).
-        if let Err(e) = self.stages.writer.tick(Utc::now()).await {
+        // Let detection judge the buckets that closed meanwhile (calm, resolution), then the sources'
+        // health.
+        if let Err(e) = self.stages.writer.tick(self.now()).await {
+            store_error.get_or_insert(e);
+        }
+        if let Err(e) = self.check_sources(self.now()).await {
             store_error.get_or_insert(e);
         }
         summary.seconds = started.elapsed().as_secs_f64();
@@ -451,6 +462,28 @@ impl Daemon {
             Some(e) => Err(e.into()),
             None => Ok(summary),
         }
+    }
+
+    /// Takes `at` for now in [`Daemon::run_once`]: the polls' times, detection's clock and the check of
+    /// sources that go blind (`veille run --once --at`, to see what the daemon would do then).
+    pub fn at(mut self, at: chrono::DateTime<Utc>) -> Daemon {
+        self.clock = Some(at);
+        self
+    }
+
+    fn now(&self) -> chrono::DateTime<Utc> {
+        self.clock.unwrap_or_else(Utc::now)
+    }
+
+    /// Judges every source's health at `now` ([`crate::pipeline::blind`]); `source` incidents open or
+    /// resolve in the writer's transaction.
+    async fn check_sources(&self, now: chrono::DateTime<Utc>) -> Result<usize, StoreError> {
+        let check =
+            crate::pipeline::blind::SourceCheck::of(&self.config, self.stages.analyzer.rules());
+        self.stages
+            .writer
+            .run(move |tx| crate::pipeline::blind::check_sources(tx, &check, now))
+            .await
     }
 
     /// Closes the database once the last write is committed.
@@ -756,6 +789,11 @@ impl Daemon {
                 if e.is_transient() {
                     fault = Some(e);
                 }
+            } else if let Err(e) = self.check_sources(now).await {
+                tracing::error!(error = %e, "The sources' health could not be judged.");
+                if e.is_transient() {
+                    fault = Some(e);
+                }
             }
             if let Ok(h) = Store::open_read_only(&self.config.database).and_then(|s| s.health()) {
                 self.open_incidents = h.open_incidents;
@@ -821,7 +859,7 @@ impl Daemon {
 
     /// Starts the outbox worker when the configuration has an `[email]` table; says once that nothing will
     /// be sent when it has none, or when the mailer cannot be built (the rows wait in the outbox).
-    fn spawn_notifier(&self, tracker: &TaskTracker, token: CancellationToken) {
+    fn spawn_notifier(&mut self, tracker: &TaskTracker, token: CancellationToken) {
         self.spawn_channel_notifier(tracker, token.clone());
         let Some(email) = &self.config.email else {
             tracing::info!(
@@ -843,25 +881,25 @@ impl Daemon {
         }
     }
 
-    /// Starts the channels' outbox worker when the configuration has `[[channel]]` tables.
-    fn spawn_channel_notifier(&self, tracker: &TaskTracker, token: CancellationToken) {
+    /// Starts the channels' outbox worker, with or without `[[channel]]` tables: a reload may add some.
+    fn spawn_channel_notifier(&mut self, tracker: &TaskTracker, token: CancellationToken) {
         let c = &self.config;
-        if c.channels.is_empty() {
-            return;
-        }
-        let dir = crate::notify::worker::config_dir(&c.path);
+        let settings = crate::notify::worker::ChannelSettings::of(c);
         match crate::notify::worker::ChannelNotifier::open(
             &c.channels,
-            &dir,
+            &settings.config_dir,
             &c.database,
             c.locale,
             c.timezone.0,
         ) {
-            Ok((notifier, errors)) => {
+            Ok((mut notifier, errors)) => {
                 for e in errors {
                     tracing::error!(error = %e, "Channel not set up: its messages stay in the outbox.");
                 }
-                tracker.spawn(notifier.run(token));
+                notifier.set_public_url(settings.public_url.clone());
+                let (tx, rx) = tokio::sync::watch::channel(settings);
+                self.channel_settings = Some(tx);
+                tracker.spawn(notifier.run(token, rx));
             }
             Err(e) => tracing::error!(
                 error = %e,
@@ -967,10 +1005,11 @@ impl Daemon {
                         "The [email] settings changed; they apply at the next restart, not on reload."
                     );
                 }
-                if config.channels != self.config.channels {
-                    tracing::warn!(
-                        "The [[channel]] settings changed; they apply at the next restart, not on reload."
-                    );
+                let channels = crate::notify::worker::ChannelSettings::of(&config);
+                if let Some(tx) = &self.channel_settings {
+                    // Even unchanged settings go: the worker reads the secret files again (a rotated
+                    // key). It takes them between two messages, never in the middle of one.
+                    tx.send_replace(channels);
                 }
                 let spec = crate::pipeline::detect::spec_of(analyzer.rules());
                 if let Err(e) = self.stages.writer.set_spec(spec, Utc::now()).await {

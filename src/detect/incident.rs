@@ -164,6 +164,8 @@ pub enum Decision {
     Incident(IncidentEvent),
     CriticalMention(CriticalMention),
     Buzz(BuzzAlert),
+    /// A source can no longer be heard, or is heard again ([`crate::detect::blind`]).
+    Source(super::blind::SourceEvent),
 }
 
 impl Decision {
@@ -175,6 +177,8 @@ impl Decision {
             Decision::Incident(e) => &e.watch,
             Decision::CriticalMention(c) => &c.watch,
             Decision::Buzz(b) => &b.watch,
+            // A source feeds several watches, or none: it is about the source.
+            Decision::Source(s) => &s.source,
         }
     }
 
@@ -184,6 +188,7 @@ impl Decision {
             Decision::Incident(e) => &mut e.watch_name,
             Decision::CriticalMention(c) => &mut c.watch_name,
             Decision::Buzz(b) => &mut b.watch_name,
+            Decision::Source(_) => return,
         };
         *slot = Some(name.to_owned());
     }
@@ -201,6 +206,7 @@ impl Decision {
                 b.watch,
                 b.explanation.window_start.format("%Y-%m-%dT%H:%MZ")
             ),
+            Decision::Source(s) => s.key(),
         }
     }
 
@@ -210,6 +216,7 @@ impl Decision {
             Decision::Incident(e) => Some(&e.incident),
             Decision::CriticalMention(c) => Some(&c.attach_to),
             Decision::Buzz(_) => None,
+            Decision::Source(s) => Some(&s.incident),
         }
     }
 
@@ -218,6 +225,7 @@ impl Decision {
             Decision::Incident(e) => e.notify,
             Decision::CriticalMention(c) => c.notify,
             Decision::Buzz(b) => b.notify,
+            Decision::Source(s) => s.notify,
         }
     }
 
@@ -226,6 +234,7 @@ impl Decision {
             Decision::Incident(e) => e.severity,
             Decision::CriticalMention(_) => Severity::Critical,
             Decision::Buzz(_) => Severity::Info,
+            Decision::Source(_) => Severity::Warning,
         }
     }
 }

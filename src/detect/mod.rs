@@ -116,8 +116,10 @@
 //! - [`feed`]: one watch followed through time, for `veille replay` and the tests.
 //! - [`settings`]: checking a watch's detection settings.
 //! - [`silence`]: what people silence, and until when.
+//! - [`blind`]: sources that can no longer be heard (failing, rate-limited, silent).
 
 pub mod baseline;
+pub mod blind;
 pub mod counts;
 pub mod explain;
 pub mod feed;

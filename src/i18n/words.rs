@@ -106,6 +106,7 @@ pub fn decision(v: &Voice, d: &Decision) -> String {
         Decision::Incident(e) => incident_event(v, e),
         Decision::CriticalMention(c) => critical_mention(v, c),
         Decision::Buzz(b) => buzz(v, b),
+        Decision::Source(s) => source_event(v, s),
     }
 }
 
@@ -233,6 +234,54 @@ fn buzz(v: &Voice, b: &BuzzAlert) -> String {
     }
     out.push('\n');
     out.push_str(&explanation(v, &b.explanation, Metric::Volume, true));
+    out
+}
+
+/// A source that can no longer be heard, or is heard again: what happened, then the last error and the
+/// watches it feeds.
+fn source_event(v: &Voice, s: &crate::detect::blind::SourceEvent) -> String {
+    use crate::detect::blind::Blindness;
+    let source = v.quote(&s.source);
+    if s.kind == EventKind::Resolved {
+        return v.say(
+            "source-resolved",
+            &[
+                ("source", source.into()),
+                ("removed", if s.removed { "yes" } else { "no" }.into()),
+                ("lasted", v.duration(s.at - s.since).into()),
+            ],
+        );
+    }
+    let gap = match s.why {
+        Blindness::Silent { usual_gap_secs } => v.duration(TimeDelta::seconds(usual_gap_secs)),
+        _ => String::new(),
+    };
+    let mut out = v.say(
+        "source-opened",
+        &[
+            ("source", source.into()),
+            ("why", s.why.as_str().into()),
+            ("since", v.moment(s.since).into()),
+            ("gap", gap.into()),
+        ],
+    );
+    // The second line holds the rest, as a timeline line holds its figures.
+    out.push('\n');
+    if let Some(e) = s.last_error.as_deref().filter(|e| !e.trim().is_empty()) {
+        out.push_str(&v.say(
+            "source-last-error",
+            &[("error", e.trim().into()), ("errors", s.errors.into())],
+        ));
+        out.push(' ');
+    }
+    let quoted: Vec<String> = s.watches.iter().map(|w| v.quote(w)).collect();
+    out.push_str(&v.say(
+        "source-feeds",
+        &[
+            ("count", quoted.len().into()),
+            ("watches", quoted.join(", ").into()),
+        ],
+    ));
     out
 }
 

@@ -20,6 +20,10 @@ pub enum NotificationKind {
     CriticalMention,
     /// Several held notifications gathered in one email (built by the notifier, never by detection).
     Digest,
+    /// A source can no longer be heard (failing, rate-limited or silent): a `source` incident opened.
+    SourceDown,
+    /// The source is heard again: its `source` incident resolved.
+    SourceRecovered,
 }
 
 impl NotificationKind {
@@ -30,6 +34,31 @@ impl NotificationKind {
             NotificationKind::IncidentResolved => "incident_resolved",
             NotificationKind::CriticalMention => "critical_mention",
             NotificationKind::Digest => "digest",
+            NotificationKind::SourceDown => "source_down",
+            NotificationKind::SourceRecovered => "source_recovered",
+        }
+    }
+
+    /// The kind of incident a notification is about, as `[[email.route]] kind` names it: `bad_buzz`,
+    /// `critical_mention`, `buzz` or `source` (`digest` for a digest).
+    pub fn incident_kind(
+        self,
+        rule: Option<&str>,
+        decision: Option<&serde_json::Value>,
+    ) -> &'static str {
+        match self {
+            NotificationKind::SourceDown | NotificationKind::SourceRecovered => "source",
+            NotificationKind::CriticalMention => "critical_mention",
+            NotificationKind::Digest => "digest",
+            _ if rule.is_some() => "critical_mention",
+            _ if decision
+                .and_then(|d| d.get("type"))
+                .and_then(|t| t.as_str())
+                == Some("buzz") =>
+            {
+                "buzz"
+            }
+            _ => "bad_buzz",
         }
     }
 
@@ -40,6 +69,8 @@ impl NotificationKind {
             NotificationKind::IncidentOpened
                 | NotificationKind::IncidentEscalated
                 | NotificationKind::IncidentResolved
+                | NotificationKind::SourceDown
+                | NotificationKind::SourceRecovered
         )
     }
 }

@@ -136,8 +136,19 @@ pub struct RouteConfig {
     /// Matches notifications of this watch only.
     #[serde(default)]
     pub watch: Option<String>,
+    /// Matches notifications of this kind of incident only: `bad_buzz`, `critical_mention`, `buzz` or
+    /// `source` (a source that can no longer be heard).
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// The notifications it matches go to its `to` only, not to the general `to` nor to routes without
+    /// `only` (e.g. the sources that go blind to the system administrator alone).
+    #[serde(default)]
+    pub only: bool,
     pub to: Vec<String>,
 }
+
+/// The kinds of incident a route may select.
+pub const ROUTE_KINDS: &[&str] = &["bad_buzz", "critical_mention", "buzz", "source"];
 
 /// The digest's rhythm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -320,6 +331,17 @@ impl EmailConfig {
                 out.push((key, format!("{a:?} is not an address: {e}")));
             }
         }
+        for r in &self.route {
+            if let Some(k) = r.kind.as_deref().filter(|k| !ROUTE_KINDS.contains(k)) {
+                out.push((
+                    "route",
+                    format!(
+                        "route kind {k:?} is not a kind of incident: give one of {}",
+                        ROUTE_KINDS.join(", ")
+                    ),
+                ));
+            }
+        }
         if let Err(e) = self.schedule() {
             let key = if e.starts_with("timezone") {
                 "timezone"
@@ -375,13 +397,27 @@ impl EmailConfig {
 
     /// Who gets an immediate notification of `severity` about `watch`: `to` and every matching route,
     /// without duplicates, in the order written.
-    pub fn recipients(&self, severity: Severity, watch: Option<&str>) -> Vec<String> {
+    pub fn recipients(&self, severity: Severity, watch: Option<&str>, kind: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        let routed = self.route.iter().filter(|r| {
-            r.severity.is_none_or(|s| severity >= s)
-                && r.watch.as_deref().is_none_or(|w| Some(w) == watch)
-        });
-        for a in self.to.iter().chain(routed.flat_map(|r| r.to.iter())) {
+        let routed: Vec<&RouteConfig> = self
+            .route
+            .iter()
+            .filter(|r| {
+                r.severity.is_none_or(|s| severity >= s)
+                    && r.watch.as_deref().is_none_or(|w| Some(w) == watch)
+                    && r.kind.as_deref().is_none_or(|k| k == kind)
+            })
+            .collect();
+        let only: Vec<&RouteConfig> = routed.iter().copied().filter(|r| r.only).collect();
+        let addresses: Vec<&String> = if only.is_empty() {
+            self.to
+                .iter()
+                .chain(routed.iter().flat_map(|r| r.to.iter()))
+                .collect()
+        } else {
+            only.iter().flat_map(|r| r.to.iter()).collect()
+        };
+        for a in addresses {
             if !out.iter().any(|o| o.eq_ignore_ascii_case(a)) {
                 out.push(a.clone());
             }
@@ -442,20 +478,63 @@ mod tests {
         c.route.push(RouteConfig {
             severity: Some(Severity::Critical),
             watch: None,
+            kind: None,
+            only: false,
             to: vec!["oncall@example.fr".into(), "TEAM@example.fr".into()],
         });
         c.route.push(RouteConfig {
             severity: None,
             watch: Some("acme".into()),
+            kind: None,
+            only: false,
             to: vec!["acme@example.fr".into()],
         });
         assert_eq!(
-            c.recipients(Severity::Warning, None),
+            c.recipients(Severity::Warning, None, "bad_buzz"),
             vec!["team@example.fr"]
         );
         assert_eq!(
-            c.recipients(Severity::Critical, Some("acme")),
+            c.recipients(Severity::Critical, Some("acme"), "bad_buzz"),
             vec!["team@example.fr", "oncall@example.fr", "acme@example.fr"]
+        );
+    }
+
+    #[test]
+    fn a_route_can_take_the_sources_that_go_blind_for_itself() {
+        let mut c = EmailConfig::new("smtp://127.0.0.1", "v@example.fr", &["team@example.fr"]);
+        c.route.push(RouteConfig {
+            severity: None,
+            watch: None,
+            kind: Some("source".into()),
+            only: true,
+            to: vec!["sysadmin@example.fr".into()],
+        });
+        c.route.push(RouteConfig {
+            severity: None,
+            watch: None,
+            kind: Some("bad_buzz".into()),
+            only: false,
+            to: vec!["press@example.fr".into()],
+        });
+        assert_eq!(
+            c.recipients(Severity::Warning, None, "source"),
+            vec!["sysadmin@example.fr"]
+        );
+        assert_eq!(
+            c.recipients(Severity::Warning, Some("acme"), "bad_buzz"),
+            vec!["team@example.fr", "press@example.fr"]
+        );
+        assert_eq!(
+            c.recipients(Severity::Critical, None, "critical_mention"),
+            vec!["team@example.fr"]
+        );
+        c.route[0].kind = Some("sources".into());
+        assert!(
+            c.problems()
+                .iter()
+                .any(|(k, p)| *k == "route" && p.contains("\"sources\" is not a kind of incident")),
+            "{:?}",
+            c.problems()
         );
     }
 }

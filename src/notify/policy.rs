@@ -113,7 +113,8 @@ pub fn decide(
     let mut to = Vec::new();
     let mut cap_reached = Vec::new();
     let mut folded = false;
-    for r in config.recipients(n.severity, n.watch.as_deref()) {
+    let kind = n.kind.incident_kind(n.rule.as_deref(), n.decision.as_ref());
+    for r in config.recipients(n.severity, n.watch.as_deref(), kind) {
         let sent = sent_last_hour(&r);
         if sent < config.max_per_hour {
             if sent + 1 == config.max_per_hour {
@@ -274,6 +275,8 @@ mod tests {
         let mut c = config();
         c.quiet = None;
         c.route.push(crate::notify::config::RouteConfig {
+            kind: None,
+            only: false,
             severity: Some(Severity::Critical),
             watch: None,
             to: vec!["oncall@example.fr".into()],

@@ -102,7 +102,10 @@ pub fn render_with(n: &Notification, o: &RenderOptions) -> RenderedEmail {
         )
     });
     let incident_url = incident_url(o.public_url.as_deref(), n);
-    let resolved = n.kind == NotificationKind::IncidentResolved;
+    let resolved = matches!(
+        n.kind,
+        NotificationKind::IncidentResolved | NotificationKind::SourceRecovered
+    );
     let actions = if digest || resolved {
         Vec::new()
     } else {

@@ -163,6 +163,9 @@ pub(crate) fn line(v: &Voice, n: &Notification) -> String {
                 ),
             ],
         ),
+        NotificationKind::SourceDown | NotificationKind::SourceRecovered => {
+            decision(n).map_or_else(|| sentence(v, n), |d| words::headline(v, &d))
+        }
         NotificationKind::IncidentResolved => v.say(
             "email-line-resolved",
             &[
@@ -207,6 +210,10 @@ pub(crate) fn ratio(v: &Voice, n: &Notification) -> Option<String> {
 /// detection wrote when the notification was queued, else made from the figures.
 pub(crate) fn sentence(v: &Voice, n: &Notification) -> String {
     if let Some(d) = decision(n) {
+        // A source's last error and the watches it feeds are what the reader acts on: all of it, on one line.
+        if matches!(d, Decision::Source(_)) {
+            return words::decision(v, &d).lines().collect::<Vec<_>>().join(" ");
+        }
         return words::headline(v, &d);
     }
     let written = match v.locale {
@@ -253,6 +260,8 @@ pub(crate) fn kind_key(k: NotificationKind) -> &'static str {
         NotificationKind::IncidentResolved => "resolved",
         NotificationKind::CriticalMention => "critical",
         NotificationKind::Digest => "digest",
+        NotificationKind::SourceDown => "source_down",
+        NotificationKind::SourceRecovered => "source_recovered",
     }
 }
 
@@ -265,7 +274,7 @@ pub(crate) fn figures(v: &Voice, n: &Notification) -> Vec<(String, String)> {
     let x = decision(n).and_then(|d| match d {
         Decision::Incident(e) => e.explanation,
         Decision::Buzz(b) => Some(b.explanation),
-        Decision::CriticalMention(_) => None,
+        Decision::CriticalMention(_) | Decision::Source(_) => None,
     });
     if let Some(c) = h.count {
         out.push((

@@ -75,6 +75,8 @@ pub struct PassReport {
     /// Rows that failed transiently and wait for their next attempt.
     pub deferred: usize,
     pub digests: usize,
+    /// Channel rows whose answer never came from a service without an idempotency key: not sent again.
+    pub uncertain: usize,
 }
 
 /// A hook run after the server accepted row `id` and before it is marked; returning `false` makes the pass
@@ -471,15 +473,49 @@ pub fn outbox_channels(
         .collect()
 }
 
+/// What the channel worker is given at start and again on every reload: the `[[channel]]` tables and
+/// what their messages depend on besides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelSettings {
+    pub channels: Vec<ChannelConfig>,
+    /// Where relative `secret_file`s resolve (after `$CREDENTIALS_DIRECTORY`).
+    pub config_dir: PathBuf,
+    /// The configuration's language and clock, for channels that name none.
+    pub locale: crate::model::Locale,
+    pub tz: chrono_tz::Tz,
+    /// `[web] public_url`: messages link to the incident's page.
+    pub public_url: Option<String>,
+}
+
+impl ChannelSettings {
+    /// The settings `config` gives.
+    pub fn of(config: &crate::config::Config) -> ChannelSettings {
+        ChannelSettings {
+            channels: config.channels.clone(),
+            config_dir: config_dir(&config.path),
+            locale: config.locale,
+            tz: config.timezone.0,
+            public_url: config.web.as_ref().and_then(|w| w.public_url.clone()),
+        }
+    }
+}
+
 /// The outbox worker of the chat channels and webhooks: for each channel, sends its due rows in order,
 /// marks them, retries what failed (honouring `Retry-After`), and folds what quiet hours or the hourly
 /// cap held back into one summary message as soon as the channel may speak again.
 ///
 /// **Never twice for one decision.** Each row is one (decision, channel) pair, unique in the outbox; it
-/// is marked sent as soon as the service's `2xx` comes back. If the process dies between that answer and
-/// the mark, the row is sent again at the next start, with the same key: the webhook's `X-Veille-Event`
-/// and Matrix's transaction id let the receiver recognise it; the other services have no idempotency key
-/// to offer, which is the at-least-once of the design.
+/// is marked sent as soon as the service's `2xx` comes back. What happens when that answer is lost (the
+/// process dies between the answer and the mark, or the service never answers) depends on the service:
+///
+/// - the webhook (`X-Veille-Event`), Matrix (the transaction id) and Google Chat (`requestId`,
+///   `messageId`) recognise a resend by the decision's key: the row stays pending and is sent again,
+///   the same request, which cannot make a second message (the email worker does the same with its
+///   stable `Message-ID`);
+/// - Teams, Slack, Mattermost and ntfy take no key: the attempt is recorded (committed) before the
+///   request goes out, and a row whose attempt has no recorded answer, found at the next start or left
+///   by a timeout, becomes `uncertain`: it may have arrived, so it is not sent again, `veille outbox`
+///   lists it and the log says so once. A request that never connected is retried as usual.
 pub struct ChannelNotifier {
     channels: Vec<Channel>,
     store: Store,
@@ -517,7 +553,8 @@ impl ChannelNotifier {
                 Err(e) => errors.push(e),
             }
         }
-        let store = Store::open(database)?;
+        let mut store = Store::open(database)?;
+        settle_interrupted(&mut store)?;
         Ok((
             ChannelNotifier {
                 channels,
@@ -532,6 +569,49 @@ impl ChannelNotifier {
     /// Sets the console's address (`[web] public_url`): messages link to the incident's page.
     pub fn set_public_url(&mut self, url: Option<String>) {
         self.public_url = url;
+    }
+
+    /// Takes new settings (a reload): builds the channels again, says which were added, removed or
+    /// changed, and registers the new set in the outbox so that detection queues rows for them from now
+    /// on. Rows already queued for a removed channel stay in the outbox, unsent, and are counted in the
+    /// log; those of a changed channel go with its new settings. A channel that cannot be built (its
+    /// secret unreadable) is left out and its error returned: its rows wait.
+    ///
+    /// # Errors
+    /// When the database fails; the worker then keeps its channels and the registration is unchanged.
+    pub fn apply(&mut self, settings: &ChannelSettings) -> Result<Vec<ChannelError>, NotifyError> {
+        let old: Vec<ChannelConfig> = self.channels.iter().map(|c| c.config.clone()).collect();
+        let mut removed = Vec::new();
+        for o in &old {
+            if !settings.channels.iter().any(|c| c.name == o.name) {
+                removed.push((o.name.as_str(), self.store.outbox_channel_pending(&o.name)?));
+            }
+        }
+        self.store
+            .set_outbox_channels(&outbox_channels(&settings.channels))?;
+        let mut channels = Vec::new();
+        let mut errors = Vec::new();
+        for c in &settings.channels {
+            match Channel::build(c, &settings.config_dir, settings.locale, settings.tz) {
+                Ok(ch) => channels.push(ch),
+                Err(e) => errors.push(e),
+            }
+        }
+        for c in &settings.channels {
+            match old.iter().find(|o| o.name == c.name) {
+                None => tracing::info!(channel = %c.name, kind = c.kind.as_str(), "Channel added."),
+                Some(o) if o != c => {
+                    tracing::info!(channel = %c.name, kind = c.kind.as_str(), "Channel changed.")
+                }
+                Some(_) => {}
+            }
+        }
+        for (name, waiting) in removed {
+            tracing::info!(channel = %name, waiting, "Channel removed; its unsent messages stay in the outbox.");
+        }
+        self.channels = channels;
+        self.public_url = settings.public_url.clone();
+        Ok(errors)
     }
 
     /// The database connection the worker uses.
@@ -613,6 +693,12 @@ impl ChannelNotifier {
                     continue;
                 }
                 let out = self.request(i, &row, now);
+                let keyed = self.channels[i].config.kind.idempotent();
+                if !keyed {
+                    // Committed before the request leaves: a stop before its answer is recorded leaves
+                    // this trace, and the row is then not sent a second time.
+                    self.store.outbox_begin_attempt(row.id, now)?;
+                }
                 match self.channels[i].send(&out).await {
                     Ok(answer) => {
                         self.store.outbox_mark_sent(
@@ -625,6 +711,12 @@ impl ChannelNotifier {
                         tracing::info!(channel = %name, notification = row.id, kind = n.kind.as_str(), response = %answer, "Channel message sent.");
                         sent_hour += 1;
                         report.sent += 1;
+                    }
+                    Err(e) if !keyed && e.may_have_arrived() => {
+                        let error = format!("{e}; {UNCERTAIN}");
+                        self.store.outbox_mark_uncertain(row.id, &error)?;
+                        tracing::warn!(channel = %name, notification = row.id, error = %e, "Channel message may have arrived without an answer; it is not sent again (see `veille outbox`).");
+                        report.uncertain += 1;
                     }
                     Err(e) if e.is_transient() => {
                         if row.attempts + 1 >= MAX_ATTEMPTS {
@@ -706,10 +798,16 @@ impl ChannelNotifier {
     }
 
     /// Sends until `token` is cancelled: a pass now, then whenever a row is due (at least every few
-    /// seconds, to see new rows). Cancellation is honoured between messages, never inside a request.
-    pub async fn run(mut self, token: CancellationToken) {
+    /// seconds, to see new rows), and takes the settings `changes` brings (a reload) between passes.
+    /// Cancellation is honoured between messages, never inside a request.
+    pub async fn run(
+        mut self,
+        token: CancellationToken,
+        mut changes: tokio::sync::watch::Receiver<ChannelSettings>,
+    ) {
         self.stop = token.clone();
         tracing::info!(channels = self.channels.len(), "Channel notifier started.");
+        let mut reloads = true;
         loop {
             if let Err(e) = self.pass(Utc::now()).await {
                 tracing::error!(error = %e, "Channel outbox pass failed; it will be tried again.");
@@ -718,6 +816,23 @@ impl ChannelNotifier {
             tokio::select! {
                 () = token.cancelled() => break,
                 () = tokio::time::sleep(wait) => {}
+                changed = changes.changed(), if reloads => {
+                    if changed.is_err() {
+                        // The daemon dropped its side: no reload will come, keep sending.
+                        reloads = false;
+                        continue;
+                    }
+                    let settings = changes.borrow_and_update().clone();
+                    match self.apply(&settings) {
+                        Ok(errors) => {
+                            for e in errors {
+                                tracing::error!(error = %e, "Channel not set up: its messages stay in the outbox.");
+                            }
+                            tracing::info!(channels = self.channels.len(), "Channels reloaded.");
+                        }
+                        Err(e) => tracing::error!(error = %e, "Channels not reloaded; the running ones stay."),
+                    }
+                }
             }
         }
         tracing::info!("Channel notifier stopped.");
@@ -745,6 +860,24 @@ impl ChannelNotifier {
             }
         }
     }
+}
+
+/// What an uncertain row's error says besides the cause.
+const UNCERTAIN: &str = "it may have reached the service, which takes no idempotency key: not sent again, check the channel";
+
+/// Marks uncertain the rows a previous process was handing to a service without an idempotency key when
+/// it stopped, and says so once for each.
+fn settle_interrupted(store: &mut Store) -> Result<(), NotifyError> {
+    let error = format!("the daemon stopped before the answer was recorded; {UNCERTAIN}");
+    for r in store.outbox_settle_interrupted(&error)? {
+        tracing::warn!(
+            channel = r.channel.as_deref().unwrap_or_default(),
+            notification = r.id,
+            kind = r.notification.kind.as_str(),
+            "Channel message may have arrived before the stop; it is not sent again (see `veille outbox`)."
+        );
+    }
+    Ok(())
 }
 
 /// What `veille run --once` calls for the channels: hand every pending channel row to its service within

@@ -387,8 +387,10 @@ impl Detector {
                     text_en,
                     detail,
                     mention: None,
+                    source: None,
                 }
             }
+            Decision::Source(e) => super::blind::record_of(d, e, &[fr, en]),
             Decision::CriticalMention(c) => DecisionRecord {
                 key: d.key(),
                 incident_key: c.attach_to.0.clone(),
@@ -414,6 +416,7 @@ impl Detector {
                 text_en,
                 detail,
                 mention: Some(c.mention.clone()),
+                source: None,
             },
             Decision::Buzz(b) => DecisionRecord {
                 key: d.key(),
@@ -445,6 +448,7 @@ impl Detector {
                 text_en,
                 detail,
                 mention: None,
+                source: None,
             },
         }
     }
@@ -471,6 +475,9 @@ impl Detector {
                 (NotificationKind::CriticalMention, c.watch.clone(), c.at)
             }
             Decision::Buzz(b) => (NotificationKind::IncidentOpened, b.watch.clone(), b.at),
+            Decision::Source(e) => {
+                return super::blind::notification(d, e, incident, &self.voices(d.watch()));
+            }
         };
         let mut n = Notification::new(kind, d.severity(), self.brand(&watch), at);
         n.incident = Some(incident);
@@ -492,6 +499,7 @@ impl Detector {
                 e.explanation.as_ref()
             }
             Decision::Buzz(b) => Some(&b.explanation),
+            Decision::Source(_) => None,
             Decision::CriticalMention(c) => {
                 n.rule = Some(c.rule.clone());
                 n.silenced = matches!(c.suppressed, Some(Suppression::Silenced { .. }));

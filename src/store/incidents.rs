@@ -49,6 +49,8 @@ pub struct DecisionRecord {
     pub detail: String,
     /// The mention's key (`source/id`) for a critical mention.
     pub mention: Option<String>,
+    /// The source a `source` incident is about.
+    pub source: Option<String>,
 }
 
 /// Records a decision; returns the incident's row id when it was new, `None` when already recorded.
@@ -71,8 +73,9 @@ pub fn record(tx: &Transaction<'_>, d: &DecisionRecord) -> rusqlite::Result<Opti
         None => {
             tx.prepare_cached(
                 "INSERT INTO incident (key, kind, watch, rule, severity, opened_at, updated_at, resolved_at, peak_count,
-                                       peak_at, mentions, baseline, explanation, summary_fr, summary_en, silenced)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                                       peak_at, mentions, baseline, explanation, summary_fr, summary_en, silenced,
+                                       source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )?
             .execute(params![
                 d.incident_key,
@@ -91,6 +94,7 @@ pub fn record(tx: &Transaction<'_>, d: &DecisionRecord) -> rusqlite::Result<Opti
                 d.summary_fr,
                 d.summary_en,
                 d.silenced,
+                d.source,
             ])?;
             tx.last_insert_rowid()
         }

@@ -12,6 +12,7 @@
 //! out instead of exiting. [`status_file`] is the one thing kept outside SQLite: the daemon's state, for
 //! `veille status`, readable when the database cannot be written.
 
+pub mod blind;
 pub mod console;
 pub mod incidents;
 pub mod outbox;
@@ -210,8 +211,12 @@ pub struct Health {
     pub last_fetch: Option<DateTime<Utc>>,
     pub last_success: Option<DateTime<Utc>>,
     pub open_incidents: u64,
+    /// Sources with an open `source` incident: they can no longer be heard.
+    pub blind_sources: u64,
     pub outbox_pending: u64,
     pub outbox_failed: u64,
+    /// Channel messages that may have arrived without an answer, not sent again (`uncertain`).
+    pub outbox_uncertain: u64,
     /// When the oldest pending notification was queued.
     pub outbox_oldest_pending: Option<DateTime<Utc>>,
 }
@@ -368,8 +373,9 @@ impl Store {
         let tx = self.conn.transaction().map_err(err)?;
         let mut all = Vec::with_capacity(polls.len());
         let mut new = Vec::new();
-        for poll in polls {
-            let written = write_poll_in(&tx, poll).map_err(err)?;
+        let mut to_index = Vec::new();
+        for (poll_index, poll) in polls.iter().enumerate() {
+            let written = write_poll_in(&tx, poll, poll_index, &mut to_index).map_err(err)?;
             for &(row, i) in &written.new_rows {
                 let am = &poll.mentions[i];
                 new.push(NewRow {
@@ -379,6 +385,22 @@ impl Store {
                 });
             }
             all.push(written);
+        }
+        // FTS5 flushes its pending terms into a new segment whenever a rowid is not above the previous
+        // one of the transaction; feeds list the newest item first, so indexing in arrival order made a
+        // segment per mention (and merges to match). In key order, the batch is one segment.
+        to_index.sort_unstable_by_key(|&(key, ..)| key);
+        for (_, row, poll, item) in to_index {
+            let m = &polls[poll].mentions[item].mention;
+            search::index_mention(
+                &tx,
+                row,
+                ts(m.time()),
+                m.title.as_deref(),
+                &m.text,
+                m.author.as_deref(),
+            )
+            .map_err(err)?;
         }
         then(&tx, &new).map_err(err)?;
         tx.commit().map_err(err)?;
@@ -592,9 +614,23 @@ impl Store {
     /// # Errors
     /// On SQLite failure.
     pub fn prune(&mut self, before: DateTime<Utc>) -> Result<usize> {
-        self.conn
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        // The index's keys start with the mention's time: the pruned mentions are a range of them.
+        tx.execute(
+            "DELETE FROM mention_fts WHERE rowid < ?1",
+            [search::search_key(ts(before), 0)],
+        )
+        .map_err(err)?;
+        let n = tx
             .execute("DELETE FROM mention WHERE at < ?1", [ts(before)])
-            .map_err(|e| self.err(e))
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(n)
     }
 
     /// Whether a table exists (tables of later features may be absent from a database of an older build).
@@ -629,12 +665,15 @@ impl Store {
         if self.has_table("incident")? {
             h.open_incidents =
                 q("SELECT count(*) FROM incident WHERE resolved_at IS NULL")?.unwrap_or(0) as u64;
+            h.blind_sources = self.open_source_incidents()?.len() as u64;
         }
         if self.has_table("outbox")? {
             h.outbox_pending =
                 q("SELECT count(*) FROM outbox WHERE state = 'pending'")?.unwrap_or(0) as u64;
             h.outbox_failed =
                 q("SELECT count(*) FROM outbox WHERE state = 'failed'")?.unwrap_or(0) as u64;
+            h.outbox_uncertain =
+                q("SELECT count(*) FROM outbox WHERE state = 'uncertain'")?.unwrap_or(0) as u64;
             h.outbox_oldest_pending =
                 q("SELECT min(created) FROM outbox WHERE state = 'pending'")?.map(from_ts);
         }
@@ -681,7 +720,15 @@ impl Store {
 
 /// Writes one poll inside an open transaction: the mentions not already stored, their rule matches, and the
 /// source's state.
-fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Result<PollWritten> {
+///
+/// The new mentions are not indexed for search here: their `(search key, row, poll, item)` are pushed on
+/// `to_index`, for the caller to index the whole transaction's mentions in key order.
+fn write_poll_in(
+    tx: &rusqlite::Transaction<'_>,
+    poll: &Poll,
+    poll_index: usize,
+    to_index: &mut Vec<(i64, i64, usize, usize)>,
+) -> rusqlite::Result<PollWritten> {
     let mut written = PollWritten::default();
     let mut insert = tx.prepare_cached(
         "INSERT INTO mention (source, guid, link, title, text, author, lang_declared, published, fetched, at,
@@ -723,6 +770,12 @@ fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Resul
         written.new_mentions += 1;
         written.new_matches += a.matches.len();
         let key = tx.last_insert_rowid();
+        to_index.push((
+            search::search_key(ts(m.time()), key),
+            key,
+            poll_index,
+            index,
+        ));
         written.new_rows.push((key, index));
         for rm in &a.matches {
             let terms = serde_json::to_string(&rm.terms).unwrap_or_else(|_| "[]".into());
@@ -732,14 +785,16 @@ fn write_poll_in(tx: &rusqlite::Transaction<'_>, poll: &Poll) -> rusqlite::Resul
     let s = &poll.state;
     tx.prepare_cached(
         "INSERT INTO source (name, url, etag, last_modified, last_fetch, last_success, last_error, last_status,
-                             consecutive_errors, items_seen, mentions, next_due)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                             consecutive_errors, items_seen, mentions, next_due, failing_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, CASE WHEN ?9 > 0 THEN ?5 END)
          ON CONFLICT (name) DO UPDATE SET
            url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
            last_fetch = excluded.last_fetch, last_success = excluded.last_success,
            last_error = excluded.last_error, last_status = excluded.last_status,
            consecutive_errors = excluded.consecutive_errors, items_seen = excluded.items_seen,
-           mentions = source.mentions + excluded.mentions, next_due = excluded.next_due",
+           mentions = source.mentions + excluded.mentions, next_due = excluded.next_due,
+           failing_since = CASE WHEN excluded.consecutive_errors = 0 THEN NULL
+                                ELSE coalesce(source.failing_since, excluded.last_fetch) END",
     )?
     .execute(params![
         s.name,

@@ -11,6 +11,11 @@
 //! `pending` → `held` (quiet hours, throttle: it waits for the digest, or for a channel the summary) →
 //! `digested` (a digest or summary row carrying it was created, in the same transaction). A transient failure leaves it `pending` with a later
 //! `next_attempt`. `outbox_recipient` records who got which email and when, for the per-recipient throttle.
+//!
+//! A channel whose service takes no idempotency key records each attempt (`posting`, committed) before
+//! its request goes out; the mark clears it. A row found with an attempt recorded and no mark (the process
+//! stopped between the request and the answer's record), or whose answer never came, may have reached
+//! the service: it becomes `uncertain` and is not sent again.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension as _, params};
@@ -33,6 +38,9 @@ pub enum OutboxState {
     Failed,
     /// Carried by a digest row (see `digest`).
     Digested,
+    /// Handed to a service that takes no idempotency key, and its answer was lost (the process stopped,
+    /// or the service did not answer in time): it may have arrived, so it is not sent again.
+    Uncertain,
 }
 
 impl OutboxState {
@@ -43,6 +51,7 @@ impl OutboxState {
             OutboxState::Sent => "sent",
             OutboxState::Failed => "failed",
             OutboxState::Digested => "digested",
+            OutboxState::Uncertain => "uncertain",
         }
     }
 
@@ -53,6 +62,7 @@ impl OutboxState {
             "sent" => OutboxState::Sent,
             "failed" => OutboxState::Failed,
             "digested" => OutboxState::Digested,
+            "uncertain" => OutboxState::Uncertain,
             _ => return None,
         })
     }
@@ -365,7 +375,7 @@ impl Store {
         self.conn
             .execute(
                 "UPDATE outbox SET state = 'sent', sent = ?2, attempts = attempts + 1, last_response = ?3,
-                        last_error = ?5, folded = ?4
+                        last_error = ?5, folded = ?4, posting = NULL
                  WHERE id = ?1",
                 params![id, ts(now), response, folded, refused],
             )
@@ -385,7 +395,8 @@ impl Store {
     ) -> Result<()> {
         self.conn
             .execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3 WHERE id = ?1",
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3, posting = NULL
+                 WHERE id = ?1",
                 params![id, ts(next_attempt), error],
             )
             .map(|_| ())
@@ -399,10 +410,92 @@ impl Store {
     pub fn outbox_mark_failed(&mut self, id: i64, error: &str) -> Result<()> {
         self.conn
             .execute(
-                "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?2, posting = NULL
+                 WHERE id = ?1",
                 params![id, error],
             )
             .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records, before its request goes out, that row `id` is being handed to a service that takes no
+    /// idempotency key: committed at once, so that a process stopped before the answer is recorded leaves
+    /// the trace [`Store::outbox_settle_interrupted`] finds.
+    ///
+    /// # Errors
+    /// On SQLite failure; the request must then not be sent.
+    pub fn outbox_begin_attempt(&mut self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET posting = ?2 WHERE id = ?1",
+                params![id, ts(now)],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Marks row `id` uncertain: it may have reached its service, and is not sent again.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn outbox_mark_uncertain(&mut self, id: i64, error: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET state = 'uncertain', attempts = attempts + 1, last_error = ?2,
+                        posting = NULL
+                 WHERE id = ?1",
+                params![id, error],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Marks uncertain every pending row with an attempt recorded and never answered (the process that
+    /// sent it stopped before recording the answer), with `error` as its words. Returns those rows.
+    /// Call it when a channel worker starts, before its first pass.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn outbox_settle_interrupted(&mut self, error: &str) -> Result<Vec<OutboxRow>> {
+        let path = self.path.clone();
+        let err = |source| super::StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        let rows = {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM outbox WHERE posting IS NOT NULL AND state = 'pending' ORDER BY id"
+            );
+            let mut stmt = tx.prepare(&sql).map_err(err)?;
+            let rows = stmt.query_map([], row).map_err(err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)?
+        };
+        for r in &rows {
+            tx.execute(
+                "UPDATE outbox SET state = 'uncertain', attempts = attempts + 1, last_error = ?2,
+                        posting = NULL
+                 WHERE id = ?1",
+                params![r.id, error],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(rows)
+    }
+
+    /// How many rows of channel `name` wait to be sent (pending or held).
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn outbox_channel_pending(&self, name: &str) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM outbox WHERE channel = ?1 AND state IN ('pending', 'held')",
+                [name],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
             .map_err(|e| self.err(e))
     }
 

@@ -199,6 +199,27 @@ const MIGRATIONS: &[&str] = &[
         last_seen INTEGER NOT NULL
     );
     CREATE INDEX session_user ON session (user);",
+    // Sources that go blind: when a source's failures began (NULL while it works), which source a `source`
+    // incident is about, and a source's latest items by time (its usual cadence).
+    "ALTER TABLE source ADD COLUMN failing_since INTEGER;
+    ALTER TABLE incident ADD COLUMN source TEXT;
+    CREATE INDEX incident_source ON incident (source) WHERE source IS NOT NULL;
+    CREATE INDEX mention_source_at ON mention (source, at);",
+    // The console's mention search: a full-text index of every mention's title, text and author, folded
+    // as the rules fold them (`store::search`). Contentless (the text stays in `mention`), deletable, its
+    // rowid the mention's search key (time, then row id) and the mention's row id kept beside. Mentions
+    // already stored are indexed afterwards by the writer, in batches, from the newest down; `meta` keeps
+    // where that back-fill stands until it is complete.
+    "CREATE VIRTUAL TABLE mention_fts USING fts5(
+        title, text, author, mention UNINDEXED,
+        tokenize = 'ascii', content = '', contentless_delete = 1, contentless_unindexed = 1
+    );
+    INSERT INTO meta (key, value)
+        SELECT 'search_backfill_below', CAST(max(id) + 1 AS TEXT) FROM mention HAVING count(*) > 0;",
+    // Channels without an idempotency key: when an attempt to hand a row to its service began (NULL when
+    // none is under way), committed before the request goes out, so that a row whose answer was never
+    // recorded is known after a crash and not sent twice (`store::outbox`).
+    "ALTER TABLE outbox ADD COLUMN posting INTEGER;",
 ];
 
 /// The schema version this build writes.
@@ -232,4 +253,64 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
         tracing::info!(version = i + 1, db = %path.display(), "Schema migrated.");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use crate::views::mentions::{MentionPage, Search};
+
+    /// A database of the build before the search index, with mentions: the migration creates the index
+    /// and marks those mentions for the back-fill; the writer back-fills them while it has nothing else
+    /// to do, after which a search finds them through the index.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn mentions_stored_before_the_index_are_back_filled_by_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.db");
+        let index = MIGRATIONS
+            .iter()
+            .position(|m| m.contains("mention_fts"))
+            .unwrap();
+        {
+            let conn = Connection::open(&path).unwrap();
+            for m in &MIGRATIONS[..index] {
+                conn.execute_batch(m).unwrap();
+            }
+            conn.pragma_update(None, "user_version", index as i64)
+                .unwrap();
+            for i in 0..1_200 {
+                conn.execute(
+                    "INSERT INTO mention (source, guid, title, text, fetched, at, story)
+                     VALUES ('s', ?1, ?2, 'Appel au BOYCOTT de l’été', 1700000000, ?3, 1)",
+                    rusqlite::params![format!("g{i}"), format!("Titre {i}"), 1_700_000_000 + i],
+                )
+                .unwrap();
+            }
+        }
+        let store = Store::open(&path).unwrap();
+        assert!(store.search_backfill_pending().unwrap());
+        assert!(!store.search_index_ready().unwrap());
+        let (writer, thread) =
+            crate::store::writer::spawn(store, Box::new(crate::store::writer::NoHook));
+        let reader = Store::open_read_only(&path).unwrap();
+        // Each request answered leaves the writer idle for a moment, and an idle writer back-fills.
+        let mut round_trips = 0;
+        while !reader.search_index_ready().unwrap() {
+            writer.tick(chrono::Utc::now()).await.unwrap();
+            round_trips += 1;
+            assert!(round_trips < 100_000, "the back-fill never completed");
+        }
+        let page = MentionPage::load(
+            &reader,
+            &Search::parse("\"l'ete\" boycott").unwrap(),
+            None,
+            2_000,
+        )
+        .unwrap();
+        assert_eq!(page.mentions.len(), 1_200);
+        assert_eq!(page.mentions[0].title.as_deref(), Some("Titre 1199"));
+        drop(writer);
+        thread.join();
+    }
 }

@@ -90,7 +90,11 @@ enum Request {
         DateTime<Utc>,
         oneshot::Sender<Result<()>>,
     ),
+    Job(Job, oneshot::Sender<Result<usize>>),
 }
+
+/// Work run in a transaction of its own on the writer thread (the check of sources that go blind).
+type Job = Box<dyn FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<usize> + Send>;
 
 /// A handle to the writer thread; clone it freely.
 #[derive(Clone)]
@@ -182,13 +186,84 @@ fn flush(store: &mut Store, hook: &mut dyn WriteHook, polls: Vec<PollReply>) {
     }
 }
 
+/// Mentions per back-fill transaction: a few milliseconds of folding and indexing.
+const BACKFILL_BATCH: usize = 500;
+
+/// The back-fill of the search index, as the writer runs it between requests.
+struct Backfill {
+    pending: bool,
+    /// Whether a batch failed (a full disk, a lock held elsewhere): tried again after the next request.
+    failed: bool,
+    /// Whether the failure was logged: once until a batch succeeds again.
+    warned: bool,
+}
+
+impl Backfill {
+    fn new(store: &Store) -> Backfill {
+        let pending = store.search_backfill_pending().unwrap_or(false);
+        if pending {
+            tracing::info!("Search index back-fill started.");
+        }
+        Backfill {
+            pending,
+            failed: false,
+            warned: false,
+        }
+    }
+
+    fn step(&mut self, store: &mut Store) {
+        match store.search_backfill(BACKFILL_BATCH) {
+            Ok(more) => {
+                self.warned = false;
+                if !more {
+                    self.pending = false;
+                    tracing::info!("Search index back-filled.");
+                }
+            }
+            Err(e) => {
+                self.pending = false;
+                self.failed = true;
+                if !self.warned {
+                    self.warned = true;
+                    tracing::warn!(error = %e, "Search index back-fill failed; it resumes after the next write.");
+                }
+            }
+        }
+    }
+
+    fn retry(&mut self, store: &Store) {
+        if self.failed {
+            self.failed = false;
+            self.pending = store.search_backfill_pending().unwrap_or(false);
+        }
+    }
+}
+
 /// Starts the writer thread on `store`, with `hook` running in its transactions.
 pub fn spawn(mut store: Store, mut hook: Box<dyn WriteHook>) -> (Writer, WriterThread) {
     let (tx, rx) = mpsc::channel::<Request>();
     let handle = std::thread::Builder::new()
         .name("veille-writer".into())
         .spawn(move || {
-            while let Ok(first) = rx.recv() {
+            let mut backfill = Backfill::new(&store);
+            loop {
+                let first = if backfill.pending {
+                    match rx.try_recv() {
+                        Ok(request) => request,
+                        Err(mpsc::TryRecvError::Empty) => {
+                            // Nothing else to do: one batch of the back-fill, short enough that a
+                            // request arriving meanwhile waits a few milliseconds.
+                            backfill.step(&mut store);
+                            continue;
+                        }
+                        Err(mpsc::TryRecvError::Disconnected) => break,
+                    }
+                } else {
+                    match rx.recv() {
+                        Ok(request) => request,
+                        Err(_) => break,
+                    }
+                };
                 // Group commit: polls already waiting are written in the same transaction, which keeps
                 // each poll whole (all of a group is committed or none of it) and saves a commit per poll.
                 let mut polls = Vec::new();
@@ -215,6 +290,15 @@ pub fn spawn(mut store: Store, mut hook: Box<dyn WriteHook>) -> (Writer, WriterT
                             }
                             let _ = reply.send(result);
                         }
+                        Request::Job(job, reply) => {
+                            flush(&mut store, hook.as_mut(), std::mem::take(&mut polls));
+                            let mut answer = 0;
+                            let result = store.in_transaction(|tx| {
+                                answer = job(tx)?;
+                                Ok(())
+                            });
+                            let _ = reply.send(result.map(|()| answer));
+                        }
                         Request::Spec(spec, now, reply) => {
                             flush(&mut store, hook.as_mut(), std::mem::take(&mut polls));
                             let _ = reply.send(hook.reload(&store, Some(*spec), now));
@@ -222,6 +306,7 @@ pub fn spawn(mut store: Store, mut hook: Box<dyn WriteHook>) -> (Writer, WriterT
                     }
                 }
                 flush(&mut store, hook.as_mut(), polls);
+                backfill.retry(&store);
             }
         })
         .expect("cannot start the database writer thread");
@@ -261,6 +346,23 @@ impl Writer {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(Request::Spec(Box::new(spec), now, reply))
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Runs `job` in a transaction of its own, after the polls already sent, and waits for the commit;
+    /// returns what the job returned.
+    ///
+    /// # Errors
+    /// The store's error (the job's included: the transaction is then rolled back), or
+    /// [`StoreError::WriterGone`].
+    pub async fn run(
+        &self,
+        job: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<usize> + Send + 'static,
+    ) -> Result<usize> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Request::Job(Box::new(job), reply))
             .map_err(|_| StoreError::WriterGone)?;
         answer.await.map_err(|_| StoreError::WriterGone)?
     }

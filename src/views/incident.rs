@@ -175,10 +175,18 @@ impl IncidentView {
         self.decisions()
             .filter(|d| match d {
                 Decision::Incident(e) => e.kind != EventKind::Updated,
-                Decision::Buzz(_) => true,
+                Decision::Buzz(_) | Decision::Source(_) => true,
                 Decision::CriticalMention(_) => false,
             })
             .last()
+    }
+
+    /// The source a `source` incident is about.
+    pub fn source(&self) -> Option<&str> {
+        self.decisions().find_map(|d| match d {
+            Decision::Source(s) => Some(s.source.as_str()),
+            _ => None,
+        })
     }
 
     /// Its critical mentions, the most negative first.
@@ -224,6 +232,16 @@ pub struct IncidentLine {
     pub status: IncidentStatus,
     /// The first decision of its timeline, for incidents without a stored explanation (critical mentions).
     pub first: Option<Decision>,
+}
+
+impl IncidentLine {
+    /// The source a `source` incident is about.
+    pub fn source(&self) -> Option<&str> {
+        match &self.first {
+            Some(Decision::Source(s)) => Some(&s.source),
+            _ => None,
+        }
+    }
 }
 
 /// The incidents, newest first, as lists show them.

@@ -75,8 +75,21 @@ pub enum Problem {
         errors: u32,
         error: String,
     },
+    /// A source has an open `source` incident: it cannot be heard (failing, rate-limited or silent).
+    SourceBlind {
+        name: String,
+        /// `failing`, `rate_limited` or `silent`.
+        why: String,
+        since: DateTime<Utc>,
+        error: Option<String>,
+    },
     /// Notifications that could not be delivered.
     OutboxFailed {
+        count: u64,
+    },
+    /// Channel messages whose answer was lost on a service without an idempotency key: they may have
+    /// arrived and are not sent again; a person should look in the channel.
+    OutboxUncertain {
         count: u64,
     },
     /// Notifications waiting for more than an hour while mail is configured.
@@ -126,6 +139,8 @@ pub struct Inputs<'a> {
     pub stale: std::time::Duration,
     /// Open incidents make the check fail (exit 1).
     pub fail_on_incident: bool,
+    /// The openings of the open `source` incidents.
+    pub blind: &'a [crate::detect::blind::SourceEvent],
     pub now: DateTime<Utc>,
 }
 
@@ -179,7 +194,24 @@ pub fn service_status(i: Inputs<'_>) -> ServiceStatus {
         .iter()
         .filter(|s| s.consecutive_errors > 0 && configured.contains(s.name.as_str()))
         .collect();
-    for s in &failing {
+    for b in i.blind {
+        problems.push(Problem::SourceBlind {
+            name: b.source.clone(),
+            why: b.why.as_str().to_owned(),
+            since: b.since,
+            error: i
+                .states
+                .iter()
+                .find(|s| s.name == b.source)
+                .and_then(|s| s.last_error.clone())
+                .or_else(|| b.last_error.clone()),
+        });
+    }
+    // A failing source with an open incident is said once, as blind.
+    for s in failing
+        .iter()
+        .filter(|s| !i.blind.iter().any(|b| b.source == s.name))
+    {
         problems.push(Problem::SourceFailing {
             name: s.name.clone(),
             errors: s.consecutive_errors,
@@ -189,6 +221,11 @@ pub fn service_status(i: Inputs<'_>) -> ServiceStatus {
     if i.health.outbox_failed > 0 {
         problems.push(Problem::OutboxFailed {
             count: i.health.outbox_failed,
+        });
+    }
+    if i.health.outbox_uncertain > 0 {
+        problems.push(Problem::OutboxUncertain {
+            count: i.health.outbox_uncertain,
         });
     }
     if let Some(since) = i
@@ -266,6 +303,7 @@ mod tests {
             daemon: None,
             stale: std::time::Duration::from_secs(1800),
             fail_on_incident,
+            blind: &[],
             now,
         })
     }
@@ -309,6 +347,7 @@ mod tests {
             daemon: None,
             stale: std::time::Duration::from_secs(1800),
             fail_on_incident: false,
+            blind: &[],
             now,
         });
         assert_eq!(s.verdict, Verdict::Critical);

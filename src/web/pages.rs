@@ -301,6 +301,7 @@ fn incident_row(v: &Voice, line: &IncidentLine) -> IncidentRowCtx {
             .watch
             .clone()
             .or_else(|| line.row.rule.clone())
+            .or_else(|| line.source().map(str::to_owned))
             .unwrap_or_default(),
         summary,
         opened: v.moment(line.row.opened_at),
@@ -740,6 +741,9 @@ pub(super) async fn incident(
         };
         fields.push(field(&v, "rule", value));
     }
+    if let Some(source) = view.source() {
+        fields.push(field(&v, "source", source.to_owned()));
+    }
     fields.push(field(&v, "opened", v.time(row.opened_at)));
     fields.push(field(&v, "updated", v.time(row.updated_at)));
     fields.push(field(&v, "mentions", v.integer(u64::from(row.mentions))));
@@ -1088,7 +1092,7 @@ pub(super) async fn mentions(
     let page = match c
         .read(move |s| {
             let scope = mention_scope(s, &query, now)?;
-            MentionPage::load(s, &search, &scope, after, PAGE)
+            MentionPage::load_in(s, &search, &scope, after, PAGE)
         })
         .await
     {
@@ -1148,7 +1152,7 @@ pub(super) async fn mentions_csv(
     let page = match c
         .read(move |s| {
             let scope = mention_scope(s, &q, now)?;
-            MentionPage::load(s, &search, &scope, None, CSV_ROWS)
+            MentionPage::load_in(s, &search, &scope, None, CSV_ROWS)
         })
         .await
     {

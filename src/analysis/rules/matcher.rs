@@ -201,7 +201,7 @@ struct Hit {
 
 /// How much of a folded field is matched: what a `u32` position can hold, far beyond any capped title or
 /// body.
-const MAX_FIELD_BYTES: usize = u32::MAX as usize;
+pub(crate) const MAX_FIELD_BYTES: usize = u32::MAX as usize;
 
 fn phrases_of(e: &Expr, out: &mut Vec<u32>) {
     match e {

@@ -34,6 +34,7 @@ use std::collections::HashMap;
 
 pub use compile::{REGEX_SIZE_LIMIT, compile};
 pub use error::{Location, RuleError, Snippet};
+pub(crate) use matcher::MAX_FIELD_BYTES;
 
 use crate::analysis::fold::Folded;
 use crate::model::{Label, Lang, RuleMatch, Sentiment, Severity, WatchSettings};

@@ -26,6 +26,7 @@ yes-no = { $answer ->
 field = { $field ->
     [watch] watch
     [rule] rule
+    [source] source
     [opened] opened
     [updated] updated
     [resolved] resolved
@@ -137,4 +138,18 @@ no-silence = no silence { $id } in force (see `veille silence list`)
 silence-removed = Silence { $id } removed{ $target ->
     [none] {""}
    *[other] : { $target } alerts are sent again
+}.
+sources-import-header = Sources imported from { $file } by "veille sources import".
+sources-imported = { $added ->
+    [0] No source added
+    [one] One source added in { $file }
+   *[other] { $added } sources added in { $file }
+}; { $duplicates ->
+    [0] no duplicate
+    [one] one duplicate skipped (address already followed)
+   *[other] { $duplicates } duplicates skipped (addresses already followed)
+}{ $refused ->
+    [0] {""}
+    [one]; one entry without an http(s) address skipped
+   *[other]; { $refused } entries without an http(s) address skipped
 }.

@@ -122,3 +122,21 @@ telling-line = { $title } — { $source }{ $author ->
     [none] {""}
    *[other] ; terms: { $terms }
 }
+source-opened = Source { $source } blind since { $since }: { $why ->
+    [rate_limited] the service refuses its fetches (too many requests, 429)
+    [silent] nothing new, though its items usually come { $gap } apart
+   *[failing] no fetch succeeds
+}.
+source-last-error = Last error: { $error } ({ $errors ->
+    [one] { $errors } failure
+   *[other] { $errors } failures in a row
+}).
+source-feeds = { $count ->
+    [0] It feeds no watch yet.
+    [one] It feeds the watch { $watches }.
+   *[other] It feeds the watches { $watches }.
+}
+source-resolved = { $removed ->
+    [yes] Source { $source } removed from the configuration: the incident is closed.
+   *[no] Source { $source } heard again, after { $lasted } without it.
+}

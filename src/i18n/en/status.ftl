@@ -50,9 +50,21 @@ status-problem = { $problem ->
     [no_fetch_since] no fetch since { $at } (is the service running?)
     [no_fetch_ever] no fetch ever recorded (is the service running?)
     [source_failing] source { $name } failing ({ $errors } in a row): { $error }
+    [source_blind] source { $name } has been blind since { $at }: { $why ->
+        [rate_limited] the service limits it (too many requests, 429)
+        [silent] nothing new, far beyond its usual pace
+       *[failing] no fetch succeeds
+    }{ $error ->
+        [none] {""}
+       *[other] {" "}({ $error })
+    }; an incident is open (veille incidents --open)
     [outbox_failed] { $count ->
         [one] { $count } notification could not be delivered
        *[other] { $count } notifications could not be delivered
+    } (veille outbox)
+    [outbox_uncertain] { $count ->
+        [one] { $count } channel message may have arrived without the service's answer; it is not sent again: check the channel
+       *[other] { $count } channel messages may have arrived without the service's answer; they are not sent again: check the channel
     } (veille outbox)
     [outbox_stuck] notifications pending since { $at } (is the mail server reachable?)
    *[open_incidents] { $count ->

@@ -26,6 +26,7 @@ yes-no = { $answer ->
 field = { $field ->
     [watch] veille
     [rule] règle
+    [source] source
     [opened] ouvert
     [updated] mis à jour
     [resolved] terminé
@@ -143,4 +144,18 @@ no-silence = aucun silence { $id } en cours (voir « veille silence list »)
 silence-removed = Silence { $id } levé{ $target ->
     [none] {""}
    *[other]  : les alertes de { $target } sont de nouveau envoyées
+}.
+sources-import-header = Sources importées de { $file } par « veille sources import ».
+sources-imported = { $added ->
+    [0] Aucune source ajoutée
+    [one] Une source ajoutée dans { $file }
+   *[other] { $added } sources ajoutées dans { $file }
+} ; { $duplicates ->
+    [0] aucun doublon
+    [one] un doublon ignoré (adresse déjà suivie)
+   *[other] { $duplicates } doublons ignorés (adresses déjà suivies)
+}{ $refused ->
+    [0] {""}
+    [one] {"\u00A0"}; une entrée sans adresse http(s) ignorée
+   *[other] {"\u00A0"}; { $refused } entrées sans adresse http(s) ignorées
 }.

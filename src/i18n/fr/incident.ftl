@@ -122,3 +122,21 @@ telling-line = { $title } — { $source }{ $author ->
     [none] {""}
    *[other]  ; termes : { $terms }
 }
+source-opened = Source { $source } aveugle depuis { $since } : { $why ->
+    [rate_limited] le service refuse ses lectures (trop de requêtes, 429)
+    [silent] plus rien de nouveau, alors que ses articles se suivent d'habitude à { $gap } d'intervalle
+   *[failing] aucune lecture ne réussit
+}.
+source-last-error = Dernière erreur : { $error } ({ $errors ->
+    [one] { $errors } échec
+   *[other] { $errors } échecs de suite
+}).
+source-feeds = { $count ->
+    [0] Elle n'alimente aucune veille pour l'instant.
+    [one] Elle alimente la veille { $watches }.
+   *[other] Elle alimente les veilles { $watches }.
+}
+source-resolved = { $removed ->
+    [yes] Source { $source } retirée de la configuration : l'incident est clos.
+   *[no] Source { $source } de nouveau entendue, après { $lasted } sans elle.
+}

@@ -50,9 +50,21 @@ status-problem = { $problem ->
     [no_fetch_since] aucune lecture depuis le { $at } (le service tourne-t-il ?)
     [no_fetch_ever] aucune lecture enregistrée (le service tourne-t-il ?)
     [source_failing] la source { $name } échoue ({ $errors } fois de suite) : { $error }
+    [source_blind] la source { $name } est aveugle depuis le { $at } : { $why ->
+        [rate_limited] le service la limite (trop de requêtes, 429)
+        [silent] rien de nouveau, bien au-delà de son rythme habituel
+       *[failing] aucune lecture ne réussit
+    }{ $error ->
+        [none] {""}
+       *[other] {" "}({ $error })
+    } ; un incident est ouvert (veille incidents --open)
     [outbox_failed] { $count ->
         [one] { $count } notification n'a pas pu être remise
        *[other] { $count } notifications n'ont pas pu être remises
+    } (veille outbox)
+    [outbox_uncertain] { $count ->
+        [one] { $count } message de canal a peut-être été remis sans réponse du service ; il n'est pas renvoyé : vérifiez le canal
+       *[other] { $count } messages de canal ont peut-être été remis sans réponse du service ; ils ne sont pas renvoyés : vérifiez le canal
     } (veille outbox)
     [outbox_stuck] des notifications attendent depuis le { $at } (le serveur de courriel est-il joignable ?)
    *[open_incidents] { $count ->

@@ -60,6 +60,17 @@ impl ChannelKind {
     }
 
     /// The service's name as people know it, for messages.
+    /// Whether the service recognises a resend of one decision by its key, so that sending it again after
+    /// a lost answer cannot make a second message: the webhook (`X-Veille-Event`, for the receiver),
+    /// Matrix (the transaction id) and Google Chat (`requestId`). Teams, Slack, Mattermost and ntfy take
+    /// no such key.
+    pub fn idempotent(self) -> bool {
+        matches!(
+            self,
+            ChannelKind::Webhook | ChannelKind::Matrix | ChannelKind::GoogleChat
+        )
+    }
+
     pub fn service(self) -> &'static str {
         match self {
             ChannelKind::Teams => "Teams",

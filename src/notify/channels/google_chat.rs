@@ -1,5 +1,10 @@
 //! Google Chat, through a space's webhook: a cards v2 message, `{"cardsV2": [{"cardId", "card"}]}`.
 //!
+//! Keyed by the decision: the request carries `requestId` (Chat answers a request ID it has seen with the
+//! message it created then, instead of creating another) and `messageId` (`client-…`, the message's own
+//! name in the space), both derived from the decision's key, so that a resend after a lost answer is the
+//! same message, never a second one.
+//!
 //! Card text takes Google Chat's HTML subset: every text is escaped with [`html`]. There is no top-level
 //! `text` (Chat would read `<users/all>` in it as a mention of everyone).
 
@@ -79,10 +84,36 @@ fn card_id(key: &str) -> String {
     format!("veille-{id}")
 }
 
+/// The message's custom id from the decision's key: `client-` and 56 hex digits of the key's SHA-256
+/// (Chat's rule: `client-`, then lower-case letters, digits and hyphens, 63 characters at most; keys
+/// may be longer and hold other characters).
+pub fn message_id(key: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("client-{}", &hex[..56])
+}
+
+/// The webhook's URL (which holds the space's `key` and `token`) with the decision's `requestId` and
+/// `messageId` added.
+fn keyed_url(url: &str, key: &str) -> String {
+    let id = message_id(key);
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            u.query_pairs_mut()
+                .append_pair("requestId", &id)
+                .append_pair("messageId", &id);
+            u.to_string()
+        }
+        // Validation refuses a URL that does not parse; keep it as given rather than guess.
+        Err(_) => url.to_owned(),
+    }
+}
+
 pub fn request(url: &str, c: &Card, key: &str) -> Outgoing {
     Outgoing {
         method: "POST",
-        url: url.to_owned(),
+        url: keyed_url(url, key),
         headers: Vec::new(),
         content_type: "application/json; charset=UTF-8",
         body: message(c, key).to_string().into_bytes(),

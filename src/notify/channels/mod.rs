@@ -89,6 +89,8 @@ pub enum ChannelError {
     Network {
         service: &'static str,
         reason: String,
+        /// Whether the request may have reached the service (false only when no connection was made).
+        may_have_arrived: bool,
     },
     /// The channel cannot be set up (its secret cannot be read…): fix the configuration.
     #[error("channel {channel:?}: {reason}")]
@@ -101,6 +103,18 @@ impl ChannelError {
         matches!(
             self,
             ChannelError::Unavailable { .. } | ChannelError::Network { .. }
+        )
+    }
+
+    /// Whether the service may have taken the message although no answer said so: the request went out
+    /// and the answer never came (a timeout, a connection reset).
+    pub fn may_have_arrived(&self) -> bool {
+        matches!(
+            self,
+            ChannelError::Network {
+                may_have_arrived: true,
+                ..
+            }
         )
     }
 
@@ -250,6 +264,7 @@ impl Channel {
         let response = req.send().await.map_err(|e| ChannelError::Network {
             service,
             reason: network_reason(&e),
+            may_have_arrived: !e.is_connect(),
         })?;
         let status = response.status().as_u16();
         let retry_after = response
