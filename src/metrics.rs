@@ -62,6 +62,22 @@ pub struct Metrics {
     /// The database fault the daemon is waiting out: 0 for none, else 1 + its index in
     /// [`StoreFault::ALL`]. Kept by the daemon itself, since the database cannot say it is unwritable.
     store_fault: AtomicU64,
+    /// The console's address once it listens (`None`: no `[web]`).
+    web_listen: std::sync::Mutex<Option<String>>,
+    /// 1 while the console serves.
+    web_up: AtomicU64,
+    pub web_requests: AtomicU64,
+    /// Answers with a 5xx status.
+    pub web_errors: AtomicU64,
+}
+
+/// The console's state, for `veille status` and `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WebState {
+    pub listen: String,
+    pub up: bool,
+    pub requests: u64,
+    pub errors: u64,
 }
 
 #[allow(clippy::declare_interior_mutable_const)]
@@ -78,9 +94,44 @@ pub static METRICS: Metrics = Metrics {
     rules_matched: ZERO,
     last_cycle: ZERO,
     store_fault: ZERO,
+    web_listen: std::sync::Mutex::new(None),
+    web_up: ZERO,
+    web_requests: ZERO,
+    web_errors: ZERO,
 };
 
 impl Metrics {
+    /// Records that the console serves on `listen` (`up`), or stopped serving.
+    pub fn set_web(&self, listen: Option<String>, up: bool) {
+        if let Some(l) = listen {
+            *self.web_listen.lock().unwrap_or_else(|e| e.into_inner()) = Some(l);
+        }
+        self.web_up.store(u64::from(up), Ordering::Relaxed);
+    }
+
+    /// Counts one answer of the console.
+    pub fn web_answered(&self, status: u16) {
+        self.web_requests.fetch_add(1, Ordering::Relaxed);
+        if status >= 500 {
+            self.web_errors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The console's state; `None` when it never listened.
+    pub fn web_state(&self) -> Option<WebState> {
+        let listen = self
+            .web_listen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        Some(WebState {
+            listen,
+            up: self.web_up.load(Ordering::Relaxed) == 1,
+            requests: self.web_requests.load(Ordering::Relaxed),
+            errors: self.web_errors.load(Ordering::Relaxed),
+        })
+    }
+
     /// Records the database fault the daemon is waiting out (`None` once it writes again).
     pub fn set_store_fault(&self, fault: Option<StoreFault>) {
         let code = fault.map_or(0, |f| {
@@ -176,6 +227,20 @@ impl Metrics {
                 "veille_store_fault{{fault=\"{}\"}} {}\n",
                 kind.as_str(),
                 u8::from(fault == Some(kind))
+            ));
+        }
+        if let Some(web) = self.web_state() {
+            out.push_str(&format!(
+                "# HELP veille_web_up Whether the console serves (1) or not (0), and where.\n\
+                 # TYPE veille_web_up gauge\nveille_web_up{{listen=\"{}\"}} {}\n\
+                 # HELP veille_web_requests_total Requests the console answered.\n\
+                 # TYPE veille_web_requests_total counter\nveille_web_requests_total {}\n\
+                 # HELP veille_web_errors_total Console answers with a server error (5xx).\n\
+                 # TYPE veille_web_errors_total counter\nveille_web_errors_total {}\n",
+                web.listen.replace(['\\', '"', '\n'], "_"),
+                u8::from(web.up),
+                web.requests,
+                web.errors
             ));
         }
         for (name, help, v) in gauges {
@@ -303,6 +368,10 @@ mod tests {
             rules_matched: ZERO,
             last_cycle: ZERO,
             store_fault: ZERO,
+            web_listen: std::sync::Mutex::new(None),
+            web_up: ZERO,
+            web_requests: ZERO,
+            web_errors: ZERO,
         };
         m.observe_fetch(0.3);
         let text = m.render(&[("veille_incidents_open", "Open.", 2.0)]);
@@ -313,6 +382,20 @@ mod tests {
         assert!(text.contains("veille_fetch_duration_seconds_count 1\n"));
         assert!(text.contains("veille_mentions_stored_total 42\n"));
         assert!(text.contains("veille_incidents_open 2\n"));
+        assert!(
+            !text.contains("veille_web_up"),
+            "no console, no console figures"
+        );
+        m.set_web(Some("127.0.0.1:8080".into()), true);
+        m.web_answered(200);
+        m.web_answered(503);
+        let text = m.render(&[]);
+        assert!(
+            text.contains("veille_web_up{listen=\"127.0.0.1:8080\"} 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("veille_web_requests_total 2\n"));
+        assert!(text.contains("veille_web_errors_total 1\n"));
         assert!(text.contains("veille_store_fault{fault=\"disk_full\"} 0\n"));
         m.set_store_fault(Some(StoreFault::Locked));
         assert_eq!(m.store_fault(), Some(StoreFault::Locked));

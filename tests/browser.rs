@@ -1,6 +1,7 @@
 //! A real browser on the console: headless Chromium driven through WebDriver (chromedriver) signs in,
-//! reads the overview, opens the incident, takes it and silences its watch, on a 390-px phone window and
-//! a desktop one, and saves screenshots under `target/console-screenshots/`. No page needs JavaScript: the
+//! reads the overview, opens the incident, takes it, silences its watch and resolves it, then opens every
+//! other page (incidents, mentions, sources, rules, and an administrator's accounts), on a 390-px phone
+//! window and a desktop one, and saves screenshots under `target/console-screenshots/`. No page needs JavaScript: the
 //! browser only types and clicks.
 //!
 //! Needs `chromium` and `chromedriver` (Debian packages `chromium` and `chromium-driver`). Without them the
@@ -196,8 +197,26 @@ impl Browser {
         (v[0].as_f64().unwrap(), v[1].as_f64().unwrap())
     }
 
+    /// A screenshot of the whole page: the window grows to the page's height for it, then goes back.
     fn screenshot(&self, name: &str) {
+        let rect = self.cmd("GET", "/window/rect", None);
+        let tall = self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": "return document.documentElement.scrollHeight;", "args": []})),
+        );
+        let height = tall.as_f64().unwrap_or(900.0).clamp(600.0, 8000.0);
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": rect["width"], "height": height})),
+        );
         let png = self.cmd("GET", "/screenshot", None);
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": rect["width"], "height": rect["height"]})),
+        );
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(png.as_str().unwrap())
             .unwrap();
@@ -293,6 +312,8 @@ fn sign_in_overview_incident_take_and_silence_on_a_phone_and_a_desk() {
             "a taken incident is not offered again"
         );
         b.screenshot(&format!("{name}-4-taken"));
+        // The other actions are folded under their names, so that taking it comes first on a phone.
+        b.click("details.silence summary");
         b.type_in("#reason", "communiqué publié");
         b.click("form[action$='/silence'] button");
         assert!(
@@ -304,5 +325,80 @@ fn sign_in_overview_incident_take_and_silence_on_a_phone_and_a_desk() {
         let silenced = b.source();
         assert!(silenced.contains("communiqué publié"), "{silenced}");
         b.screenshot(&format!("{name}-5-silenced"));
+
+        b.click("details.resolve summary");
+        b.type_in("#resolve-note", "démenti publié");
+        b.click("form[action$='/resolve'] button");
+        assert!(
+            daemon::eventually(Duration::from_secs(30), || b
+                .source()
+                .contains("Résolu à la main par ana")),
+            "the resolution shows in the timeline"
+        );
+        assert!(
+            !b.source().contains("id=\"resolve-note\""),
+            "a resolved incident is not offered it again"
+        );
+        b.screenshot(&format!("{name}-6-resolved"));
+
+        // Every other page, as this window shows it.
+        for (n, path, shows) in [
+            (
+                "7-incidents",
+                "/incidents?status=resolved",
+                "badge st-resolved",
+            ),
+            (
+                "8-mentions",
+                "/mentions?label=neg",
+                "Boycott de Maison Brioche",
+            ),
+            ("9-sources", "/sources", "forum"),
+            ("10-rules", "/rules", "brioche-boycott"),
+        ] {
+            b.go(&format!("{base}{path}"));
+            b.wait_for_url(|u| u.ends_with(path));
+            let page = b.source();
+            assert!(page.contains(shows), "{path}: {page}");
+            let (client, scroll) = b.widths();
+            assert!(
+                scroll <= client + 1.0,
+                "{name}: {path} scrolls sideways ({scroll} > {client})"
+            );
+            b.screenshot(&format!("{name}-{n}"));
+        }
+        // An administrator's accounts page.
+        b.click("form[action='/logout'] button");
+        b.wait_for_url(|u| u.ends_with("/login"));
+        common::console::veille_ok(
+            &[
+                "users",
+                "add",
+                "root",
+                "--role",
+                "admin",
+                "--password-stdin",
+                "--config",
+                c.config.to_str().unwrap(),
+            ],
+            Some("root-secret-1\n"),
+        );
+        b.type_in("#username", "root");
+        b.type_in("#password", "root-secret-1");
+        b.click("form[action='/login'] button");
+        b.wait_for_url(|u| u == format!("{base}/"));
+        b.go(&format!("{base}/users"));
+        b.wait_for_url(|u| u.ends_with("/users"));
+        let users = b.source();
+        assert!(
+            users.contains("lea") && users.contains("Ajouter un compte"),
+            "{users}"
+        );
+        let (client, scroll) = b.widths();
+        assert!(
+            scroll <= client + 1.0,
+            "{name}: /users scrolls sideways ({scroll} > {client})"
+        );
+        b.screenshot(&format!("{name}-11-users"));
     }
 }

@@ -287,7 +287,7 @@ fn search_reads_quotes_and_operators_and_the_csv_exports_the_same_search() {
     let sql = get(c.port, "/mentions?q=%27+OR+1%3D1+--", Some(&cookie));
     assert_eq!(sql.status, 400);
     assert!(
-        sql.body.contains("Recherche invalide") && !sql.body.contains("Maison Brioche"),
+        sql.body.contains("Recherche invalide") && !sql.body.contains("<ul class=\"mentions\">"),
         "{}",
         sql.body
     );
@@ -381,5 +381,430 @@ fn charts_download_as_svg_for_a_signed_in_person_only() {
         home.body.contains("<svg") && home.body.contains("Maison Brioche"),
         "{}",
         home.body
+    );
+}
+
+fn cli(c: &common::console::Console, args: &[&str]) -> std::process::Output {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--config", c.config.to_str().unwrap()]);
+    common::veille().args(&all).output().unwrap()
+}
+
+#[test]
+fn a_person_resolves_an_incident_by_hand_and_every_face_says_who() {
+    let c = local();
+    let id = incident_id(&c);
+    let page_path = format!("/incidents/{id}");
+    let resolve_path = format!("/incidents/{id}/resolve");
+
+    let lea = sign_in(c.port, "lea", "lea-secret-1");
+    let page = get(c.port, &page_path, Some(&lea));
+    assert!(
+        !page.body.contains(&resolve_path),
+        "a lecteur is not offered it"
+    );
+    let refused = post(
+        c.port,
+        &resolve_path,
+        Some(&lea),
+        &[("csrf", &csrf_of(&page.body))],
+    );
+    assert_eq!(refused.status, 403);
+
+    let ana = sign_in(c.port, "ana", "ana-secret-1");
+    let page = get(c.port, &page_path, Some(&ana));
+    assert!(page.body.contains(&resolve_path));
+    assert_eq!(
+        post(c.port, &resolve_path, Some(&ana), &[("note", "x")]).status,
+        403,
+        "no CSRF token, no change"
+    );
+    let done = post(
+        c.port,
+        &resolve_path,
+        Some(&ana),
+        &[("csrf", &csrf_of(&page.body)), ("note", "démenti publié")],
+    );
+    assert_eq!(done.status, 303);
+    let page = get(c.port, &page_path, Some(&ana));
+    assert!(
+        page.body.contains("Résolu à la main par ana") && page.body.contains("démenti publié"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains(&resolve_path),
+        "a resolved incident is not offered it again"
+    );
+    let shown = veille_ok(
+        &[
+            "incidents",
+            "show",
+            &id,
+            "--config",
+            c.config.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(shown.contains("Résolu à la main par ana"), "{shown}");
+    let json = veille_ok(
+        &[
+            "incidents",
+            "--json",
+            "--config",
+            c.config.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(json.contains("\"status\":\"resolved\""), "{json}");
+    // The CLI's own resolve says when it was already done, and fails.
+    let again = cli(&c, &["incidents", "resolve", &id, "--by", "marc"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("déjà résolu"), "{}", stderr(&again));
+}
+
+#[test]
+fn the_cli_resolves_by_hand_with_a_note() {
+    let c = local();
+    let id = incident_id(&c);
+    let out = veille_ok(
+        &[
+            "incidents",
+            "resolve",
+            &id,
+            "--by",
+            "marc",
+            "--note",
+            "fausse alerte",
+            "--config",
+            c.config.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        out.contains("résolu à la main par marc") && out.contains("fausse alerte"),
+        "{out}"
+    );
+    let cookie = sign_in(c.port, "lea", "lea-secret-1");
+    let page = get(c.port, &format!("/incidents/{id}"), Some(&cookie));
+    assert!(
+        page.body.contains("Résolu à la main par marc"),
+        "{}",
+        page.body
+    );
+}
+
+#[test]
+fn the_incident_page_tells_its_window_and_its_charts_download_as_svg_and_png() {
+    let c = local();
+    let id = incident_id(&c);
+    let cookie = sign_in(c.port, "lea", "lea-secret-1");
+    let page = get(c.port, &format!("/incidents/{id}"), Some(&cookie));
+    assert_eq!(page.status, 200);
+    let b = &page.body;
+    // Who started it: the first mention of the window, and the sources (an untagged feed is press).
+    let first = &b[b.find("Qui a lancé").expect("the first mentions")..];
+    assert!(first.contains("Boycott de Maison Brioche"), "{b}");
+    let press = &b[b.find("<h2>Presse</h2>").expect("press sources")..];
+    assert!(
+        press[..press.find("</ol>").unwrap()].contains("forum"),
+        "{b}"
+    );
+    assert!(b.contains("Auteurs les plus actifs"), "{b}");
+    // The volume chart with the incident's window marked, and the negative share beside it.
+    assert!(b.contains("fill=\"#fde68a\""), "the window is marked: {b}");
+    assert!(b.contains("part de sujets négatifs"), "{b}");
+    for kind in ["volume", "share"] {
+        let svg = get(
+            c.port,
+            &format!("/incidents/{id}/charts/{kind}.svg"),
+            Some(&cookie),
+        );
+        assert_eq!(svg.status, 200);
+        assert_eq!(svg.header("content-type"), Some("image/svg+xml"));
+        assert!(svg.body.starts_with("<svg"), "{}", svg.body);
+        let png = get(
+            c.port,
+            &format!("/incidents/{id}/charts/{kind}.png"),
+            Some(&cookie),
+        );
+        assert_eq!(png.status, 200);
+        assert_eq!(png.header("content-type"), Some("image/png"));
+        assert!(png.body.contains("PNG") && png.body.contains("IHDR"));
+        assert!(
+            png.header("content-disposition")
+                .unwrap()
+                .contains(&format!("incident-{id}-{kind}.png"))
+        );
+    }
+    assert_eq!(
+        get(
+            c.port,
+            &format!("/incidents/{id}/charts/other.png"),
+            Some(&cookie)
+        )
+        .status,
+        404
+    );
+    let png = get(c.port, "/charts/maison-brioche.png?days=1", Some(&cookie));
+    assert_eq!(png.header("content-type"), Some("image/png"));
+    assert_eq!(
+        get(c.port, &format!("/incidents/{id}/charts/volume.png"), None).status,
+        303
+    );
+}
+
+#[test]
+fn the_overview_draws_the_mentions_of_the_hour_in_progress() {
+    // Regression: the 24-hour chart said "Pas encore de données pour cette période" beside mentions a few
+    // minutes old (the detector stores an hour only once it closes).
+    let c = local();
+    let cookie = sign_in(c.port, "lea", "lea-secret-1");
+    let home = get(c.port, "/", Some(&cookie));
+    assert_eq!(home.status, 200);
+    assert!(
+        !home.body.contains("Pas encore de données"),
+        "{}",
+        home.body
+    );
+    // A bar for the fresh mentions, in the hour in progress or (just after the hour) the one that closed.
+    assert!(
+        home.body.contains("fill=\"#5b6475\" fill-opacity="),
+        "{}",
+        home.body
+    );
+}
+
+#[test]
+fn filters_narrow_the_lists_and_the_links_keep_them() {
+    let c = local();
+    let id = incident_id(&c);
+    let cookie = sign_in(c.port, "lea", "lea-secret-1");
+    let page = |path: &str| {
+        let a = get(c.port, path, Some(&cookie));
+        assert_eq!(a.status, 200, "{path}: {}", a.body);
+        a.body
+    };
+    let neg = page("/mentions?label=neg");
+    assert!(
+        neg.contains("Boycott de Maison") && !neg.contains("été chez"),
+        "{neg}"
+    );
+    assert!(
+        neg.contains("/mentions.csv?label=neg"),
+        "the export keeps the filter: {neg}"
+    );
+    let pos = page("/mentions?label=pos&period=24h&watch=maison-brioche&lang=fr");
+    assert!(
+        pos.contains("été chez") && !pos.contains("Boycott de Maison"),
+        "{pos}"
+    );
+    assert!(page("/mentions?source=nowhere").contains("Aucune mention"));
+    assert!(page("/mentions?rule=brioche-boycott").contains("Boycott de Maison"));
+    let of_incident = page(&format!("/mentions?incident={id}&q=brioche"));
+    assert!(of_incident.contains("Boycott de Maison"), "{of_incident}");
+    assert!(
+        of_incident.contains(&format!("/mentions.csv?q=brioche&amp;incident={id}")),
+        "{of_incident}"
+    );
+    assert!(page("/mentions?incident=999999").contains("Aucune mention"));
+    let csv = get(c.port, "/mentions.csv?label=pos", Some(&cookie));
+    assert!(
+        csv.body.contains("été chez") && !csv.body.contains("Boycott de Maison"),
+        "{}",
+        csv.body
+    );
+
+    assert!(
+        page("/incidents?severity=critical&period=24h").contains(&format!("/incidents/{id}\""))
+    );
+    assert!(!page("/incidents?severity=info").contains(&format!("/incidents/{id}\"")));
+    assert!(!page("/incidents?watch=another").contains(&format!("/incidents/{id}\"")));
+    let open = page("/incidents?status=open&watch=maison-brioche");
+    assert!(open.contains(&format!("/incidents/{id}\"")), "{open}");
+    assert!(
+        open.contains("<option value=\"open\" selected>"),
+        "the filter shows as chosen: {open}"
+    );
+}
+
+#[test]
+fn only_an_administrator_manages_accounts() {
+    let c = local();
+    let config = c.config.to_str().unwrap();
+    let ana = sign_in(c.port, "ana", "ana-secret-1");
+    assert_eq!(get(c.port, "/users", Some(&ana)).status, 403);
+    let home = get(c.port, "/", Some(&ana));
+    assert!(
+        !home.body.contains("href=\"/users\""),
+        "only an admin sees the link"
+    );
+    assert_eq!(
+        post(
+            c.port,
+            "/users",
+            Some(&ana),
+            &[
+                ("csrf", &csrf_of(&home.body)),
+                ("name", "x"),
+                ("role", "admin"),
+                ("password", "long-enough-1")
+            ]
+        )
+        .status,
+        403,
+        "a veilleur cannot add an administrator"
+    );
+    veille_ok(
+        &[
+            "users",
+            "add",
+            "root",
+            "--role",
+            "admin",
+            "--password-stdin",
+            "--config",
+            config,
+        ],
+        Some("root-secret-1\n"),
+    );
+    let root = sign_in(c.port, "root", "root-secret-1");
+    let list = get(c.port, "/users", Some(&root));
+    assert_eq!(list.status, 200);
+    assert!(
+        list.body.contains("ana") && list.body.contains("lea"),
+        "{}",
+        list.body
+    );
+    let csrf = csrf_of(&list.body);
+    let add = |name: &str, password: &str| {
+        post(
+            c.port,
+            "/users",
+            Some(&root),
+            &[
+                ("csrf", &csrf),
+                ("name", name),
+                ("role", "lecteur"),
+                ("password", password),
+            ],
+        )
+    };
+    assert_eq!(add("zoe", "short").status, 400);
+    assert_eq!(add("bad name", "long-enough-1").status, 400);
+    assert_eq!(add("zoe", "long-enough-1").status, 303);
+    assert_eq!(add("zoe", "long-enough-1").status, 409);
+    assert_eq!(
+        post(
+            c.port,
+            "/users",
+            Some(&root),
+            &[
+                ("name", "eve"),
+                ("role", "admin"),
+                ("password", "long-enough-1")
+            ]
+        )
+        .status,
+        403
+    );
+    let users = veille_ok(&["users", "list", "--json", "--config", config], None);
+    assert!(
+        users.contains("\"name\":\"zoe\",\"role\":\"lecteur\""),
+        "{users}"
+    );
+    // A new role and a new password: the old password no longer opens.
+    let changed = post(
+        c.port,
+        "/users/zoe",
+        Some(&root),
+        &[
+            ("csrf", &csrf),
+            ("role", "veilleur"),
+            ("password", "zoe-new-secret"),
+        ],
+    );
+    assert_eq!(changed.status, 303);
+    let users = veille_ok(&["users", "list", "--json", "--config", config], None);
+    assert!(
+        users.contains("\"name\":\"zoe\",\"role\":\"veilleur\""),
+        "{users}"
+    );
+    assert_eq!(
+        post(
+            c.port,
+            "/login",
+            None,
+            &[("username", "zoe"), ("password", "long-enough-1")]
+        )
+        .status,
+        401
+    );
+    sign_in(c.port, "zoe", "zoe-new-secret");
+    // The last administrator stays.
+    assert_eq!(
+        post(
+            c.port,
+            "/users/root",
+            Some(&root),
+            &[("csrf", &csrf), ("role", "lecteur")]
+        )
+        .status,
+        409
+    );
+    assert_eq!(
+        post(
+            c.port,
+            "/users/root/remove",
+            Some(&root),
+            &[("csrf", &csrf)]
+        )
+        .status,
+        409
+    );
+    assert_eq!(
+        post(c.port, "/users/zoe/remove", Some(&root), &[("csrf", &csrf)]).status,
+        303
+    );
+    assert_eq!(
+        post(c.port, "/users/zoe/remove", Some(&root), &[("csrf", &csrf)]).status,
+        404
+    );
+    let users = veille_ok(&["users", "list", "--json", "--config", config], None);
+    assert!(!users.contains("zoe"), "{users}");
+}
+
+#[test]
+fn status_and_metrics_report_the_console() {
+    let metrics_port = daemon::free_port();
+    let c = console(&format!(
+        "listen = \"127.0.0.1:PORT\"\n\n[metrics]\nlisten = \"127.0.0.1:{metrics_port}\""
+    ));
+    let cookie = sign_in(c.port, "lea", "lea-secret-1");
+    assert_eq!(get(c.port, "/", Some(&cookie)).status, 200);
+    let metrics = http(metrics_port, "GET", "/metrics", &[], &[]);
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics.body.contains(&format!(
+            "veille_web_up{{listen=\"127.0.0.1:{}\"}} 1",
+            c.port
+        )),
+        "{}",
+        metrics.body
+    );
+    let requests: u64 = metrics
+        .body
+        .lines()
+        .find_map(|l| l.strip_prefix("veille_web_requests_total "))
+        .and_then(|n| n.parse().ok())
+        .expect("a request counter");
+    assert!(requests >= 2, "{}", metrics.body);
+    let serving = format!("Console : en service sur 127.0.0.1:{}", c.port);
+    assert!(
+        daemon::eventually(Duration::from_secs(60), || {
+            common::stdout(&cli(&c, &["status"])).contains(&serving)
+        }),
+        "{}",
+        common::stdout(&cli(&c, &["status"]))
     );
 }

@@ -82,6 +82,20 @@ enum IncidentAction {
         #[arg(long, value_name = "LANG")]
         lang: Option<Locale>,
     },
+    /// Mark the incident resolved by hand (who and why go in its timeline and its next email).
+    Resolve {
+        /// The incident's id.
+        id: i64,
+        /// Who resolves it (default: $USER).
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+        /// Why, for the others, shown in the timeline.
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        /// Language of the answer: fr or en.
+        #[arg(long, value_name = "LANG")]
+        lang: Option<Locale>,
+    },
 }
 
 /// `veille alerts`.
@@ -157,6 +171,7 @@ pub fn incidents(place: Place<'_>, args: IncidentsArgs) -> anyhow::Result<ExitCo
         None => list(place, args.open, args.limit, args.json, args.lang),
         Some(IncidentAction::Show { id, json, lang }) => show(place, id, json, lang),
         Some(IncidentAction::Ack { id, by, note, lang }) => ack(place, id, by, note, lang),
+        Some(IncidentAction::Resolve { id, by, note, lang }) => resolve(place, id, by, note, lang),
     }
 }
 
@@ -410,7 +425,24 @@ fn show(place: Place<'_>, id: i64, json: bool, lang: Option<Locale>) -> anyhow::
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let text = Layout { v, view: &view }.render();
+    let watch = view.row.watch.as_deref().and_then(|w| {
+        rules
+            .as_ref()
+            .and_then(|r| r.watches().iter().find(|x| x.id == w).cloned())
+    });
+    let window = crate::views::IncidentWindow::load(
+        &store,
+        &view,
+        watch.as_ref(),
+        &crate::views::Reaches::of_config(&config),
+        Utc::now(),
+    )?;
+    let text = Layout {
+        v,
+        view: &view,
+        window: Some(&window),
+    }
+    .render();
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -420,6 +452,8 @@ fn show(place: Place<'_>, id: i64, json: bool, lang: Option<Locale>) -> anyhow::
 struct Layout<'a> {
     v: Voice,
     view: &'a IncidentView,
+    /// What its window's mentions say (who started it, press and social), as the console shows it.
+    window: Option<&'a crate::views::IncidentWindow>,
 }
 
 /// Width of the labels of `incidents show`.
@@ -449,6 +483,9 @@ impl Layout<'_> {
             self.syndication_and_terms(&mut out, x);
         }
         self.critical_mentions(&mut out);
+        if let Some(w) = self.window {
+            self.window(&mut out, w);
+        }
         self.timeline(&mut out);
         out.push('\n');
         out.push_str(&self.v.say(
@@ -773,6 +810,40 @@ impl Layout<'_> {
         }
     }
 
+    /// Who started it and which press and social sources carried it.
+    fn window(&self, out: &mut String, w: &crate::views::IncidentWindow) {
+        let v = &self.v;
+        if w.first.is_empty() {
+            return;
+        }
+        self.section(out, "web-first-mentions", &[]);
+        for m in w.first.iter().take(3) {
+            let title = m
+                .title
+                .clone()
+                .unwrap_or_else(|| m.text.chars().take(80).collect());
+            out.push_str(&format!(
+                "  {} · {}{} · {}\n",
+                v.moment(m.published.unwrap_or(m.fetched)),
+                m.source,
+                m.author
+                    .as_deref()
+                    .map(|a| format!(" · {a}"))
+                    .unwrap_or_default(),
+                crate::notify::said::clean(&title)
+            ));
+        }
+        for (id, tallies) in [("web-press", &w.press), ("web-social", &w.social)] {
+            if !tallies.is_empty() {
+                let list: Vec<String> = tallies
+                    .iter()
+                    .map(|t| format!("{} ({})", t.name, t.count))
+                    .collect();
+                self.field(out, &v.word(id), &list.join(", "));
+            }
+        }
+    }
+
     fn timeline(&self, out: &mut String) {
         let v = &self.v;
         self.section(out, "section-timeline", &[]);
@@ -893,6 +964,56 @@ fn ack(
     if row.resolved_at.is_none() {
         writeln!(out, "{}", v.word("ack-stays-open"))?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn resolve(
+    place: Place<'_>,
+    id: i64,
+    by: Option<String>,
+    note: Option<String>,
+    lang: Option<Locale>,
+) -> anyhow::Result<ExitCode> {
+    let Some((config, mut store)) = open_for_write(place)? else {
+        return Ok(ExitCode::from(1));
+    };
+    let v = voice(&config, lang);
+    let by = who(by);
+    let note = note.filter(|n| !n.trim().is_empty());
+    let now = Utc::now();
+    let Some(row) = store.incident(id)? else {
+        error(v.say("no-incident", &[("id", id.to_string().into())]));
+        return Ok(ExitCode::from(1));
+    };
+    if let Some(at) = row.resolved_at {
+        error(v.say(
+            "resolve-already",
+            &[("id", id.to_string().into()), ("at", v.time(at).into())],
+        ));
+        return Ok(ExitCode::from(1));
+    }
+    if !store.resolve_by_hand(id, &by, note.as_deref(), now)? {
+        error(v.say("no-incident", &[("id", id.to_string().into())]));
+        return Ok(ExitCode::from(1));
+    }
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        v.say(
+            "resolve-done",
+            &[
+                ("id", id.to_string().into()),
+                ("kind", words::incident_kind(&v, &row.kind).into()),
+                (
+                    "target",
+                    target(row.watch.as_deref(), row.rule.as_deref()).into()
+                ),
+                ("by", by.as_str().into()),
+                ("at", v.time(now).into()),
+                ("note", v.quote_opt(note.as_deref()).into()),
+            ],
+        )
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -1309,6 +1430,7 @@ mod tests {
             Layout {
                 v: Voice::new(locale, crate::i18n::DEFAULT_TZ),
                 view: &view,
+                window: None,
             }
             .render()
         };

@@ -320,6 +320,30 @@ pub fn status(
                 &[("incidents", status.open_incidents.into())]
             )
         )?;
+        // The console as the daemon last wrote it: up only while the daemon itself runs.
+        if let Some((d, web)) = status
+            .daemon
+            .as_ref()
+            .and_then(|d| d.web.as_ref().map(|w| (d, w)))
+        {
+            let up = web.up
+                && d.phase != crate::store::status_file::DaemonPhase::Stopped
+                && crate::store::status_file::process_alive(d.pid);
+            writeln!(
+                out,
+                "{}",
+                v.say(
+                    "status-web",
+                    &[
+                        ("up", if up { "yes" } else { "no" }.into()),
+                        ("listen", web.listen.as_str().into()),
+                        ("requests", web.requests.into()),
+                        ("errors", web.errors.into()),
+                        ("at", v.time(d.updated).into()),
+                    ]
+                )
+            )?;
+        }
         writeln!(
             out,
             "{}",

@@ -129,13 +129,8 @@ pub fn run(config_path: &Path, args: UsersArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn check_name(name: &str) -> anyhow::Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
     anyhow::ensure!(
-        ok,
+        crate::web::auth::valid_account_name(name),
         "account name {name:?}: use 1 to 64 letters, digits, '.', '-', '_' or '@'"
     );
     Ok(())

@@ -55,6 +55,8 @@ pub const STOP_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Least time between two `STATUS=` updates while polls finish (each one is a message to systemd).
 const STATUS_EVERY: Duration = Duration::from_secs(1);
+/// How often the status file is written again while all is well (for the console's figures).
+const STATUS_FILE_EVERY: Duration = Duration::from_secs(15);
 
 /// A cycle of at least this many polls hands its memory back at its end (and is logged at info level).
 const TRIM_AFTER_POLLS: usize = 16;
@@ -308,6 +310,7 @@ fn write_status_file(
         fault_since: fault.map(|(_, t)| t),
         detail,
         updated: Utc::now(),
+        web: crate::metrics::METRICS.web_state(),
     };
     if let Some(Err(e)) = file.as_ref().map(|f| f.write(&status)) {
         tracing::warn!(error = %e, "The status file beside the database cannot be updated.");
@@ -577,6 +580,7 @@ impl Daemon {
         let mut last_watchdog = Instant::now();
         let mut clocks = Clocks::new();
         let mut last_status = Instant::now();
+        let mut last_status_file: Option<Instant> = None;
         let mut status_dirty = false;
         let mut fatal: Option<StoreError> = None;
         let mut fault: Option<FaultWait> = None;
@@ -692,6 +696,12 @@ impl Daemon {
                 .unwrap_or(Duration::ZERO)
                 .max(Duration::from_millis(50));
             let sleep_for = watchdog.map_or(sleep_for, |w| sleep_for.min(w));
+            // With a console, wake for its state in the status file too.
+            let sleep_for = if self.config.web.is_some() {
+                sleep_for.min(STATUS_FILE_EVERY)
+            } else {
+                sleep_for
+            };
             let mut cycle_ended = false;
             tokio::select! {
                 () = token.cancelled() => break,
@@ -735,6 +745,20 @@ impl Daemon {
                 self.notify_status(clocks.last_cycle, None);
                 last_status = Instant::now();
                 status_dirty = false;
+            }
+            // The console's state (listening, requests) reaches `veille status` through the status file.
+            if fault.is_none()
+                && self.config.web.is_some()
+                && last_status_file.is_none_or(|t: Instant| t.elapsed() >= STATUS_FILE_EVERY)
+            {
+                write_status_file(
+                    &mut status_file,
+                    &self.config.database,
+                    DaemonPhase::Running,
+                    None,
+                    None,
+                );
+                last_status_file = Some(Instant::now());
             }
             // A poll may fetch (the HTTP timeout), wait for a reading slot behind the other polls in flight
             // and read within its budget: only far beyond all that is it stuck.

@@ -384,10 +384,10 @@ pub fn timeline_entry(v: &Voice, e: &crate::views::TimelineEntry) -> String {
             ],
         ),
         Some(PersonFacts::Note { by, note }) => v.say(
-            if e.row.kind == "acknowledged" {
-                "person-ack"
-            } else {
-                "person-note"
+            match e.row.kind.as_str() {
+                "acknowledged" => "person-ack",
+                "resolved" => "person-resolve",
+                _ => "person-note",
             },
             &[
                 (
@@ -399,6 +399,18 @@ pub fn timeline_entry(v: &Voice, e: &crate::views::TimelineEntry) -> String {
         ),
         None => stored(v, &e.row).to_owned(),
     }
+}
+
+/// What a person did about an incident (taken, noted, silenced, resolved by hand), with when and who, for
+/// the email that follows; `None` for detection's own lines.
+pub fn person_line(v: &Voice, e: &crate::views::TimelineEntry) -> Option<String> {
+    e.person.as_ref()?;
+    let mut text = timeline_entry(v, e);
+    if let Some(by) = e.row.by.as_deref().filter(|by| !text.contains(by)) {
+        text.push(' ');
+        text.push_str(&v.say("timeline-by", &[("by", by.into())]));
+    }
+    Some(format!("{} — {text}", v.time(e.row.at)))
 }
 
 /// Which past buckets the window was compared with: `à cette heure`, `le mardi à cette heure`.

@@ -44,6 +44,9 @@ pub struct RenderOptions {
     /// The console's address (`[web] public_url`): the email links to the incident's page instead of
     /// telling the reader which command to type.
     pub public_url: Option<String>,
+    /// What people did about the incident so far (taken, notes, silences, resolved by hand), said
+    /// ([`crate::i18n::words::person_line`]).
+    pub handled: Vec<String>,
 }
 
 impl RenderOptions {
@@ -53,6 +56,7 @@ impl RenderOptions {
             max_mentions: 20,
             cap_reached: Vec::new(),
             public_url: None,
+            handled: Vec::new(),
         }
     }
 }
@@ -120,6 +124,11 @@ pub fn render_with(n: &Notification, o: &RenderOptions) -> RenderedEmail {
         terms: clean(&n.terms.join(", ")),
         items,
         actions,
+        handled: if digest {
+            Vec::new()
+        } else {
+            o.handled.clone()
+        },
         incident_url,
         zone: v.say("times-in", &[("zone", v.zone(n.at).into())]),
         t: labels(v),
@@ -150,6 +159,7 @@ fn labels(v: &Voice) -> BTreeMap<&'static str, String> {
         "footer",
         "digest-title",
         "open",
+        "handled",
     ]
     .into_iter()
     .map(|k| (k, v.say("email-label", &[("label", k.into())])))
@@ -181,6 +191,7 @@ struct Ctx {
     items: Vec<ItemCtx>,
     /// What the reader can do next, one line each.
     actions: Vec<ActionCtx>,
+    handled: Vec<String>,
     incident_url: Option<String>,
     zone: String,
     t: BTreeMap<&'static str, String>,
@@ -506,6 +517,26 @@ mod tests {
         for french in ["Niveau", "négati", "habituel", "Heures"] {
             assert!(!en.text.contains(french), "{french} in:\n{}", en.text);
         }
+    }
+
+    #[test]
+    fn the_email_says_what_the_team_did_about_the_incident() {
+        let mut o = RenderOptions::new(Voice::french());
+        let e = render_with(&surge(), &o);
+        assert!(!e.text.contains("Ce que l'équipe a fait"), "{}", e.text);
+        o.handled = vec!["18/11/2025 13:50 — Résolu à la main par ana <b>.".into()];
+        let e = render_with(&surge(), &o);
+        assert!(
+            e.text
+                .contains("Ce que l'équipe a fait\n- 18/11/2025 13:50 — Résolu à la main par ana"),
+            "{}",
+            e.text
+        );
+        assert!(
+            e.html.contains("Résolu à la main par ana &lt;b&gt;."),
+            "{}",
+            e.html
+        );
     }
 
     #[test]

@@ -211,11 +211,25 @@ impl Notifier {
                 immediate,
             } => (to, cap_reached, folded, immediate),
         };
+        let voice = crate::i18n::Voice::new(self.config.locale, self.schedule.tz);
+        // What people did about the incident since it was queued: the email says it, as the console does.
+        let handled = match row.notification.incident {
+            Some(id) => crate::views::IncidentView::load(&self.store, id, None, now)?
+                .map(|view| {
+                    view.timeline
+                        .iter()
+                        .filter_map(|e| crate::i18n::words::person_line(&voice, e))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
         let options = RenderOptions {
-            voice: crate::i18n::Voice::new(self.config.locale, self.schedule.tz),
+            voice,
             max_mentions: self.config.digest.max_mentions,
             cap_reached,
             public_url: self.public_url.clone(),
+            handled,
         };
         let envelope = Envelope {
             to: to.clone(),

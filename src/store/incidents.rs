@@ -566,6 +566,58 @@ impl Store {
         Ok(true)
     }
 
+    /// Marks an incident resolved by a person: the time on it, and who and why in its timeline (facts; the
+    /// faces say them). `false` when there is no such incident or it is resolved already. Detection's later
+    /// decisions about the same surge still attach to it: a person's resolution is not a gag.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn resolve_by_hand(
+        &mut self,
+        id: i64,
+        by: &str,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let path = self.path.clone();
+        let err = |source| super::StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        let n = tx
+            .execute(
+                "UPDATE incident SET resolved_at = ?2, updated_at = max(updated_at, ?2)
+                 WHERE id = ?1 AND resolved_at IS NULL",
+                params![id, ts(now)],
+            )
+            .map_err(err)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        let severity: String = tx
+            .query_row("SELECT severity FROM incident WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .map_err(err)?;
+        let detail = serde_json::json!({ "by": by, "note": note }).to_string();
+        tx.execute(
+            "INSERT INTO incident_event (incident, key, at, kind, severity, notify, text_fr, text_en, by, detail)
+             VALUES (?1, ?2, ?3, 'resolved', ?4, 0, '', '', ?5, ?6)",
+            params![
+                id,
+                format!("incident/{id}/resolved-by-hand/{}", now.timestamp_micros()),
+                ts(now),
+                severity,
+                by,
+                detail
+            ],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(true)
+    }
+
     /// Adds a silence; returns its id.
     ///
     /// # Errors

@@ -13,6 +13,7 @@
 //! `veille status`, readable when the database cannot be written.
 
 pub mod blind;
+pub mod console;
 pub mod incidents;
 pub mod outbox;
 pub mod schema;
@@ -823,7 +824,12 @@ fn write_poll_in(
         written.new_mentions += 1;
         written.new_matches += a.matches.len();
         let key = tx.last_insert_rowid();
-        to_index.push((search::search_key(ts(m.time()), key), key, poll_index, index));
+        to_index.push((
+            search::search_key(ts(m.time()), key),
+            key,
+            poll_index,
+            index,
+        ));
         written.new_rows.push((key, index));
         for rm in &a.matches {
             let terms = serde_json::to_string(&rm.terms).unwrap_or_else(|_| "[]".into());

@@ -51,6 +51,9 @@ pub struct DaemonStatus {
     /// The database's own words for the last failure (cut to fit).
     pub detail: Option<String>,
     pub updated: DateTime<Utc>,
+    /// The console's state when it was written (`None` without `[web]`).
+    #[serde(default)]
+    pub web: Option<crate::metrics::WebState>,
 }
 
 /// The status file of the database at `database`: `<database>-daemon`, beside SQLite's `-wal` and `-shm`.
@@ -140,6 +143,7 @@ mod tests {
             fault: Some(StoreFault::DiskFull),
             fault_since: DateTime::from_timestamp(1_700_000_000, 0),
             detail,
+            web: None,
             updated: DateTime::from_timestamp(1_700_000_100, 0).unwrap(),
         }
     }

@@ -108,6 +108,21 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Changes an account's role; its sessions go on with the new role (sessions read the role from the
+    /// account at every request). `false` when there is no such account.
+    ///
+    /// # Errors
+    /// On SQLite failure (a role outside the three is refused by the schema).
+    pub fn set_user_role(&mut self, name: &str, role: &str, now: DateTime<Utc>) -> Result<bool> {
+        self.conn
+            .execute(
+                "UPDATE user SET role = ?2, updated = ?3 WHERE name = ?1",
+                params![name, role, ts(now)],
+            )
+            .map(|n| n > 0)
+            .map_err(|e| self.err(e))
+    }
+
     /// Removes an account and its sessions; `false` when there is none.
     ///
     /// # Errors

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::analysis::fold::fold;
 use crate::analysis::query::{self, Query, Scope};
 use crate::analysis::rules::{FieldText, MentionView, RuleFile, RuleSet, compile};
+use crate::store::console::MentionScope;
 use crate::store::search::{Cursor, TextFields, TextQuery};
 use crate::store::{Result, Store, StoredMention};
 
@@ -255,6 +256,26 @@ impl MentionPage {
             }
             _ => Self::load_by_scan(store, search, after, size),
         }
+    }
+
+    /// [`MentionPage::load`] within `scope` (the console's filters): without a filter, the same; with
+    /// one, every row of the scope in keyset order (its filters bound in SQL), each matched.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn load_in(
+        store: &Store,
+        search: &Search,
+        scope: &MentionScope,
+        after: Option<Cursor>,
+        size: usize,
+    ) -> Result<MentionPage> {
+        if scope.is_everything() {
+            return Self::load(store, search, after, size);
+        }
+        Self::collect(search, after, size, |c, n| {
+            store.mentions_page_in(scope, c, n)
+        })
     }
 
     /// [`MentionPage::load`] without the index: every row in keyset order, each matched.

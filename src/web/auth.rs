@@ -48,6 +48,16 @@ impl Role {
     }
 }
 
+/// Whether `name` may name an account: 1 to 64 letters, digits, `.`, `-`, `_` or `@` (the CLI and the
+/// console's accounts page both ask).
+pub fn valid_account_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+}
+
 /// Why a password could not be hashed.
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {

@@ -4,8 +4,9 @@
 //! runs as one of its tasks. Pages are rendered on the server from the read side ([`crate::views`]) through
 //! the translation layer ([`crate::i18n`]) into minijinja templates (`templates/*.html`, auto-escaped);
 //! the stylesheet is embedded; no page needs JavaScript. Reads go through the console's own read-only
-//! connection, actions (take, note, silence) through short write transactions as the CLI's, both off the
-//! async threads.
+//! connection, actions (take, note, silence, resolve by hand, and the accounts page's, `users`) through
+//! short write transactions as the CLI's, both off the async threads. Charts are drawn here as SVG and
+//! rasterised to PNG on request (`chart`). Every answer is counted for `veille status` and `/metrics`.
 //!
 //! Security: sessions are random 256-bit ids of which the store keeps only the SHA-256, in an `HttpOnly`,
 //! `SameSite=Lax` cookie (`Secure` when `public_url` is https) with idle and absolute expiry; every
@@ -16,6 +17,7 @@ pub mod auth;
 mod chart;
 pub mod config;
 mod pages;
+mod users;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -27,7 +29,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 pub use config::{AuthMode, WebConfig};
@@ -66,6 +68,8 @@ pub struct Console {
     secret: String,
     /// The moment pages are shown at, when not now (the demo's fixed clock); sessions always use the real one.
     clock: Option<DateTime<Utc>>,
+    /// Which sources are press and which social, from the configuration.
+    reaches: crate::views::Reaches,
 }
 
 /// The signed-in person of a request.
@@ -91,6 +95,7 @@ impl Console {
             throttle: Mutex::new(auth::Throttle::default()),
             secret: auth::random_token(),
             clock: None,
+            reaches: crate::views::Reaches::of_config(config),
         }
     }
 
@@ -129,18 +134,21 @@ impl Console {
         let listener = tokio::net::TcpListener::from_std(listener).map_err(WebError::Serve)?;
         let addr = listener.local_addr().map_err(WebError::Serve)?;
         tracing::info!(listen = %addr, "Console listening.");
+        crate::metrics::METRICS.set_web(Some(addr.to_string()), true);
         let app = router(Arc::new(self));
-        axum::serve(
+        let served = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move { token.cancelled().await })
         .await
-        .map_err(WebError::Serve)
+        .map_err(WebError::Serve);
+        crate::metrics::METRICS.set_web(None, false);
+        served
     }
 
     /// Runs `f` on the read-only connection, off the async threads.
-    async fn read<T: Send + 'static>(
+    pub(crate) async fn read<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&Store) -> crate::store::Result<T> + Send + 'static,
     ) -> Result<T, Response> {
@@ -157,7 +165,7 @@ impl Console {
     }
 
     /// Runs `f` in a short write beside the daemon's writer, off the async threads.
-    async fn write<T: Send + 'static>(
+    pub(crate) async fn write<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut Store) -> crate::store::Result<T> + Send + 'static,
     ) -> Result<T, Response> {
@@ -173,7 +181,7 @@ impl Console {
         .await
     }
 
-    fn voice(&self, person: Option<&Person>, headers: &HeaderMap) -> Voice {
+    pub(crate) fn voice(&self, person: Option<&Person>, headers: &HeaderMap) -> Voice {
         let locale = person
             .and_then(|p| p.lang)
             .or_else(|| accept_language(headers))
@@ -186,7 +194,7 @@ impl Console {
     }
 
     /// The person a request comes from, if signed in.
-    async fn person(
+    pub(crate) async fn person(
         self: &Arc<Self>,
         headers: &HeaderMap,
         peer: IpAddr,
@@ -313,17 +321,23 @@ fn router(console: Shared) -> Router {
         .route("/incidents/{id}/ack", post(ack))
         .route("/incidents/{id}/note", post(note))
         .route("/incidents/{id}/silence", post(silence))
+        .route("/incidents/{id}/resolve", post(resolve))
+        .route("/incidents/{id}/charts/{file}", get(pages::incident_chart))
         .route("/mentions", get(pages::mentions))
         .route("/mentions.csv", get(pages::mentions_csv))
         .route("/sources", get(pages::sources))
         .route("/charts/{file}", get(pages::chart))
         .route("/rules", get(pages::rules))
+        .route("/users", get(users::list).post(users::add))
+        .route("/users/{name}", post(users::change))
+        .route("/users/{name}/remove", post(users::remove))
         .route("/static/console.css", get(stylesheet))
         .layer(axum::middleware::map_response(strict_headers))
         .with_state(console)
 }
 
 async fn strict_headers(mut r: Response) -> Response {
+    crate::metrics::METRICS.web_answered(r.status().as_u16());
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -358,7 +372,7 @@ async fn stylesheet() -> Response {
 }
 
 /// Where a request without a session goes.
-fn to_login() -> Response {
+pub(crate) fn to_login() -> Response {
     Redirect::to("/login").into_response()
 }
 
@@ -473,7 +487,7 @@ struct CsrfForm {
 }
 
 /// The person of a state-changing request whose form carries their CSRF token; else the refusal.
-async fn acting(
+pub(crate) async fn acting(
     c: &Shared,
     headers: &HeaderMap,
     peer: SocketAddr,
@@ -632,6 +646,41 @@ async fn note(
     }
 }
 
+async fn resolve(
+    State(c): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    UrlPath(id): UrlPath<i64>,
+    headers: HeaderMap,
+    Form(form): Form<NoteForm>,
+) -> Response {
+    let p = match veilleur(&c, &headers, peer, &form.csrf).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let note = note_text(&form.note);
+    let by = p.name.clone();
+    match c
+        .write(move |s| {
+            if s.incident(id)?.is_none() {
+                return Ok(None);
+            }
+            s.resolve_by_hand(id, &by, note.as_deref(), Utc::now())
+                .map(Some)
+        })
+        .await
+    {
+        // Resolved already (by detection or someone else): the page says so; nothing to do.
+        Ok(Some(resolved)) => {
+            if resolved {
+                tracing::info!(incident = id, user = %p.name, "Incident resolved by hand from the console.");
+            }
+            back_to(id)
+        }
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(r) => r,
+    }
+}
+
 #[derive(Deserialize)]
 struct SilenceForm {
     #[serde(default)]
@@ -687,14 +736,64 @@ async fn silence(
     }
 }
 
-/// The query of a page that lists mentions.
-#[derive(Debug, Deserialize, Default)]
+/// The query of a page that lists mentions: the search, its filters (each empty = any), the cursor.
+#[derive(Debug, Deserialize, Serialize, Default, Clone)]
 pub(crate) struct MentionQuery {
     #[serde(default)]
     pub q: String,
-    /// The cursor of the page: `at.id` of the last mention of the previous page.
     #[serde(default)]
+    pub watch: String,
+    #[serde(default)]
+    pub rule: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub lang: String,
+    /// `neg`, `neu` or `pos`.
+    #[serde(default)]
+    pub label: String,
+    /// `24h`, `7d` or `30d`.
+    #[serde(default)]
+    pub period: String,
+    /// An incident's id: its watch (or rule) over its window.
+    #[serde(default)]
+    pub incident: String,
+    /// The cursor of the page: `at.id` of the last mention of the previous page.
+    #[serde(default, skip_serializing)]
     pub after: Option<String>,
+}
+
+impl MentionQuery {
+    /// The search and its filters as a URL's query (without the cursor), for the CSV export and the next
+    /// page: a filtered list keeps its filters.
+    pub fn url_query(&self) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", &self.q),
+            ("watch", &self.watch),
+            ("rule", &self.rule),
+            ("source", &self.source),
+            ("lang", &self.lang),
+            ("label", &self.label),
+            ("period", &self.period),
+            ("incident", &self.incident),
+        ] {
+            if !v.trim().is_empty() {
+                out.append_pair(k, v.trim());
+            }
+        }
+        out.finish()
+    }
+}
+
+/// How far back a `period` filter reaches: `24h`, `7d`, `30d`; anything else is no limit.
+pub(crate) fn period_span(period: &str) -> Option<chrono::TimeDelta> {
+    match period {
+        "24h" => Some(chrono::TimeDelta::hours(24)),
+        "7d" => Some(chrono::TimeDelta::days(7)),
+        "30d" => Some(chrono::TimeDelta::days(30)),
+        _ => None,
+    }
 }
 
 /// The filters of the incidents list.
@@ -706,6 +805,9 @@ pub(crate) struct IncidentQuery {
     pub watch: Option<String>,
     #[serde(default)]
     pub severity: Option<String>,
+    /// `24h`, `7d` or `30d`: opened or updated within.
+    #[serde(default)]
+    pub period: Option<String>,
 }
 
 /// The text typed in the rules page's test box.

@@ -18,11 +18,13 @@ use axum::extract::Query;
 
 use super::{IncidentQuery, MentionQuery, Person, RulesQuery, Shared, to_login};
 use crate::i18n::{Voice, words};
+use crate::model::Label;
 use crate::store::StoredMention;
+use crate::store::console::MentionScope;
 use crate::store::search::Cursor;
 use crate::views::{
-    IncidentLine, IncidentStatus, IncidentView, MentionPage, Overview, Search, TimelineEntry,
-    WatchSeries, incident_lines, source_health,
+    IncidentLine, IncidentStatus, IncidentView, IncidentWindow, MentionPage, Overview, Search,
+    TimelineEntry, WatchSeries, incident_lines, source_health, window_scope,
 };
 
 /// The console's own words, handed to every template as `t`.
@@ -80,6 +82,41 @@ const WORDS: &[&str] = &[
     "web-last-7d",
     "section-what",
     "section-timeline",
+    "web-download-png",
+    "web-critical",
+    "web-charts",
+    "web-first-mentions",
+    "web-press",
+    "web-social",
+    "web-top-authors",
+    "web-telling",
+    "web-syndication",
+    "web-none-yet",
+    "web-resolve",
+    "web-resolve-note-label",
+    "web-period",
+    "web-period-24h",
+    "web-period-7d",
+    "web-period-30d",
+    "web-col-rule",
+    "web-col-language",
+    "web-col-label",
+    "web-col-incident",
+    "web-filters-reset",
+    "web-users",
+    "web-users-title",
+    "web-col-name",
+    "web-col-role",
+    "web-col-lang",
+    "web-col-created",
+    "web-user-add",
+    "web-user-save",
+    "web-user-remove",
+    "web-user-new-password",
+    "web-lang-browser",
+    "web-role-lecteur",
+    "web-role-veilleur",
+    "web-role-admin",
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -87,6 +124,10 @@ fn environment() -> &'static Environment<'static> {
     ENV.get_or_init(|| {
         let mut env = Environment::new();
         env.add_test("http_link", crate::notify::render::http_link);
+        // For an account's name in a path (names hold no space, so form encoding is path encoding).
+        env.add_filter("urlencode", |s: String| -> String {
+            url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+        });
         // Names ending in .html are auto-escaped: everything that came from a feed is text, never markup.
         for (name, src) in [
             ("base.html", include_str!("templates/base.html")),
@@ -98,6 +139,7 @@ fn environment() -> &'static Environment<'static> {
             ("mentions.html", include_str!("templates/mentions.html")),
             ("sources.html", include_str!("templates/sources.html")),
             ("rules.html", include_str!("templates/rules.html")),
+            ("users.html", include_str!("templates/users.html")),
         ] {
             env.add_template(name, src)
                 .expect("embedded templates are valid");
@@ -122,6 +164,18 @@ struct Frame<'a, T: Serialize> {
     page: &'a str,
     #[serde(flatten)]
     body: T,
+}
+
+/// Renders a page of another module of the console.
+pub(super) fn render_page<T: Serialize>(
+    v: &Voice,
+    person: Option<&Person>,
+    page: &str,
+    template: &str,
+    body: T,
+    status: StatusCode,
+) -> Response {
+    render(v, person, page, template, body, status)
 }
 
 fn render<T: Serialize>(
@@ -368,7 +422,34 @@ pub(super) struct ChartQuery {
     negative: Option<bool>,
 }
 
-/// `GET /charts/{watch}.svg?days=1|7&negative=true`: a chart as a file, for a slide.
+/// A chart as a file for a slide: the SVG as drawn in the page, or a PNG of it.
+fn chart_file(svg: String, name: &str, png: bool) -> Response {
+    let name = name.replace(|ch: char| !ch.is_ascii_alphanumeric() && ch != '-', "_");
+    let (body, kind, ext) = if png {
+        match super::chart::png(&svg) {
+            Some(bytes) => (axum::body::Body::from(bytes), "image/png", "png"),
+            None => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    } else {
+        (axum::body::Body::from(svg), "image/svg+xml", "svg")
+    };
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.{ext}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+    }
+    r
+}
+
+/// `stem.svg` or `stem.png`: the stem and whether a PNG is asked for.
+fn chart_name(file: &str) -> Option<(&str, bool)> {
+    file.strip_suffix(".svg")
+        .map(|s| (s, false))
+        .or_else(|| file.strip_suffix(".png").map(|s| (s, true)))
+}
+
+/// `GET /charts/{watch}.svg|png?days=1|7&negative=true`: a watch's chart as a file, for a slide.
 pub(super) async fn chart(
     State(c): State<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -380,7 +461,7 @@ pub(super) async fn chart(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(watch) = file.strip_suffix(".svg").map(str::to_owned) else {
+    let Some((watch, png)) = chart_name(&file) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let Some(w) = c
@@ -399,25 +480,61 @@ pub(super) async fn chart(
         Err(r) => return r,
     };
     let svg = super::chart::svg(&series, &v, q.negative.unwrap_or(false));
-    let mut r = svg.into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("image/svg+xml"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{}-{days}d.svg\"",
-        watch.replace(|ch: char| !ch.is_ascii_alphanumeric() && ch != '-', "_")
-    )) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, value);
-    }
-    r
+    chart_file(svg, &format!("{watch}-{days}d"), png)
+}
+
+/// `GET /incidents/{id}/charts/volume|share.svg|png`: an incident's chart, its window marked.
+pub(super) async fn incident_chart(
+    State(c): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    UrlPath((id, file)): UrlPath<(i64, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let (_, v) = match signed_in(&c, &headers, peer).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some((kind, png)) = chart_name(&file).filter(|(k, _)| matches!(*k, "volume" | "share"))
+    else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let rules = c.rules();
+    let now = c.now();
+    let reaches = c.reaches.clone();
+    let window = match c
+        .read(move |s| {
+            let Some(view) = IncidentView::load(s, id, rules.as_ref(), now)? else {
+                return Ok(None);
+            };
+            let watch = incident_watch(rules.as_ref(), &view);
+            IncidentWindow::load(s, &view, watch.as_ref(), &reaches, now).map(Some)
+        })
+        .await
+    {
+        Ok(Some(w)) => w,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(r) => return r,
+    };
+    let Some(series) = &window.series else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let marked = Some((window.from, window.to));
+    let svg = if kind == "volume" {
+        super::chart::svg_marked(series, &v, false, marked)
+    } else {
+        super::chart::share_svg(series, &v, marked)
+    };
+    chart_file(svg, &format!("incident-{id}-{kind}"), png)
 }
 
 #[derive(Serialize)]
 struct IncidentsBody {
     incidents: Vec<IncidentRowCtx>,
-    status: String,
-    statuses: Vec<(&'static str, String)>,
+    statuses: Vec<Choice>,
+    watches: Vec<Choice>,
+    severities: Vec<Choice>,
+    periods: Vec<Choice>,
+    filtered: bool,
 }
 
 pub(super) async fn incidents(
@@ -438,11 +555,17 @@ pub(super) async fn incidents(
         Ok(l) => l,
         Err(r) => return r,
     };
+    let since = q
+        .period
+        .as_deref()
+        .and_then(super::period_span)
+        .map(|span| now - span);
     let wanted = |l: &IncidentLine| {
-        q.status
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .is_none_or(|s| l.status.as_str() == s)
+        since.is_none_or(|t| l.row.updated_at >= t || l.row.opened_at >= t)
+            && q.status
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .is_none_or(|s| l.status.as_str() == s)
             && q.watch
                 .as_deref()
                 .filter(|s| !s.is_empty())
@@ -452,22 +575,34 @@ pub(super) async fn incidents(
                 .filter(|s| !s.is_empty())
                 .is_none_or(|s| l.row.severity == s)
     };
-    let statuses = [
-        IncidentStatus::Open,
-        IncidentStatus::Acknowledged,
-        IncidentStatus::Silenced,
-        IncidentStatus::Resolved,
-    ]
-    .map(|s| (s.as_str(), words::status(&v, s.as_str())))
-    .into();
+    let chosen = |x: &Option<String>| x.clone().unwrap_or_default();
+    let statuses = choices(
+        &chosen(&q.status),
+        [
+            IncidentStatus::Open,
+            IncidentStatus::Acknowledged,
+            IncidentStatus::Silenced,
+            IncidentStatus::Resolved,
+        ]
+        .map(|s| (s.as_str().to_owned(), words::status(&v, s.as_str()))),
+    );
+    let severities = choices(
+        &chosen(&q.severity),
+        ["critical", "warning", "info"].map(|s| (s.to_owned(), words::severity_str(&v, s))),
+    );
     let body = IncidentsBody {
         incidents: lines
             .iter()
             .filter(|l| wanted(l))
             .map(|l| incident_row(&v, l))
             .collect(),
-        status: q.status.unwrap_or_default(),
         statuses,
+        watches: watch_choices(&c, &chosen(&q.watch)),
+        severities,
+        periods: period_choices(&v, &chosen(&q.period)),
+        filtered: [&q.status, &q.watch, &q.severity, &q.period]
+            .iter()
+            .any(|x| x.as_deref().is_some_and(|s| !s.is_empty())),
     };
     render(
         &v,
@@ -504,6 +639,17 @@ struct MentionCtx {
 }
 
 #[derive(Serialize)]
+struct SyndicatedCtx {
+    title: String,
+    link: Option<String>,
+    carried: String,
+}
+
+fn tallies(t: &[crate::detect::Tally]) -> Vec<(String, u32)> {
+    t.iter().map(|t| (t.name.clone(), t.count)).collect()
+}
+
+#[derive(Serialize)]
 struct IncidentBody {
     id: i64,
     heading: String,
@@ -517,6 +663,18 @@ struct IncidentBody {
     critical_more: Option<String>,
     timeline: Vec<TimelineCtx>,
     zone: String,
+    /// The volume chart with the usual band and the window marked, and the negative share (SVG).
+    volume_chart: Option<String>,
+    share_chart: Option<String>,
+    first: Vec<MentionCtx>,
+    press: Vec<(String, u32)>,
+    social: Vec<(String, u32)>,
+    authors: Vec<(String, u32)>,
+    telling: Vec<MentionCtx>,
+    syndicated: Vec<SyndicatedCtx>,
+    window_read: String,
+    /// May resolve it by hand: it is not resolved.
+    can_resolve: bool,
     /// May act (note, silence) on it.
     can_act: bool,
     /// May take it: it is not taken yet.
@@ -553,14 +711,23 @@ pub(super) async fn incident(
     };
     let rules = c.rules();
     let now = c.now();
-    let view = match c
-        .read(move |s| IncidentView::load(s, id, rules.as_ref(), now))
+    let reaches = c.reaches.clone();
+    let (view, window) = match c
+        .read(move |s| {
+            let Some(view) = IncidentView::load(s, id, rules.as_ref(), now)? else {
+                return Ok(None);
+            };
+            let watch = incident_watch(rules.as_ref(), &view);
+            let window = IncidentWindow::load(s, &view, watch.as_ref(), &reaches, now)?;
+            Ok(Some((view, window)))
+        })
         .await
     {
-        Ok(Some(view)) => view,
+        Ok(Some(x)) => x,
         Ok(None) => return refusal(&v, StatusCode::NOT_FOUND, "web-not-found"),
         Err(r) => return r,
     };
+    let marked = Some((window.from, window.to));
     let row = &view.row;
     let mut fields = Vec::new();
     if let Some(w) = &row.watch {
@@ -656,6 +823,59 @@ pub(super) async fn incident(
             })
             .collect(),
         zone: v.say("times-in", &[("zone", v.zone(row.opened_at).into())]),
+        volume_chart: window
+            .series
+            .as_ref()
+            .map(|series| super::chart::svg_marked(series, &v, false, marked)),
+        share_chart: window
+            .series
+            .as_ref()
+            .map(|series| super::chart::share_svg(series, &v, marked)),
+        first: window.first.iter().map(|m| mention_ctx(&v, m)).collect(),
+        press: tallies(&window.press),
+        social: tallies(&window.social),
+        authors: tallies(&window.authors),
+        telling: view
+            .explanation
+            .as_ref()
+            .map(|x| {
+                x.telling
+                    .iter()
+                    .map(|m| MentionCtx {
+                        time: m.at.map(|t| v.moment(t)).unwrap_or_default(),
+                        source: m.source.clone(),
+                        title: m.title.clone().unwrap_or_default(),
+                        link: crate::notify::said::safe_link(m.link.as_deref()).map(|(l, _)| l),
+                        author: m.author.clone().unwrap_or_default(),
+                        sentiment: v.signed(f64::from(m.score)),
+                        terms: m.terms.join(", "),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        syndicated: window
+            .syndicated
+            .iter()
+            .map(|g| SyndicatedCtx {
+                title: g.title.clone(),
+                link: crate::notify::said::safe_link(g.link.as_deref()).map(|(l, _)| l),
+                carried: v.say(
+                    "web-syndicated-by",
+                    &[
+                        ("count", g.sources.len().into()),
+                        ("sources", g.sources.join(", ").into()),
+                    ],
+                ),
+            })
+            .collect(),
+        window_read: v.say(
+            "web-window-read",
+            &[
+                ("count", window.read.into()),
+                ("capped", if window.capped { "yes" } else { "no" }.into()),
+            ],
+        ),
+        can_resolve: p.role.acts() && view.status != IncidentStatus::Resolved,
         can_act: p.role.acts() && view.status != IncidentStatus::Resolved,
         can_take: p.role.acts()
             && view.status != IncidentStatus::Resolved
@@ -670,6 +890,15 @@ pub(super) async fn incident(
         body,
         StatusCode::OK,
     )
+}
+
+/// The watch an incident is about, as the rule files define it.
+fn incident_watch(
+    rules: Option<&crate::analysis::rules::RuleSet>,
+    view: &IncidentView,
+) -> Option<crate::analysis::rules::Watch> {
+    let w = view.row.watch.as_deref()?;
+    rules?.watches().iter().find(|x| x.id == w).cloned()
 }
 
 fn parse_cursor(s: Option<&str>) -> Option<Cursor> {
@@ -699,21 +928,138 @@ fn mention_ctx(v: &Voice, m: &StoredMention) -> MentionCtx {
     }
 }
 
+/// A choice of a filter: its value, its words, whether it is the one chosen.
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    words: String,
+    selected: bool,
+}
+
+fn choices(chosen: &str, options: impl IntoIterator<Item = (String, String)>) -> Vec<Choice> {
+    options
+        .into_iter()
+        .map(|(value, words)| Choice {
+            selected: value == chosen,
+            value,
+            words,
+        })
+        .collect()
+}
+
+fn period_choices(v: &Voice, chosen: &str) -> Vec<Choice> {
+    choices(
+        chosen,
+        ["24h", "7d", "30d"].map(|p| (p.to_owned(), v.word(&format!("web-period-{p}")))),
+    )
+}
+
+fn watch_choices(c: &Shared, chosen: &str) -> Vec<Choice> {
+    choices(
+        chosen,
+        c.rules()
+            .map(|r| {
+                r.watches()
+                    .iter()
+                    .map(|w| (w.id.clone(), w.name.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default(),
+    )
+}
+
+#[derive(Serialize, Default)]
+struct MentionFilters {
+    watches: Vec<Choice>,
+    rules: Vec<Choice>,
+    sources: Vec<Choice>,
+    langs: Vec<Choice>,
+    labels: Vec<Choice>,
+    periods: Vec<Choice>,
+    incident: String,
+    any: bool,
+}
+
+fn mention_filters(c: &Shared, v: &Voice, q: &MentionQuery) -> MentionFilters {
+    let mut sources: Vec<String> = c.reaches.0.keys().cloned().collect();
+    sources.sort();
+    MentionFilters {
+        watches: watch_choices(c, &q.watch),
+        rules: choices(
+            &q.rule,
+            c.rules()
+                .map(|r| {
+                    r.rules()
+                        .iter()
+                        .map(|x| (x.id.clone(), x.name.clone()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default(),
+        ),
+        sources: choices(&q.source, sources.into_iter().map(|s| (s.clone(), s))),
+        langs: choices(
+            &q.lang,
+            ["fr", "en", "other"]
+                .map(|l| (l.to_owned(), v.say("web-lang-name", &[("lang", l.into())]))),
+        ),
+        labels: choices(
+            &q.label,
+            [Label::Neg, Label::Neu, Label::Pos]
+                .map(|l| (l.as_str().to_owned(), words::label(v, l))),
+        ),
+        periods: period_choices(v, &q.period),
+        incident: q.incident.clone(),
+        any: !q.url_query().is_empty(),
+    }
+}
+
+/// The store's scope of a mentions query at `now` (an incident's window for `incident`).
+fn mention_scope(
+    s: &crate::store::Store,
+    q: &MentionQuery,
+    now: chrono::DateTime<Utc>,
+) -> crate::store::Result<MentionScope> {
+    let some = |x: &str| (!x.trim().is_empty()).then(|| x.trim().to_owned());
+    let mut scope = match q.incident.trim().parse::<i64>() {
+        Ok(id) => match IncidentView::load(s, id, None, now)? {
+            Some(view) => window_scope(s, &view, now)?,
+            // An incident that does not exist holds no mention.
+            None => MentionScope {
+                from: Some(now),
+                to: Some(now),
+                ..MentionScope::default()
+            },
+        },
+        Err(_) => MentionScope::default(),
+    };
+    if let Some(w) = some(&q.watch) {
+        scope.watch = Some(w);
+    }
+    if let Some(r) = some(&q.rule) {
+        scope.rule = Some(r);
+    }
+    scope.source = some(&q.source);
+    scope.lang = some(&q.lang);
+    scope.label = some(&q.label).filter(|l| matches!(l.as_str(), "neg" | "neu" | "pos"));
+    if let Some(span) = super::period_span(&q.period) {
+        let from = now - span;
+        scope.from = Some(scope.from.map_or(from, |f| f.max(from)));
+    }
+    Ok(scope)
+}
+
 #[derive(Serialize)]
 struct MentionsBody {
     q: String,
-    /// `q` as a URL's query value (for the CSV link and the next page).
-    q_url: String,
+    /// The search and its filters as a URL's query (for the CSV link and the next page).
+    query: String,
+    filters: MentionFilters,
     error: Option<String>,
     mentions: Vec<MentionCtx>,
     next: Option<String>,
     capped: bool,
     /// Says that the page stopped reading before it was full.
     capped_words: String,
-}
-
-fn url_value(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// How many mentions a page shows.
@@ -733,7 +1079,8 @@ pub(super) async fn mentions(
         Ok(s) => s,
         Err(e) => {
             let body = MentionsBody {
-                q_url: url_value(&q.q),
+                query: q.url_query(),
+                filters: mention_filters(&c, &v, &q),
                 q: q.q.clone(),
                 error: Some(v.say("web-search-invalid", &[("problem", e.0.into())])),
                 mentions: Vec::new(),
@@ -752,8 +1099,13 @@ pub(super) async fn mentions(
         }
     };
     let after = parse_cursor(q.after.as_deref());
+    let now = c.now();
+    let query = q.clone();
     let page = match c
-        .read(move |s| MentionPage::load(s, &search, after, PAGE))
+        .read(move |s| {
+            let scope = mention_scope(s, &query, now)?;
+            MentionPage::load_in(s, &search, &scope, after, PAGE)
+        })
         .await
     {
         Ok(pg) => pg,
@@ -768,7 +1120,8 @@ pub(super) async fn mentions(
             "web-search-capped",
             &[("count", crate::views::mentions::SCAN_LIMIT.into())],
         ),
-        q_url: url_value(&q.q),
+        query: q.url_query(),
+        filters: mention_filters(&c, &v, &q),
         q: q.q,
     };
     render(
@@ -807,8 +1160,12 @@ pub(super) async fn mentions_csv(
     let Ok(search) = Search::parse(&q.q) else {
         return StatusCode::BAD_REQUEST.into_response();
     };
+    let now = c.now();
     let page = match c
-        .read(move |s| MentionPage::load(s, &search, None, CSV_ROWS))
+        .read(move |s| {
+            let scope = mention_scope(s, &q, now)?;
+            MentionPage::load_in(s, &search, &scope, None, CSV_ROWS)
+        })
         .await
     {
         Ok(pg) => pg,
@@ -1009,7 +1366,8 @@ mod tests {
         let v = Voice::french();
         let body = MentionsBody {
             q: "\"><script>".into(),
-            q_url: String::new(),
+            query: String::new(),
+            filters: MentionFilters::default(),
             error: None,
             mentions: vec![mention_ctx(
                 &v,

@@ -117,12 +117,21 @@ person-note = Note by { $by }{ $note ->
     [none] {""}
    *[other] : { $note }
 }.
+person-resolve = Resolved by hand by { $by }{ $note ->
+    [none] {""}
+   *[other] : { $note }
+}.
 person-silence = Silenced until { $until }: { $reason }.
 no-incident = no incident { $id } (see `veille incidents` for their ids)
 ack-done = Incident { $id } ({ $kind }, { $target }) acknowledged by { $by } at { $at }{ $note ->
     [none] {""}
    *[other] , note: { $note }
 }.
+resolve-done = Incident { $id } ({ $kind }, { $target }) resolved by hand by { $by } at { $at }{ $note ->
+    [none] {""}
+   *[other] , note: { $note }
+}.
+resolve-already = incident { $id } is already resolved (at { $at })
 ack-stays-open = It stays open and its alerts are still sent; `veille silence add` stops them.
 silence-added = Silence { $id }: { $kind } { $target } silenced until { $until } ({ $length }, { $zone }), by { $by }: { $reason }. Its alerts are recorded, not sent; `veille silence remove { $id }` ends it.
 silences-none = No silence in force.

@@ -9,6 +9,7 @@ email-label = { $label ->
     [actions] What to do
     [footer] veille — watching what is said about your brands
     [digest-title] veille digest
+    [handled] What the team did
     [open] Open the incident and take it
    *[other] { $label }
 }

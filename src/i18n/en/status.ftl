@@ -32,6 +32,13 @@ status-business = Watch: { $incidents ->
     [one] { $incidents } incident under way (veille incidents --open).
    *[other] { $incidents } incidents under way (veille incidents --open).
 }
+status-web = Console: { $up ->
+    [yes] serving on { $listen }
+   *[no] stopped (it listened on { $listen })
+}, { $requests ->
+    [one] { $requests } request
+   *[other] { $requests } requests
+}, { $errors } failed (as of { $at }).
 status-problem = { $problem ->
     [store_fault] the database cannot be written since { $at }: { $fault } (the service waits and retries; nothing is lost){ $fault_kind ->
         [disk_full] ; free some space on its disk

@@ -80,8 +80,8 @@ users-removed = Account { $name } removed.
 users-none = No account. Create one: veille users add NAME --role admin --password-stdin
 demo-web = The console is served at { $url } (Ctrl-C to stop).
     Username: { $user }   Password (for this demo only): { $password }
-web-chart-stories = { $watch }: stories per hour, and their usual level
-web-chart-negative = { $watch }: negative stories per hour, and their usual level
+web-chart-stories = { $watch }: stories per hour (band: usual level)
+web-chart-negative = { $watch }: negative stories per hour (band: usual)
 web-chart-empty = No data yet for this period.
 web-download-svg = Download (SVG)
 web-last-24h = Last 24 hours
@@ -91,3 +91,62 @@ web-critical-more = … and { $count ->
     [one] { $count } more critical mention, counted in the incident (see Mentions to read them)
    *[other] { $count } more critical mentions, counted in the incident (see Mentions to read them)
 }
+web-chart-share = { $watch }: share of negative stories (dashes: usual share)
+web-chart-window = incident
+web-download-png = Download (PNG)
+web-charts = Charts
+web-first-mentions = Who started it
+web-press = Press
+web-social = Social networks
+web-top-authors = Most active authors
+web-telling = Most telling mentions
+web-syndication = Syndication (same link or same title)
+web-syndicated-by = { $count ->
+    [one] carried by { $count } source
+   *[other] carried by { $count } sources
+}: { $sources }
+web-window-read = { $capped ->
+    [yes] From the first { $count } mentions of the incident.
+   *[no] { $count ->
+        [one] From { $count } mention of the incident.
+       *[other] From the { $count } mentions of the incident.
+    }
+}
+web-none-yet = Nothing yet.
+web-resolve = Mark as resolved
+web-resolve-note-label = Why (optional)
+web-period = Period
+web-period-24h = Last 24 h
+web-period-7d = Last 7 days
+web-period-30d = Last 30 days
+web-col-rule = Rule
+web-col-language = Language
+web-col-label = Tone
+web-col-incident = Incident
+web-filters-reset = Clear the filters
+web-users = Accounts
+web-users-title = Console accounts
+web-col-name = Name
+web-col-role = Role
+web-col-lang = Language
+web-col-created = Created
+web-user-add = Add an account
+web-user-save = Save
+web-user-remove = Remove
+web-user-new-password = New password (at least 8 characters; empty: unchanged)
+web-lang-browser = the browser's
+web-admin-refused = Only an administrator manages accounts.
+web-user-name-invalid = Invalid account name: 1 to 64 letters, digits, '.', '-', '_' or '@'.
+web-user-exists = An account with this name exists already.
+web-user-password-short = Password too short: at least 8 characters.
+web-user-last-admin = Not possible: that would remove the last administrator.
+web-user-missing = No such account.
+web-role-lecteur = lecteur (reads)
+web-role-veilleur = veilleur (acts on incidents)
+web-role-admin = admin (also manages accounts)
+web-lang-name = { $lang ->
+    [fr] French
+    [en] English
+   *[other] other
+}
+web-critical = Critical mentions

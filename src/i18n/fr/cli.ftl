@@ -123,12 +123,21 @@ person-note = Note de { $by }{ $note ->
     [none] {""}
    *[other]  : { $note }
 }.
+person-resolve = Résolu à la main par { $by }{ $note ->
+    [none] {""}
+   *[other]  : { $note }
+}.
 person-silence = Mis en sourdine jusqu'au { $until } : { $reason }.
 no-incident = aucun incident { $id } (voir « veille incidents » pour leurs numéros)
 ack-done = Incident { $id } ({ $kind }, { $target }) pris en charge par { $by } le { $at }{ $note ->
     [none] {""}
    *[other] , note : { $note }
 }.
+resolve-done = Incident { $id } ({ $kind }, { $target }) résolu à la main par { $by } le { $at }{ $note ->
+    [none] {""}
+   *[other] , note : { $note }
+}.
+resolve-already = l'incident { $id } est déjà résolu (le { $at })
 ack-stays-open = Il reste ouvert et ses alertes sont toujours envoyées ; « veille silence add » arrête les envois.
 silence-added = Silence { $id } : { $kind ->
     [watch] veille

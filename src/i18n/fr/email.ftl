@@ -9,6 +9,7 @@ email-label = { $label ->
     [actions] Que faire
     [footer] veille — veille des mentions de vos marques
     [digest-title] Résumé veille
+    [handled] Ce que l'équipe a fait
     [open] Voir l'incident et le prendre en charge
    *[other] { $label }
 }

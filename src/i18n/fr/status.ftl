@@ -32,6 +32,13 @@ status-business = Veille : { $incidents ->
     [one] { $incidents } incident en cours (veille incidents --open).
    *[other] { $incidents } incidents en cours (veille incidents --open).
 }
+status-web = Console : { $up ->
+    [yes] en service sur { $listen }
+   *[no] arrêtée (elle écoutait sur { $listen })
+}, { $requests ->
+    [one] { $requests } requête
+   *[other] { $requests } requêtes
+} dont { $errors } en erreur (au { $at }).
 status-problem = { $problem ->
     [store_fault] la base ne peut plus être écrite depuis le { $at } : { $fault } (le service attend et réessaie ; rien n'est perdu){ $fault_kind ->
         [disk_full]  ; libérez de la place sur son disque

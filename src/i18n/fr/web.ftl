@@ -80,8 +80,8 @@ users-removed = Compte { $name } supprimé.
 users-none = Aucun compte. Créez-en un : veille users add NOM --role admin --password-stdin
 demo-web = La console est servie sur { $url } (Ctrl-C pour arrêter).
     Identifiant : { $user }   Mot de passe (valable pour cette démo seulement) : { $password }
-web-chart-stories = { $watch } : articles et messages par heure, et leur niveau habituel
-web-chart-negative = { $watch } : messages négatifs par heure, et leur niveau habituel
+web-chart-stories = { $watch } : sujets par heure (bande : niveau habituel)
+web-chart-negative = { $watch } : sujets négatifs par heure (bande : habituel)
 web-chart-empty = Pas encore de données pour cette période.
 web-download-svg = Télécharger (SVG)
 web-last-24h = Dernières 24 heures
@@ -91,3 +91,62 @@ web-critical-more = … et { $count ->
     [one] { $count } autre mention critique, comptée dans l'incident (page Mentions pour les lire)
    *[other] { $count } autres mentions critiques, comptées dans l'incident (page Mentions pour les lire)
 }
+web-chart-share = { $watch } : part de sujets négatifs (tirets : part habituelle)
+web-chart-window = incident
+web-download-png = Télécharger (PNG)
+web-charts = Courbes
+web-first-mentions = Qui a lancé l'affaire
+web-press = Presse
+web-social = Réseaux sociaux
+web-top-authors = Auteurs les plus actifs
+web-telling = Mentions les plus parlantes
+web-syndication = Reprises (même lien ou même titre)
+web-syndicated-by = { $count ->
+    [one] reprise par { $count } source
+   *[other] reprise par { $count } sources
+} : { $sources }
+web-window-read = { $capped ->
+    [yes] Calculé sur les { $count } premières mentions de l'incident.
+   *[no] { $count ->
+        [one] Calculé sur { $count } mention de l'incident.
+       *[other] Calculé sur les { $count } mentions de l'incident.
+    }
+}
+web-none-yet = Rien pour l'instant.
+web-resolve = Marquer comme résolu
+web-resolve-note-label = Pourquoi (facultatif)
+web-period = Période
+web-period-24h = Dernières 24 h
+web-period-7d = 7 derniers jours
+web-period-30d = 30 derniers jours
+web-col-rule = Règle
+web-col-language = Langue
+web-col-label = Tonalité
+web-col-incident = Incident
+web-filters-reset = Effacer les filtres
+web-users = Comptes
+web-users-title = Comptes de la console
+web-col-name = Nom
+web-col-role = Rôle
+web-col-lang = Langue
+web-col-created = Créé le
+web-user-add = Ajouter un compte
+web-user-save = Enregistrer
+web-user-remove = Supprimer
+web-user-new-password = Nouveau mot de passe (8 caractères au moins, vide : inchangé)
+web-lang-browser = celle du navigateur
+web-admin-refused = Seul un administrateur gère les comptes.
+web-user-name-invalid = Nom de compte invalide : de 1 à 64 lettres, chiffres, « . », « - », « _ » ou « @ ».
+web-user-exists = Un compte porte déjà ce nom.
+web-user-password-short = Mot de passe trop court : 8 caractères au moins.
+web-user-last-admin = Impossible : ce serait retirer le dernier administrateur.
+web-user-missing = Ce compte n'existe pas.
+web-role-lecteur = lecteur (consulte)
+web-role-veilleur = veilleur (agit sur les incidents)
+web-role-admin = admin (gère aussi les comptes)
+web-lang-name = { $lang ->
+    [fr] français
+    [en] anglais
+   *[other] autre
+}
+web-critical = Mentions critiques
