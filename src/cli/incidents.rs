@@ -1256,6 +1256,7 @@ mod tests {
             duration_secs: None,
             calm_secs: None,
             explanation: Some(x.clone()),
+            trend: None,
         });
         let events = vec![crate::views::TimelineEntry {
             row: EventRow {

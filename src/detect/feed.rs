@@ -186,6 +186,15 @@ impl WatchFeed {
             out.extend(self.judge(&counts, start + step, silences));
             self.open.clear();
             self.history.push(counts);
+            // A slow crisis is judged on whole days, once per closed bucket.
+            out.extend(super::trend::judge(
+                &self.watch,
+                &self.settings,
+                &self.history,
+                &mut self.state,
+                silences,
+                start + step,
+            ));
             start += step;
         }
         self.open_start = Some(start);

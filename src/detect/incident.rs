@@ -113,6 +113,9 @@ pub struct IncidentEvent {
     pub calm_secs: Option<i64>,
     /// The window that made the decision. `None` for the end of a critical-rule incident.
     pub explanation: Option<Explanation>,
+    /// For a trend incident (a slow crisis, [`super::trend`]): the days that made the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<super::trend::TrendFacts>,
 }
 
 /// One mention matching a critical rule: an alert at once, from the very first mention of a watch.
@@ -313,6 +316,10 @@ pub struct WatchState {
     pub last_buzz: Option<DateTime<Utc>>,
     /// `mention#rule` keys already alerted, with when.
     pub alerted: BTreeMap<String, DateTime<Utc>>,
+    /// The open trend incident (a slow crisis, [`super::trend`]).
+    pub trend: Option<super::trend::OpenTrend>,
+    /// When the last trend incident resolved, for its cool-down.
+    pub last_trend: Option<DateTime<Utc>>,
 }
 
 impl WatchState {
@@ -356,6 +363,7 @@ impl WatchState {
                     duration_secs: Some((r.last - r.opened).num_seconds()),
                     calm_secs: Some((now - r.last).num_seconds()),
                     explanation: None,
+                    trend: None,
                 }));
             }
         }
@@ -698,6 +706,7 @@ fn event(
         duration_secs: None,
         calm_secs: None,
         explanation,
+        trend: None,
     }
 }
 
@@ -1189,6 +1198,7 @@ mod tests {
             duration_secs: Some(i64::MAX),
             calm_secs: Some(i64::MIN),
             explanation: None,
+            trend: None,
         };
         assert!(
             e.explain_fr().contains("Durée\u{a0}: 36\u{202f}600 j"),

@@ -116,6 +116,7 @@
 //! - [`feed`]: one watch followed through time, for `veille replay` and the tests.
 //! - [`settings`]: checking a watch's detection settings.
 //! - [`silence`]: what people silence, and until when.
+//! - [`trend`]: slow crises, by a CUSUM of the daily negative share.
 
 pub mod baseline;
 pub mod counts;
@@ -124,6 +125,7 @@ pub mod feed;
 pub mod incident;
 pub mod settings;
 pub mod silence;
+pub mod trend;
 
 #[cfg(test)]
 mod scenarios;
@@ -138,6 +140,7 @@ pub use incident::{
 };
 pub use settings::settings_problems;
 pub use silence::{Silence, SilenceTarget, active_silence, is_silenced};
+pub use trend::{OpenTrend, TrendFacts};
 
 /// The words of detection's facts, for this module's tests: the decisions said as the faces say them, in
 /// French and English on the UTC clock.

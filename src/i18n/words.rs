@@ -15,7 +15,7 @@ use chrono::{Datelike as _, TimeDelta, Timelike as _};
 use super::Voice;
 use crate::detect::{
     BuzzAlert, CriticalMention, Decision, EventKind, Explanation, Figures, IncidentEvent, Profile,
-    Suppression, Tally, Telling, TellingMention,
+    Suppression, Tally, Telling, TellingMention, TrendFacts,
 };
 use crate::model::{Label, Severity};
 
@@ -54,7 +54,7 @@ pub fn store_fault(v: &Voice, f: crate::store::StoreFault) -> String {
     v.say("store-fault", &[("fault", f.as_str().into())])
 }
 
-/// A kind of incident (`bad_buzz`, `critical_mention`, `buzz`, `source`) in words.
+/// A kind of incident (`bad_buzz`, `trend`, `critical_mention`, `buzz`, `source`) in words.
 pub fn incident_kind(v: &Voice, kind: &str) -> String {
     v.say("incident-kind", &[("kind", kind.into())])
 }
@@ -120,6 +120,9 @@ fn watch_name<'a>(name: &'a Option<String>, id: &'a str) -> &'a str {
 
 fn incident_event(v: &Voice, e: &IncidentEvent) -> String {
     let watch = v.quote(watch_name(&e.watch_name, &e.watch));
+    if let Some(t) = &e.trend {
+        return trend_event(v, e, t, &watch);
+    }
     let mut out = match (&e.rule, e.kind) {
         (None, EventKind::Resolved) => {
             let window = e.explanation.as_ref().map_or_else(
@@ -177,6 +180,90 @@ fn incident_event(v: &Voice, e: &IncidentEvent) -> String {
         out.push_str(&explanation(v, x, Metric::Negative, full));
     }
     out
+}
+
+/// A slow crisis (a trend incident) opened or over, then its days' figures.
+fn trend_event(v: &Voice, e: &IncidentEvent, t: &TrendFacts, watch: &str) -> String {
+    let mut out = if e.kind == EventKind::Resolved {
+        v.say(
+            "trend-resolved",
+            &[
+                ("watch", watch.into()),
+                ("lasted", v.duration(seconds(e.duration_secs)).into()),
+            ],
+        )
+    } else {
+        v.say("trend-opened", &[("watch", watch.into())])
+    };
+    if let Some(s) = &e.suppressed {
+        out.push(' ');
+        out.push_str(&suppression(v, s));
+    }
+    out.push('\n');
+    out.push_str(&trend_figures(v, t));
+    out
+}
+
+/// The figures of a trend: the last day's share against the usual one, the share test, and the CUSUM.
+pub fn trend_figures(v: &Voice, t: &TrendFacts) -> String {
+    let mut out = v.say(
+        "trend-day",
+        &[
+            ("from", v.moment(t.window_start).into()),
+            ("to", v.moment(t.window_end).into()),
+            ("negative", t.negative_stories.into()),
+            ("stories", t.stories.into()),
+            (
+                "share",
+                t.share.map(|s| v.percent(s)).unwrap_or_default().into(),
+            ),
+            ("usual", v.percent(t.usual_share).into()),
+            ("days", t.usual_days.into()),
+        ],
+    );
+    if let Some(z) = t.share_z {
+        out.push(' ');
+        out.push_str(&share_test(v, z));
+    }
+    if t.cusum > 0.0 {
+        out.push(' ');
+        out.push_str(
+            &v.say(
+                "trend-cusum",
+                &[
+                    (
+                        "since",
+                        t.rising_since
+                            .map_or_else(|| "none".to_owned(), |s| v.moment(s))
+                            .into(),
+                    ),
+                    ("cusum", v.number(t.cusum, 1).into()),
+                    ("threshold", v.number(t.threshold, 0).into()),
+                    ("alarm", v.percent(t.alarm_share).into()),
+                ],
+            ),
+        );
+    }
+    out
+}
+
+/// The share test's result in words: a clear rise beyond the scorer's usual mistakes, or within them.
+pub fn share_test(v: &Voice, z: f64) -> String {
+    v.say(
+        "explain-share-test",
+        &[
+            (
+                "sure",
+                if z >= crate::detect::baseline::SHARE_Z {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .into(),
+            ),
+            ("z", v.number(z, 1).into()),
+        ],
+    )
 }
 
 /// Stored figures read back from JSON are not trusted to be sane: clamped to a century.
@@ -430,23 +517,7 @@ pub fn explanation(v: &Voice, x: &Explanation, metric: Metric, full: bool) -> St
         out.push_str(&share_words(v, share, x.usual_share));
         if let Some(z) = x.share_z {
             out.push(' ');
-            out.push_str(
-                &v.say(
-                    "explain-share-test",
-                    &[
-                        (
-                            "sure",
-                            if z >= crate::detect::baseline::SHARE_Z {
-                                "yes"
-                            } else {
-                                "no"
-                            }
-                            .into(),
-                        ),
-                        ("z", v.number(z, 1).into()),
-                    ],
-                ),
-            );
+            out.push_str(&share_test(v, z));
         }
     }
     if let Some(s) = &x.syndication {
@@ -751,7 +822,7 @@ mod tests {
             for s in [Severity::Info, Severity::Warning, Severity::Critical] {
                 assert!(!severity(&v, s).contains('{'));
             }
-            for k in ["bad_buzz", "critical_mention", "buzz", "source"] {
+            for k in ["bad_buzz", "trend", "critical_mention", "buzz", "source"] {
                 let w = incident_kind(&v, k);
                 assert!(!w.contains('_') && !w.contains('{'), "{k}: {w}");
             }

@@ -363,6 +363,8 @@ impl Detector {
                     incident_key: e.incident.0.clone(),
                     incident_kind: if e.rule.is_some() {
                         "critical_mention"
+                    } else if e.trend.is_some() {
+                        "trend"
                     } else {
                         "bad_buzz"
                     },

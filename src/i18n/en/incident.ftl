@@ -2,6 +2,7 @@
 
 incident-kind = { $kind ->
     [bad_buzz] bad buzz
+    [trend] negative trend
     [critical_mention] critical mention
     [buzz] buzz
     [source] source
@@ -122,3 +123,13 @@ telling-line = { $title } — { $source }{ $author ->
     [none] {""}
    *[other] ; terms: { $terms }
 }
+trend-opened = Negative trend on { $watch }: the negative share has been rising for days, without an hourly surge.
+trend-resolved = Negative trend on { $watch } over: the negative share is back to its usual level. Duration: { $lasted }.
+trend-day = Over the 24 h from { $from } to { $to }: { $negative ->
+    [one] { $negative } negative story
+   *[other] { $negative } negative stories
+} of { $stories }, a negative share of { $share } against a usual { $usual } (the { $days } days before, incidents left out).
+trend-cusum = Cumulated rise (CUSUM of the negative share{ $since ->
+    [none] {""}
+   *[other] {" "}since { $since }
+}): { $cusum } for a threshold of { $threshold }, tuned to a share of { $alarm }.

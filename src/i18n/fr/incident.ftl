@@ -2,6 +2,7 @@
 
 incident-kind = { $kind ->
     [bad_buzz] bad buzz
+    [trend] tendance négative
     [critical_mention] mention critique
     [buzz] buzz
     [source] source
@@ -122,3 +123,13 @@ telling-line = { $title } — { $source }{ $author ->
     [none] {""}
    *[other]  ; termes : { $terms }
 }
+trend-opened = Tendance négative sur { $watch } : la part négative monte depuis plusieurs jours, sans pic horaire.
+trend-resolved = Fin de la tendance négative sur { $watch } : la part négative est revenue à son niveau habituel. Durée : { $lasted }.
+trend-day = Sur les 24 h du { $from } au { $to } : { $negative ->
+    [one] { $negative } sujet négatif
+   *[other] { $negative } sujets négatifs
+} sur { $stories }, soit une part négative de { $share }, contre { $usual } d'habitude (les { $days } jours précédents, hors incidents).
+trend-cusum = Hausse cumulée (CUSUM de la part négative{ $since ->
+    [none] {""}
+   *[other] {" "}depuis le { $since }
+}) : { $cusum } pour un seuil de { $threshold }, réglé pour une part de { $alarm }.
