@@ -129,6 +129,10 @@ pub struct Explanation {
     pub terms: Vec<Tally>,
     /// The negative story carried by the most sources, when more than one carried it.
     pub syndication: Option<Syndication>,
+    /// The planned event in force during the window (its label), if any: a volume surge is then expected,
+    /// and a bad buzz says it happened during the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
 }
 
 impl Explanation {
@@ -140,6 +144,12 @@ impl Explanation {
         baseline: &Baseline,
     ) -> Explanation {
         Explanation::build(watch, window, window_end, baseline, false)
+    }
+
+    /// The same facts, naming the planned event in force (if any).
+    pub fn during(mut self, event: Option<String>) -> Explanation {
+        self.event = event;
+        self
     }
 
     /// Gathers the facts of a volume surge: sources, authors and telling mentions come from all mentions,
@@ -240,6 +250,7 @@ impl Explanation {
             telling,
             terms: top_of(terms, TOP_TERMS),
             syndication,
+            event: None,
         }
     }
 }

@@ -561,7 +561,9 @@ pub fn evaluate(
     let bad_buzz = surge && share_up;
     let critical = surge && neg.ratio >= settings.critical_ratio && neg.z >= 2.0 * settings.min_z;
     let silenced = silence_of(silences, watch, None, now);
-    let explanation = || Explanation::new(watch, window, end, &base);
+    // A planned event in force: a volume surge is expected, and every explanation names the event.
+    let planned = settings.event_at(start).map(|e| e.label.clone());
+    let explanation = || Explanation::new(watch, window, end, &base).during(planned.clone());
 
     match st.incident.take() {
         None => {
@@ -610,9 +612,11 @@ pub fn evaluate(
                         watch: watch.to_owned(),
                         watch_name: None,
                         at: now,
-                        notify: silenced.is_none(),
+                        // An expected peak is recorded and said, not mailed.
+                        notify: silenced.is_none() && planned.is_none(),
                         suppressed: silenced.clone(),
-                        explanation: Explanation::of_volume(watch, window, end, &base),
+                        explanation: Explanation::of_volume(watch, window, end, &base)
+                            .during(planned.clone()),
                     }));
                 }
             }

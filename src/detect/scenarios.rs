@@ -1169,3 +1169,83 @@ fn a_real_burst_seen_two_hours_late_is_caught() {
         opened[0].at
     );
 }
+
+fn launch_event(from: DateTime<Utc>) -> WatchSettings {
+    WatchSettings {
+        events: vec![crate::model::PlannedEvent {
+            label: "Lancement Brioche Max".into(),
+            from,
+            until: from + TimeDelta::hours(8),
+        }],
+        ..WatchSettings::default()
+    }
+}
+
+/// Guards the planned-event contract: during an `[[event]]`, a launch's surge of volume is an expected peak
+/// (said with the event's label, recorded, not mailed) and opens nothing.
+#[test]
+fn a_launch_during_its_planned_event_is_an_expected_peak_not_mailed() {
+    let launch = t0() + TimeDelta::days(14) + TimeDelta::hours(9);
+    let mut r = Runner::new(launch_event(launch));
+    let mut tl = Timeline::new(9);
+    let usual = |_| Hour::new(3.0, 10.0, 7.0);
+    r.hours(&mut tl, t0(), 14 * 24 + 9, usual);
+    r.hours(&mut tl, launch, 6, |_| Hour::new(10.0, 30.0, 60.0));
+    r.hours(&mut tl, launch + TimeDelta::hours(6), 24, usual);
+    assert!(r.events(EventKind::Opened).is_empty());
+    let during: Vec<&BuzzAlert> = r
+        .decisions
+        .iter()
+        .filter_map(|d| match d {
+            Decision::Buzz(b) if b.at >= launch => Some(b),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(during.len(), 1, "told once");
+    let peak = during[0];
+    assert_eq!(
+        peak.explanation.event.as_deref(),
+        Some("Lancement Brioche Max")
+    );
+    assert!(!peak.notify, "an expected peak is not mailed");
+    let fr = peak.explain_fr();
+    assert!(
+        fr.starts_with("Pic attendu\u{a0}: Lancement Brioche Max"),
+        "{fr}"
+    );
+    assert!(
+        peak.explain_en()
+            .starts_with("Expected peak: Lancement Brioche Max"),
+        "{}",
+        peak.explain_en()
+    );
+}
+
+/// Guards the other half of the contract: a rise of the negative share during a planned event still opens
+/// a bad-buzz incident, mailed, whose explanation names the event.
+#[test]
+fn a_bad_buzz_during_a_planned_event_still_opens_and_names_the_event() {
+    let burst = t0() + TimeDelta::days(14) + TimeDelta::hours(9);
+    let mut r = Runner::new(launch_event(burst - TimeDelta::hours(1)));
+    assert_eq!(burst_run(&mut r, 7), burst);
+    let opened = r.events(EventKind::Opened);
+    assert_eq!(opened.len(), 1);
+    assert!(opened[0].notify);
+    let x = opened[0].explanation.as_ref().unwrap();
+    assert_eq!(x.event.as_deref(), Some("Lancement Brioche Max"));
+    let fr = opened[0].explain_fr();
+    assert!(
+        fr.contains("Pendant l'événement prévu «\u{a0}Lancement Brioche Max\u{a0}»"),
+        "{fr}"
+    );
+    assert!(
+        opened[0]
+            .explain_en()
+            .contains("During the planned event “Lancement Brioche Max”"),
+        "{}",
+        opened[0].explain_en()
+    );
+    // Outside the event, the same explanation says nothing of it.
+    let later = r.events(EventKind::Resolved);
+    assert!(later[0].explanation.as_ref().unwrap().event.is_none());
+}

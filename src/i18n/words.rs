@@ -310,10 +310,15 @@ fn critical_mention(v: &Voice, c: &CriticalMention) -> String {
 }
 
 fn buzz(v: &Voice, b: &BuzzAlert) -> String {
-    let mut out = v.say(
-        "volume-buzz",
-        &[("watch", v.quote(watch_name(&b.watch_name, &b.watch)).into())],
-    );
+    let watch = v.quote(watch_name(&b.watch_name, &b.watch));
+    let mut out = match &b.explanation.event {
+        // A surge during a planned event is what the team expected: said so, by the event's name.
+        Some(event) => v.say(
+            "expected-peak",
+            &[("event", event.as_str().into()), ("watch", watch.into())],
+        ),
+        None => v.say("volume-buzz", &[("watch", watch.into())]),
+    };
     if let Some(s) = &b.suppressed {
         out.push(' ');
         out.push_str(&suppression(v, s));
@@ -519,6 +524,14 @@ pub fn explanation(v: &Voice, x: &Explanation, metric: Metric, full: bool) -> St
             out.push(' ');
             out.push_str(&share_test(v, z));
         }
+    }
+    if let Some(event) = &x.event {
+        out.push(' ');
+        let id = match metric {
+            Metric::Negative => "explain-event",
+            Metric::Volume => "explain-expected",
+        };
+        out.push_str(&v.say(id, &[("event", v.quote(event).into())]));
     }
     if let Some(s) = &x.syndication {
         out.push(' ');

@@ -43,6 +43,27 @@ pub struct WatchSettings {
     /// its published bucket and can never open an incident by itself (a new source's archive, a search
     /// source's backfill, the catch-up after a day down).
     pub late_after: Interval,
+    /// Planned events of the watch (a launch, a campaign): the `[[event]]` tables of the rule files, not a
+    /// key of `[watch.detection]`. During one, a surge of volume alone is expected.
+    #[serde(skip)]
+    pub events: Vec<PlannedEvent>,
+}
+
+/// A planned event of a watch: a launch, a campaign, a broadcast. From `from` (included) to `until`
+/// (excluded), a surge of volume alone is expected and said so; a rise of the negative share still opens a
+/// bad-buzz incident, whose explanation names the event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedEvent {
+    pub label: String,
+    pub from: chrono::DateTime<chrono::Utc>,
+    pub until: chrono::DateTime<chrono::Utc>,
+}
+
+impl WatchSettings {
+    /// The planned event in force at `t`, if any (the first one listed when several overlap).
+    pub fn event_at(&self, t: chrono::DateTime<chrono::Utc>) -> Option<&PlannedEvent> {
+        self.events.iter().find(|e| e.from <= t && t < e.until)
+    }
 }
 
 impl Default for WatchSettings {
@@ -61,6 +82,7 @@ impl Default for WatchSettings {
             cooldown: Interval::secs(2 * 3600),
             timezone: Timezone(chrono_tz::Tz::Europe__Paris),
             late_after: Interval::secs(6 * 3600),
+            events: Vec::new(),
         }
     }
 }

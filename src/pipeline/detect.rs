@@ -383,8 +383,12 @@ impl Detector {
                     mentions: Some(e.mentions),
                     baseline: surge.map(|x| x.negative.median),
                     explanation: surge.and_then(|x| serde_json::to_string(x).ok()),
-                    summary_fr: surge.map(|x| summary(&fr, x, Metric::Negative)),
-                    summary_en: surge.map(|x| summary(&en, x, Metric::Negative)),
+                    summary_fr: surge
+                        .map(|x| summary(&fr, x, Metric::Negative))
+                        .or_else(|| trend_opened(e).map(|t| words::trend_figures(&fr, t))),
+                    summary_en: surge
+                        .map(|x| summary(&en, x, Metric::Negative))
+                        .or_else(|| trend_opened(e).map(|t| words::trend_figures(&en, t))),
                     text_fr,
                     text_en,
                     detail,
@@ -562,6 +566,11 @@ impl Detector {
         }
         n
     }
+}
+
+/// The facts of a trend incident's opening: what its summary says.
+fn trend_opened(e: &crate::detect::IncidentEvent) -> Option<&crate::detect::TrendFacts> {
+    e.trend.as_ref().filter(|_| e.kind == EventKind::Opened)
 }
 
 /// "1 h", "30 min": a window as people say it.

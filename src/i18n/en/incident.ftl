@@ -133,3 +133,6 @@ trend-cusum = Cumulated rise (CUSUM of the negative share{ $since ->
     [none] {""}
    *[other] {" "}since { $since }
 }): { $cusum } for a threshold of { $threshold }, tuned to a share of { $alarm }.
+expected-peak = Expected peak: { $event } (volume up on { $watch }, the negative share not).
+explain-event = During the planned event { $event }: the volume was expected, not this rise of the negative share.
+explain-expected = Expected peak: { $event }.

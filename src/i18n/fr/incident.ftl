@@ -123,13 +123,16 @@ telling-line = { $title } — { $source }{ $author ->
     [none] {""}
    *[other]  ; termes : { $terms }
 }
-trend-opened = Tendance négative sur { $watch } : la part négative monte depuis plusieurs jours, sans pic horaire.
-trend-resolved = Fin de la tendance négative sur { $watch } : la part négative est revenue à son niveau habituel. Durée : { $lasted }.
-trend-day = Sur les 24 h du { $from } au { $to } : { $negative ->
+trend-opened = Tendance négative sur { $watch } : la part négative monte depuis plusieurs jours, sans pic horaire.
+trend-resolved = Fin de la tendance négative sur { $watch } : la part négative est revenue à son niveau habituel. Durée : { $lasted }.
+trend-day = Sur les 24 h du { $from } au { $to } : { $negative ->
     [one] { $negative } sujet négatif
    *[other] { $negative } sujets négatifs
 } sur { $stories }, soit une part négative de { $share }, contre { $usual } d'habitude (les { $days } jours précédents, hors incidents).
 trend-cusum = Hausse cumulée (CUSUM de la part négative{ $since ->
     [none] {""}
    *[other] {" "}depuis le { $since }
-}) : { $cusum } pour un seuil de { $threshold }, réglé pour une part de { $alarm }.
+}) : { $cusum } pour un seuil de { $threshold }, réglé pour une part de { $alarm }.
+expected-peak = Pic attendu : { $event } (le volume monte sur { $watch }, la part négative ne suit pas).
+explain-event = Pendant l'événement prévu { $event } : le volume y était attendu, pas cette hausse de la part négative.
+explain-expected = Pic attendu : { $event }.
