@@ -99,6 +99,10 @@ pub struct Syndication {
     pub story: u64,
     pub title: Option<String>,
     pub sources: u32,
+    /// The first sites that carried it (at most five), in the order they did: press pickup is the first
+    /// thing a communications team checks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<String>,
 }
 
 /// The facts behind a decision about a window.
@@ -208,6 +212,7 @@ impl Explanation {
                     .filter(|m| m.story == story)
                     .find_map(|m| m.title.clone()),
                 sources: s.len() as u32,
+                sites: s.iter().take(5).map(|x| (*x).to_owned()).collect(),
             })
             .filter(|_| pool.iter().any(|m| m.label == Label::Neg));
 

@@ -7,6 +7,10 @@
 //! stored mentions; the daemon may keep one per watch, or call the two functions itself with counts from
 //! the store. The scenario tests drive detection through it.
 //!
+//! Each mention's story is first looked up among the stories of the last two days
+//! ([`crate::analysis::story`]): a copy rewritten by another site joins the story it copies, so counts,
+//! floors and explanations reason in stories, not copies.
+//!
 //! A mention published within `late_after` (six hours by default) of its arrival counts in the bucket in
 //! progress: a bucket already judged is not judged again, and a burst a few hours old but still going is
 //! seen when it reaches veille. A mention that arrives later than that is old news — a new source's
@@ -20,6 +24,7 @@ use super::baseline::history_span;
 use super::counts::{AnalysedMention, BucketCounts, Window, bucket_delta, bucket_start, span};
 use super::incident::{Decision, WatchState, evaluate, on_mention};
 use super::silence::Silence;
+use crate::analysis::story::StoryIndex;
 use crate::model::WatchSettings;
 
 /// One watch followed through time.
@@ -36,6 +41,8 @@ pub struct WatchFeed {
     /// Starts of closed buckets that late mentions changed since [`WatchFeed::take_refilled`] was last
     /// called: the store must write them again.
     refilled: Vec<DateTime<Utc>>,
+    /// The stories of the last two days: a rewritten copy of an article joins the article's story.
+    stories: StoryIndex,
 }
 
 impl WatchFeed {
@@ -58,6 +65,7 @@ impl WatchFeed {
             open_start: None,
             open: Vec::new(),
             refilled: Vec::new(),
+            stories: StoryIndex::new(),
         }
     }
 
@@ -91,11 +99,18 @@ impl WatchFeed {
     /// progress. Time never goes back: a `now` before the bucket in progress counts as its start.
     pub fn mention(
         &mut self,
-        mention: AnalysedMention,
+        mut mention: AnalysedMention,
         now: DateTime<Utc>,
         silences: &[Silence],
     ) -> Vec<Decision> {
         let now = now.max(self.open_start.unwrap_or(now));
+        // A rewritten or lightly edited copy of a story seen lately is that story: counted once, and a
+        // critical rule alerts once for it.
+        if let Some(sig) = &mention.near {
+            mention.story =
+                self.stories
+                    .assign_signature(mention.story, sig, mention.time.min(now));
+        }
         let mut out = self.advance(now, silences);
         // Most mentions match no critical rule: `on_mention` would then hand back the state unchanged, at
         // the price of a copy of it.

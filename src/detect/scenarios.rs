@@ -108,6 +108,7 @@ impl Timeline {
             link: Some(format!("https://example.org/{n}")),
             terms,
             matches: Vec::new(),
+            near: None,
         }
     }
 
@@ -678,6 +679,7 @@ fn tl_article(i: u32) -> AnalysedMention {
             weight: -0.4,
         }],
         matches: Vec::new(),
+        near: None,
     }
 }
 
@@ -1248,4 +1250,59 @@ fn a_bad_buzz_during_a_planned_event_still_opens_and_names_the_event() {
     // Outside the event, the same explanation says nothing of it.
     let later = r.events(EventKind::Resolved);
     assert!(later[0].explanation.as_ref().unwrap().event.is_none());
+}
+
+/// Guards the near-duplicate grouping: one negative article rewritten by twenty sites (each copy with its
+/// own exact hash) is one story in the feed's counts, and its explanation names the first sites.
+#[test]
+fn twenty_sites_rewriting_one_article_are_one_story_naming_the_sites() {
+    let mut r = Runner::new(WatchSettings::default());
+    let mut tl = Timeline::new(4);
+    r.hours(&mut tl, t0(), 14 * 24, quiet);
+    let start = t0() + TimeDelta::days(14);
+    let story = "Acme rappelle ses yaourts à la fraise après la découverte de morceaux de verre dans plusieurs magasins du Rhône";
+    let copies: Vec<AnalysedMention> = (0..20u32)
+        .map(|i| {
+            let text = match i % 4 {
+                0 => story.to_owned(),
+                1 => format!("Selon nos confrères, {story}"),
+                2 => format!("{story} (mise à jour)"),
+                _ => format!("INFO — {story}"),
+            };
+            let mut m = tl_article(i);
+            m.key = format!("presse{i:02}/1");
+            m.source = format!("presse{i:02}");
+            m.story = 1000 + u64::from(i);
+            m.time = start + TimeDelta::minutes(i64::from(i));
+            m.near = crate::analysis::story::signature(None, &text);
+            m
+        })
+        .collect();
+    // Next hour, a real surge, with the twenty copies in it.
+    let mut ms = tl.hour(start, Hour::new(12.0, 4.0, 2.0));
+    ms.extend(copies);
+    r.bucket(start, ms);
+    let opened = r.events(EventKind::Opened);
+    assert_eq!(opened.len(), 1);
+    let e = opened[0].explanation.as_ref().unwrap();
+    let s = e.syndication.as_ref().expect("the rewritten article");
+    assert_eq!(s.sources, 20);
+    assert_eq!(
+        s.sites,
+        ["presse00", "presse01", "presse02", "presse03", "presse04"]
+    );
+    let fr = opened[0].explain_fr();
+    assert!(
+        fr.contains(
+            "\u{a0}; repris par presse00, presse01, presse02, presse03, presse04 et 15 autres."
+        ),
+        "{fr}"
+    );
+    assert!(
+        opened[0].explain_en().contains(
+            "; picked up by presse00, presse01, presse02, presse03, presse04 and 15 more."
+        ),
+        "{}",
+        opened[0].explain_en()
+    );
 }

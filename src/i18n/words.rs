@@ -535,13 +535,28 @@ pub fn explanation(v: &Voice, x: &Explanation, metric: Metric, full: bool) -> St
     }
     if let Some(s) = &x.syndication {
         out.push(' ');
-        out.push_str(&v.say(
-            "explain-syndication",
-            &[
-                ("sources", s.sources.into()),
-                ("title", v.quote_opt(s.title.as_deref()).into()),
-            ],
-        ));
+        out.push_str(
+            &v.say(
+                "explain-syndication",
+                &[
+                    ("sources", s.sources.into()),
+                    ("title", v.quote_opt(s.title.as_deref()).into()),
+                    (
+                        "sites",
+                        if s.sites.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            s.sites.join(", ")
+                        }
+                        .into(),
+                    ),
+                    (
+                        "more",
+                        (s.sources as usize).saturating_sub(s.sites.len()).into(),
+                    ),
+                ],
+            ),
+        );
     }
     if !full {
         return out;

@@ -97,6 +97,12 @@ explain-share-test = Share test: { $sure ->
 explain-syndication = One article carried by { $sources } sources counts as a single story{ $title ->
     [none] {""}
    *[other] : { $title }
+}{ $sites ->
+    [none] {""}
+   *[other] ; picked up by { $sites }{ $more ->
+        [0] {""}
+       *[other] {" "}and { $more } more
+    }
 }.
 explain-top-sources = Top sources: { $sources }.
 explain-authors = { $count ->

@@ -97,6 +97,12 @@ explain-share-test = Test de hausse : { $sure ->
 explain-syndication = Un même article repris par { $sources } sources ne compte que pour un sujet{ $title ->
     [none] {""}
    *[other]  : { $title }
+}{ $sites ->
+    [none] {""}
+   *[other]  ; repris par { $sites }{ $more ->
+        [0] {""}
+       *[other] {" "}et { $more } autres
+    }
 }.
 explain-top-sources = Sources principales : { $sources }.
 explain-authors = { $count ->
