@@ -429,7 +429,7 @@ pub fn timeline_entry(v: &Voice, e: &crate::views::TimelineEntry) -> String {
     }
 }
 
-/// Which past buckets the window was compared with: `à cette heure`, `le mardi à cette heure`.
+/// Which past buckets the window was compared with: `à cette heure des 14 derniers jours`, `les mardis à 20 h des 4 dernières semaines`.
 pub fn usual_where(v: &Voice, x: &Explanation) -> String {
     let profile = match x.profile {
         Profile::AllHours => "all-hours",
@@ -441,6 +441,7 @@ pub fn usual_where(v: &Voice, x: &Explanation) -> String {
         "usual-where",
         &[
             ("profile", profile.into()),
+            ("samples", x.samples.into()),
             ("day", local.weekday().num_days_from_monday().into()),
             (
                 "hour",
@@ -484,7 +485,7 @@ fn figures_of(x: &Explanation, metric: Metric) -> (&Figures, u32) {
     }
 }
 
-/// The usual level in words, and the comparison: `contre 8 d'habitude à cette heure (×5,9 ; z = 6,2)`,
+/// The usual level in words, and the comparison: `contre 8 d'habitude à cette heure des 14 derniers jours (×5,9 ; z = 6,2)`,
 /// `alors que d'habitude il n'y en a aucune à cette heure (z = 4,1)`.
 pub fn against_usual(v: &Voice, x: &Explanation, metric: Metric) -> String {
     let (f, _) = figures_of(x, metric);
@@ -701,7 +702,7 @@ mod tests {
         let fr = explanation(&fr_(), &e, Metric::Negative, true);
         assert!(
             fr.starts_with(
-                "7 sujets négatifs distincts (26 mentions négatives) le 02/03 entre 17 h et 18 h, contre 1 d'habitude à cette heure (×7,0\u{a0}; z = 3,1)."
+                "7 sujets négatifs distincts (26 mentions négatives) le 02/03 entre 17 h et 18 h, contre 1 d'habitude à cette heure des 14 derniers jours (×7,0\u{a0}; z = 3,1)."
             ),
             "{fr}"
         );
@@ -731,7 +732,7 @@ mod tests {
         assert!(fr.starts_with(&summary));
         let en = explanation(&en_(), &e, Metric::Negative, true);
         assert!(
-            en.starts_with("7 distinct negative stories (26 negative mentions) on 02 Mar between 17:00 and 18:00, against a usual 1 at this hour (×7.0; z = 3.1)."),
+            en.starts_with("7 distinct negative stories (26 negative mentions) on 02 Mar between 17:00 and 18:00, against a usual 1 at this hour of the last 14 days (×7.0; z = 3.1)."),
             "{en}"
         );
         assert!(
@@ -770,19 +771,19 @@ mod tests {
         let e = explained(&ms, &baseline(0.0, None));
         let fr = explanation(&fr_(), &e, Metric::Negative, false);
         assert!(
-            fr.starts_with("13 mentions négatives le 02/03 entre 17 h et 18 h, alors que d'habitude il n'y en a aucune à cette heure (z = "),
+            fr.starts_with("13 mentions négatives le 02/03 entre 17 h et 18 h, alors que d'habitude il n'y en a aucune à cette heure des 14 derniers jours (z = "),
             "{fr}"
         );
         assert!(!fr.contains('×'), "{fr}");
         let en = explanation(&en_(), &e, Metric::Negative, false);
         assert!(
-            en.contains("when there are usually none at this hour (z = "),
+            en.contains("when there are usually none at this hour of the last 14 days (z = "),
             "{en}"
         );
         let half = explained(&ms, &baseline(0.5, None));
         let fr = explanation(&fr_(), &half, Metric::Negative, false);
         assert!(
-            fr.contains("contre 0,5 d'habitude à cette heure (z = "),
+            fr.contains("contre 0,5 d'habitude à cette heure des 14 derniers jours (z = "),
             "{fr}"
         );
         assert!(
@@ -801,7 +802,7 @@ mod tests {
         let e = explained(&ms, &b);
         let fr = explanation(&fr_(), &e, Metric::Negative, true);
         assert!(
-            fr.starts_with("47 mentions négatives le 02/03 entre 17 h et 18 h, contre 8 d'habitude à cette heure (×5,9\u{a0}; z = 6,2)."),
+            fr.starts_with("47 mentions négatives le 02/03 entre 17 h et 18 h, contre 8 d'habitude à cette heure des 14 derniers jours (×5,9\u{a0}; z = 6,2)."),
             "{fr}"
         );
     }
@@ -837,10 +838,13 @@ mod tests {
         e.profile = Profile::HourOfWeek;
         // 2 March 2026 is a Monday; 17:00 UTC is 18 h in Paris.
         let paris = Voice::new(Locale::Fr, DEFAULT_TZ);
-        assert_eq!(usual_where(&paris, &e), "les lundis à 18 h");
+        assert_eq!(
+            usual_where(&paris, &e),
+            "les lundis à 18 h des 14 dernières semaines"
+        );
         assert_eq!(
             usual_where(&Voice::new(Locale::En, DEFAULT_TZ), &e),
-            "on Mondays at 18:00"
+            "on Mondays at 18:00 of the last 14 weeks"
         );
     }
 

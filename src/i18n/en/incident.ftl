@@ -57,8 +57,14 @@ suppressed-inhibited = (Attached to the open incident { $incident }.)
 suppressed-same-story = (Same article already reported.)
 usual-where = { $profile ->
     [all-hours] across all hours
-    [hour-of-week] on { weekdays } at { $hour }
-   *[hour-of-day] at this hour
+    [hour-of-week] on { weekdays } at { $hour } { $samples ->
+        [one] last week
+       *[other] of the last { $samples } weeks
+    }
+   *[hour-of-day] at this hour { $samples ->
+        [one] the day before
+       *[other] of the last { $samples } days
+    }
 }
 n-window-mentions = { $negative ->
     [yes] { $count ->

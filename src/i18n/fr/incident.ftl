@@ -57,8 +57,14 @@ suppressed-inhibited = (Rattaché à l'incident en cours { $incident }.)
 suppressed-same-story = (Même article déjà signalé.)
 usual-where = { $profile ->
     [all-hours] toutes heures confondues
-    [hour-of-week] les { weekdays } à { $hour }
-   *[hour-of-day] à cette heure
+    [hour-of-week] les { weekdays } à { $hour } { $samples ->
+        [one] de la dernière semaine
+       *[other] des { $samples } dernières semaines
+    }
+   *[hour-of-day] à cette heure { $samples ->
+        [one] la veille
+       *[other] des { $samples } derniers jours
+    }
 }
 n-window-mentions = { $negative ->
     [yes] { $count ->
