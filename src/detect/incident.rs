@@ -115,7 +115,7 @@ pub struct IncidentEvent {
     pub explanation: Option<Explanation>,
     /// For a trend incident (a slow crisis, [`super::trend`]): the days that made the decision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trend: Option<super::trend::TrendFacts>,
+    pub trend: Option<Box<super::trend::TrendFacts>>,
 }
 
 /// One mention matching a critical rule: an alert at once, from the very first mention of a watch.

@@ -350,7 +350,7 @@ fn event(
         duration_secs: None,
         calm_secs: None,
         explanation: None,
-        trend: Some(facts),
+        trend: Some(Box::new(facts)),
     }
 }
 

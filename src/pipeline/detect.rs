@@ -570,7 +570,7 @@ impl Detector {
 
 /// The facts of a trend incident's opening: what its summary says.
 fn trend_opened(e: &crate::detect::IncidentEvent) -> Option<&crate::detect::TrendFacts> {
-    e.trend.as_ref().filter(|_| e.kind == EventKind::Opened)
+    e.trend.as_deref().filter(|_| e.kind == EventKind::Opened)
 }
 
 /// "1 h", "30 min": a window as people say it.
