@@ -249,8 +249,17 @@ pub fn trend_figures(v: &Voice, t: &TrendFacts) -> String {
 
 /// The share test's result in words: a clear rise beyond the scorer's usual mistakes, or within them.
 pub fn share_test(v: &Voice, z: f64) -> String {
+    share_test_as(v, z, "explain-share-test")
+}
+
+/// The share test's result without its name, for a row that names it: `hausse nette, … (z = 3,5)`.
+pub fn share_test_value(v: &Voice, z: f64) -> String {
+    share_test_as(v, z, "share-test-value")
+}
+
+fn share_test_as(v: &Voice, z: f64, id: &str) -> String {
     v.say(
-        "explain-share-test",
+        id,
         &[
             (
                 "sure",

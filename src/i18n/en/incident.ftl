@@ -96,10 +96,11 @@ explain-share = Negative share: { $share }{ $usual ->
     [none] {""}
    *[other] {" "}(usually { $usual })
 }.
-explain-share-test = Share test: { $sure ->
+explain-share-test = Share test: { share-test-value }.
+share-test-value = { $sure ->
     [yes] a clear rise, beyond the sentiment scorer's usual mistakes
    *[no] within the sentiment scorer's usual mistakes
-} (z = { $z }).
+} (z = { $z })
 explain-syndication = One article carried by { $sources } sources counts as a single story{ $title ->
     [none] {""}
    *[other] : { $title }

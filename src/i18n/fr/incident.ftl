@@ -96,10 +96,11 @@ explain-share = Part négative : { $share }{ $usual ->
     [none] {""}
    *[other] {" "}(habituellement { $usual })
 }.
-explain-share-test = Test de hausse : { $sure ->
+explain-share-test = Test de hausse : { share-test-value }.
+share-test-value = { $sure ->
     [yes] hausse nette, au-delà des erreurs habituelles du score de sentiment
    *[no] dans les erreurs habituelles du score de sentiment
-} (z = { $z }).
+} (z = { $z })
 explain-syndication = Un même article repris par { $sources } sources ne compte que pour un sujet{ $title ->
     [none] {""}
    *[other]  : { $title }
