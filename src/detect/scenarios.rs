@@ -1306,3 +1306,38 @@ fn twenty_sites_rewriting_one_article_are_one_story_naming_the_sites() {
         opened[0].explain_en()
     );
 }
+
+/// Guards the slow-crisis path through the feed: a steady volume whose negative share climbs from 20 % to
+/// about 45 % over two days opens one trend incident during the climb and no bad buzz; it resolves once
+/// the share is back.
+#[test]
+fn a_slow_crisis_opens_a_trend_through_the_feed_and_resolves() {
+    let mut r = Runner::new(WatchSettings::default());
+    let mut tl = Timeline::new(13);
+    let usual = |_| Hour::new(2.0, 4.0, 4.0);
+    r.hours(&mut tl, t0(), 21 * 24, usual);
+    let climb = t0() + TimeDelta::days(21);
+    r.hours(&mut tl, climb, 48, |t| {
+        let step = (t - climb).num_hours() as f64;
+        Hour::new(
+            2.0 + 4.0 * step / 47.0,
+            4.0 - step / 47.0,
+            4.0 - step / 47.0,
+        )
+    });
+    let opened = r.events(EventKind::Opened);
+    assert_eq!(
+        opened.len(),
+        1,
+        "{:?}",
+        opened.iter().map(|e| &e.incident).collect::<Vec<_>>()
+    );
+    assert!(opened[0].trend.is_some(), "a trend, not a bad buzz");
+    assert!(opened[0].opened >= climb && opened[0].opened < climb + TimeDelta::days(2));
+    let id = opened[0].incident.clone();
+    r.hours(&mut tl, climb + TimeDelta::days(2), 48, usual);
+    let resolved = r.events(EventKind::Resolved);
+    assert_eq!(resolved.len(), 1);
+    assert_eq!(resolved[0].incident, id);
+    assert!(r.state().trend.is_none());
+}
