@@ -104,13 +104,6 @@ impl WatchFeed {
         silences: &[Silence],
     ) -> Vec<Decision> {
         let now = now.max(self.open_start.unwrap_or(now));
-        // A rewritten or lightly edited copy of a story seen lately is that story: counted once, and a
-        // critical rule alerts once for it.
-        if let Some(sig) = &mention.near {
-            mention.story =
-                self.stories
-                    .assign_signature(mention.story, sig, mention.time.min(now));
-        }
         let mut out = self.advance(now, silences);
         // Most mentions match no critical rule: `on_mention` would then hand back the state unchanged, at
         // the price of a copy of it.
@@ -125,6 +118,14 @@ impl WatchFeed {
             );
             out.extend(decisions);
             self.state = state;
+        }
+        // A rewritten or lightly edited copy of a story seen lately is that story: counted once. Critical
+        // rules keep the exact content hash (above): the grouping lives in memory, and after a restart a
+        // copy must not be told apart from the one already mailed any differently than before it.
+        if let Some(sig) = &mention.near {
+            mention.story =
+                self.stories
+                    .assign_signature(mention.story, sig, mention.time.min(now));
         }
         let open = *self
             .open_start
