@@ -34,6 +34,8 @@ pub const BANDS: usize = 8;
 const ROWS: usize = HASHES / BANDS;
 /// Minima that must agree for a candidate to join a story.
 pub const SAME_STORY: usize = 8;
+/// Stories kept per band value: the latest ones.
+const BAND_KEEPS: usize = 8;
 
 /// A text's MinHash signature; `None` for a text with no word.
 pub type Signature = [u64; HASHES];
@@ -184,7 +186,13 @@ impl StoryIndex {
             last: at,
         });
         for key in keys {
-            self.bands.entry(key).or_default().push(i);
+            let entries = self.bands.entry(key).or_default();
+            // A band shared by very many texts (a stock phrase) would make every lookup long: keep its
+            // latest stories only, the ones a copy is most likely to copy.
+            if entries.len() >= BAND_KEEPS {
+                entries.remove(0);
+            }
+            entries.push(i);
         }
         exact
     }
