@@ -107,8 +107,8 @@ pub struct StoryIndex {
     entries: Vec<Entry>,
     /// Band (index and hash of its minima) to the entries holding it.
     bands: HashMap<u64, Vec<u32>>,
-    /// Inserts since the last pruning.
-    since_prune: usize,
+    /// When to forget the stories gone quiet next (a quarter of the window after the last time).
+    next_prune: Option<DateTime<Utc>>,
 }
 
 impl StoryIndex {
@@ -175,9 +175,11 @@ impl StoryIndex {
             e.last = e.last.max(at);
             return e.story;
         }
-        self.since_prune += 1;
-        if self.since_prune > 1024 {
-            self.prune(at);
+        // Forgetting rebuilds the bands: done a few times per window, it costs a constant per mention.
+        match self.next_prune {
+            Some(t) if at >= t => self.prune(at),
+            None => self.next_prune = Some(at + Self::WINDOW / 4),
+            Some(_) => {}
         }
         let i = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
         self.entries.push(Entry {
@@ -199,15 +201,16 @@ impl StoryIndex {
 
     /// Forgets the stories without a copy within the window: the index stays the size of two days.
     fn prune(&mut self, now: DateTime<Utc>) {
-        self.since_prune = 0;
+        self.next_prune = Some(now + Self::WINDOW / 4);
         self.entries.retain(|e| now - e.last <= Self::WINDOW);
         self.bands.clear();
         for (i, e) in self.entries.iter().enumerate() {
             for key in Self::band_keys(&e.signature) {
-                self.bands
-                    .entry(key)
-                    .or_default()
-                    .push(u32::try_from(i).unwrap_or(u32::MAX));
+                let entries = self.bands.entry(key).or_default();
+                if entries.len() >= BAND_KEEPS {
+                    entries.remove(0);
+                }
+                entries.push(u32::try_from(i).unwrap_or(u32::MAX));
             }
         }
     }
