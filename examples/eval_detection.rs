@@ -18,8 +18,8 @@
 //! - **quiet**: a quiet brand, two isolated complaints and one customer posting a dozen times: right when
 //!   no bad buzz;
 //! - **syndication**: one negative news story rewritten by twenty sites: one story, right when no bad buzz;
-//! - **slow-crisis**: steady volume whose negative share climbs to about three times its usual level
-//!   over two days: right when an incident opens during the climb and none before.
+//! - **slow-crisis**: a steady 240 mentions a day whose negative share of texts climbs from 20 % to 60 %
+//!   over two days: right when an incident (bad buzz or trend) opens during the climb and none before.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -29,6 +29,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 const BRAND: &str = "Maison Brioche";
 const HISTORY_DAYS: i64 = 21;
+/// The slow crisis's mentions an hour, in waking hours (fifteen hours a day).
+const SLOW_PER_HOUR: u32 = 16;
 
 const RULES: &str = r#"[[watch]]
 id = "maison-brioche"
@@ -339,13 +341,20 @@ impl Scenario {
                 (tl, None)
             }
             Scenario::SlowCrisis => {
-                ordinary(&mut tl, d, 0..HISTORY_DAYS, 30);
+                // A brand of some size: at thirty mentions a day, the scorer's noise alone moves a day's
+                // measured share as much as this climb does (see `detect::trend`'s limits).
+                ordinary(&mut tl, d, 0..HISTORY_DAYS, SLOW_PER_HOUR * 15);
                 // Two days of the same volume whose negative share climbs from 20 % to 60 %.
                 let climb = t0() + Duration::days(HISTORY_DAYS);
                 for step in 0..48i64 {
                     let share = 20 + (40 * step / 47) as u32;
                     let hour = climb + Duration::hours(step);
-                    for _ in 0..(if (6..21).contains(&(step % 24)) { 2 } else { 0 }) {
+                    let per_hour = if (6..21).contains(&(step % 24)) {
+                        SLOW_PER_HOUR
+                    } else {
+                        0
+                    };
+                    for _ in 0..per_hour {
                         let label = if d.rng.u32(0..100) < share {
                             Label::Neg
                         } else if d.rng.bool() {

@@ -23,6 +23,16 @@ const NEGATIVE: &[&str] = &[
     "Honte à Maison Brioche, commande ratée et aucune excuse",
 ];
 
+/// A complaint in one person's own words: a negative sentence, then what happened to them, told with words
+/// no other complaint uses, so that no two complaints read as copies of one story.
+fn own_words(i: i64) -> String {
+    let details: String = (0..10).map(|k| format!(" détail{i}x{k}")).collect();
+    format!(
+        "{} — message {i} :{details}",
+        NEGATIVE[i as usize % NEGATIVE.len()]
+    )
+}
+
 struct Item {
     at: DateTime<Utc>,
     author: String,
@@ -110,12 +120,13 @@ fn a_negative_burst_after_a_quiet_fortnight_opens_one_incident_that_resolves() {
     let dir = tempfile::tempdir().unwrap();
     let mut items = quiet(14);
     let burst = t0() + Duration::days(14) + Duration::hours(10);
-    // Sixty negative mentions from thirty people in two hours, each its own story.
+    // Sixty negative mentions from thirty people in two hours, each its own story (in its own words:
+    // the same sentence posted by many is one story).
     for i in 0..60 {
         items.push(Item {
             at: burst + Duration::minutes(i * 2),
             author: format!("colere{}", i % 30),
-            text: format!("{} — message {i}", NEGATIVE[i as usize % NEGATIVE.len()]),
+            text: own_words(i),
         });
     }
     // Then calm: ordinary mentions for a day.
@@ -214,7 +225,7 @@ fn a_restart_mid_incident_neither_reopens_nor_resends() {
     let angry = |i: i64| Item {
         at: burst + Duration::minutes(i * 2),
         author: format!("colere{}", i % 30),
-        text: format!("{} — message {i}", NEGATIVE[i as usize % NEGATIVE.len()]),
+        text: own_words(i),
     };
     before.extend((0..30).map(angry));
     let first = replay(dir.path(), &[("forum-1", rss(&before, "a"))]);

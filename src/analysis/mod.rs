@@ -12,5 +12,6 @@ pub mod lang;
 pub mod query;
 pub mod rules;
 pub mod sentiment;
+pub mod story;
 
 pub use analyzer::Analyzer;

@@ -1402,6 +1402,7 @@ mod tests {
             calm_secs: None,
             explanation: Some(x.clone()),
             more: None,
+            trend: None,
         });
         let events = vec![crate::views::TimelineEntry {
             row: EventRow {
@@ -1442,7 +1443,7 @@ mod tests {
             "\nCe qui s'est passé\n  Bad buzz détecté sur «\u{a0}Acme\u{a0}» (niveau\u{a0}: alerte).\n",
             "\nChiffres (le 02/03 entre 18 h et 19 h)\n",
             "  nombre            7 sujets négatifs distincts (9 mentions négatives)\n",
-            "  habituellement    médiane 1, MAD 0,5 (à cette heure) — 14 échantillons\n",
+            "  habituellement    médiane 1, MAD 0,5 (à cette heure des 14 derniers jours) — 14 échantillons\n",
             "  écart             ×7,0\u{a0}; z = ",
             "  part négative     100\u{202f}% (habituellement 20\u{202f}%)\n",
             "\nMentions marquantes\n  1. «\u{a0}title n5\u{a0}» — forum1, user5\n",

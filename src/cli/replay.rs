@@ -3,7 +3,9 @@
 //!
 //! Fixed contract of `--json`: one object per incident with at least `incident`, `watch` (or null), `rule`
 //! (or null), `kind` (`bad_buzz`, `critical_mention`, `buzz`), `severity`, `opened_at` and `resolved_at`
-//! (RFC 3339 or null), `peak_count`, `baseline`.
+//! (RFC 3339 or null), `peak_count`, `baseline`. Added since: `kind` `trend` (a slow crisis), `share_test`
+//! (`{"z", "p"}`: the two-proportion test of the negative share's rise, and its one-sided p-value, or null)
+//! and `event` (the planned event in force, or null).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -89,6 +91,11 @@ pub fn run(args: ReplayArgs, config: &Path) -> anyhow::Result<ExitCode> {
                 "figures": explanation.as_ref().map(|e| &e.negative),
                 "negative_share": explanation.as_ref().and_then(|e| e.share),
                 "usual_negative_share": explanation.as_ref().and_then(|e| e.usual_share),
+                "share_test": explanation.as_ref().and_then(|e| e.share_z).map(|z| serde_json::json!({
+                    "z": z,
+                    "p": crate::detect::baseline::one_sided_p(z),
+                })),
+                "event": explanation.as_ref().and_then(|e| e.event.as_deref()),
                 "summary_fr": i.summary_fr,
                 "summary_en": i.summary_en,
             });

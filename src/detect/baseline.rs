@@ -201,6 +201,25 @@ pub fn share_rise_z(
     Some(((rise - inv / 2.0).max(0.0)) / se)
 }
 
+/// The one-sided p-value of a standard normal score `z`: the chance of a score at least this high when the
+/// share has not risen. By the complementary error function, from W. J. Cody's rational approximation as
+/// given by Numerical Recipes (`erfc` to about 1.2e-7), plenty for a figure shown with two digits.
+pub fn one_sided_p(z: f64) -> f64 {
+    let x = z / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.5 * x.abs());
+    let poly = -x * x - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let erfc = t * poly.exp();
+    let erfc = if x >= 0.0 { erfc } else { 2.0 - erfc };
+    ((erfc / 2.0) * 1e6).round() / 1e6
+}
+
 /// The share test's threshold: one-sided, 5 %. The share test only ever adds to a surge of negative stories
 /// that already passed its own tests (z, ratio, floors, voices), so it needs to tell a rise from the
 /// scorer's noise, not to stand alone against noise every hour.
@@ -602,6 +621,19 @@ mod tests {
         let b = learn(&s, &history, t0(), &frozen, now);
         assert_eq!(b.samples, 3);
         assert_eq!(b.negative.median, 1.0);
+    }
+
+    #[test]
+    fn one_sided_p_values_of_known_scores() {
+        assert!((one_sided_p(0.0) - 0.5).abs() < 1e-6);
+        assert!(
+            (one_sided_p(SHARE_Z) - 0.05).abs() < 1e-4,
+            "{}",
+            one_sided_p(SHARE_Z)
+        );
+        assert!((one_sided_p(2.326) - 0.01).abs() < 1e-4);
+        assert!((one_sided_p(-1.645) - 0.95).abs() < 1e-4);
+        assert!(one_sided_p(40.0) < 1e-6);
     }
 
     #[test]

@@ -35,6 +35,10 @@ pub struct AnalysedMention {
     pub terms: Vec<TermWeight>,
     /// The rules that matched.
     pub matches: Vec<RuleMatch>,
+    /// The MinHash signature of its title and text, to group rewritten copies into one story
+    /// ([`crate::analysis::story`]); `None` for a text without words or a mention built without it.
+    #[serde(skip)]
+    pub near: Option<crate::analysis::story::Signature>,
 }
 
 impl AnalysedMention {
@@ -60,6 +64,7 @@ impl AnalysedMention {
             link: mention.link.clone(),
             terms: analysis.sentiment.terms.clone(),
             matches: analysis.matches.clone(),
+            near: crate::analysis::story::signature(mention.title.as_deref(), &mention.text),
         }
     }
 
@@ -267,6 +272,7 @@ pub(crate) mod tests {
             link: None,
             terms: Vec::new(),
             matches: Vec::new(),
+            near: None,
         }
     }
 

@@ -99,6 +99,10 @@ pub struct Syndication {
     pub story: u64,
     pub title: Option<String>,
     pub sources: u32,
+    /// The first sites that carried it (at most five), in the order they did: press pickup is the first
+    /// thing a communications team checks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<String>,
 }
 
 /// The facts behind a decision about a window.
@@ -129,6 +133,10 @@ pub struct Explanation {
     pub terms: Vec<Tally>,
     /// The negative story carried by the most sources, when more than one carried it.
     pub syndication: Option<Syndication>,
+    /// The planned event in force during the window (its label), if any: a volume surge is then expected,
+    /// and a bad buzz says it happened during the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
 }
 
 impl Explanation {
@@ -140,6 +148,12 @@ impl Explanation {
         baseline: &Baseline,
     ) -> Explanation {
         Explanation::build(watch, window, window_end, baseline, false)
+    }
+
+    /// The same facts, naming the planned event in force (if any).
+    pub fn during(mut self, event: Option<String>) -> Explanation {
+        self.event = event;
+        self
     }
 
     /// Gathers the facts of a volume surge: sources, authors and telling mentions come from all mentions,
@@ -198,6 +212,7 @@ impl Explanation {
                     .filter(|m| m.story == story)
                     .find_map(|m| m.title.clone()),
                 sources: s.len() as u32,
+                sites: s.iter().take(5).map(|x| (*x).to_owned()).collect(),
             })
             .filter(|_| pool.iter().any(|m| m.label == Label::Neg));
 
@@ -240,6 +255,7 @@ impl Explanation {
             telling,
             terms: top_of(terms, TOP_TERMS),
             syndication,
+            event: None,
         }
     }
 }

@@ -7,6 +7,10 @@
 //! stored mentions; the daemon may keep one per watch, or call the two functions itself with counts from
 //! the store. The scenario tests drive detection through it.
 //!
+//! Each mention's story is first looked up among the stories of the last two days
+//! ([`crate::analysis::story`]): a copy rewritten by another site joins the story it copies, so counts,
+//! floors and explanations reason in stories, not copies.
+//!
 //! A mention published within `late_after` (six hours by default) of its arrival counts in the bucket in
 //! progress: a bucket already judged is not judged again, and a burst a few hours old but still going is
 //! seen when it reaches veille. A mention that arrives later than that is old news — a new source's
@@ -20,6 +24,7 @@ use super::baseline::history_span;
 use super::counts::{AnalysedMention, BucketCounts, Window, bucket_delta, bucket_start, span};
 use super::incident::{Decision, WatchState, evaluate, on_mention, tell_rules};
 use super::silence::Silence;
+use crate::analysis::story::StoryIndex;
 use crate::model::WatchSettings;
 
 /// One watch followed through time.
@@ -36,6 +41,8 @@ pub struct WatchFeed {
     /// Starts of closed buckets that late mentions changed since [`WatchFeed::take_refilled`] was last
     /// called: the store must write them again.
     refilled: Vec<DateTime<Utc>>,
+    /// The stories of the last two days: a rewritten copy of an article joins the article's story.
+    stories: StoryIndex,
 }
 
 impl WatchFeed {
@@ -58,6 +65,7 @@ impl WatchFeed {
             open_start: None,
             open: Vec::new(),
             refilled: Vec::new(),
+            stories: StoryIndex::new(),
         }
     }
 
@@ -112,7 +120,7 @@ impl WatchFeed {
 
     fn take(
         &mut self,
-        mention: AnalysedMention,
+        mut mention: AnalysedMention,
         now: DateTime<Utc>,
         silences: &[Silence],
         new: bool,
@@ -132,6 +140,14 @@ impl WatchFeed {
             );
             out.extend(decisions);
             self.state = state;
+        }
+        // A rewritten or lightly edited copy of a story seen lately is that story: counted once. Critical
+        // rules keep the exact content hash (above): the grouping lives in memory, and after a restart a
+        // copy must not be told apart from the one already mailed any differently than before it.
+        if let Some(sig) = &mention.near {
+            mention.story =
+                self.stories
+                    .assign_signature(mention.story, sig, mention.time.min(now));
         }
         let open = *self
             .open_start
@@ -223,6 +239,15 @@ impl WatchFeed {
             out.extend(self.judge(&counts, start + step, silences));
             self.open.clear();
             self.history.push(counts);
+            // A slow crisis is judged on whole days, once per closed bucket.
+            out.extend(super::trend::judge(
+                &self.watch,
+                &self.settings,
+                &self.history,
+                &mut self.state,
+                silences,
+                start + step,
+            ));
             start += step;
         }
         self.open_start = Some(start);

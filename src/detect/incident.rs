@@ -119,6 +119,9 @@ pub struct IncidentEvent {
     /// For a critical-rule incident's `Updated`: the critical mentions counted since the last message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub more: Option<MoreCritical>,
+    /// For a trend incident (a slow crisis, [`super::trend`]): the days that made the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Box<super::trend::TrendFacts>>,
 }
 
 /// The critical mentions a critical-rule incident counted since its last message (its opening or its last
@@ -377,6 +380,10 @@ pub struct WatchState {
     pub last_buzz: Option<DateTime<Utc>>,
     /// `mention#rule` keys already alerted, with when.
     pub alerted: BTreeMap<String, DateTime<Utc>>,
+    /// The open trend incident (a slow crisis, [`super::trend`]).
+    pub trend: Option<super::trend::OpenTrend>,
+    /// When the last trend incident resolved, for its cool-down.
+    pub last_trend: Option<DateTime<Utc>>,
 }
 
 impl WatchState {
@@ -421,6 +428,7 @@ impl WatchState {
                     calm_secs: Some((now - r.last).num_seconds()),
                     explanation: None,
                     more: None,
+                    trend: None,
                 }));
             }
         }
@@ -481,6 +489,7 @@ impl WatchState {
                 calm_secs: None,
                 explanation: None,
                 more: Some(more),
+                trend: None,
             }));
         }
     }
@@ -709,7 +718,9 @@ pub fn evaluate(
     let bad_buzz = surge && share_up;
     let critical = surge && neg.ratio >= settings.critical_ratio && neg.z >= 2.0 * settings.min_z;
     let silenced = silence_of(silences, watch, None, now);
-    let explanation = || Explanation::new(watch, window, end, &base);
+    // A planned event in force: a volume surge is expected, and every explanation names the event.
+    let planned = settings.event_at(start).map(|e| e.label.clone());
+    let explanation = || Explanation::new(watch, window, end, &base).during(planned.clone());
 
     match st.incident.take() {
         None => {
@@ -758,9 +769,11 @@ pub fn evaluate(
                         watch: watch.to_owned(),
                         watch_name: None,
                         at: now,
-                        notify: silenced.is_none(),
+                        // An expected peak is recorded and said, not mailed.
+                        notify: silenced.is_none() && planned.is_none(),
                         suppressed: silenced.clone(),
-                        explanation: Explanation::of_volume(watch, window, end, &base),
+                        explanation: Explanation::of_volume(watch, window, end, &base)
+                            .during(planned.clone()),
                     }));
                 }
             }
@@ -855,6 +868,7 @@ fn event(
         calm_secs: None,
         explanation,
         more: None,
+        trend: None,
     }
 }
 
@@ -1467,6 +1481,7 @@ mod tests {
             calm_secs: Some(i64::MIN),
             explanation: None,
             more: None,
+            trend: None,
         };
         assert!(
             e.explain_fr().contains("Durée\u{a0}: 36\u{202f}600 j"),

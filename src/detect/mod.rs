@@ -32,7 +32,7 @@
 //!
 //! **What is counted.** Per bucket (an hour by default): mentions, negative mentions, distinct sources,
 //! voices and stories. Detection compares *distinct negative stories*, not raw items, so one article
-//! syndicated on twenty sites counts once (and the explanation says so), and requires several distinct
+//! syndicated (or rewritten) on twenty sites counts once (and the explanation says so), and requires several distinct
 //! voices, none of which carries more than half of the negative stories, so one angry customer posting
 //! twelve times is not a crowd, even in an hour when two other people grumble too.
 //!
@@ -78,6 +78,17 @@
 //! [`Decision::Buzz`] is made when volume alone surges), not a bad buzz. The floors exist because a
 //! statistic on tiny counts says little: two posts about a quiet brand are not news.
 //!
+//! **Slow crises.** A crisis that builds over days without an hourly surge is caught by a CUSUM of the
+//! daily negative share against its usual level, and opens a *trend* incident ("tendance négative",
+//! [`trend`]).
+//!
+//! **Planned events.** During a watch's planned event (`[[event]]` in the rule files), a surge of volume
+//! alone is an expected peak, said with the event's name and not mailed; a rise of the negative share still
+//! opens a bad buzz, whose explanation names the event.
+//!
+//! **Stories.** A mention's story is its content hash, unless a near-identical text (MinHash over word
+//! pairs, [`crate::analysis::story`]) was seen in the last two days: a rewritten copy joins that story.
+//!
 //! **Holidays.** In the hour-of-week profile, a rest day (a Sunday or a French public holiday, fixed or
 //! following Easter, [`baseline::is_french_holiday`]) is compared with the rest days of the last four
 //! weeks, and a working day with the same weekday, holidays left out: 14 July is not a usual Tuesday.
@@ -107,8 +118,8 @@
 //!   incident early in a burst, never late.
 //! - A missing bucket counts as zero, so the store must give every bucket that had mentions; a watch whose
 //!   sources were down looks quiet, not unknown.
-//! - Stories are only as good as the content hash: a syndicated article rewritten by each site counts as
-//!   several stories.
+//! - Stories are grouped by MinHash within each watch's feed ([`crate::analysis::story`]), in memory: after a
+//!   restart, copies of an article seen before it start a story of their own.
 //!
 //! # Layout
 //!
@@ -120,6 +131,7 @@
 //! - [`settings`]: checking a watch's detection settings.
 //! - [`silence`]: what people silence, and until when.
 //! - [`blind`]: sources that can no longer be heard (failing, rate-limited, silent).
+//! - [`trend`]: slow crises, by a CUSUM of the daily negative share.
 
 pub mod baseline;
 pub mod blind;
@@ -129,6 +141,7 @@ pub mod feed;
 pub mod incident;
 pub mod settings;
 pub mod silence;
+pub mod trend;
 
 #[cfg(test)]
 mod scenarios;
@@ -144,6 +157,7 @@ pub use incident::{
 };
 pub use settings::settings_problems;
 pub use silence::{Silence, SilenceTarget, active_silence, is_silenced};
+pub use trend::{OpenTrend, TrendFacts};
 
 /// The words of detection's facts, for this module's tests: the decisions said as the faces say them, in
 /// French and English on the UTC clock.

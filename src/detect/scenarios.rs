@@ -108,6 +108,7 @@ impl Timeline {
             link: Some(format!("https://example.org/{n}")),
             terms,
             matches: Vec::new(),
+            near: None,
         }
     }
 
@@ -678,6 +679,7 @@ fn tl_article(i: u32) -> AnalysedMention {
             weight: -0.4,
         }],
         matches: Vec::new(),
+        near: None,
     }
 }
 
@@ -1168,4 +1170,174 @@ fn a_real_burst_seen_two_hours_late_is_caught() {
         "{}",
         opened[0].at
     );
+}
+
+fn launch_event(from: DateTime<Utc>) -> WatchSettings {
+    WatchSettings {
+        events: vec![crate::model::PlannedEvent {
+            label: "Lancement Brioche Max".into(),
+            from,
+            until: from + TimeDelta::hours(8),
+        }],
+        ..WatchSettings::default()
+    }
+}
+
+/// Guards the planned-event contract: during an `[[event]]`, a launch's surge of volume is an expected peak
+/// (said with the event's label, recorded, not mailed) and opens nothing.
+#[test]
+fn a_launch_during_its_planned_event_is_an_expected_peak_not_mailed() {
+    let launch = t0() + TimeDelta::days(14) + TimeDelta::hours(9);
+    let mut r = Runner::new(launch_event(launch));
+    let mut tl = Timeline::new(9);
+    let usual = |_| Hour::new(3.0, 10.0, 7.0);
+    r.hours(&mut tl, t0(), 14 * 24 + 9, usual);
+    r.hours(&mut tl, launch, 6, |_| Hour::new(10.0, 30.0, 60.0));
+    r.hours(&mut tl, launch + TimeDelta::hours(6), 24, usual);
+    assert!(r.events(EventKind::Opened).is_empty());
+    let during: Vec<&BuzzAlert> = r
+        .decisions
+        .iter()
+        .filter_map(|d| match d {
+            Decision::Buzz(b) if b.at >= launch => Some(b),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(during.len(), 1, "told once");
+    let peak = during[0];
+    assert_eq!(
+        peak.explanation.event.as_deref(),
+        Some("Lancement Brioche Max")
+    );
+    assert!(!peak.notify, "an expected peak is not mailed");
+    let fr = peak.explain_fr();
+    assert!(
+        fr.starts_with("Pic attendu\u{a0}: Lancement Brioche Max"),
+        "{fr}"
+    );
+    assert!(
+        peak.explain_en()
+            .starts_with("Expected peak: Lancement Brioche Max"),
+        "{}",
+        peak.explain_en()
+    );
+}
+
+/// Guards the other half of the contract: a rise of the negative share during a planned event still opens
+/// a bad-buzz incident, mailed, whose explanation names the event.
+#[test]
+fn a_bad_buzz_during_a_planned_event_still_opens_and_names_the_event() {
+    let burst = t0() + TimeDelta::days(14) + TimeDelta::hours(9);
+    let mut r = Runner::new(launch_event(burst - TimeDelta::hours(1)));
+    assert_eq!(burst_run(&mut r, 7), burst);
+    let opened = r.events(EventKind::Opened);
+    assert_eq!(opened.len(), 1);
+    assert!(opened[0].notify);
+    let x = opened[0].explanation.as_ref().unwrap();
+    assert_eq!(x.event.as_deref(), Some("Lancement Brioche Max"));
+    let fr = opened[0].explain_fr();
+    assert!(
+        fr.contains("Pendant l'événement prévu «\u{a0}Lancement Brioche Max\u{a0}»"),
+        "{fr}"
+    );
+    assert!(
+        opened[0]
+            .explain_en()
+            .contains("During the planned event “Lancement Brioche Max”"),
+        "{}",
+        opened[0].explain_en()
+    );
+    // Outside the event, the same explanation says nothing of it.
+    let later = r.events(EventKind::Resolved);
+    assert!(later[0].explanation.as_ref().unwrap().event.is_none());
+}
+
+/// Guards the near-duplicate grouping: one negative article rewritten by twenty sites (each copy with its
+/// own exact hash) is one story in the feed's counts, and its explanation names the first sites.
+#[test]
+fn twenty_sites_rewriting_one_article_are_one_story_naming_the_sites() {
+    let mut r = Runner::new(WatchSettings::default());
+    let mut tl = Timeline::new(4);
+    r.hours(&mut tl, t0(), 14 * 24, quiet);
+    let start = t0() + TimeDelta::days(14);
+    let story = "Acme rappelle ses yaourts à la fraise après la découverte de morceaux de verre dans plusieurs magasins du Rhône";
+    let copies: Vec<AnalysedMention> = (0..20u32)
+        .map(|i| {
+            let text = match i % 4 {
+                0 => story.to_owned(),
+                1 => format!("Selon nos confrères, {story}"),
+                2 => format!("{story} (mise à jour)"),
+                _ => format!("INFO — {story}"),
+            };
+            let mut m = tl_article(i);
+            m.key = format!("presse{i:02}/1");
+            m.source = format!("presse{i:02}");
+            m.story = 1000 + u64::from(i);
+            m.time = start + TimeDelta::minutes(i64::from(i));
+            m.near = crate::analysis::story::signature(None, &text);
+            m
+        })
+        .collect();
+    // Next hour, a real surge, with the twenty copies in it.
+    let mut ms = tl.hour(start, Hour::new(12.0, 4.0, 2.0));
+    ms.extend(copies);
+    r.bucket(start, ms);
+    let opened = r.events(EventKind::Opened);
+    assert_eq!(opened.len(), 1);
+    let e = opened[0].explanation.as_ref().unwrap();
+    let s = e.syndication.as_ref().expect("the rewritten article");
+    assert_eq!(s.sources, 20);
+    assert_eq!(
+        s.sites,
+        ["presse00", "presse01", "presse02", "presse03", "presse04"]
+    );
+    let fr = opened[0].explain_fr();
+    assert!(
+        fr.contains(
+            "\u{a0}; repris par presse00, presse01, presse02, presse03, presse04 et 15 autres."
+        ),
+        "{fr}"
+    );
+    assert!(
+        opened[0].explain_en().contains(
+            "; picked up by presse00, presse01, presse02, presse03, presse04 and 15 more."
+        ),
+        "{}",
+        opened[0].explain_en()
+    );
+}
+
+/// Guards the slow-crisis path through the feed: a steady volume whose negative share climbs from 20 % to
+/// about 45 % over two days opens one trend incident during the climb and no bad buzz; it resolves once
+/// the share is back.
+#[test]
+fn a_slow_crisis_opens_a_trend_through_the_feed_and_resolves() {
+    let mut r = Runner::new(WatchSettings::default());
+    let mut tl = Timeline::new(13);
+    let usual = |_| Hour::new(2.0, 4.0, 4.0);
+    r.hours(&mut tl, t0(), 21 * 24, usual);
+    let climb = t0() + TimeDelta::days(21);
+    r.hours(&mut tl, climb, 48, |t| {
+        let step = (t - climb).num_hours() as f64;
+        Hour::new(
+            2.0 + 4.0 * step / 47.0,
+            4.0 - step / 47.0,
+            4.0 - step / 47.0,
+        )
+    });
+    let opened = r.events(EventKind::Opened);
+    assert_eq!(
+        opened.len(),
+        1,
+        "{:?}",
+        opened.iter().map(|e| &e.incident).collect::<Vec<_>>()
+    );
+    assert!(opened[0].trend.is_some(), "a trend, not a bad buzz");
+    assert!(opened[0].opened >= climb && opened[0].opened < climb + TimeDelta::days(2));
+    let id = opened[0].incident.clone();
+    r.hours(&mut tl, climb + TimeDelta::days(2), 48, usual);
+    let resolved = r.events(EventKind::Resolved);
+    assert_eq!(resolved.len(), 1);
+    assert_eq!(resolved[0].incident, id);
+    assert!(r.state().trend.is_none());
 }

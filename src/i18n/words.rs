@@ -15,7 +15,7 @@ use chrono::{Datelike as _, TimeDelta, Timelike as _};
 use super::Voice;
 use crate::detect::{
     BuzzAlert, CriticalMention, Decision, EventKind, Explanation, Figures, IncidentEvent, Profile,
-    Suppression, Tally, Telling, TellingMention,
+    Suppression, Tally, Telling, TellingMention, TrendFacts,
 };
 use crate::model::{Label, Severity};
 
@@ -54,7 +54,7 @@ pub fn store_fault(v: &Voice, f: crate::store::StoreFault) -> String {
     v.say("store-fault", &[("fault", f.as_str().into())])
 }
 
-/// A kind of incident (`bad_buzz`, `critical_mention`, `buzz`, `source`) in words.
+/// A kind of incident (`bad_buzz`, `trend`, `critical_mention`, `buzz`, `source`) in words.
 pub fn incident_kind(v: &Voice, kind: &str) -> String {
     v.say("incident-kind", &[("kind", kind.into())])
 }
@@ -121,6 +121,9 @@ fn watch_name<'a>(name: &'a Option<String>, id: &'a str) -> &'a str {
 
 fn incident_event(v: &Voice, e: &IncidentEvent) -> String {
     let watch = v.quote(watch_name(&e.watch_name, &e.watch));
+    if let Some(t) = &e.trend {
+        return trend_event(v, e, t, &watch);
+    }
     let mut out = match (&e.rule, e.kind) {
         (None, EventKind::Resolved) => {
             let window = e.explanation.as_ref().map_or_else(
@@ -195,6 +198,99 @@ fn incident_event(v: &Voice, e: &IncidentEvent) -> String {
     out
 }
 
+/// A slow crisis (a trend incident) opened or over, then its days' figures.
+fn trend_event(v: &Voice, e: &IncidentEvent, t: &TrendFacts, watch: &str) -> String {
+    let mut out = if e.kind == EventKind::Resolved {
+        v.say(
+            "trend-resolved",
+            &[
+                ("watch", watch.into()),
+                ("lasted", v.duration(seconds(e.duration_secs)).into()),
+            ],
+        )
+    } else {
+        v.say("trend-opened", &[("watch", watch.into())])
+    };
+    if let Some(s) = &e.suppressed {
+        out.push(' ');
+        out.push_str(&suppression(v, s));
+    }
+    out.push('\n');
+    out.push_str(&trend_figures(v, t));
+    out
+}
+
+/// The figures of a trend: the last day's share against the usual one, the share test, and the CUSUM.
+pub fn trend_figures(v: &Voice, t: &TrendFacts) -> String {
+    let mut out = v.say(
+        "trend-day",
+        &[
+            ("from", v.moment(t.window_start).into()),
+            ("to", v.moment(t.window_end).into()),
+            ("negative", t.negative_stories.into()),
+            ("stories", t.stories.into()),
+            (
+                "share",
+                t.share.map(|s| v.percent(s)).unwrap_or_default().into(),
+            ),
+            ("usual", v.percent(t.usual_share).into()),
+            ("days", t.usual_days.into()),
+        ],
+    );
+    if let Some(z) = t.share_z {
+        out.push(' ');
+        out.push_str(&share_test(v, z));
+    }
+    if t.cusum > 0.0 {
+        out.push(' ');
+        out.push_str(
+            &v.say(
+                "trend-cusum",
+                &[
+                    (
+                        "since",
+                        t.rising_since
+                            .map_or_else(|| "none".to_owned(), |s| v.moment(s))
+                            .into(),
+                    ),
+                    ("cusum", v.number(t.cusum, 1).into()),
+                    ("threshold", v.number(t.threshold, 0).into()),
+                    ("alarm", v.percent(t.alarm_share).into()),
+                ],
+            ),
+        );
+    }
+    out
+}
+
+/// The share test's result in words: a clear rise beyond the scorer's usual mistakes, or within them.
+pub fn share_test(v: &Voice, z: f64) -> String {
+    share_test_as(v, z, "explain-share-test")
+}
+
+/// The share test's result without its name, for a row that names it: `hausse nette, … (z = 3,5)`.
+pub fn share_test_value(v: &Voice, z: f64) -> String {
+    share_test_as(v, z, "share-test-value")
+}
+
+fn share_test_as(v: &Voice, z: f64, id: &str) -> String {
+    v.say(
+        id,
+        &[
+            (
+                "sure",
+                if z >= crate::detect::baseline::SHARE_Z {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .into(),
+            ),
+            ("z", v.number(z, 1).into()),
+        ],
+    )
+}
+
 /// Stored figures read back from JSON are not trusted to be sane: clamped to a century.
 fn seconds(s: Option<i64>) -> TimeDelta {
     crate::detect::counts::seconds(s.unwrap_or(0))
@@ -239,10 +335,15 @@ fn critical_mention(v: &Voice, c: &CriticalMention) -> String {
 }
 
 fn buzz(v: &Voice, b: &BuzzAlert) -> String {
-    let mut out = v.say(
-        "volume-buzz",
-        &[("watch", v.quote(watch_name(&b.watch_name, &b.watch)).into())],
-    );
+    let watch = v.quote(watch_name(&b.watch_name, &b.watch));
+    let mut out = match &b.explanation.event {
+        // A surge during a planned event is what the team expected: said so, by the event's name.
+        Some(event) => v.say(
+            "expected-peak",
+            &[("event", event.as_str().into()), ("watch", watch.into())],
+        ),
+        None => v.say("volume-buzz", &[("watch", watch.into())]),
+    };
     if let Some(s) = &b.suppressed {
         out.push(' ');
         out.push_str(&suppression(v, s));
@@ -413,7 +514,7 @@ pub fn person_line(v: &Voice, e: &crate::views::TimelineEntry) -> Option<String>
     Some(format!("{} — {text}", v.time(e.row.at)))
 }
 
-/// Which past buckets the window was compared with: `à cette heure`, `le mardi à cette heure`.
+/// Which past buckets the window was compared with: `à cette heure des 14 derniers jours`, `les mardis à 20 h des 4 dernières semaines`.
 pub fn usual_where(v: &Voice, x: &Explanation) -> String {
     let profile = match x.profile {
         Profile::AllHours => "all-hours",
@@ -425,6 +526,7 @@ pub fn usual_where(v: &Voice, x: &Explanation) -> String {
         "usual-where",
         &[
             ("profile", profile.into()),
+            ("samples", x.samples.into()),
             ("day", local.weekday().num_days_from_monday().into()),
             (
                 "hour",
@@ -468,7 +570,7 @@ fn figures_of(x: &Explanation, metric: Metric) -> (&Figures, u32) {
     }
 }
 
-/// The usual level in words, and the comparison: `contre 8 d'habitude à cette heure (×5,9 ; z = 6,2)`,
+/// The usual level in words, and the comparison: `contre 8 d'habitude à cette heure des 14 derniers jours (×5,9 ; z = 6,2)`,
 /// `alors que d'habitude il n'y en a aucune à cette heure (z = 4,1)`.
 pub fn against_usual(v: &Voice, x: &Explanation, metric: Metric) -> String {
     let (f, _) = figures_of(x, metric);
@@ -506,34 +608,41 @@ pub fn explanation(v: &Voice, x: &Explanation, metric: Metric, full: bool) -> St
         out.push_str(&share_words(v, share, x.usual_share));
         if let Some(z) = x.share_z {
             out.push(' ');
-            out.push_str(
-                &v.say(
-                    "explain-share-test",
-                    &[
-                        (
-                            "sure",
-                            if z >= crate::detect::baseline::SHARE_Z {
-                                "yes"
-                            } else {
-                                "no"
-                            }
-                            .into(),
-                        ),
-                        ("z", v.number(z, 1).into()),
-                    ],
-                ),
-            );
+            out.push_str(&share_test(v, z));
         }
+    }
+    if let Some(event) = &x.event {
+        out.push(' ');
+        let id = match metric {
+            Metric::Negative => "explain-event",
+            Metric::Volume => "explain-expected",
+        };
+        out.push_str(&v.say(id, &[("event", v.quote(event).into())]));
     }
     if let Some(s) = &x.syndication {
         out.push(' ');
-        out.push_str(&v.say(
-            "explain-syndication",
-            &[
-                ("sources", s.sources.into()),
-                ("title", v.quote_opt(s.title.as_deref()).into()),
-            ],
-        ));
+        out.push_str(
+            &v.say(
+                "explain-syndication",
+                &[
+                    ("sources", s.sources.into()),
+                    ("title", v.quote_opt(s.title.as_deref()).into()),
+                    (
+                        "sites",
+                        if s.sites.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            s.sites.join(", ")
+                        }
+                        .into(),
+                    ),
+                    (
+                        "more",
+                        (s.sources as usize).saturating_sub(s.sites.len()).into(),
+                    ),
+                ],
+            ),
+        );
     }
     if !full {
         return out;
@@ -678,7 +787,7 @@ mod tests {
         let fr = explanation(&fr_(), &e, Metric::Negative, true);
         assert!(
             fr.starts_with(
-                "7 sujets négatifs distincts (26 mentions négatives) le 02/03 entre 17 h et 18 h, contre 1 d'habitude à cette heure (×7,0\u{a0}; z = 3,1)."
+                "7 sujets négatifs distincts (26 mentions négatives) le 02/03 entre 17 h et 18 h, contre 1 d'habitude à cette heure des 14 derniers jours (×7,0\u{a0}; z = 3,1)."
             ),
             "{fr}"
         );
@@ -708,7 +817,7 @@ mod tests {
         assert!(fr.starts_with(&summary));
         let en = explanation(&en_(), &e, Metric::Negative, true);
         assert!(
-            en.starts_with("7 distinct negative stories (26 negative mentions) on 02 Mar between 17:00 and 18:00, against a usual 1 at this hour (×7.0; z = 3.1)."),
+            en.starts_with("7 distinct negative stories (26 negative mentions) on 02 Mar between 17:00 and 18:00, against a usual 1 at this hour of the last 14 days (×7.0; z = 3.1)."),
             "{en}"
         );
         assert!(
@@ -747,19 +856,19 @@ mod tests {
         let e = explained(&ms, &baseline(0.0, None));
         let fr = explanation(&fr_(), &e, Metric::Negative, false);
         assert!(
-            fr.starts_with("13 mentions négatives le 02/03 entre 17 h et 18 h, alors que d'habitude il n'y en a aucune à cette heure (z = "),
+            fr.starts_with("13 mentions négatives le 02/03 entre 17 h et 18 h, alors que d'habitude il n'y en a aucune à cette heure des 14 derniers jours (z = "),
             "{fr}"
         );
         assert!(!fr.contains('×'), "{fr}");
         let en = explanation(&en_(), &e, Metric::Negative, false);
         assert!(
-            en.contains("when there are usually none at this hour (z = "),
+            en.contains("when there are usually none at this hour of the last 14 days (z = "),
             "{en}"
         );
         let half = explained(&ms, &baseline(0.5, None));
         let fr = explanation(&fr_(), &half, Metric::Negative, false);
         assert!(
-            fr.contains("contre 0,5 d'habitude à cette heure (z = "),
+            fr.contains("contre 0,5 d'habitude à cette heure des 14 derniers jours (z = "),
             "{fr}"
         );
         assert!(
@@ -778,7 +887,7 @@ mod tests {
         let e = explained(&ms, &b);
         let fr = explanation(&fr_(), &e, Metric::Negative, true);
         assert!(
-            fr.starts_with("47 mentions négatives le 02/03 entre 17 h et 18 h, contre 8 d'habitude à cette heure (×5,9\u{a0}; z = 6,2)."),
+            fr.starts_with("47 mentions négatives le 02/03 entre 17 h et 18 h, contre 8 d'habitude à cette heure des 14 derniers jours (×5,9\u{a0}; z = 6,2)."),
             "{fr}"
         );
     }
@@ -814,10 +923,13 @@ mod tests {
         e.profile = Profile::HourOfWeek;
         // 2 March 2026 is a Monday; 17:00 UTC is 18 h in Paris.
         let paris = Voice::new(Locale::Fr, DEFAULT_TZ);
-        assert_eq!(usual_where(&paris, &e), "les lundis à 18 h");
+        assert_eq!(
+            usual_where(&paris, &e),
+            "les lundis à 18 h des 14 dernières semaines"
+        );
         assert_eq!(
             usual_where(&Voice::new(Locale::En, DEFAULT_TZ), &e),
-            "on Mondays at 18:00"
+            "on Mondays at 18:00 of the last 14 weeks"
         );
     }
 
@@ -827,7 +939,7 @@ mod tests {
             for s in [Severity::Info, Severity::Warning, Severity::Critical] {
                 assert!(!severity(&v, s).contains('{'));
             }
-            for k in ["bad_buzz", "critical_mention", "buzz", "source"] {
+            for k in ["bad_buzz", "trend", "critical_mention", "buzz", "source"] {
                 let w = incident_kind(&v, k);
                 assert!(!w.contains('_') && !w.contains('{'), "{k}: {w}");
             }

@@ -47,6 +47,27 @@ pub struct WatchSettings {
     /// counted into it and told together, at most once per this interval ("312 more critical mentions
     /// since the last message", with a few of them), never one message per mention.
     pub group_interval: Interval,
+    /// Planned events of the watch (a launch, a campaign): the `[[event]]` tables of the rule files, not a
+    /// key of `[watch.detection]`. During one, a surge of volume alone is expected.
+    #[serde(skip)]
+    pub events: Vec<PlannedEvent>,
+}
+
+/// A planned event of a watch: a launch, a campaign, a broadcast. From `from` (included) to `until`
+/// (excluded), a surge of volume alone is expected and said so; a rise of the negative share still opens a
+/// bad-buzz incident, whose explanation names the event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedEvent {
+    pub label: String,
+    pub from: chrono::DateTime<chrono::Utc>,
+    pub until: chrono::DateTime<chrono::Utc>,
+}
+
+impl WatchSettings {
+    /// The planned event in force at `t`, if any (the first one listed when several overlap).
+    pub fn event_at(&self, t: chrono::DateTime<chrono::Utc>) -> Option<&PlannedEvent> {
+        self.events.iter().find(|e| e.from <= t && t < e.until)
+    }
 }
 
 impl Default for WatchSettings {
@@ -66,6 +87,7 @@ impl Default for WatchSettings {
             timezone: Timezone(chrono_tz::Tz::Europe__Paris),
             late_after: Interval::secs(6 * 3600),
             group_interval: Interval::secs(30 * 60),
+            events: Vec::new(),
         }
     }
 }

@@ -361,6 +361,18 @@ pub(crate) fn figures(v: &Voice, n: &Notification) -> Vec<(String, String)> {
     if let Some(p) = h.peak {
         out.push((label("peak"), v.say("n-mentions", &[("count", p.into())])));
     }
+    // The share test, the planned event in force and a slow crisis's days: the same words as the CLI's.
+    if let Some(z) = x.as_ref().and_then(|x| x.share_z) {
+        out.push((label("share-test"), words::share_test_value(v, z)));
+    }
+    if let Some(event) = x.as_ref().and_then(|x| x.event.as_deref()) {
+        out.push((label("event"), clean(event)));
+    }
+    if let Some(Decision::Incident(e)) = decision(n)
+        && let Some(t) = &e.trend
+    {
+        out.push((label("trend"), words::trend_figures(v, t)));
+    }
     out
 }
 

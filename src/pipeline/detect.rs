@@ -372,6 +372,8 @@ impl Detector {
                     incident_key: e.incident.0.clone(),
                     incident_kind: if e.rule.is_some() {
                         "critical_mention"
+                    } else if e.trend.is_some() {
+                        "trend"
                     } else {
                         "bad_buzz"
                     },
@@ -395,8 +397,12 @@ impl Detector {
                     mentions: Some(e.mentions),
                     baseline: surge.map(|x| x.negative.median),
                     explanation: surge.and_then(|x| serde_json::to_string(x).ok()),
-                    summary_fr: surge.map(|x| summary(&fr, x, Metric::Negative)),
-                    summary_en: surge.map(|x| summary(&en, x, Metric::Negative)),
+                    summary_fr: surge
+                        .map(|x| summary(&fr, x, Metric::Negative))
+                        .or_else(|| trend_opened(e).map(|t| words::trend_figures(&fr, t))),
+                    summary_en: surge
+                        .map(|x| summary(&en, x, Metric::Negative))
+                        .or_else(|| trend_opened(e).map(|t| words::trend_figures(&en, t))),
                     text_fr,
                     text_en,
                     detail,
@@ -605,6 +611,11 @@ fn shown_critical(c: &CriticalMention, shown: &HashMap<String, &NewRow<'_>>) -> 
             link: c.link.clone(),
             terms: c.matched.clone(),
         })
+}
+
+/// The facts of a trend incident's opening: what its summary says.
+fn trend_opened(e: &crate::detect::IncidentEvent) -> Option<&crate::detect::TrendFacts> {
+    e.trend.as_deref().filter(|_| e.kind == EventKind::Opened)
 }
 
 /// "1 h", "30 min": a window as people say it.

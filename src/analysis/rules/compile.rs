@@ -2,8 +2,9 @@
 //!
 //! In: [`RuleFile`]s (name and TOML text), in the order they should be read. Out: a `RuleSet`, or all the
 //! [`RuleError`]s found in all the files: syntax, unknown keys, bad values, query errors, regexes that do not
-//! compile or are too big, duplicate ids (naming both places), references to unknown watches. Each error
-//! points at a line and column of its file; a query error points inside the quoted query.
+//! compile or are too big, duplicate ids (naming both places), references to unknown watches, planned
+//! events (`[[event]]`) whose times do not read or do not exist on their watch's clock. Each error points at
+//! a line and column of its file; a query error points inside the quoted query.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -51,6 +52,8 @@ const WATCH_KEYS: &[&str] = &[
     "authors",
     "detection",
 ];
+
+const EVENT_KEYS: &[&str] = &["watch", "from", "until", "label"];
 
 /// The known key closest to a mistyped one, if it is close enough to be what was meant.
 fn suggest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
@@ -123,6 +126,35 @@ struct WatchDef {
     detection: WatchSettings,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventDef {
+    watch: Spanned<String>,
+    from: Spanned<String>,
+    until: Spanned<String>,
+    label: Spanned<String>,
+}
+
+/// A time of an `[[event]]`: absolute, or on the watch's clock (known once every watch is read).
+#[derive(Debug, Clone, Copy)]
+enum EventTime {
+    Utc(chrono::DateTime<chrono::Utc>),
+    Local(chrono::NaiveDateTime),
+}
+
+/// An `[[event]]` read, waiting for its watch: the errors to give if its watch is unknown, if a local
+/// time does not exist on the watch's clock, or if it ends before it starts.
+struct PendingEvent {
+    watch: String,
+    label: String,
+    from: EventTime,
+    until: EventTime,
+    unknown_watch: RuleError,
+    from_missing: RuleError,
+    until_missing: RuleError,
+    backwards: RuleError,
+}
+
 /// Compiles every rule and watch of these files into one [`RuleSet`].
 ///
 /// # Errors
@@ -161,6 +193,8 @@ struct Compiler {
     ids: HashMap<String, Location>,
     /// Rules naming a watch: (rule index, watch id, the error to give if there is no such watch).
     watch_refs: Vec<(usize, String, RuleError)>,
+    /// `[[event]]` tables, given to their watch at the end.
+    events: Vec<PendingEvent>,
 }
 
 impl Compiler {
@@ -190,10 +224,15 @@ impl Compiler {
                         self.watch(src, item);
                     }
                 }
+                "event" => {
+                    for item in self.tables(src, "event", value) {
+                        self.event(src, item);
+                    }
+                }
                 other => self.errors.push(src.invalid(
                     key_span.start,
                     format!(
-                        "unknown key `{other}`: a rule file holds `[[rule]]` and `[[watch]]` tables"
+                        "unknown key `{other}`: a rule file holds `[[rule]]`, `[[watch]]` and `[[event]]` tables"
                     ),
                 )),
             }
@@ -450,6 +489,107 @@ impl Compiler {
         });
     }
 
+    /// One `[[event]]`: its times are read now (RFC 3339, or `YYYY-MM-DD HH:MM` on the watch's clock), and
+    /// it is given to its watch once every file is read.
+    fn event(&mut self, src: &SourceText<'_>, item: Spanned<DeValue<'_>>) {
+        let Some(def) = self.deserialize::<EventDef>(src, "event", EVENT_KEYS, item) else {
+            return;
+        };
+        let mut time = |t: &Spanned<String>, key: &str| -> Option<EventTime> {
+            let text = t.get_ref().trim();
+            if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
+                return Some(EventTime::Utc(at.to_utc()));
+            }
+            match chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M") {
+                Ok(local) => Some(EventTime::Local(local)),
+                Err(_) => {
+                    self.errors.push(src.invalid(
+                        t.span().start,
+                        format!(
+                            "`{key}` = {text:?} is not a time: write \"2026-03-24 09:00\" (on the watch's clock) or \"2026-03-24T09:00:00+01:00\""
+                        ),
+                    ));
+                    None
+                }
+            }
+        };
+        let from = time(&def.from, "from");
+        let until = time(&def.until, "until");
+        let label = def.label.get_ref().trim().to_owned();
+        if label.is_empty() {
+            self.errors.push(src.invalid(
+                def.label.span().start,
+                "empty `label`: give the event the name a person reads, e.g. \"Lancement Brioche Max\"",
+            ));
+            return;
+        }
+        let (Some(from), Some(until)) = (from, until) else {
+            return;
+        };
+        let watch = def.watch.get_ref().clone();
+        let missing = |t: &Spanned<String>, key: &str| {
+            src.invalid(
+                t.span().start,
+                format!(
+                    "`{key}` = {:?} does not exist on the clock of watch `{watch}` (a change to summer time skips it): pick another minute or give an offset",
+                    t.get_ref()
+                ),
+            )
+        };
+        self.events.push(PendingEvent {
+            unknown_watch: src.invalid(
+                def.watch.span().start,
+                format!("unknown watch `{watch}`: no `[[watch]]` has this id"),
+            ),
+            from_missing: missing(&def.from, "from"),
+            until_missing: missing(&def.until, "until"),
+            backwards: src.invalid(
+                def.until.span().start,
+                "`until` is not after `from`: the event would never be in force",
+            ),
+            watch,
+            label,
+            from,
+            until,
+        });
+    }
+
+    /// Gives each pending event to its watch, in the watch's time zone.
+    fn place_events(&mut self) {
+        for e in std::mem::take(&mut self.events) {
+            let Some(w) = self.watches.iter_mut().find(|w| w.id == e.watch) else {
+                self.errors.push(e.unknown_watch);
+                continue;
+            };
+            let tz = w.detection.timezone.0;
+            let utc = |t: EventTime| match t {
+                EventTime::Utc(t) => Some(t),
+                EventTime::Local(l) => {
+                    use chrono::TimeZone as _;
+                    tz.from_local_datetime(&l).earliest().map(|t| t.to_utc())
+                }
+            };
+            let (Some(from), Some(until)) = (utc(e.from), utc(e.until)) else {
+                if utc(e.from).is_none() {
+                    self.errors.push(e.from_missing);
+                }
+                if utc(e.until).is_none() {
+                    self.errors.push(e.until_missing);
+                }
+                continue;
+            };
+            if until <= from {
+                self.errors.push(e.backwards);
+                continue;
+            }
+            w.detection.events.push(crate::model::PlannedEvent {
+                label: e.label,
+                from,
+                until,
+            });
+        }
+    }
+
     /// Parses and lowers one query; errors point into the file.
     fn query(&mut self, src: &SourceText<'_>, q: &Spanned<String>) -> Option<Expr> {
         let span = q.span();
@@ -592,6 +732,7 @@ impl Compiler {
     }
 
     fn finish(mut self) -> Result<RuleSet, Vec<RuleError>> {
+        self.place_events();
         let watch_index: HashMap<&str, u32> = self
             .watches
             .iter()

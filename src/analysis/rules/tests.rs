@@ -1072,3 +1072,54 @@ fn placing_rules_and_errors_reads_each_file_a_bounded_number_of_times() {
         "bytes read per byte of file grow with the file: {per_byte:?}"
     );
 }
+
+const BRAND_WATCH: &str = "[[watch]]\nid = \"mb\"\nname = \"Maison Brioche\"\nquery = \"brioche\"\n\n[watch.detection]\ntimezone = \"Europe/Paris\"\n\n";
+
+#[test]
+fn planned_events_read_local_and_absolute_times() {
+    let toml = format!(
+        "{BRAND_WATCH}[[event]]\nwatch = \"mb\"\nfrom = \"2026-03-24 09:00\"\nuntil = \"2026-03-24T18:00:00Z\"\nlabel = \"Lancement Brioche Max\"\n"
+    );
+    let set = one(&toml).expect("compiles");
+    let events = &set.watches()[0].detection.events;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].label, "Lancement Brioche Max");
+    // 09:00 in Paris in March (winter time, UTC+1) is 08:00 UTC.
+    assert_eq!(events[0].from.to_rfc3339(), "2026-03-24T08:00:00+00:00");
+    assert_eq!(events[0].until.to_rfc3339(), "2026-03-24T18:00:00+00:00");
+}
+
+#[test]
+fn planned_event_mistakes_point_at_their_place() {
+    let toml = format!(
+        "{BRAND_WATCH}[[event]]\nwatch = \"nope\"\nfrom = \"2026-03-24 09:00\"\nuntil = \"2026-03-24 18:00\"\nlabel = \"x\"\n\n\
+         [[event]]\nwatch = \"mb\"\nfrom = \"demain\"\nuntil = \"2026-03-24 18:00\"\nlabel = \"x\"\n\n\
+         [[event]]\nwatch = \"mb\"\nfrom = \"2026-03-24 18:00\"\nuntil = \"2026-03-24 09:00\"\nlabel = \"x\"\n\n\
+         [[event]]\nwatch = \"mb\"\nfrom = \"2026-03-29 02:30\"\nuntil = \"2026-03-29 09:00\"\nlabel = \"x\"\n\n\
+         [[event]]\nwatch = \"mb\"\nfrom = \"2026-03-24 09:00\"\nuntil = \"2026-03-24 18:00\"\nlabel = \"x\"\nlabl = \"y\"\n"
+    );
+    let e = errors(&toml);
+    assert_eq!(e.len(), 5, "{e:#?}");
+    assert!(
+        e[0].starts_with("t.toml:10:9: unknown watch `nope`"),
+        "{e:?}"
+    );
+    assert!(
+        e[1].starts_with("t.toml:17:8: `from` = \"demain\" is not a time"),
+        "{e:?}"
+    );
+    assert!(
+        e[2].starts_with("t.toml:24:9: `until` is not after `from`"),
+        "{e:?}"
+    );
+    assert!(
+        e[3].starts_with(
+            "t.toml:29:8: `from` = \"2026-03-29 02:30\" does not exist on the clock of watch `mb`"
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e[4].starts_with("t.toml:38:1: unknown key `labl` in [[event]] (did you mean `label`?)"),
+        "{e:?}"
+    );
+}

@@ -23,6 +23,9 @@ email-figure = { $figure ->
     [z] Deviation (z-score)
     [duration] Duration
     [peak] Peak
+    [share-test] Share test
+    [event] Planned event
+    [trend] Trend over 24 h
    *[other] { $figure }
 }
 email-count-value = { $count }{ $window ->

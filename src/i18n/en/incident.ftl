@@ -2,6 +2,7 @@
 
 incident-kind = { $kind ->
     [bad_buzz] bad buzz
+    [trend] negative trend
     [critical_mention] critical mention
     [buzz] buzz
     [source] source
@@ -61,8 +62,14 @@ suppressed-inhibited = (Attached to the open incident { $incident }.)
 suppressed-same-story = (Same article already reported.)
 usual-where = { $profile ->
     [all-hours] across all hours
-    [hour-of-week] on { weekdays } at { $hour }
-   *[hour-of-day] at this hour
+    [hour-of-week] on { weekdays } at { $hour } { $samples ->
+        [one] last week
+       *[other] of the last { $samples } weeks
+    }
+   *[hour-of-day] at this hour { $samples ->
+        [one] the day before
+       *[other] of the last { $samples } days
+    }
 }
 n-window-mentions = { $negative ->
     [yes] { $count ->
@@ -94,13 +101,20 @@ explain-share = Negative share: { $share }{ $usual ->
     [none] {""}
    *[other] {" "}(usually { $usual })
 }.
-explain-share-test = Share test: { $sure ->
+explain-share-test = Share test: { share-test-value }.
+share-test-value = { $sure ->
     [yes] a clear rise, beyond the sentiment scorer's usual mistakes
    *[no] within the sentiment scorer's usual mistakes
-} (z = { $z }).
+} (z = { $z })
 explain-syndication = One article carried by { $sources } sources counts as a single story{ $title ->
     [none] {""}
    *[other] : { $title }
+}{ $sites ->
+    [none] {""}
+   *[other] ; picked up by { $sites }{ $more ->
+        [0] {""}
+       *[other] {" "}and { $more } more
+    }
 }.
 explain-top-sources = Top sources: { $sources }.
 explain-authors = { $count ->
@@ -145,3 +159,16 @@ source-resolved = { $removed ->
     [yes] Source { $source } removed from the configuration: the incident is closed.
    *[no] Source { $source } heard again, after { $lasted } without it.
 }
+trend-opened = Negative trend on { $watch }: the negative share has been rising for days, without an hourly surge.
+trend-resolved = Negative trend on { $watch } over: the negative share is back to its usual level. Duration: { $lasted }.
+trend-day = Over the 24 h from { $from } to { $to }: { $negative ->
+    [one] { $negative } negative story
+   *[other] { $negative } negative stories
+} of { $stories }, a negative share of { $share } against a usual { $usual } (the { $days } days before, incidents left out).
+trend-cusum = Cumulated rise (CUSUM of the negative share{ $since ->
+    [none] {""}
+   *[other] {" "}since { $since }
+}): { $cusum } for a threshold of { $threshold }, tuned to a share of { $alarm }.
+expected-peak = Expected peak: { $event } (volume up on { $watch }, the negative share not).
+explain-event = During the planned event { $event }: the volume was expected, not this rise of the negative share.
+explain-expected = Expected peak: { $event }.

@@ -23,6 +23,9 @@ email-figure = { $figure ->
     [z] Écart (score z)
     [duration] Durée
     [peak] Pic
+    [share-test] Test de hausse
+    [event] Événement prévu
+    [trend] Tendance sur 24 h
    *[other] { $figure }
 }
 email-count-value = { $count }{ $window ->

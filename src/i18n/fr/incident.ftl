@@ -2,6 +2,7 @@
 
 incident-kind = { $kind ->
     [bad_buzz] bad buzz
+    [trend] tendance négative
     [critical_mention] mention critique
     [buzz] buzz
     [source] source
@@ -61,8 +62,14 @@ suppressed-inhibited = (Rattaché à l'incident en cours { $incident }.)
 suppressed-same-story = (Même article déjà signalé.)
 usual-where = { $profile ->
     [all-hours] toutes heures confondues
-    [hour-of-week] les { weekdays } à { $hour }
-   *[hour-of-day] à cette heure
+    [hour-of-week] les { weekdays } à { $hour } { $samples ->
+        [one] de la dernière semaine
+       *[other] des { $samples } dernières semaines
+    }
+   *[hour-of-day] à cette heure { $samples ->
+        [one] la veille
+       *[other] des { $samples } derniers jours
+    }
 }
 n-window-mentions = { $negative ->
     [yes] { $count ->
@@ -94,13 +101,20 @@ explain-share = Part négative : { $share }{ $usual ->
     [none] {""}
    *[other] {" "}(habituellement { $usual })
 }.
-explain-share-test = Test de hausse : { $sure ->
+explain-share-test = Test de hausse : { share-test-value }.
+share-test-value = { $sure ->
     [yes] hausse nette, au-delà des erreurs habituelles du score de sentiment
    *[no] dans les erreurs habituelles du score de sentiment
-} (z = { $z }).
+} (z = { $z })
 explain-syndication = Un même article repris par { $sources } sources ne compte que pour un sujet{ $title ->
     [none] {""}
    *[other]  : { $title }
+}{ $sites ->
+    [none] {""}
+   *[other]  ; repris par { $sites }{ $more ->
+        [0] {""}
+       *[other] {" "}et { $more } autres
+    }
 }.
 explain-top-sources = Sources principales : { $sources }.
 explain-authors = { $count ->
@@ -145,3 +159,16 @@ source-resolved = { $removed ->
     [yes] Source { $source } retirée de la configuration : l'incident est clos.
    *[no] Source { $source } de nouveau entendue, après { $lasted } sans elle.
 }
+trend-opened = Tendance négative sur { $watch } : la part négative monte depuis plusieurs jours, sans pic horaire.
+trend-resolved = Fin de la tendance négative sur { $watch } : la part négative est revenue à son niveau habituel. Durée : { $lasted }.
+trend-day = Sur les 24 h du { $from } au { $to } : { $negative ->
+    [one] { $negative } sujet négatif
+   *[other] { $negative } sujets négatifs
+} sur { $stories }, soit une part négative de { $share }, contre { $usual } d'habitude (les { $days } jours précédents, hors incidents).
+trend-cusum = Hausse cumulée (CUSUM de la part négative{ $since ->
+    [none] {""}
+   *[other] {" "}depuis le { $since }
+}) : { $cusum } pour un seuil de { $threshold }, réglé pour une part de { $alarm }.
+expected-peak = Pic attendu : { $event } (le volume monte sur { $watch }, la part négative ne suit pas).
+explain-event = Pendant l'événement prévu { $event } : le volume y était attendu, pas cette hausse de la part négative.
+explain-expected = Pic attendu : { $event }.
