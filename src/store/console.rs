@@ -88,7 +88,6 @@ impl MentionScope {
     }
 }
 
-
 impl Store {
     /// The counts of `watch`'s mentions counted in `[from, to)` (a bucket the detector has not stored).
     ///
