@@ -514,6 +514,11 @@ fn the_incident_page_tells_its_window_and_its_charts_download_as_svg_and_png() {
     // The volume chart with the incident's window marked, and the negative share beside it.
     assert!(b.contains("fill=\"#fde68a\""), "the window is marked: {b}");
     assert!(b.contains("part de sujets négatifs"), "{b}");
+    // A chart's title is a caption outside the chart's scrolling box, whole on a phone.
+    assert!(
+        b.contains("<p class=\"chart-caption\">Maison Brioche : part de sujets négatifs"),
+        "{b}"
+    );
     for kind in ["volume", "share"] {
         let svg = get(
             c.port,

@@ -28,6 +28,24 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The title of a watch's volume chart (`negative`: of its negative mentions), as the chart and the
+/// caption above it in a page say it.
+pub(crate) fn title(series: &WatchSeries, v: &Voice, negative: bool) -> String {
+    v.say(
+        if negative {
+            "web-chart-negative"
+        } else {
+            "web-chart-stories"
+        },
+        &[("watch", series.name.as_str().into())],
+    )
+}
+
+/// The title of a watch's negative-share chart.
+pub(crate) fn share_title(series: &WatchSeries, v: &Voice) -> String {
+    v.say("web-chart-share", &[("watch", series.name.as_str().into())])
+}
+
 /// The SVG of `series`: its stories, or its negative stories when `negative`.
 pub(crate) fn svg(series: &WatchSeries, v: &Voice, negative: bool) -> String {
     svg_marked(series, v, negative, None)
@@ -98,14 +116,7 @@ pub(crate) fn svg_marked(
     let bw = plot_w / n;
     let x = |i: usize| LEFT + bw * i as f64;
     let y = |value: f64| TOP + plot_h * (1.0 - (value / top).clamp(0.0, 1.0));
-    let title = v.say(
-        if negative {
-            "web-chart-negative"
-        } else {
-            "web-chart-stories"
-        },
-        &[("watch", series.name.as_str().into())],
-    );
+    let title = title(series, v, negative);
     let mut out = String::new();
     let _ = write!(
         out,
@@ -116,8 +127,11 @@ pub(crate) fn svg_marked(
     );
     let _ = write!(
         out,
-        // The title ends at the right edge: a phone opens the chart at its latest hours, on the right.
-        "<text x=\"{}\" y=\"18\" fill=\"#1d2330\" font-weight=\"600\" text-anchor=\"end\">{}</text>",
+        // The title ends at the right edge: a phone opens the chart at its latest hours, on the right. In
+        // the console's pages the caption above the chart says it instead (`.chart-title` is hidden there),
+        // and the downloaded file keeps it for the slide.
+        "<text class=\"chart-title\" x=\"{}\" y=\"18\" fill=\"#1d2330\" font-weight=\"600\" \
+         text-anchor=\"end\">{}</text>",
         W - RIGHT,
         esc(&title)
     );
@@ -229,14 +243,15 @@ pub(crate) fn share_svg(
     let bw = plot_w / pts.len().max(1) as f64;
     let x = |i: usize| LEFT + bw * i as f64;
     let y = |share: f64| TOP + plot_h * (1.0 - share.clamp(0.0, 1.0));
-    let title = v.say("web-chart-share", &[("watch", series.name.as_str().into())]);
+    let title = share_title(series, v);
     let mut out = String::new();
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" role=\"img\" \
          font-family=\"system-ui, sans-serif\" font-size=\"14\"><title>{t}</title>\
          <rect width=\"{W}\" height=\"{H}\" fill=\"#fff\"/>\
-         <text x=\"{r}\" y=\"18\" fill=\"#1d2330\" font-weight=\"600\" text-anchor=\"end\">{t}</text>",
+         <text class=\"chart-title\" x=\"{r}\" y=\"18\" fill=\"#1d2330\" font-weight=\"600\" \
+         text-anchor=\"end\">{t}</text>",
         r = W - RIGHT,
         t = esc(&title)
     );

@@ -316,6 +316,10 @@ struct WatchCtx {
     day: String,
     day_negative: String,
     week_negative: String,
+    /// The charts' titles, said as captions above them (the phone scrolls a chart, not its caption).
+    day_title: String,
+    day_negative_title: String,
+    week_negative_title: String,
     share: String,
 }
 
@@ -396,6 +400,9 @@ pub(super) async fn overview(
                 day: super::chart::svg(day, &v, false),
                 day_negative: super::chart::svg(day, &v, true),
                 week_negative: super::chart::svg(week, &v, true),
+                day_title: super::chart::title(day, &v, false),
+                day_negative_title: super::chart::title(day, &v, true),
+                week_negative_title: super::chart::title(week, &v, true),
                 share: day
                     .negative_share
                     .map(|s| words::share_words(&v, s, day.usual_negative_share))
@@ -666,6 +673,8 @@ struct IncidentBody {
     /// The volume chart with the usual band and the window marked, and the negative share (SVG).
     volume_chart: Option<String>,
     share_chart: Option<String>,
+    volume_title: String,
+    share_title: String,
     first: Vec<MentionCtx>,
     press: Vec<(String, u32)>,
     social: Vec<(String, u32)>,
@@ -831,6 +840,16 @@ pub(super) async fn incident(
             .series
             .as_ref()
             .map(|series| super::chart::share_svg(series, &v, marked)),
+        volume_title: window
+            .series
+            .as_ref()
+            .map(|series| super::chart::title(series, &v, false))
+            .unwrap_or_default(),
+        share_title: window
+            .series
+            .as_ref()
+            .map(|series| super::chart::share_title(series, &v))
+            .unwrap_or_default(),
         first: window.first.iter().map(|m| mention_ctx(&v, m)).collect(),
         press: tallies(&window.press),
         social: tallies(&window.social),
