@@ -673,6 +673,26 @@ fn mentions_json_carries_kind_and_engagement() {
     for key in ["author_followers", "likes", "reposts", "replies"] {
         assert!(plain[key].is_null(), "{key}: {plain}");
     }
+    // `veille sources --json` names each source's kind too.
+    let out = run(&["sources", "--json", "--config", &config]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let kinds: Vec<(String, String)> = stdout(&out)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["name"].as_str().unwrap().into(),
+                v["kind"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("masto".to_string(), "mastodon-tag".to_string()),
+            ("feed".to_string(), "feed".to_string())
+        ]
+    );
 }
 
 #[test]

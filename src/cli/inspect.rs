@@ -51,6 +51,7 @@ pub fn sources(place: Place<'_>, json: bool) -> anyhow::Result<ExitCode> {
             let state = states.iter().find(|s| s.name == source.name);
             let row = serde_json::json!({
                 "name": source.name,
+                "kind": source.kind,
                 "url": source.url,
                 "enabled": source.enabled,
                 "tags": source.tags,
