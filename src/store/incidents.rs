@@ -294,6 +294,43 @@ pub struct SilenceRow {
 const INCIDENT_COLUMNS: &str = "id, key, kind, watch, rule, severity, opened_at, updated_at, resolved_at, peak_count, \
      peak_at, mentions, baseline, summary_fr, summary_en, silenced, acknowledged_at, acknowledged_by, ack_note, explanation";
 
+/// Records what a person did about incident `id` (taken, noted, resolved by hand) as a line of its
+/// timeline, inside the caller's transaction: facts only (who, and the note), which the faces say in their
+/// reader's language. `false` when there is no such incident.
+pub(super) fn person_event(
+    tx: &rusqlite::Connection,
+    id: i64,
+    kind: &str,
+    key_kind: &str,
+    by: &str,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let severity: Option<String> = tx
+        .query_row("SELECT severity FROM incident WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(severity) = severity else {
+        return Ok(false);
+    };
+    let detail = serde_json::json!({ "by": by, "note": note }).to_string();
+    tx.execute(
+        "INSERT INTO incident_event (incident, key, at, kind, severity, notify, text_fr, text_en, by, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, '', '', ?6, ?7)",
+        params![
+            id,
+            format!("incident/{id}/{key_kind}/{}", now.timestamp_micros()),
+            ts(now),
+            kind,
+            severity,
+            by,
+            detail
+        ],
+    )?;
+    Ok(true)
+}
+
 fn incident_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentRow> {
     Ok(IncidentRow {
         id: r.get(0)?,
@@ -542,26 +579,7 @@ impl Store {
         if n == 0 {
             return Ok(false);
         }
-        let severity: String = tx
-            .query_row("SELECT severity FROM incident WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .map_err(err)?;
-        // Facts only: the faces say them in their reader's language.
-        let detail = serde_json::json!({ "by": by, "note": note }).to_string();
-        tx.execute(
-            "INSERT INTO incident_event (incident, key, at, kind, severity, notify, text_fr, text_en, by, detail)
-             VALUES (?1, ?2, ?3, 'acknowledged', ?4, 0, '', '', ?5, ?6)",
-            params![
-                id,
-                format!("incident/{id}/acknowledged/{}", now.timestamp_micros()),
-                ts(now),
-                severity,
-                by,
-                detail
-            ],
-        )
-        .map_err(err)?;
+        person_event(&tx, id, "acknowledged", "acknowledged", by, note, now).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(true)
     }
@@ -595,25 +613,7 @@ impl Store {
         if n == 0 {
             return Ok(false);
         }
-        let severity: String = tx
-            .query_row("SELECT severity FROM incident WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .map_err(err)?;
-        let detail = serde_json::json!({ "by": by, "note": note }).to_string();
-        tx.execute(
-            "INSERT INTO incident_event (incident, key, at, kind, severity, notify, text_fr, text_en, by, detail)
-             VALUES (?1, ?2, ?3, 'resolved', ?4, 0, '', '', ?5, ?6)",
-            params![
-                id,
-                format!("incident/{id}/resolved-by-hand/{}", now.timestamp_micros()),
-                ts(now),
-                severity,
-                by,
-                detail
-            ],
-        )
-        .map_err(err)?;
+        person_event(&tx, id, "resolved", "resolved-by-hand", by, note, now).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(true)
     }

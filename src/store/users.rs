@@ -241,33 +241,8 @@ impl Store {
     /// # Errors
     /// On SQLite failure.
     pub fn add_note(&mut self, id: i64, by: &str, note: &str, now: DateTime<Utc>) -> Result<bool> {
-        let severity: Option<String> = self
-            .conn
-            .query_row("SELECT severity FROM incident WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(|e| self.err(e))?;
-        let Some(severity) = severity else {
-            return Ok(false);
-        };
-        // Facts only, as an acknowledgement's: the faces say them in their reader's language.
-        let detail = serde_json::json!({ "by": by, "note": note }).to_string();
-        self.conn
-            .execute(
-                "INSERT INTO incident_event (incident, key, at, kind, severity, notify, text_fr, text_en, by, detail)
-                 VALUES (?1, ?2, ?3, 'note', ?4, 0, '', '', ?5, ?6)",
-                params![
-                    id,
-                    format!("incident/{id}/note/{}", now.timestamp_micros()),
-                    ts(now),
-                    severity,
-                    by,
-                    detail
-                ],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(true)
+        super::incidents::person_event(&self.conn, id, "note", "note", by, Some(note), now)
+            .map_err(|e| self.err(e))
     }
 
     /// Ends every session unused since `idle_before` or opened before `created_before`.
