@@ -38,7 +38,7 @@ fn mentions(rng: &mut fastrand::Rng, start: DateTime<Utc>, n: usize) -> Vec<Anal
                     weight: -0.6,
                 }],
                 matches: Vec::new(),
-                near: None,
+                press: false,
             }
         })
         .collect()

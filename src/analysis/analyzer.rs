@@ -7,7 +7,8 @@
 //!
 //! Each text is folded once here and the folded forms are shared: the title and the body separately for the
 //! rules (whose matches point into one field or the other), and the two together for language and sentiment
-//! (a title often carries the tone: « Arnaque chez Acme »).
+//! (a title often carries the tone: « Arnaque chez Acme »), and for the story signature
+//! ([`crate::analysis::story`]).
 
 use crate::analysis::fold::fold;
 use crate::analysis::lang;
@@ -95,6 +96,8 @@ impl Analyzer {
             matches: outcome.matches,
             watches: outcome.watches.into_iter().map(str::to_owned).collect(),
             sentiment,
+            near: crate::analysis::story::signature_of(folded_whole),
+            medium: Some(crate::model::Medium::of(tags, Some(mention.kind.as_str()))),
         }
     }
 }

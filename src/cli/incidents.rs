@@ -729,7 +729,7 @@ impl Layout<'_> {
     }
 
     fn syndication_and_terms(&self, out: &mut String, x: &crate::detect::Explanation) {
-        if x.syndication.is_none() && x.terms.is_empty() {
+        if x.syndication.is_none() && x.pickup.is_none() && x.terms.is_empty() {
             return;
         }
         let v = &self.v;
@@ -743,6 +743,10 @@ impl Layout<'_> {
                 ],
             );
             self.field(out, "syndication", &value);
+        }
+        if let Some(p) = &x.pickup {
+            let value = v.say("pickup-value", &words::pickup_args(p));
+            self.field(out, "pickup", &value);
         }
         if !x.terms.is_empty() {
             self.field(out, "driving-terms", &words::tallies(&x.terms));

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::model::Interval;
 use crate::model::Locale;
 use crate::store::status_file;
-use crate::store::{MentionFilter, Store};
+use crate::store::{MentionFilter, Store, StoryTally};
 use crate::views::{self, status::Problem, status::Verdict};
 
 use super::{Place, error, load_config, open_read_only};
@@ -92,14 +92,15 @@ pub fn sources(place: Place<'_>, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn mentions(
-    place: Place<'_>,
-    source: Option<String>,
-    since: Option<String>,
-    rule: Option<String>,
-    limit: Option<usize>,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
+pub(crate) fn mentions(place: Place<'_>, args: super::MentionsArgs) -> anyhow::Result<ExitCode> {
+    let super::MentionsArgs {
+        source,
+        since,
+        rule,
+        limit,
+        json,
+        lang,
+    } = args;
     let now = Utc::now();
     let since = match since.as_deref().map(Interval::parse).transpose() {
         Ok(None) => None,
@@ -147,10 +148,32 @@ pub fn mentions(
         limit,
     };
     let mentions = store.mentions(&filter)?;
+    let stories: Vec<u64> = mentions.iter().map(|m| m.story).collect();
+    let tallies = store.story_tallies(&stories)?;
+    let v = super::voice(&config, lang);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for m in &mentions {
+        let tally = tallies.get(&m.story).copied().unwrap_or(StoryTally {
+            mentions: 1,
+            sources: 1,
+        });
         if json {
-            serde_json::to_writer(&mut out, m)?;
+            /// A mention with how far its story went.
+            #[derive(serde::Serialize)]
+            struct Row<'a> {
+                #[serde(flatten)]
+                mention: &'a crate::store::StoredMention,
+                story_mentions: u32,
+                story_sources: u32,
+            }
+            serde_json::to_writer(
+                &mut out,
+                &Row {
+                    mention: m,
+                    story_mentions: tally.mentions,
+                    story_sources: tally.sources,
+                },
+            )?;
             writeln!(out)?;
         } else {
             writeln!(
@@ -174,6 +197,22 @@ pub fn mentions(
                     rm.rule,
                     rm.severity,
                     terms.join(", ")
+                )?;
+            }
+            // A story told by more than this mention: a copy of an article, or a customer saying it again.
+            if tally.mentions > 1 {
+                let id = crate::store::story_id(m.story);
+                writeln!(
+                    out,
+                    "    {}",
+                    v.say(
+                        "mention-story",
+                        &[
+                            ("id", id[..8].to_owned().into()),
+                            ("mentions", tally.mentions.into()),
+                            ("sources", tally.sources.into()),
+                        ],
+                    )
                 )?;
             }
         }

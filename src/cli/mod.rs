@@ -132,8 +132,12 @@ pub enum Command {
         /// At most N mentions.
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
+        /// One JSON object per mention.
         #[arg(long)]
         json: bool,
+        /// Language: fr or en (default: $LANG when it is one of them, else the configuration's `locale`).
+        #[arg(long, value_name = "LANG")]
+        lang: Option<crate::i18n::Locale>,
         #[command(flatten)]
         db: DbArg,
     },
@@ -298,8 +302,19 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             rule,
             limit,
             json,
+            lang,
             db,
-        } => inspect::mentions(Place::new(config, &db.db), source, since, rule, limit, json),
+        } => inspect::mentions(
+            Place::new(config, &db.db),
+            MentionsArgs {
+                source,
+                since,
+                rule,
+                limit,
+                json,
+                lang,
+            },
+        ),
         Command::Notify {
             action: NotifyAction::Test { to, channel: None },
         } => notify::test(config, to),
@@ -358,6 +373,16 @@ fn open_read_only(place: Place<'_>) -> anyhow::Result<Option<(Config, crate::sto
 
 /// The voice of a command: `--lang`, else the environment's language (`LC_ALL`, `LC_MESSAGES`, `LANG`) when
 /// veille speaks it, else the configuration's `locale`; on the configuration's clock.
+/// What `veille mentions` was asked.
+pub(crate) struct MentionsArgs {
+    pub source: Option<String>,
+    pub since: Option<String>,
+    pub rule: Option<String>,
+    pub limit: Option<usize>,
+    pub json: bool,
+    pub lang: Option<crate::i18n::Locale>,
+}
+
 pub(crate) fn voice(config: &Config, lang: Option<crate::i18n::Locale>) -> crate::i18n::Voice {
     let locale = lang
         .or_else(crate::i18n::Locale::from_env)

@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Analysis, Interval, Label, Mention, RuleMatch, Severity, TermWeight};
+use crate::model::{Analysis, Interval, Label, Medium, Mention, RuleMatch, Severity, TermWeight};
 
 /// What detection needs to know about one analysed mention of a watch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,10 +35,10 @@ pub struct AnalysedMention {
     pub terms: Vec<TermWeight>,
     /// The rules that matched.
     pub matches: Vec<RuleMatch>,
-    /// The MinHash signature of its title and text, to group rewritten copies into one story
-    /// ([`crate::analysis::story`]); `None` for a text without words or a mention built without it.
-    #[serde(skip)]
-    pub near: Option<crate::analysis::story::Signature>,
+    /// Whether its source is the press ([`crate::model::Medium`]): an explanation names the press sites
+    /// that picked a story up.
+    #[serde(default)]
+    pub press: bool,
 }
 
 impl AnalysedMention {
@@ -64,7 +64,10 @@ impl AnalysedMention {
             link: mention.link.clone(),
             terms: analysis.sentiment.terms.clone(),
             matches: analysis.matches.clone(),
-            near: crate::analysis::story::signature(mention.title.as_deref(), &mention.text),
+            press: analysis
+                .medium
+                .unwrap_or_else(|| Medium::of(&[], Some(mention.kind.as_str())))
+                == Medium::Press,
         }
     }
 
@@ -272,7 +275,7 @@ pub(crate) mod tests {
             link: None,
             terms: Vec::new(),
             matches: Vec::new(),
-            near: None,
+            press: source.starts_with("press"),
         }
     }
 

@@ -105,6 +105,24 @@ pub struct Syndication {
     pub sites: Vec<String>,
 }
 
+/// How far the window's stories were picked up: the stories several sources carried, how many sources
+/// carried them, and which of those are the press.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pickup {
+    /// Stories carried by more than one source.
+    pub stories: u32,
+    /// The distinct sources that carried them.
+    pub sites: u32,
+    /// The press sources among them, those that carried the most of these stories first (at most
+    /// [`PRESS_NAMED`]).
+    pub press: Vec<String>,
+    /// Press sources left unnamed.
+    pub more_press: u32,
+}
+
+/// Press sites named in a [`Pickup`].
+pub const PRESS_NAMED: usize = 5;
+
 /// The facts behind a decision about a window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Explanation {
@@ -133,6 +151,10 @@ pub struct Explanation {
     pub terms: Vec<Tally>,
     /// The negative story carried by the most sources, when more than one carried it.
     pub syndication: Option<Syndication>,
+    /// How far the window's stories were picked up, when one was carried by several sources
+    /// ("7 articles repris par 23 sites"); absent from explanations stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pickup: Option<Pickup>,
     /// The planned event in force during the window (its label), if any: a volume surge is then expected,
     /// and a bad buzz says it happened during the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -216,6 +238,8 @@ impl Explanation {
             })
             .filter(|_| pool.iter().any(|m| m.label == Label::Neg));
 
+        let pickup = pickup(&pool, &story_sources);
+
         let mut terms: BTreeMap<String, u32> = BTreeMap::new();
         for m in pool.iter().filter(|m| m.label == Label::Neg) {
             let mut seen: Vec<&str> = Vec::new();
@@ -255,9 +279,48 @@ impl Explanation {
             telling,
             terms: top_of(terms, TOP_TERMS),
             syndication,
+            pickup,
             event: None,
         }
     }
+}
+
+/// The pickup of the stories of `pool` that several sources carried (`story_sources`: each story's distinct
+/// sources); `None` when no story was carried by more than one.
+fn pickup(pool: &[&AnalysedMention], story_sources: &BTreeMap<u64, Vec<&str>>) -> Option<Pickup> {
+    let copied: Vec<&Vec<&str>> = story_sources.values().filter(|s| s.len() > 1).collect();
+    if copied.is_empty() {
+        return None;
+    }
+    // Each carrier, with how many of the copied stories it carried.
+    let mut carriers: BTreeMap<&str, u32> = BTreeMap::new();
+    for sources in &copied {
+        for s in sources.iter() {
+            *carriers.entry(s).or_default() += 1;
+        }
+    }
+    let press_sources: std::collections::BTreeSet<&str> = pool
+        .iter()
+        .filter(|m| m.press)
+        .map(|m| m.source.as_str())
+        .collect();
+    let mut press: Vec<(&str, u32)> = carriers
+        .iter()
+        .filter(|(s, _)| press_sources.contains(**s))
+        .map(|(s, n)| (*s, *n))
+        .collect();
+    press.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let more_press = press.len().saturating_sub(PRESS_NAMED) as u32;
+    Some(Pickup {
+        stories: copied.len() as u32,
+        sites: carriers.len() as u32,
+        press: press
+            .into_iter()
+            .take(PRESS_NAMED)
+            .map(|(s, _)| s.to_owned())
+            .collect(),
+        more_press,
+    })
 }
 
 /// Up to three most negative mentions (one per story), then the most shared stories, five at most.

@@ -7,9 +7,9 @@
 //! stored mentions; the daemon may keep one per watch, or call the two functions itself with counts from
 //! the store. The scenario tests drive detection through it.
 //!
-//! Each mention's story is first looked up among the stories of the last two days
-//! ([`crate::analysis::story`]): a copy rewritten by another site joins the story it copies, so counts,
-//! floors and explanations reason in stories, not copies.
+//! A mention comes with its story ([`crate::analysis::story`], grouped by the detection stage before it
+//! gets here): a copy rewritten by another site carries the story it copies, so counts, floors and
+//! explanations reason in stories, not copies.
 //!
 //! A mention published within `late_after` (six hours by default) of its arrival counts in the bucket in
 //! progress: a bucket already judged is not judged again, and a burst a few hours old but still going is
@@ -24,7 +24,6 @@ use super::baseline::history_span;
 use super::counts::{AnalysedMention, BucketCounts, Window, bucket_delta, bucket_start, span};
 use super::incident::{Decision, WatchState, evaluate, on_mention, tell_rules};
 use super::silence::Silence;
-use crate::analysis::story::StoryIndex;
 use crate::model::WatchSettings;
 
 /// One watch followed through time.
@@ -41,8 +40,6 @@ pub struct WatchFeed {
     /// Starts of closed buckets that late mentions changed since [`WatchFeed::take_refilled`] was last
     /// called: the store must write them again.
     refilled: Vec<DateTime<Utc>>,
-    /// The stories of the last two days: a rewritten copy of an article joins the article's story.
-    stories: StoryIndex,
 }
 
 impl WatchFeed {
@@ -65,7 +62,6 @@ impl WatchFeed {
             open_start: None,
             open: Vec::new(),
             refilled: Vec::new(),
-            stories: StoryIndex::new(),
         }
     }
 
@@ -120,7 +116,7 @@ impl WatchFeed {
 
     fn take(
         &mut self,
-        mut mention: AnalysedMention,
+        mention: AnalysedMention,
         now: DateTime<Utc>,
         silences: &[Silence],
         new: bool,
@@ -140,14 +136,6 @@ impl WatchFeed {
             );
             out.extend(decisions);
             self.state = state;
-        }
-        // A rewritten or lightly edited copy of a story seen lately is that story: counted once. Critical
-        // rules keep the exact content hash (above): the grouping lives in memory, and after a restart a
-        // copy must not be told apart from the one already mailed any differently than before it.
-        if let Some(sig) = &mention.near {
-            mention.story =
-                self.stories
-                    .assign_signature(mention.story, sig, mention.time.min(now));
         }
         let open = *self
             .open_start

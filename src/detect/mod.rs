@@ -148,7 +148,7 @@ mod scenarios;
 
 pub use baseline::{Baseline, Level, Profile, Span, choose_profile, history_span};
 pub use counts::{AnalysedMention, BucketCounts, Window, aggregate_buckets, bucket_start};
-pub use explain::{Explanation, Figures, Syndication, Tally, Telling, TellingMention};
+pub use explain::{Explanation, Figures, Pickup, Syndication, Tally, Telling, TellingMention};
 pub use feed::{WatchFeed, replay};
 pub use incident::{
     BuzzAlert, CriticalMention, Decision, EventKind, IncidentEvent, IncidentId, IncidentWindow,

@@ -108,7 +108,7 @@ impl Timeline {
             link: Some(format!("https://example.org/{n}")),
             terms,
             matches: Vec::new(),
-            near: None,
+            press: false,
         }
     }
 
@@ -679,7 +679,7 @@ fn tl_article(i: u32) -> AnalysedMention {
             weight: -0.4,
         }],
         matches: Vec::new(),
-        near: None,
+        press: false,
     }
 }
 
@@ -1261,6 +1261,8 @@ fn twenty_sites_rewriting_one_article_are_one_story_naming_the_sites() {
     r.hours(&mut tl, t0(), 14 * 24, quiet);
     let start = t0() + TimeDelta::days(14);
     let story = "Acme rappelle ses yaourts à la fraise après la découverte de morceaux de verre dans plusieurs magasins du Rhône";
+    // The detection stage groups each new mention into its story before detection sees it.
+    let mut stories = crate::analysis::story::StoryIndex::new();
     let copies: Vec<AnalysedMention> = (0..20u32)
         .map(|i| {
             let text = match i % 4 {
@@ -1272,9 +1274,9 @@ fn twenty_sites_rewriting_one_article_are_one_story_naming_the_sites() {
             let mut m = tl_article(i);
             m.key = format!("presse{i:02}/1");
             m.source = format!("presse{i:02}");
-            m.story = 1000 + u64::from(i);
+            m.press = i % 4 != 3;
             m.time = start + TimeDelta::minutes(i64::from(i));
-            m.near = crate::analysis::story::signature(None, &text);
+            m.story = stories.assign(1000 + u64::from(i), None, &text, m.time);
             m
         })
         .collect();
@@ -1291,16 +1293,25 @@ fn twenty_sites_rewriting_one_article_are_one_story_naming_the_sites() {
         s.sites,
         ["presse00", "presse01", "presse02", "presse03", "presse04"]
     );
+    // The tally names the press among the twenty (one in four is a forum), the most copies first.
+    let p = e.pickup.as_ref().expect("the pickup");
+    assert_eq!((p.stories, p.sites, p.more_press), (1, 20, 10));
     let fr = opened[0].explain_fr();
     assert!(
         fr.contains(
-            "\u{a0}; repris par presse00, presse01, presse02, presse03, presse04 et 15 autres."
+            "Un même article repris par 20 sources ne compte que pour un sujet\u{a0}: «\u{a0}Acme rappelle ses yaourts\u{a0}»."
+        ),
+        "{fr}"
+    );
+    assert!(
+        fr.contains(
+            "Reprises\u{a0}: un article repris par 20 sites\u{a0}; presse\u{a0}: presse00, presse01, presse02, presse04, presse05 et 10 autres."
         ),
         "{fr}"
     );
     assert!(
         opened[0].explain_en().contains(
-            "; picked up by presse00, presse01, presse02, presse03, presse04 and 15 more."
+            "Pickup: one article carried by 20 sites; press: presse00, presse01, presse02, presse04, presse05 and 10 more."
         ),
         "{}",
         opened[0].explain_en()

@@ -12,10 +12,10 @@
 
 use chrono::{Datelike as _, TimeDelta, Timelike as _};
 
-use super::Voice;
+use super::{Arg, Voice};
 use crate::detect::{
-    BuzzAlert, CriticalMention, Decision, EventKind, Explanation, Figures, IncidentEvent, Profile,
-    Suppression, Tally, Telling, TellingMention, TrendFacts,
+    BuzzAlert, CriticalMention, Decision, EventKind, Explanation, Figures, IncidentEvent, Pickup,
+    Profile, Suppression, Tally, Telling, TellingMention, TrendFacts,
 };
 use crate::model::{Label, Severity};
 
@@ -629,7 +629,8 @@ pub fn explanation(v: &Voice, x: &Explanation, metric: Metric, full: bool) -> St
                     ("title", v.quote_opt(s.title.as_deref()).into()),
                     (
                         "sites",
-                        if s.sites.is_empty() {
+                        // With the pickup said below, the sites are named there (the press first).
+                        if s.sites.is_empty() || x.pickup.is_some() {
                             "none".to_owned()
                         } else {
                             s.sites.join(", ")
@@ -643,6 +644,10 @@ pub fn explanation(v: &Voice, x: &Explanation, metric: Metric, full: bool) -> St
                 ],
             ),
         );
+    }
+    if let Some(p) = &x.pickup {
+        out.push(' ');
+        out.push_str(&v.say("explain-pickup", &pickup_args(p)));
     }
     if !full {
         return out;
@@ -730,6 +735,25 @@ pub fn telling_line(v: &Voice, t: &TellingMention) -> String {
         line.push_str(&format!(" <{l}>"));
     }
     line
+}
+
+/// The arguments of `pickup-value`: how many stories several sources carried, by how many sites, and the
+/// press among them.
+pub fn pickup_args(p: &Pickup) -> Vec<(&'static str, Arg<'static>)> {
+    vec![
+        ("stories", p.stories.into()),
+        ("sites", p.sites.into()),
+        (
+            "press",
+            if p.press.is_empty() {
+                "none".to_owned()
+            } else {
+                p.press.join(", ")
+            }
+            .into(),
+        ),
+        ("more", p.more_press.into()),
+    ]
 }
 
 /// `forum0 (3), site01 (2)`.

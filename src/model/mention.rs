@@ -213,6 +213,10 @@ pub struct RuleMatch {
     pub terms: Vec<MatchedTerm>,
 }
 
+/// A text's MinHash signature: the smallest hash of its word pairs in each of 64 bins, by its low 16 bits
+/// ([`crate::analysis::story`]). Two texts agree on each minimum about as often as they share word pairs.
+pub type Signature = [u16; 64];
+
 /// Everything analysis says about one mention.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Analysis {
@@ -222,6 +226,14 @@ pub struct Analysis {
     /// Ids of the watches the mention counts towards.
     #[serde(default)]
     pub watches: Vec<String>,
+    /// The MinHash signature of its folded title and text, to group rewritten copies into one story
+    /// ([`crate::analysis::story`]); `None` for a text without words. Not stored: the story it led to is.
+    #[serde(skip)]
+    pub near: Option<Signature>,
+    /// Whether its source is the press or a social network, from the source's tags and kind; `None` when
+    /// not known (read back from the store: the kind then decides).
+    #[serde(skip)]
+    pub medium: Option<super::Medium>,
 }
 
 #[cfg(test)]

@@ -100,3 +100,39 @@ impl std::fmt::Display for SourceKind {
         f.write_str(self.as_str())
     }
 }
+
+/// Whether a source is the press or a social network: what a communications team asks first of the sites
+/// that picked a story up.
+///
+/// A source tagged `presse` or `press` is press; tagged `social` (or `réseau`, `network`) is social;
+/// otherwise its kind decides: a plain feed, a news search or an alert feed is press, a post or comment
+/// service (Mastodon, Bluesky, Reddit, Hacker News, YouTube, Lemmy, WordPress comments, App Store reviews)
+/// is social.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Medium {
+    Press,
+    Social,
+}
+
+impl Medium {
+    /// The medium of a source from its tags, else its kind (`None` or `feed` for a plain feed).
+    pub fn of(tags: &[String], kind: Option<&str>) -> Medium {
+        let tagged = |names: &[&str]| {
+            tags.iter()
+                .any(|t| names.iter().any(|n| t.trim().eq_ignore_ascii_case(n)))
+        };
+        if tagged(&["presse", "press"]) {
+            return Medium::Press;
+        }
+        if tagged(&["social", "réseau", "reseau", "network"]) {
+            return Medium::Social;
+        }
+        match kind.unwrap_or("feed") {
+            "mastodon-tag" | "bluesky-profile" | "bluesky-search" | "reddit-search"
+            | "hn-search" | "youtube-channel" | "youtube-playlist" | "lemmy-community"
+            | "wordpress-comments" | "app-store-reviews" => Medium::Social,
+            _ => Medium::Press,
+        }
+    }
+}

@@ -11,12 +11,19 @@
 //! rows and notifications. After a restart, [`Detector::load`] rebuilds every feed from the stored state and
 //! buckets and feeds the bucket in progress its stored mentions again; decisions are recorded under unique
 //! keys, so nothing is recorded or mailed twice.
+//!
+//! Before detection sees a new mention, its story is looked up among the stories of the last two days
+//! ([`crate::analysis::story`], one index for the whole store): a rewritten copy of an article joins the
+//! article's story, and that story is stored with the mention in the same transaction. [`Detector::load`]
+//! rebuilds the index from the mentions stored in the last two days, so a copy that arrives after a
+//! restart joins the story it copies, as it would have before.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rusqlite::Transaction;
 
+use crate::analysis::story::{self, StoryIndex};
 use crate::detect::{
     AnalysedMention, BucketCounts, CriticalMention, Decision, EventKind, Silence, SilenceTarget,
     Suppression, WatchFeed, WatchState, history_span,
@@ -60,6 +67,8 @@ pub struct Detector {
     feeds: HashMap<String, WatchFeed>,
     /// Start of the newest bucket written to the store, per watch.
     persisted: HashMap<String, DateTime<Utc>>,
+    /// The stories of the last two days, for every watch: a rewritten copy joins the story it copies.
+    stories: StoryIndex,
 }
 
 fn to_silences(rows: &[SilenceRow]) -> Vec<Silence> {
@@ -91,7 +100,13 @@ impl Detector {
             spec: DetectionSpec::default(),
             feeds: HashMap::new(),
             persisted: HashMap::new(),
+            stories: StoryIndex::new(),
         };
+        for (story, title, text, at) in store.recent_stories(now - StoryIndex::WINDOW)? {
+            if let Some(sig) = story::signature(title.as_deref(), &text) {
+                detector.stories.remember(story, &sig, at);
+            }
+        }
         detector.apply_spec(store, spec, now)?;
         Ok(detector)
     }
@@ -239,7 +254,14 @@ impl Detector {
         // The mentions of this write by key: an email shows them, built only when one is queued.
         let mut shown: HashMap<String, &NewRow<'_>> = HashMap::new();
         for n in order {
-            let am = self.analysed(n.mention, n.analysis);
+            let mut am = self.analysed(n.mention, n.analysis);
+            if let Some(sig) = &n.analysis.near {
+                let story = self.stories.assign_signature(am.story, sig, now);
+                if story != am.story {
+                    incidents::set_mention_story(tx, n.row, story)?;
+                    am.story = story;
+                }
+            }
             let mut watches: Vec<String> = n.analysis.watches.clone();
             incidents::add_mention_watches(tx, n.row, n.mention.time(), &watches)?;
             if watches.is_empty() && !am.critical_rules().is_empty() {

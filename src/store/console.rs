@@ -10,7 +10,9 @@ use rusqlite::OptionalExtension as _;
 use rusqlite::types::Value;
 
 use super::search::Cursor;
-use super::{MENTION_COLUMNS, Result, Store, StoredMention, mention_row, ts};
+use super::{
+    AFTER_MENTION_COLUMNS, MENTION_COLUMNS, Result, Store, StoredMention, mention_row, ts,
+};
 
 /// The counts of a watch's bucket from its mentions, for the buckets the detector has not stored yet (it
 /// keeps the bucket in progress in memory, and stores a closed one at its next tick).
@@ -180,7 +182,7 @@ impl Store {
                 let m = mention_row(r)?;
                 Ok((
                     Cursor {
-                        at: r.get(19)?,
+                        at: r.get(AFTER_MENTION_COLUMNS)?,
                         key: m.key,
                     },
                     m,

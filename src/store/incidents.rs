@@ -185,6 +185,17 @@ pub fn add_mention_watches(
     Ok(())
 }
 
+/// Records that the new mention at row `mention` belongs to `story` (a rewritten copy of an article seen
+/// lately: [`crate::analysis::story`]).
+///
+/// # Errors
+/// On SQLite failure.
+pub fn set_mention_story(tx: &Transaction<'_>, mention: i64, story: u64) -> rusqlite::Result<()> {
+    tx.prepare_cached("UPDATE mention SET story = ?1 WHERE id = ?2")?
+        .execute(params![story as i64, mention])?;
+    Ok(())
+}
+
 /// Stores a watch's closed bucket (JSON counts).
 ///
 /// # Errors

@@ -22,6 +22,7 @@ pub mod status_file;
 pub mod users;
 pub mod writer;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -202,6 +203,26 @@ pub struct StoredMention {
     pub replies: Option<u64>,
     /// The service's own score (Hacker News points, an App Store rating).
     pub points: Option<i64>,
+    /// The story it belongs to ([`crate::analysis::story`]): the same for every rewritten copy of one
+    /// article. Sixteen hexadecimal digits in JSON.
+    #[serde(serialize_with = "story_hex")]
+    pub story: u64,
+}
+
+/// A story id as people and tools see it: sixteen hexadecimal digits (the short form is the first eight).
+pub fn story_id(story: u64) -> String {
+    format!("{story:016x}")
+}
+
+fn story_hex<S: serde::Serializer>(story: &u64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&story_id(*story))
+}
+
+/// How far a story went: its mentions and the sources that carried them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StoryTally {
+    pub mentions: u32,
+    pub sources: u32,
 }
 
 /// Which mentions to list.
@@ -241,10 +262,13 @@ pub struct Store {
 /// The columns [`mention_row`] reads, in its order, for a `mention` table aliased `m`.
 pub(crate) const MENTION_COLUMNS: &str = "m.id, m.guid, m.source, m.link, m.title, m.text, m.author, m.published, \
      m.fetched, m.lang, m.score, m.label, m.kind, m.author_handle, m.author_followers, m.likes, m.reposts, \
-     m.replies, m.points";
+     m.replies, m.points, m.story";
 
-/// A mention read from the [`MENTION_COLUMNS`] (in that order, from 0; the next free column is 19), its
-/// rule matches left to the caller.
+/// The first column after the [`MENTION_COLUMNS`] in a query that selects more.
+pub(crate) const AFTER_MENTION_COLUMNS: usize = 20;
+
+/// A mention read from the [`MENTION_COLUMNS`] (in that order, from 0; the next free column is
+/// [`AFTER_MENTION_COLUMNS`]), its rule matches left to the caller.
 pub(crate) fn mention_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMention> {
     Ok(StoredMention {
         key: r.get(0)?,
@@ -276,6 +300,7 @@ pub(crate) fn mention_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMenti
         reposts: count(r.get(16)?),
         replies: count(r.get(17)?),
         points: r.get(18)?,
+        story: r.get::<_, i64>(19)? as u64,
     })
 }
 
@@ -562,6 +587,72 @@ impl Store {
             .map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err(e))
+    }
+
+    /// How far each of `stories` went (every stored mention of it), for the stories that have a mention.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn story_tallies(&self, stories: &[u64]) -> Result<HashMap<u64, StoryTally>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT COUNT(*), COUNT(DISTINCT source) FROM mention WHERE story = ?1")
+            .map_err(|e| self.err(e))?;
+        let mut out = HashMap::new();
+        for &story in stories {
+            if out.contains_key(&story) {
+                continue;
+            }
+            let (mentions, sources): (i64, i64) = stmt
+                .query_row(params![story as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(|e| self.err(e))?;
+            if mentions > 0 {
+                out.insert(
+                    story,
+                    StoryTally {
+                        mentions: u32::try_from(mentions).unwrap_or(u32::MAX),
+                        sources: u32::try_from(sources).unwrap_or(u32::MAX),
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// The stored mentions that arrived from `since` on, oldest first, as (story, title, text, arrival):
+    /// what the story index is rebuilt from ([`crate::analysis::story`]). Rows are read newest first by
+    /// row id (the order they were stored) and the reading stops at the first one that arrived before
+    /// `since`, so the cost is that of the recent rows alone.
+    ///
+    /// # Errors
+    /// On SQLite failure.
+    pub fn recent_stories(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(u64, Option<String>, String, DateTime<Utc>)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT story, title, text, fetched FROM mention ORDER BY id DESC")
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let fetched = from_ts(r.get(3).map_err(|e| self.err(e))?);
+            if fetched < since {
+                break;
+            }
+            let read = || -> rusqlite::Result<_> {
+                Ok((
+                    r.get::<_, i64>(0)? as u64,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, String>(2)?,
+                    fetched,
+                ))
+            };
+            out.push(read().map_err(|e| self.err(e))?);
+        }
+        out.reverse();
+        Ok(out)
     }
 
     /// Mentions by row id, with their analysis as stored, in the order given.

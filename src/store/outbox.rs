@@ -867,6 +867,7 @@ mod tests {
             reposts: None,
             replies: None,
             points: None,
+            story: 1,
         };
         let n = NotifiedMention::from(&m);
         assert_eq!(n.time, Some(at(5)));

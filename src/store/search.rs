@@ -20,7 +20,7 @@
 
 use rusqlite::params;
 
-use super::{MENTION_COLUMNS, Result, Store, StoredMention, mention_row};
+use super::{AFTER_MENTION_COLUMNS, MENTION_COLUMNS, Result, Store, StoredMention, mention_row};
 use crate::analysis::fold::fold;
 
 /// Where a page of mentions starts: strictly older than this (`at`, row id).
@@ -198,7 +198,7 @@ impl Store {
             .query_map(params![at, key, limit as i64], |r| {
                 let m = mention_row(r)?;
                 let cursor = Cursor {
-                    at: r.get(19)?,
+                    at: r.get(AFTER_MENTION_COLUMNS)?,
                     key: m.key,
                 };
                 Ok((cursor, m))
@@ -244,7 +244,7 @@ impl Store {
             .query_map(params![query.to_fts(), below, limit as i64], |r| {
                 let m = mention_row(r)?;
                 let cursor = Cursor {
-                    at: r.get(19)?,
+                    at: r.get(AFTER_MENTION_COLUMNS)?,
                     key: m.key,
                 };
                 Ok((cursor, m))

@@ -369,6 +369,7 @@ mod tests {
             reposts: None,
             replies: None,
             points: None,
+            story: 1,
         }
     }
 

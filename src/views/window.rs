@@ -27,36 +27,9 @@ use super::{IncidentView, WatchSeries};
 /// its first ones and its tallies over these).
 pub const WINDOW_READ: usize = 5_000;
 
-/// Whether a source is the press or a social network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reach {
-    Press,
-    Social,
-}
-
-impl Reach {
-    /// The reach of a source from its tags, else its kind (`None` or `feed` for a plain feed); see the
-    /// module's documentation for the rule.
-    pub fn of(tags: &[String], kind: Option<&str>) -> Reach {
-        let tagged = |names: &[&str]| {
-            tags.iter()
-                .any(|t| names.iter().any(|n| t.trim().eq_ignore_ascii_case(n)))
-        };
-        if tagged(&["presse", "press"]) {
-            return Reach::Press;
-        }
-        if tagged(&["social", "réseau", "reseau", "network"]) {
-            return Reach::Social;
-        }
-        match kind.unwrap_or("feed") {
-            "mastodon-tag" | "bluesky-profile" | "bluesky-search" | "reddit-search"
-            | "hn-search" | "youtube-channel" | "youtube-playlist" | "lemmy-community"
-            | "wordpress-comments" | "app-store-reviews" => Reach::Social,
-            _ => Reach::Press,
-        }
-    }
-}
+/// Whether a source is the press or a social network ([`crate::model::Medium`], decided by its tags, else
+/// its kind).
+pub use crate::model::Medium as Reach;
 
 /// The reach of every configured source, by name; a source no longer configured is judged by the kind its
 /// mentions were read with.
@@ -302,6 +275,7 @@ mod tests {
             reposts: None,
             replies: None,
             points: None,
+            story: 1,
         }
     }
 

@@ -1411,6 +1411,7 @@ mod tests {
                     reposts: None,
                     replies: None,
                     points: None,
+                    story: 1,
                 },
             )],
             next: None,

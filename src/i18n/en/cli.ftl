@@ -43,6 +43,7 @@ field = { $field ->
     [top-authors] top authors
     [terms] terms
     [syndication] syndication
+    [pickup] pickup
     [driving-terms] driving terms
     [rule-terms] rule terms
     [negative-terms] negative terms
@@ -163,3 +164,7 @@ sources-add-tried = { $name } ({ $kind }): { $count ->
 sources-add-failed = { $name } ({ $kind }): the try failed, nothing is written: { $error }
 sources-add-written = Source added to { $file }; it is read at the next start or reload (systemctl reload veille).
 sources-add-exists = A source is already named "{ $name }" in the configuration ({ $file } and its sources directory): choose another name (--name).
+mention-story = ↳ story { $id }: { $sources ->
+    [one] { $mentions } mentions from one source
+   *[other] carried by { $sources } sources ({ $mentions } mentions)
+}

@@ -116,6 +116,17 @@ explain-syndication = One article carried by { $sources } sources counts as a si
        *[other] {" "}and { $more } more
     }
 }.
+explain-pickup = Pickup: { pickup-value }.
+pickup-value = { $stories ->
+    [one] one article
+   *[other] { $stories } articles
+} carried by { $sites } sites{ $press ->
+    [none] , none of them press
+   *[other] ; press: { $press }{ $more ->
+        [0] {""}
+       *[other] {" "}and { $more } more
+    }
+}
 explain-top-sources = Top sources: { $sources }.
 explain-authors = { $count ->
     [one] { $count } distinct author

@@ -43,6 +43,7 @@ field = { $field ->
     [top-authors] auteurs princ.
     [terms] termes
     [syndication] reprise
+    [pickup] reprises
     [driving-terms] termes dominants
     [rule-terms] termes de la règle
     [negative-terms] termes négatifs
@@ -172,3 +173,7 @@ sources-add-tried = { $name } ({ $kind }) : { $count ->
 sources-add-failed = { $name } ({ $kind }) : l'essai a échoué, rien n'est écrit : { $error }
 sources-add-written = Source ajoutée à { $file } ; elle sera lue au prochain démarrage ou rechargement (systemctl reload veille).
 sources-add-exists = Une source s'appelle déjà « { $name } » dans la configuration ({ $file } et son répertoire de sources) : choisissez un autre nom (--name).
+mention-story = ↳ sujet { $id } : { $sources ->
+    [one] { $mentions } mentions d'une même source
+   *[other] repris par { $sources } sources ({ $mentions } mentions)
+}

@@ -116,6 +116,17 @@ explain-syndication = Un même article repris par { $sources } sources ne compte
        *[other] {" "}et { $more } autres
     }
 }.
+explain-pickup = Reprises : { pickup-value }.
+pickup-value = { $stories ->
+    [one] un article repris
+   *[other] { $stories } articles repris
+} par { $sites } sites{ $press ->
+    [none] , aucun de presse
+   *[other] {" "}; presse : { $press }{ $more ->
+        [0] {""}
+       *[other] {" "}et { $more } autres
+    }
+}
 explain-top-sources = Sources principales : { $sources }.
 explain-authors = { $count ->
     [one] { $count } auteur distinct
