@@ -135,4 +135,45 @@ fn a_copy_read_after_a_restart_joins_the_story_it_copies_and_mentions_show_it() 
         .unwrap();
     let line = format!("↳ story {}: carried by 3 sources (3 mentions)", &story[..8]);
     assert_eq!(stdout(&out).matches(&line).count(), 3, "{}", stdout(&out));
+
+    // The id a person reads is the filter that lists the story's copies.
+    let out = veille()
+        .args([
+            "mentions",
+            "--json",
+            "--story",
+            &story[..8],
+            "--config",
+            config.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut sources: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["source"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    sources.sort();
+    assert_eq!(sources, ["blog-c", "presse-a", "presse-b"]);
+    let out = veille()
+        .args([
+            "mentions",
+            "--story",
+            "3f2z",
+            "--config",
+            config.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("is not a story id"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -669,6 +669,10 @@ impl Layout<'_> {
                 ),
                 words::telling_why(v, t.why),
             ];
+            if let Some(story) = t.story {
+                let id = crate::store::story_id(story);
+                details.push(v.say("detail-story", &[("id", id[..8].to_owned().into())]));
+            }
             if t.sources > 1 {
                 details.push(v.say("detail-carried", &[("sources", t.sources.into())]));
             }

@@ -98,6 +98,7 @@ pub(crate) fn mentions(place: Place<'_>, args: super::MentionsArgs) -> anyhow::R
         since,
         rule,
         limit,
+        story,
         json,
         lang,
     } = args;
@@ -146,6 +147,7 @@ pub(crate) fn mentions(place: Place<'_>, args: super::MentionsArgs) -> anyhow::R
         since,
         rule,
         limit,
+        story,
     };
     let mentions = store.mentions(&filter)?;
     let stories: Vec<u64> = mentions.iter().map(|m| m.story).collect();

@@ -132,6 +132,9 @@ pub enum Command {
         /// At most N mentions.
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
+        /// Only the mentions of this story: its id or its first digits, as listed (`↳ sujet 3f2a9c01`).
+        #[arg(long, value_name = "ID")]
+        story: Option<crate::store::StoryPrefix>,
         /// One JSON object per mention.
         #[arg(long)]
         json: bool,
@@ -301,6 +304,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             since,
             rule,
             limit,
+            story,
             json,
             lang,
             db,
@@ -311,6 +315,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 since,
                 rule,
                 limit,
+                story,
                 json,
                 lang,
             },
@@ -379,6 +384,7 @@ pub(crate) struct MentionsArgs {
     pub since: Option<String>,
     pub rule: Option<String>,
     pub limit: Option<usize>,
+    pub story: Option<crate::store::StoryPrefix>,
     pub json: bool,
     pub lang: Option<crate::i18n::Locale>,
 }

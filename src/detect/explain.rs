@@ -88,6 +88,10 @@ pub struct TellingMention {
     pub score: f32,
     /// How many sources carried the same story in the window.
     pub sources: u32,
+    /// The story it belongs to ([`crate::analysis::story`]); absent from explanations stored before it
+    /// was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub story: Option<u64>,
     pub why: Telling,
     /// The terms that made it negative, strongest first.
     pub terms: Vec<String>,
@@ -464,6 +468,7 @@ fn telling(m: &AnalysedMention, sources: u32, why: Telling) -> TellingMention {
         link: m.link.clone(),
         score: m.score,
         sources,
+        story: Some(m.story),
         why,
         terms: names,
     }

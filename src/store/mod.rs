@@ -232,6 +232,34 @@ pub struct MentionFilter {
     pub since: Option<DateTime<Utc>>,
     pub rule: Option<String>,
     pub limit: Option<usize>,
+    /// Only the story whose id starts with these hexadecimal digits ([`StoryPrefix`]).
+    pub story: Option<StoryPrefix>,
+}
+
+/// The first hexadecimal digits of a story id (one to sixteen), as people copy them from a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoryPrefix {
+    /// The smallest and largest story ids with the prefix.
+    pub first: u64,
+    pub last: u64,
+}
+
+impl std::str::FromStr for StoryPrefix {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<StoryPrefix, String> {
+        let s = s.trim();
+        if s.is_empty() || s.len() > 16 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!(
+                "{s:?} is not a story id: one to sixteen hexadecimal digits, as `veille mentions` shows them"
+            ));
+        }
+        let value = u64::from_str_radix(s, 16).map_err(|e| e.to_string())?;
+        let free = 4 * (16 - s.len() as u32);
+        let first = value.checked_shl(free).unwrap_or(0);
+        let last = first | 1u64.checked_shl(free).map_or(u64::MAX, |b| b - 1);
+        Ok(StoryPrefix { first, last })
+    }
 }
 
 /// The figures `veille status` and the metrics endpoint report.
@@ -548,6 +576,13 @@ impl Store {
         if let Some(rule) = &filter.rule {
             sql.push_str(" AND EXISTS (SELECT 1 FROM mention_match mm WHERE mm.mention = m.id AND mm.rule = ?)");
             args.push(rule.clone().into());
+        }
+        if let Some(p) = filter.story {
+            // Stories are stored as signed integers: one prefix is one range there too (its top bit, the
+            // sign, is fixed by the prefix's first digit).
+            sql.push_str(" AND m.story BETWEEN ? AND ?");
+            args.push((p.first as i64).min(p.last as i64).into());
+            args.push((p.first as i64).max(p.last as i64).into());
         }
         sql.push_str(" ORDER BY m.at DESC, m.id DESC");
         if let Some(limit) = filter.limit {

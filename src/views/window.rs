@@ -57,7 +57,7 @@ impl Reaches {
     }
 }
 
-/// A story several sources carried: the same link, or the same title.
+/// A story several sources carried: the same story (a rewritten copy), the same link, or the same title.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Syndicated {
     pub title: String,
@@ -204,8 +204,9 @@ fn top(counts: HashMap<&str, u32>, n: usize) -> Vec<Tally> {
     v
 }
 
-/// The stories carried by more than one source, the most carried first: mentions are grouped by link
-/// (without its query and fragment) and by title (folded), and a group counts its distinct sources.
+/// The stories carried by more than one source, the most carried first: mentions are grouped by story
+/// (rewritten copies: [`crate::analysis::story`]), by link (without its query and fragment) and by title
+/// (folded), and a group counts its distinct sources.
 fn syndicated(mentions: &[StoredMention], n: usize) -> Vec<Syndicated> {
     // Union of the two keys: a mention joins the group its link or its title already names.
     let mut group_of: HashMap<String, usize> = HashMap::new();
@@ -223,7 +224,12 @@ fn syndicated(mentions: &[StoredMention], n: usize) -> Vec<Syndicated> {
             .map(|t| crate::analysis::fold::fold(t).as_str().to_owned())
             .filter(|t| t.split_whitespace().count() >= 3)
             .map(|t| format!("title:{t}"));
-        let keys: Vec<String> = link_key.into_iter().chain(title_key).collect();
+        let story_key = Some(format!("story:{}", m.story));
+        let keys: Vec<String> = story_key
+            .into_iter()
+            .chain(link_key)
+            .chain(title_key)
+            .collect();
         let found = keys.iter().find_map(|k| group_of.get(k).copied());
         let i = found.unwrap_or_else(|| {
             groups.push(Syndicated {
@@ -275,7 +281,8 @@ mod tests {
             reposts: None,
             replies: None,
             points: None,
-            story: 1,
+            // The exact hash of its words, as a feed gives it: different titles, different stories.
+            story: crate::sources::parse::story_hash(Some(title), ""),
         }
     }
 

@@ -94,6 +94,7 @@ voices-value = { $sources ->
 }
 section-telling = Telling mentions
 detail-score = score { $score }
+detail-story = story { $id }
 detail-carried = carried by { $sources } sources
 detail-rule = rule { $rule }
 detail-not-mailed = not sent

@@ -94,6 +94,7 @@ voices-value = { $sources ->
 }
 section-telling = Mentions marquantes
 detail-score = score { $score }
+detail-story = sujet { $id }
 detail-carried = repris par { $sources } sources
 detail-rule = règle { $rule }
 detail-not-mailed = non notifiée
