@@ -268,10 +268,10 @@ fn demo_runs_offline_and_shows_mentions() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("démonstration sur 5 flux d'exemple"),
+        text.contains("démonstration sur 7 flux d'exemple"),
         "{text}"
     );
-    assert!(text.contains("5 lus, 0 en échec, 22 mentions"), "{text}");
+    assert!(text.contains("7 lus, 0 en échec, 24 mentions"), "{text}");
     assert!(
         text.contains("Grève dans les ateliers de Maison Brioche"),
         "{text}"
@@ -281,7 +281,12 @@ fn demo_runs_offline_and_shows_mentions() {
     assert!(text.contains("règle brioche-boycott (critique)"), "{text}");
     assert!(text.contains("— Maison Brioche (bad buzz)"), "{text}");
     assert!(
-        text.contains("8 mentions négatives le 10/03 entre 11 h et 12 h, alors que d'habitude il n'y en a aucune à cette heure"),
+        text.contains("9 sujets négatifs distincts (10 mentions négatives) le 10/03 entre 11 h et 12 h, alors que d'habitude il n'y en a aucune à cette heure"),
+        "{text}"
+    );
+    // Two press sites picked up the journal's recall: one story, told as a pickup naming them.
+    assert!(
+        text.contains("Reprises\u{a0}: un article repris par 2 sites\u{a0}; presse\u{a0}: actu-lyon, fil-conso"),
         "{text}"
     );
     assert!(text.contains("Objet\u{a0}: [veille] "), "{text}");
@@ -346,7 +351,7 @@ fn the_demo_is_deterministic_and_speaks_one_language() {
         .output()
         .unwrap();
     assert!(
-        stdout(&out).starts_with("veille — demo on 5 sample feeds"),
+        stdout(&out).starts_with("veille — demo on 7 sample feeds"),
         "{}",
         stdout(&out)
     );

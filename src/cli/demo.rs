@@ -60,6 +60,19 @@ const FEEDS: &[(&str, &str, &[u8], &str)] = &[
         include_bytes!("../../examples/demo/social-en.atom.in"),
         "social",
     ),
+    // Two press sites that pick up the journal's recall, rewritten: one story, told as a pickup.
+    (
+        "actu-lyon",
+        "actu-lyon.xml",
+        include_bytes!("../../examples/demo/actu-lyon.xml.in"),
+        "presse",
+    ),
+    (
+        "fil-conso",
+        "fil-conso.xml",
+        include_bytes!("../../examples/demo/fil-conso.xml.in"),
+        "presse",
+    ),
 ];
 
 /// The example rule files of the repository, as the demo installs them.

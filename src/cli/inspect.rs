@@ -178,15 +178,16 @@ pub(crate) fn mentions(place: Place<'_>, args: super::MentionsArgs) -> anyhow::R
             )?;
             writeln!(out)?;
         } else {
+            // The listing reads as the demo's: the audience's clock, the label and score in words.
             writeln!(
                 out,
-                "{}  {:<14} {:<3} {:>5.2} {:<5}  {}",
-                when(m.published.or(Some(m.fetched))),
+                "{}  {:<16} {:<5} {:<8} {:>6}  {}",
+                v.moment(m.published.unwrap_or(m.fetched)),
                 m.source,
-                m.label.as_str(),
-                m.score,
                 m.lang.as_str(),
-                m.title.as_deref().unwrap_or("(sans titre)")
+                crate::i18n::words::label(&v, m.label),
+                v.signed(f64::from(m.score)),
+                m.title.clone().unwrap_or_else(|| v.say("untitled", &[]))
             )?;
             if !m.text.is_empty() {
                 writeln!(out, "    {}", excerpt(&m.text, 140))?;
@@ -195,10 +196,18 @@ pub(crate) fn mentions(place: Place<'_>, args: super::MentionsArgs) -> anyhow::R
                 let terms = distinct_terms(rm);
                 writeln!(
                     out,
-                    "    ↳ rule {} ({}): {}",
-                    rm.rule,
-                    rm.severity,
-                    terms.join(", ")
+                    "    ↳ {}",
+                    v.say(
+                        "demo-rule-match",
+                        &[
+                            ("rule", rm.rule.as_str().into()),
+                            (
+                                "severity",
+                                crate::i18n::words::severity(&v, rm.severity).into()
+                            ),
+                            ("terms", terms.join(", ").into()),
+                        ],
+                    )
                 )?;
             }
             // A story told by more than this mention: a copy of an article, or a customer saying it again.

@@ -300,11 +300,29 @@ pub(crate) fn figures(v: &Voice, n: &Notification) -> Vec<(String, String)> {
         } else {
             "count"
         };
+        // Stories, not copies: when copies were folded, the count says so as the CLI does ("9 sujets
+        // négatifs distincts (10 mentions négatives)").
+        let metric = match decision(n) {
+            Some(Decision::Buzz(_)) => words::Metric::Volume,
+            _ => words::Metric::Negative,
+        };
+        let count = match &x {
+            Some(x)
+                if what == "count"
+                    && (match metric {
+                        words::Metric::Negative => x.negative.count,
+                        words::Metric::Volume => x.volume.count,
+                    }) == c =>
+            {
+                words::count_words(v, x, metric)
+            }
+            _ => v.integer(u64::from(c)),
+        };
         out.push((
             label(what),
             v.say(
                 "email-count-value",
-                &[("count", c.into()), ("window", window.into())],
+                &[("count", count.into()), ("window", window.into())],
             ),
         ));
     }
@@ -364,6 +382,12 @@ pub(crate) fn figures(v: &Voice, n: &Notification) -> Vec<(String, String)> {
     // The share test, the planned event in force and a slow crisis's days: the same words as the CLI's.
     if let Some(z) = x.as_ref().and_then(|x| x.share_z) {
         out.push((label("share-test"), words::share_test_value(v, z)));
+    }
+    if let Some(p) = x.as_ref().and_then(|x| x.pickup.as_ref()) {
+        out.push((
+            label("pickup"),
+            v.say("pickup-value", &words::pickup_args(p)),
+        ));
     }
     if let Some(event) = x.as_ref().and_then(|x| x.event.as_deref()) {
         out.push((label("event"), clean(event)));

@@ -24,6 +24,7 @@ email-figure = { $figure ->
     [duration] Duration
     [peak] Peak
     [share-test] Share test
+    [pickup] Pickup
     [event] Planned event
     [trend] Trend over 24 h
    *[other] { $figure }

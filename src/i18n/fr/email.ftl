@@ -24,6 +24,7 @@ email-figure = { $figure ->
     [duration] Durée
     [peak] Pic
     [share-test] Test de hausse
+    [pickup] Reprises
     [event] Événement prévu
     [trend] Tendance sur 24 h
    *[other] { $figure }
