@@ -36,7 +36,7 @@
 //! and Accurate Minwise Hashing", ICML 2017), which keeps the property banding needs — two texts agree on
 //! a bin with a probability equal to their Jaccard index — and, unlike borrowing from the next bin to the
 //! right (Shrivastava and Li, ICML 2014), does not let one shingle of a short text decide a long run of
-//! bins. A shingle then costs the hash of its word (xxh3, each word hashed once and combined by pairs),
+//! bins. Each bin's draws are a fixed random order of the bins, made at compile time. A shingle then costs the hash of its word (xxh3, each word hashed once and combined by pairs),
 //! one mix and one comparison. The folding is the analyser's, done once for rules, language and
 //! sentiment.
 //!
@@ -73,34 +73,49 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The minimum an empty bin `i` borrows: that of the first filled bin among its draws (a fixed sequence
-/// of bins per `i`, the same for every text). At least one bin is filled; after many unlucky draws, the
-/// first filled bin to the right is taken.
-fn donor(filled: &[u32; HASHES], i: usize) -> u32 {
-    for attempt in 0..4 * HASHES as u64 {
-        let j = (mix(((i as u64) << 32) | attempt) % HASHES as u64) as usize;
-        if filled[j] != u32::MAX {
-            return filled[j];
+/// Each bin's draws for densification: a fixed random order of the bins (a Fisher–Yates shuffle by
+/// SplitMix64, made at compile time), the same for every text.
+const DRAWS: [[u8; HASHES]; HASHES] = {
+    let mut draws = [[0u8; HASHES]; HASHES];
+    let mut state = 0xd1b5_4a32_d192_ed03u64;
+    let mut i = 0;
+    while i < HASHES {
+        let mut k = 0;
+        while k < HASHES {
+            draws[i][k] = k as u8;
+            k += 1;
         }
+        let mut k = HASHES - 1;
+        while k > 0 {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^= z >> 31;
+            let r = (z % (k as u64 + 1)) as usize;
+            let t = draws[i][k];
+            draws[i][k] = draws[i][r];
+            draws[i][r] = t;
+            k -= 1;
+        }
+        i += 1;
     }
-    (1..HASHES)
-        .map(|d| filled[(i + d) % HASHES])
-        .find(|&v| v != u32::MAX)
-        .unwrap_or(u32::MAX)
-}
+    draws
+};
 
 /// The MinHash signature of a folded text (word pairs; a one-word text is its word). `None` when there is
 /// no word at all.
 pub fn signature_of(folded: &Folded) -> Option<Signature> {
     let mut sig = [u32::MAX; HASHES];
+    // The bins some shingle fell in.
+    let mut filled = 0u64;
     let mut add = |shingle: u64| {
-        // One hash per shingle: its top bits choose the bin, the next 32 bits are the value.
-        let h = mix(shingle);
-        let bin = (h >> 58) as usize;
-        let value = (h >> 26) as u32;
-        if value < sig[bin] {
-            sig[bin] = value;
-        }
+        // One hash per shingle (the words' xxh3 hashes, combined): its top bits choose the bin, the next
+        // 32 bits are the value.
+        let bin = (shingle >> 58) as usize;
+        let value = (shingle >> 26) as u32;
+        sig[bin] = sig[bin].min(value);
+        filled |= 1 << bin;
     };
     let mut prev: Option<u64> = None;
     let mut words = 0usize;
@@ -117,15 +132,15 @@ pub fn signature_of(folded: &Folded) -> Option<Signature> {
         (1, Some(h)) => add(h),
         _ => {}
     }
-    // Densification: an empty bin takes the minimum of a filled bin it draws, the same draws for every
-    // text, so that two texts agree on it with the same probability as on a filled one.
-    if sig.contains(&u32::MAX) {
-        let filled = sig;
-        for (i, slot) in sig.iter_mut().enumerate() {
-            if filled[i] != u32::MAX {
-                continue;
-            }
-            *slot = donor(&filled, i);
+    // Densification: an empty bin takes the minimum of the first filled bin in its draws, the same draws
+    // for every text, so that two texts agree on it with the same probability as on a filled one. Only
+    // empty bins are written, so a donor's minimum is its own.
+    let mut empty = !filled;
+    while empty != 0 {
+        let i = empty.trailing_zeros() as usize;
+        empty &= empty - 1;
+        if let Some(&j) = DRAWS[i].iter().find(|&&j| filled >> j & 1 == 1) {
+            sig[i] = sig[j as usize];
         }
     }
     Some(sig.map(|m| m as u16))
@@ -180,6 +195,14 @@ struct BandTable {
 }
 
 impl BandTable {
+    /// A table that holds `keys` keys without growing.
+    fn with_capacity(keys: usize) -> BandTable {
+        BandTable {
+            slots: vec![0; (keys * 2).next_power_of_two().max(1024)],
+            len: 0,
+        }
+    }
+
     fn position(&self, key: u32) -> usize {
         (key as usize).wrapping_mul(0x9e37_79b9) & (self.slots.len() - 1)
     }
@@ -263,6 +286,15 @@ impl StoryIndex {
 
     pub fn new() -> StoryIndex {
         StoryIndex::default()
+    }
+
+    /// An index sized for `stories` stories in a window (the table then does not grow on the way).
+    pub fn with_capacity(stories: usize) -> StoryIndex {
+        StoryIndex {
+            entries: Vec::with_capacity(stories),
+            bands: BandTable::with_capacity(stories * BANDS),
+            next_prune: None,
+        }
     }
 
     /// Stories held (for tests and figures).
@@ -377,8 +409,9 @@ impl StoryIndex {
             .into_iter()
             .filter(|e| now - e.last <= Self::WINDOW.num_seconds())
             .collect();
-        self.bands = BandTable::default();
-        self.entries.reserve(kept.len());
+        // Sized for as many stories again as were kept: the next window is likely as busy as this one.
+        self.bands = BandTable::with_capacity(2 * kept.len() * BANDS);
+        self.entries.reserve(2 * kept.len());
         for e in kept {
             let keys = band_keys(&e.signature);
             self.push(e.story, e.signature, &keys, e.last);

@@ -102,7 +102,10 @@ impl Detector {
             persisted: HashMap::new(),
             stories: StoryIndex::new(),
         };
-        for (story, title, text, at) in store.recent_stories(now - StoryIndex::WINDOW)? {
+        let recent = store.recent_stories(now - StoryIndex::WINDOW)?;
+        // As many stories again as the last window held: the table then seldom grows.
+        detector.stories = StoryIndex::with_capacity(2 * recent.len());
+        for (story, title, text, at) in recent {
             if let Some(sig) = story::signature(title.as_deref(), &text) {
                 detector.stories.remember(story, &sig, at);
             }
