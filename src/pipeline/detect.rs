@@ -105,9 +105,9 @@ impl Detector {
         let recent = store.recent_stories(now - StoryIndex::WINDOW)?;
         // As many stories again as the last window held: the table then seldom grows.
         detector.stories = StoryIndex::with_capacity(2 * recent.len());
-        for (story, title, text, at) in recent {
-            if let Some(sig) = story::signature(title.as_deref(), &text) {
-                detector.stories.remember(story, &sig, at);
+        for r in recent {
+            if let Some(sig) = story::signature(r.title.as_deref(), &r.text) {
+                detector.stories.remember(r.story, &sig, r.arrived);
             }
         }
         detector.apply_spec(store, spec, now)?;

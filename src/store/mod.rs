@@ -218,6 +218,16 @@ fn story_hex<S: serde::Serializer>(story: &u64, s: S) -> std::result::Result<S::
     s.serialize_str(&story_id(*story))
 }
 
+/// A stored mention as the story index is rebuilt from it.
+#[derive(Debug, Clone)]
+pub struct RecentStory {
+    pub story: u64,
+    pub title: Option<String>,
+    pub text: String,
+    /// When it was stored (first seen).
+    pub arrived: DateTime<Utc>,
+}
+
 /// How far a story went: its mentions and the sources that carried them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct StoryTally {
@@ -654,17 +664,14 @@ impl Store {
         Ok(out)
     }
 
-    /// The stored mentions that arrived from `since` on, oldest first, as (story, title, text, arrival):
-    /// what the story index is rebuilt from ([`crate::analysis::story`]). Rows are read newest first by
-    /// row id (the order they were stored) and the reading stops at the first one that arrived before
-    /// `since`, so the cost is that of the recent rows alone.
+    /// The stored mentions that arrived from `since` on, oldest first: what the story index is rebuilt
+    /// from ([`crate::analysis::story`]). Rows are read newest first by row id (the order they were
+    /// stored) and the reading stops at the first one that arrived before `since`, so the cost is that of
+    /// the recent rows alone.
     ///
     /// # Errors
     /// On SQLite failure.
-    pub fn recent_stories(
-        &self,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<(u64, Option<String>, String, DateTime<Utc>)>> {
+    pub fn recent_stories(&self, since: DateTime<Utc>) -> Result<Vec<RecentStory>> {
         let mut stmt = self
             .conn
             .prepare("SELECT story, title, text, fetched FROM mention ORDER BY id DESC")
@@ -677,12 +684,12 @@ impl Store {
                 break;
             }
             let read = || -> rusqlite::Result<_> {
-                Ok((
-                    r.get::<_, i64>(0)? as u64,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, String>(2)?,
-                    fetched,
-                ))
+                Ok(RecentStory {
+                    story: r.get::<_, i64>(0)? as u64,
+                    title: r.get(1)?,
+                    text: r.get(2)?,
+                    arrived: fetched,
+                })
             };
             out.push(read().map_err(|e| self.err(e))?);
         }
