@@ -1094,6 +1094,97 @@ mod tests {
         }
     }
 
+    /// Guards the lexicons' layout (all keys in one string, entries found through a table of their
+    /// numbers): every word of the lexicon files, every inflection the scorer derives and every expression
+    /// must still be found under its own key, with the valence the files give it — a key lost or cut short
+    /// fails here.
+    #[test]
+    fn every_word_inflection_and_expression_of_the_files_is_found() {
+        // Valences by key, English then French.
+        let mut found = Vec::new();
+        for (lex, base, extra, rules, french) in [
+            (&scorer().en, EN_BASE, EN_EXTRA, &EN_RULES, false),
+            (&scorer().fr, FR_BASE, FR_EXTRA, &FR_RULES, true),
+        ] {
+            // What the files say, hand-written entries winning (a zero removes the generated one).
+            let mut listed: std::collections::BTreeMap<&str, f32> = entries(base).collect();
+            let mut blocked = FxHashSet::default();
+            let mut own = FxHashSet::default();
+            for (k, w) in entries(extra) {
+                if w == 0.0 {
+                    listed.remove(k);
+                    blocked.insert(k);
+                } else {
+                    listed.insert(k, w);
+                    own.insert(k);
+                }
+            }
+            let mut expected: std::collections::BTreeMap<String, f32> = listed
+                .iter()
+                .filter(|(k, _)| !k.contains(' '))
+                .map(|(k, w)| ((*k).to_owned(), *w))
+                .collect();
+            for (k, w) in listed.iter().filter(|(k, _)| !k.contains(' ')) {
+                for form in inflections(k, *w, french) {
+                    if !blocked.contains(form.as_str()) {
+                        expected.entry(form).or_insert(w * INFLECTED);
+                    }
+                }
+            }
+            for (b, _) in rules.boosters {
+                if !own.contains(b) {
+                    expected.insert((*b).to_owned(), 0.0);
+                }
+            }
+            assert!(expected.len() > 5_000, "{} forms", expected.len());
+            for (word, valence) in &expected {
+                let (entry, key, elongated) = lex.lookup(word);
+                assert_eq!(key, word, "{word} is found under its own key");
+                assert!(!elongated, "{word}");
+                assert_eq!(entry.valence, *valence, "valence of {word}");
+            }
+            for (k, w) in listed.iter().filter(|(k, _)| k.contains(' ')) {
+                let mut ids = [0u32; 3];
+                for (slot, word) in ids.iter_mut().zip(k.split(' ')) {
+                    *slot = lex.lookup(word).0.id;
+                    assert_ne!(*slot, 0, "{word} of {k} has an id");
+                }
+                let first = lex.lookup(k.split(' ').next().unwrap_or(k)).0;
+                assert_ne!(first.flags & PHRASE_START, 0, "{k} starts an expression");
+                assert_eq!(lex.phrases.get(&ids), Some(&(*w, *k)), "{k}");
+            }
+            for &n in rules.negators {
+                assert_ne!(lex.lookup(n).0.flags & NEGATOR, 0, "{n} negates");
+            }
+            assert_eq!(lex.lookup("zzqxj").0.valence, 0.0);
+            for (k, w) in listed.iter().filter(|(k, _)| k.contains(' ')) {
+                expected.insert((*k).to_owned(), *w);
+            }
+            found.push(expected);
+        }
+        // As people write them: accents, inflections (`génialement` and `lovin` are derived, not listed)
+        // and expressions, each with the valence the files give its folded key.
+        for (text, lang, term, key) in [
+            ("Je suis déçue", Lang::Fr, "déçue", "decue"),
+            (
+                "C'est génialement fait",
+                Lang::Fr,
+                "génialement",
+                "genialement",
+            ),
+            ("pas mal du tout", Lang::Fr, "pas mal", "pas mal"),
+            ("gorgeously shot", Lang::En, "gorgeously", "gorgeously"),
+            ("just lovin it", Lang::En, "lovin", "lovin"),
+        ] {
+            let valence = found[usize::from(lang == Lang::Fr)][key];
+            assert_ne!(valence, 0.0, "{key}");
+            let s = scorer().score(text, &fold(text), lang);
+            let t = s.terms.iter().find(|t| t.term == term);
+            let want = ((valence / 4.0).clamp(-1.0, 1.0) * 100.0).round() / 100.0;
+            assert_eq!(t.map(|t| t.weight), Some(want), "{text}: {:?}", s.terms);
+        }
+    }
+
     #[test]
     fn scores_stay_in_range() {
         let long = "génial ".repeat(200) + &"!".repeat(50);
