@@ -208,17 +208,12 @@ fn hash_key(key: &str) -> u64 {
     FxBuildHasher.hash_one(key)
 }
 
-/// Where the key of word `i` of a lexicon is in its keys: from its start to the next word's.
-fn key_range(keys: &str, words: &[Slot], i: u32) -> std::ops::Range<usize> {
+/// The key of word `i` of a lexicon: from its start to the next word's.
+fn key_of<'a>(keys: &'a str, words: &[Slot], i: u32) -> &'a str {
     let i = i as usize;
     let start = words[i].start as usize;
     let end = words.get(i + 1).map_or(keys.len(), |s| s.start as usize);
-    start..end
-}
-
-/// The key of word `i` of a lexicon.
-fn key_of<'a>(keys: &'a str, words: &[Slot], i: u32) -> &'a str {
-    &keys[key_range(keys, words, i)]
+    &keys[start..end]
 }
 
 /// Rule words of one language: negations, intensifiers, contrast.
@@ -500,9 +495,8 @@ impl Lexicon {
     /// The number of a word in `words`, if the lexicon has it.
     fn find(&self, word: &str) -> Option<u32> {
         self.index
-            // Bytes, not `str`: a lookup need not check where characters start.
             .find(hash_key(word), |&i| {
-                self.keys.as_bytes()[key_range(&self.keys, &self.words, i)] == *word.as_bytes()
+                key_of(&self.keys, &self.words, i) == word
             })
             .copied()
     }
