@@ -13,7 +13,8 @@
 //! that German stays `Other`). A text that still points nowhere and has no word of another language is read
 //! as French or English by whatlang restricted to those two, so that its sentiment is still scored.
 
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::OnceLock;
 
 use super::fold::Folded;
@@ -334,48 +335,100 @@ fn foreign_script(word: &str) -> bool {
         .is_some_and(|c| !c.is_ascii() && c.is_alphabetic() && c > '\u{024F}')
 }
 
-/// Words that only one of the two sentiment lexicons knows: `1` French, `-1` English. Sentiment words are
-/// what short social texts are made of ("Top !", "arnaque", "awesome"), so they settle many texts the
-/// function words leave open.
-fn lexicon_sides() -> &'static FxHashMap<&'static str, i8> {
-    static SIDES: OnceLock<FxHashMap<&'static str, i8>> = OnceLock::new();
+/// The lexicon files whose words vote, with the language they vote for: `1` French, `-1` English.
+const SIDE_FILES: [(i8, &str); 4] = [
+    (1, FR_WORDS),
+    (1, FR_EXTRA_WORDS),
+    (-1, EN_WORDS),
+    (-1, EN_EXTRA_WORDS),
+];
+
+/// A word of [`SIDE_FILES`] by where it is: the file's number (2 bits), the key's offset in it (18 bits)
+/// and its length (12 bits). The table holds these rather than the words, a third of the memory of a map
+/// of `&str`.
+fn side_spot(file: usize, offset: usize, len: usize) -> Option<u32> {
+    (file < 4 && offset < 1 << 18 && len < 1 << 12)
+        .then(|| u32::try_from(file << 30 | offset << 12 | len).ok())
+        .flatten()
+}
+
+/// The word at a [`side_spot`] and its side.
+fn side_word(spot: u32) -> (&'static str, i8) {
+    let (file, offset, len) = (spot >> 30, (spot >> 12) & 0x3_ffff, spot & 0xfff);
+    let (side, data) = SIDE_FILES[file as usize];
+    let start = offset as usize;
+    (data.get(start..start + len as usize).unwrap_or(""), side)
+}
+
+fn hash_word(word: &str) -> u64 {
+    use std::hash::BuildHasher as _;
+    rustc_hash::FxBuildHasher.hash_one(word)
+}
+
+/// Words that only one of the two sentiment lexicons knows, as [`side_spot`]s. Sentiment words are what
+/// short social texts are made of ("Top !", "arnaque", "awesome"), so they settle many texts the function
+/// words leave open.
+fn lexicon_sides() -> &'static HashTable<u32> {
+    static SIDES: OnceLock<HashTable<u32>> = OnceLock::new();
     SIDES.get_or_init(|| {
-        let mut map: FxHashMap<&'static str, i8> = FxHashMap::default();
-        for (side, data) in [
-            (1i8, FR_WORDS),
-            (1, FR_EXTRA_WORDS),
-            (-1, EN_WORDS),
-            (-1, EN_EXTRA_WORDS),
-        ] {
-            for line in data.lines().filter(|l| !l.starts_with('#')) {
+        let mut table: HashTable<u32> = HashTable::new();
+        let mut both: FxHashSet<&'static str> = FxHashSet::default();
+        let find = |table: &HashTable<u32>, key: &str| {
+            table
+                .find(hash_word(key), |&s| side_word(s).0 == key)
+                .copied()
+        };
+        for (file, &(side, data)) in SIDE_FILES.iter().enumerate() {
+            let mut offset = 0;
+            for line in data.split_inclusive('\n') {
+                let at = offset;
+                offset += line.len();
+                if line.starts_with('#') {
+                    continue;
+                }
                 let Some((key, _)) = line.split_once('\t') else {
                     continue;
                 };
                 if key.contains(' ') {
                     continue;
                 }
-                map.entry(key)
-                    .and_modify(|s| {
-                        if *s != side {
-                            *s = 0
+                match find(&table, key) {
+                    Some(s) if side_word(s).1 != side => {
+                        both.insert(key);
+                    }
+                    Some(_) => {}
+                    None => {
+                        // The files are compiled in and far below the spot's limits (a test checks every
+                        // word is found).
+                        if let Some(spot) = side_spot(file, at, key.len()) {
+                            table.insert_unique(hash_word(key), spot, |&s| {
+                                hash_word(side_word(s).0)
+                            });
                         }
-                    })
-                    .or_insert(side);
+                    }
+                }
             }
         }
-        map.retain(|_, s| *s != 0);
-        map
+        table.retain(|s| !both.contains(side_word(*s).0));
+        table.shrink_to_fit(|&s| hash_word(side_word(s).0));
+        table
     })
+}
+
+/// The side of a word in [`lexicon_sides`]: `1` French, `-1` English, `0` neither or both.
+fn lexicon_side(word: &str) -> i8 {
+    lexicon_sides()
+        .find(hash_word(word), |&s| side_word(s).0 == word)
+        .map_or(0, |&s| side_word(s).1)
 }
 
 /// Lexicon votes of a folded text: (French, English).
 fn lexicon_votes(text: &Folded) -> (f32, f32) {
-    let sides = lexicon_sides();
     let (mut f, mut e) = (0.0f32, 0.0f32);
     for w in text.words() {
-        match sides.get(text.word(w)) {
-            Some(1) => f += 0.5,
-            Some(-1) => e += 0.5,
+        match lexicon_side(text.word(w)) {
+            1 => f += 0.5,
+            -1 => e += 0.5,
             _ => {}
         }
     }
@@ -496,6 +549,40 @@ mod tests {
 
     fn lang(s: &str) -> Lang {
         detect(&fold(s), None)
+    }
+
+    /// Guards the table of lexicon words by their place in the files: every single word of the four files
+    /// has the side the files give it (French only, English only, or none when both list it), and words
+    /// of neither file have none.
+    #[test]
+    fn every_lexicon_word_has_its_side() {
+        let mut expected: FxHashMap<&str, i8> = FxHashMap::default();
+        for (side, data) in SIDE_FILES {
+            for line in data.lines().filter(|l| !l.starts_with('#')) {
+                if let Some((key, _)) = line.split_once('\t')
+                    && !key.contains(' ')
+                {
+                    let s = expected.entry(key).or_insert(side);
+                    if *s != side {
+                        *s = 0;
+                    }
+                }
+            }
+        }
+        assert!(expected.values().filter(|&&s| s == 1).count() > 1_000);
+        assert!(expected.values().filter(|&&s| s == -1).count() > 1_000);
+        assert!(expected.values().any(|&s| s == 0));
+        for (word, side) in &expected {
+            assert_eq!(lexicon_side(word), *side, "{word}");
+        }
+        assert_eq!(
+            lexicon_sides().len(),
+            expected.values().filter(|&&s| s != 0).count()
+        );
+        assert_eq!(lexicon_side("arnaque"), 1);
+        assert_eq!(lexicon_side("awesome"), -1);
+        assert_eq!(lexicon_side("zzqxj"), 0);
+        assert_eq!(lexicon_side(""), 0);
     }
 
     #[test]
