@@ -16,10 +16,10 @@
 //! [`HASHES`] hash functions, the smallest hash of any shingle: two texts agree on one such minimum with a
 //! probability equal to their Jaccard index. Candidates are found by locality-sensitive hashing (Indyk &
 //! Motwani 1998; *Mining of Massive Datasets*, Leskovec, Rajaraman & Ullman, ch. 3): the signature is cut
-//! into [`BANDS`] bands of four minima, and texts sharing a band are compared; a candidate joins the
-//! story when at least [`SAME_STORY`] of the [`HASHES`] minima agree (an estimated Jaccard index of 0.56
+//! into [`BANDS`] bands of three minima (30 of the 64), and texts sharing a band are compared; a
+//! candidate joins the story when at least [`SAME_STORY`] of the [`HASHES`] minima agree (an estimated Jaccard index of 0.56
 //! or more). By the binomial tails over 64 draws, a copy with a Jaccard index of 0.75 to its story (a
-//! rewritten lead, a line added) shares a band with it with a probability of 1 − (1 − 0.75⁴)¹⁶ ≈ 0.998 and
+//! rewritten lead, a line added) shares a band with it with a probability of 1 − (1 − 0.75³)¹⁰ ≈ 0.996 and
 //! passes the check in 9,997 cases of 10,000, 0.7 in 99 %; two complaints that share a third of their
 //! word pairs (the same angry sentence, each in a customer's own words after it) pass it about once in
 //! ten thousand. With 16 minima and a threshold of one half, they passed it once in eight.
@@ -36,12 +36,12 @@
 //! and Accurate Minwise Hashing", ICML 2017), which keeps the property banding needs — two texts agree on
 //! a bin with a probability equal to their Jaccard index — and, unlike borrowing from the next bin to the
 //! right (Shrivastava and Li, ICML 2014), does not let one shingle of a short text decide a long run of
-//! bins. Each bin's draws are a fixed random order of the bins, made at compile time. A shingle then costs the hash of its word (xxh3, each word hashed once and combined by pairs),
-//! one mix and one comparison. The folding is the analyser's, done once for rules, language and
-//! sentiment.
+//! bins. Each bin's draws are a fixed random order of the bins, made at compile time. A shingle then
+//! costs the hash of its words (xxh3, each word hashed once, two neighbours' hashes combined) and one
+//! comparison. The folding is the analyser's, done once for rules, language and sentiment.
 //!
 //! In the index, a band's key leads to its latest entry through one open-addressing table (a mention's
-//! sixteen lookups are asked of memory together), and each entry to the previous one of the same band (a
+//! ten lookups are asked of memory together), and each entry to the previous one of the same band (a
 //! chain cut at [`BAND_KEEPS`]); once a window, the stories without a copy in the window are forgotten
 //! and the table is built again, which costs a constant per mention. Memory: about 300 bytes per story
 //! of the last two to four days (60 to 120 MB at 100,000 new stories a day). Benchmarked by
@@ -55,9 +55,9 @@ pub use crate::model::Signature;
 
 /// Minima in a signature.
 pub const HASHES: usize = 64;
-/// Bands of the signature for candidate search (four minima each).
-pub const BANDS: usize = 16;
-const ROWS: usize = HASHES / BANDS;
+/// Bands of the signature for candidate search (three minima each; the other 34 minima only check candidates).
+pub const BANDS: usize = 10;
+const ROWS: usize = 3;
 /// Minima that must agree for a candidate to join a story (an estimated Jaccard index of 0.56 or more).
 pub const SAME_STORY: usize = 36;
 /// Entries followed per band value: the latest ones. A band shared by very many texts (a stock phrase)
@@ -117,19 +117,20 @@ pub fn signature_of(folded: &Folded) -> Option<Signature> {
         sig[bin] = sig[bin].min(value);
         filled |= 1 << bin;
     };
-    let mut prev: Option<u64> = None;
+    let bytes = folded.as_str().as_bytes();
+    let mut prev = 0u64;
     let mut words = 0usize;
     for w in folded.words() {
-        let h = xxhash_rust::xxh3::xxh3_64(folded.word(w).as_bytes());
-        if let Some(p) = prev {
-            add(p.rotate_left(17) ^ h);
+        let h = xxhash_rust::xxh3::xxh3_64(&bytes[w.start..w.end]);
+        if words > 0 {
+            add(prev.rotate_left(17) ^ h);
         }
-        prev = Some(h);
+        prev = h;
         words += 1;
     }
-    match (words, prev) {
-        (0, _) | (_, None) => return None,
-        (1, Some(h)) => add(h),
+    match words {
+        0 => return None,
+        1 => add(prev),
         _ => {}
     }
     // Densification: an empty bin takes the minimum of the first filled bin in its draws, the same draws
@@ -195,16 +196,18 @@ struct BandTable {
 }
 
 impl BandTable {
-    /// A table that holds `keys` keys without growing.
+    /// A table that holds `keys` keys without growing (at most two thirds full).
     fn with_capacity(keys: usize) -> BandTable {
         BandTable {
-            slots: vec![0; (keys * 2).next_power_of_two().max(1024)],
+            slots: vec![0; (keys * 3 / 2).max(1024)],
             len: 0,
         }
     }
 
+    /// The home slot of `key`: the key (a hash) scaled to the table's length (D. Lemire's multiply-shift
+    /// range reduction), so the table need not be a power of two.
     fn position(&self, key: u32) -> usize {
-        (key as usize).wrapping_mul(0x9e37_79b9) & (self.slots.len() - 1)
+        ((u64::from(key) * self.slots.len() as u64) >> 32) as usize
     }
 
     /// Asks memory for the line of `key`'s slot ahead of its lookup.
@@ -224,7 +227,6 @@ impl BandTable {
         if self.slots.is_empty() {
             return NONE;
         }
-        let mask = self.slots.len() - 1;
         let mut i = self.position(key);
         loop {
             let slot = self.slots[i];
@@ -234,16 +236,15 @@ impl BandTable {
             if (slot >> 32) as u32 == key {
                 return slot as u32;
             }
-            i = (i + 1) & mask;
+            i = if i + 1 == self.slots.len() { 0 } else { i + 1 };
         }
     }
 
     /// Points `key` at `entry`; the entry it pointed at before, or [`NONE`].
     fn insert(&mut self, key: u32, entry: u32) -> u32 {
-        if (self.len + 1) * 2 > self.slots.len() {
+        if (self.len + 1) * 3 > self.slots.len() * 2 {
             self.grow();
         }
-        let mask = self.slots.len() - 1;
         let mut i = self.position(key);
         loop {
             let slot = self.slots[i];
@@ -256,7 +257,7 @@ impl BandTable {
                 self.slots[i] = (u64::from(key) << 32) | u64::from(entry);
                 return slot as u32;
             }
-            i = (i + 1) & mask;
+            i = if i + 1 == self.slots.len() { 0 } else { i + 1 };
         }
     }
 
