@@ -17,10 +17,10 @@
 //! probability equal to their Jaccard index. Candidates are found by locality-sensitive hashing (Indyk &
 //! Motwani 1998; *Mining of Massive Datasets*, Leskovec, Rajaraman & Ullman, ch. 3): the signature is cut
 //! into [`BANDS`] bands of three minima (30 of the 64), and texts sharing a band are compared; a
-//! candidate joins the story when at least [`SAME_STORY`] of the [`HASHES`] minima agree (an estimated Jaccard index of 0.56
-//! or more). By the binomial tails over 64 draws, a copy with a Jaccard index of 0.75 to its story (a
-//! rewritten lead, a line added) shares a band with it with a probability of 1 − (1 − 0.75³)¹⁰ ≈ 0.996 and
-//! passes the check in 9,997 cases of 10,000, 0.7 in 99 %; two complaints that share a third of their
+//! candidate joins the story when at least [`SAME_STORY`] of the [`HASHES`] minima agree (an estimated
+//! Jaccard index of 0.56 or more). By the binomial tails over 64 draws, a copy with a Jaccard index of
+//! 0.75 to its story (a rewritten lead, a line added) shares a band with it with a probability of
+//! 1 − (1 − 0.75³)¹⁰ ≈ 0.996 and passes the check in 9,997 cases of 10,000, 0.7 in 99 %; two complaints that share a third of their
 //! word pairs (the same angry sentence, each in a customer's own words after it) pass it about once in
 //! ten thousand. With 16 minima and a threshold of one half, they passed it once in eight.
 //!

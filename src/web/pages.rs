@@ -664,6 +664,9 @@ struct IncidentBody {
     fields: Vec<Field>,
     sentence: String,
     figures: String,
+    /// How far the window's stories were picked up, and by which press (« un article repris par 2 sites ;
+    /// presse : … »).
+    pickup: Option<String>,
     critical: Vec<MentionCtx>,
     /// How many more critical mentions the incident counted than it shows (a flood is counted, not kept
     /// one by one).
@@ -781,8 +784,17 @@ pub(super) async fn incident(
     let figures = view
         .explanation
         .as_ref()
-        .map(|x| words::explanation(&v, x, view.metric(), true))
+        // The short form: the sources, authors, telling mentions and stories have their own sections.
+        .map(|x| words::explanation(&v, x, view.metric(), false))
         .unwrap_or_default();
+    let pickup = view
+        .explanation
+        .as_ref()
+        .and_then(|x| x.pickup.as_ref())
+        .map(|p| v.say("pickup-value", &words::pickup_args(p)));
+    if let Some(x) = view.explanation.as_ref().filter(|x| !x.terms.is_empty()) {
+        fields.push(field(&v, "driving-terms", words::tallies(&x.terms)));
+    }
     let critical: Vec<MentionCtx> = view
         .critical()
         .iter()
@@ -812,6 +824,7 @@ pub(super) async fn incident(
         fields,
         sentence,
         figures,
+        pickup,
         critical_more: (view.row.kind == "critical_mention")
             .then(|| view.critical_count() as usize)
             .filter(|&total| total > critical.len())

@@ -100,7 +100,7 @@ web-press = Press
 web-social = Social networks
 web-top-authors = Most active authors
 web-telling = Most telling mentions
-web-syndication = Syndication (same link or same title)
+web-syndication = Pickup (same story, same link or same title)
 web-syndicated-by = { $count ->
     [one] carried by { $count } source
    *[other] carried by { $count } sources

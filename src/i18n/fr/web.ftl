@@ -100,7 +100,7 @@ web-press = Presse
 web-social = Réseaux sociaux
 web-top-authors = Auteurs les plus actifs
 web-telling = Mentions les plus parlantes
-web-syndication = Reprises (même lien ou même titre)
+web-syndication = Reprises (même sujet, même lien ou même titre)
 web-syndicated-by = { $count ->
     [one] reprise par { $count } source
    *[other] reprise par { $count } sources
