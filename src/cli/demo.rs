@@ -608,32 +608,13 @@ fn mentions(
         v.say("demo-mentions", &[("count", mentions.len().into())])
     )?;
     for m in &mentions {
-        writeln!(
-            out,
-            "  {}  {:<16} {:<5} {:<8} {:>6}  {}",
-            v.moment(m.published.unwrap_or(m.fetched)),
-            m.source,
-            m.lang.as_str(),
-            words::label(v, m.label),
-            v.signed(f64::from(m.score)),
-            m.title
-                .clone()
-                .unwrap_or_else(|| super::inspect::excerpt(&m.text, 70))
-        )?;
+        let title = m
+            .title
+            .clone()
+            .unwrap_or_else(|| super::inspect::excerpt(&m.text, 70));
+        writeln!(out, "  {}", super::inspect::heading(v, m, title))?;
         for rm in &m.matches {
-            let terms = super::inspect::distinct_terms(rm);
-            writeln!(
-                out,
-                "      ↳ {}",
-                v.say(
-                    "demo-rule-match",
-                    &[
-                        ("rule", rm.rule.as_str().into()),
-                        ("severity", words::severity(v, rm.severity).into()),
-                        ("terms", terms.join(", ").into()),
-                    ],
-                )
-            )?;
+            writeln!(out, "      ↳ {}", super::inspect::rule_match(v, rm))?;
         }
     }
     Ok(())

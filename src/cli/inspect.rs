@@ -22,6 +22,39 @@ pub fn excerpt(text: &str, max: usize) -> String {
     }
 }
 
+/// A mention's line in a listing (`veille mentions`, the demo): when, where, language, label and score on
+/// the audience's clock and in its words, then `title`.
+pub(crate) fn heading(
+    v: &crate::i18n::Voice,
+    m: &crate::store::StoredMention,
+    title: String,
+) -> String {
+    format!(
+        "{}  {:<16} {:<5} {:<8} {:>6}  {}",
+        v.moment(m.published.unwrap_or(m.fetched)),
+        m.source,
+        m.lang.as_str(),
+        crate::i18n::words::label(v, m.label),
+        v.signed(f64::from(m.score)),
+        title
+    )
+}
+
+/// A rule a mention matched, with its severity and terms, in the audience's words.
+pub(crate) fn rule_match(v: &crate::i18n::Voice, rm: &crate::model::RuleMatch) -> String {
+    v.say(
+        "demo-rule-match",
+        &[
+            ("rule", rm.rule.as_str().into()),
+            (
+                "severity",
+                crate::i18n::words::severity(v, rm.severity).into(),
+            ),
+            ("terms", distinct_terms(rm).join(", ").into()),
+        ],
+    )
+}
+
 /// The terms of a rule match, each once (a brand named in the title and the text is one term).
 pub fn distinct_terms(rm: &crate::model::RuleMatch) -> Vec<&str> {
     let mut terms: Vec<&str> = Vec::new();
@@ -181,34 +214,18 @@ pub(crate) fn mentions(place: Place<'_>, args: super::MentionsArgs) -> anyhow::R
             // The listing reads as the demo's: the audience's clock, the label and score in words.
             writeln!(
                 out,
-                "{}  {:<16} {:<5} {:<8} {:>6}  {}",
-                v.moment(m.published.unwrap_or(m.fetched)),
-                m.source,
-                m.lang.as_str(),
-                crate::i18n::words::label(&v, m.label),
-                v.signed(f64::from(m.score)),
-                m.title.clone().unwrap_or_else(|| v.say("untitled", &[]))
+                "{}",
+                heading(
+                    &v,
+                    m,
+                    m.title.clone().unwrap_or_else(|| v.say("untitled", &[]))
+                )
             )?;
             if !m.text.is_empty() {
                 writeln!(out, "    {}", excerpt(&m.text, 140))?;
             }
             for rm in &m.matches {
-                let terms = distinct_terms(rm);
-                writeln!(
-                    out,
-                    "    ↳ {}",
-                    v.say(
-                        "demo-rule-match",
-                        &[
-                            ("rule", rm.rule.as_str().into()),
-                            (
-                                "severity",
-                                crate::i18n::words::severity(&v, rm.severity).into()
-                            ),
-                            ("terms", terms.join(", ").into()),
-                        ],
-                    )
-                )?;
+                writeln!(out, "    ↳ {}", rule_match(&v, rm))?;
             }
             // A story told by more than this mention: a copy of an article, or a customer saying it again.
             if tally.mentions > 1 {
