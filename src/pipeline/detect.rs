@@ -96,15 +96,14 @@ impl Detector {
         spec: DetectionSpec,
         now: DateTime<Utc>,
     ) -> crate::store::Result<Detector> {
+        let recent = store.recent_stories(now - StoryIndex::WINDOW)?;
         let mut detector = Detector {
             spec: DetectionSpec::default(),
             feeds: HashMap::new(),
             persisted: HashMap::new(),
-            stories: StoryIndex::new(),
+            // As many stories again as the last window held: the table then seldom grows.
+            stories: StoryIndex::with_capacity(2 * recent.len()),
         };
-        let recent = store.recent_stories(now - StoryIndex::WINDOW)?;
-        // As many stories again as the last window held: the table then seldom grows.
-        detector.stories = StoryIndex::with_capacity(2 * recent.len());
         for r in recent {
             if let Some(sig) = story::signature(r.title.as_deref(), &r.text) {
                 detector.stories.remember(r.story, &sig, r.arrived);

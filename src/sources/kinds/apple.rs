@@ -9,7 +9,7 @@
 //! as `{"label": …}` and gives a lone review as an object rather than a list of one; both are read.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use url::Url;
 
 use super::{Harvest, MAX_PAGES, get, off_thread, politeness, rebase, time};
@@ -28,10 +28,7 @@ pub struct Reviews {
 }
 
 /// The newest review time seen.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cursor {
-    pub after: Option<DateTime<Utc>>,
-}
+pub use super::TimeCursor as Cursor;
 
 #[derive(Debug, Deserialize)]
 struct Document {

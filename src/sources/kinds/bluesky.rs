@@ -17,7 +17,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use url::Url;
 
 use super::{Harvest, MAX_PAGES, get, off_thread, politeness, rebase, time};
@@ -52,10 +52,7 @@ pub struct Search {
 }
 
 /// The newest post time seen.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cursor {
-    pub after: Option<DateTime<Utc>>,
-}
+pub use super::TimeCursor as Cursor;
 
 #[derive(Debug, Deserialize)]
 struct AuthorFeed {

@@ -34,6 +34,13 @@ use chrono::{DateTime, Utc};
 use super::fetch::{Body, FetchError, Fetched, Fetcher, Location, Request, Validators};
 use crate::model::{Mention, SourceKind};
 
+/// The cursor of a kind that asks for what came after the newest item it saw (App Store reviews, Bluesky
+/// posts), stored as JSON in `source.cursor`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TimeCursor {
+    pub after: Option<DateTime<Utc>>,
+}
+
 /// The most pages one poll reads from a paged API: a source far behind catches up over several polls
 /// rather than in one burst.
 pub const MAX_PAGES: usize = 5;
