@@ -84,6 +84,15 @@ impl Folded {
         }
     }
 
+    /// The words of the folded text from byte `pos` on (`pos` at the start of the text or just after a
+    /// separator, or the first word found may be the tail of one).
+    pub fn words_from(&self, pos: usize) -> Words<'_> {
+        Words {
+            text: &self.text,
+            pos,
+        }
+    }
+
     /// The folded text of one word.
     pub fn word(&self, w: Word) -> &str {
         &self.text[w.start..w.end]
