@@ -125,8 +125,36 @@ pub fn sources(place: Place<'_>, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn mentions(place: Place<'_>, args: super::MentionsArgs) -> anyhow::Result<ExitCode> {
-    let super::MentionsArgs {
+/// What `veille mentions` is asked.
+#[derive(Debug, clap::Args)]
+pub struct MentionsArgs {
+    /// Only this source.
+    #[arg(long)]
+    source: Option<String>,
+    /// Only mentions of the last DUR (e.g. 2h, 3d).
+    #[arg(long, value_name = "DUR")]
+    since: Option<String>,
+    /// Only mentions that matched this rule.
+    #[arg(long, value_name = "ID")]
+    rule: Option<String>,
+    /// At most N mentions.
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+    /// Only the mentions of this story: its id or its first digits, as listed (`↳ sujet 3f2a9c01`).
+    #[arg(long, value_name = "ID")]
+    story: Option<crate::store::StoryPrefix>,
+    /// One JSON object per mention.
+    #[arg(long)]
+    json: bool,
+    /// Language: fr or en (default: $LANG when it is one of them, else the configuration's `locale`).
+    #[arg(long, value_name = "LANG")]
+    lang: Option<crate::i18n::Locale>,
+    #[command(flatten)]
+    pub db: super::DbArg,
+}
+
+pub(crate) fn mentions(config: &std::path::Path, args: MentionsArgs) -> anyhow::Result<ExitCode> {
+    let MentionsArgs {
         source,
         since,
         rule,
@@ -134,7 +162,9 @@ pub(crate) fn mentions(place: Place<'_>, args: super::MentionsArgs) -> anyhow::R
         story,
         json,
         lang,
+        db,
     } = args;
+    let place = Place::new(config, &db.db);
     let now = Utc::now();
     let since = match since.as_deref().map(Interval::parse).transpose() {
         Ok(None) => None,

@@ -119,31 +119,7 @@ pub enum Command {
     /// Validate the watch rules, or test them on a text.
     Rules(rules::RulesArgs),
     /// List stored mentions, newest first.
-    Mentions {
-        /// Only this source.
-        #[arg(long)]
-        source: Option<String>,
-        /// Only mentions of the last DUR (e.g. 2h, 3d).
-        #[arg(long, value_name = "DUR")]
-        since: Option<String>,
-        /// Only mentions that matched this rule.
-        #[arg(long, value_name = "ID")]
-        rule: Option<String>,
-        /// At most N mentions.
-        #[arg(long, value_name = "N")]
-        limit: Option<usize>,
-        /// Only the mentions of this story: its id or its first digits, as listed (`↳ sujet 3f2a9c01`).
-        #[arg(long, value_name = "ID")]
-        story: Option<crate::store::StoryPrefix>,
-        /// One JSON object per mention.
-        #[arg(long)]
-        json: bool,
-        /// Language: fr or en (default: $LANG when it is one of them, else the configuration's `locale`).
-        #[arg(long, value_name = "LANG")]
-        lang: Option<crate::i18n::Locale>,
-        #[command(flatten)]
-        db: DbArg,
-    },
+    Mentions(inspect::MentionsArgs),
     /// Email: try the configured settings.
     Notify {
         #[command(subcommand)]
@@ -299,27 +275,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Score(args) => score::run(args),
         Command::Replay(args) => replay::run(args, config),
         Command::Rules(args) => Ok(rules::run(args, config)),
-        Command::Mentions {
-            source,
-            since,
-            rule,
-            limit,
-            story,
-            json,
-            lang,
-            db,
-        } => inspect::mentions(
-            Place::new(config, &db.db),
-            MentionsArgs {
-                source,
-                since,
-                rule,
-                limit,
-                story,
-                json,
-                lang,
-            },
-        ),
+        Command::Mentions(args) => inspect::mentions(config, args),
         Command::Notify {
             action: NotifyAction::Test { to, channel: None },
         } => notify::test(config, to),
@@ -378,17 +334,6 @@ fn open_read_only(place: Place<'_>) -> anyhow::Result<Option<(Config, crate::sto
 
 /// The voice of a command: `--lang`, else the environment's language (`LC_ALL`, `LC_MESSAGES`, `LANG`) when
 /// veille speaks it, else the configuration's `locale`; on the configuration's clock.
-/// What `veille mentions` was asked.
-pub(crate) struct MentionsArgs {
-    pub source: Option<String>,
-    pub since: Option<String>,
-    pub rule: Option<String>,
-    pub limit: Option<usize>,
-    pub story: Option<crate::store::StoryPrefix>,
-    pub json: bool,
-    pub lang: Option<crate::i18n::Locale>,
-}
-
 pub(crate) fn voice(config: &Config, lang: Option<crate::i18n::Locale>) -> crate::i18n::Voice {
     let locale = lang
         .or_else(crate::i18n::Locale::from_env)
