@@ -119,6 +119,13 @@ fn a_source_failing_past_alert_after_opens_a_source_incident_mailed_to_the_sysad
     let json: serde_json::Value =
         serde_json::from_str(say(&config, &["status", "--json"]).trim()).unwrap();
     assert_eq!(json["health"]["blind_sources"], 1, "{json}");
+    let listed: serde_json::Value =
+        serde_json::from_str(say(&config, &["incidents", "--json"]).trim()).unwrap();
+    assert_eq!(
+        (&listed["kind"], &listed["source"], &listed["status"]),
+        (&"source".into(), &"presse".into(), &"open".into()),
+        "{listed}"
+    );
     let mails = smtp.wait_for(1, WAIT);
     assert_eq!(mails.len(), 1);
     let got = subjects(&smtp);

@@ -303,6 +303,9 @@ struct IncidentJson<'a> {
     #[serde(flatten)]
     incident: &'a IncidentRow,
     status: &'static str,
+    /// The source a source incident is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
 }
 
 fn list(
@@ -322,6 +325,7 @@ fn list(
             let shown = IncidentJson {
                 incident: &line.row,
                 status: line.status.as_str(),
+                source: line.source(),
             };
             serde_json::to_writer(&mut out, &shown)?;
             writeln!(out)?;
@@ -409,6 +413,7 @@ fn show(place: Place<'_>, id: i64, json: bool, lang: Option<Locale>) -> anyhow::
             incident: IncidentJson {
                 incident: &view.row,
                 status: view.status.as_str(),
+                source: view.source(),
             },
             explanation: view
                 .explanation
