@@ -50,8 +50,18 @@ fn subjects(smtp: &SmtpServer) -> Vec<(Vec<String>, String)> {
         .collect()
 }
 
-#[test]
-fn a_source_failing_past_alert_after_opens_a_source_incident_mailed_to_the_sysadmin_and_resolves() {
+/// A feed server whose answer's status the test sets, an SMTP server, a webhook channel, and a
+/// configuration with one source `presse` feeding the watch `acme`, whose `source` incidents a route sends
+/// to the sysadmin alone.
+struct World {
+    status: Arc<AtomicU16>,
+    server: Server,
+    smtp: SmtpServer,
+    _dir: tempfile::TempDir,
+    config: std::path::PathBuf,
+}
+
+fn world() -> World {
     let status = Arc::new(AtomicU16::new(200));
     let answer = status.clone();
     let feed = read_fixture("feeds/rss2.xml");
@@ -85,7 +95,24 @@ fn a_source_failing_past_alert_after_opens_a_source_incident_mailed_to_the_sysad
         "[[watch]]\nid = \"acme\"\nname = \"Acme France\"\nquery = \"acme\"\n",
     )
     .unwrap();
+    World {
+        status,
+        server,
+        smtp,
+        _dir: dir,
+        config,
+    }
+}
 
+#[test]
+fn a_source_failing_past_alert_after_opens_a_source_incident_mailed_to_the_sysadmin_and_resolves() {
+    let World {
+        status,
+        server,
+        smtp,
+        _dir,
+        config,
+    } = world();
     assert!(run_at(&config, "2026-03-02T08:00:00Z").contains("1 sources ok"));
     status.store(500, Ordering::SeqCst);
     assert!(run_at(&config, "2026-03-02T09:00:00Z").contains("1 failed"));
@@ -200,4 +227,93 @@ fn a_source_failing_past_alert_after_opens_a_source_incident_mailed_to_the_sysad
         })
         .collect();
     assert_eq!(hooks, ["source_down", "source_recovered"]);
+}
+
+/// A planned outage: `veille silence add --source` before the source goes blind. Its incident opens and
+/// shows as silenced, and nothing is sent; once the silence is lifted and the source is still blind, the
+/// sysadmin is told, once; the recovery then follows.
+#[test]
+fn a_silenced_source_opens_its_incident_unsent_and_speaks_when_the_silence_ends() {
+    let w = world();
+    run_at(&w.config, "2026-03-02T08:00:00Z");
+    let added = veille()
+        .args(["silence", "add", "--source", "presse", "--for", "400d"])
+        .args(["--reason", "migration du site", "--by", "admin", "--config"])
+        .arg(&w.config)
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(
+        stdout(&added).starts_with("Silence 1\u{a0}: source presse en sourdine jusqu'au"),
+        "{}",
+        stdout(&added)
+    );
+    let unknown = veille()
+        .args([
+            "silence", "add", "--source", "pres", "--for", "1d", "--reason", "x", "--config",
+        ])
+        .arg(&w.config)
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(1), "a typo silences nothing");
+    assert!(
+        stderr(&unknown).contains("no source \"pres\""),
+        "{}",
+        stderr(&unknown)
+    );
+
+    w.status.store(500, Ordering::SeqCst);
+    run_at(&w.config, "2026-03-02T09:00:00Z");
+    run_at(&w.config, "2026-03-02T16:00:00Z");
+    let listed: serde_json::Value =
+        serde_json::from_str(say(&w.config, &["incidents", "--json"]).trim()).unwrap();
+    assert_eq!(
+        (&listed["kind"], &listed["source"], &listed["status"]),
+        (&"source".into(), &"presse".into(), &"silenced".into()),
+        "{listed}"
+    );
+    let shown = say(&w.config, &["incidents", "show", "1"]);
+    assert!(
+        shown.contains("(Non notifié\u{a0}: silence jusqu'au")
+            && shown.contains("«\u{a0}migration du site\u{a0}»"),
+        "{shown}"
+    );
+    let queued = say(&w.config, &["outbox", "--json"]);
+    assert_eq!(queued.trim(), "", "nothing queued while silenced: {queued}");
+
+    // Lifted while the source is still blind: told now, once.
+    let removed = veille()
+        .args(["silence", "remove", "1", "--config"])
+        .arg(&w.config)
+        .output()
+        .unwrap();
+    assert!(removed.status.success(), "{}", stderr(&removed));
+    run_at(&w.config, "2026-03-02T17:00:00Z");
+    run_at(&w.config, "2026-03-02T18:00:00Z");
+    let mails = w.smtp.wait_for(1, WAIT);
+    let got = subjects(&w.smtp);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].1.contains("presse") && got[0].1.contains("aveugle"),
+        "{:?}",
+        got[0].1
+    );
+    let body = mail_parser::MessageParser::default()
+        .parse(&mails[0].data)
+        .unwrap()
+        .body_text(0)
+        .unwrap()
+        .into_owned();
+    assert!(
+        body.contains("veille silence add --source presse"),
+        "{body}"
+    );
+
+    // Heard again: the recovery is told to the one who heard of the outage.
+    w.status.store(200, Ordering::SeqCst);
+    run_at(&w.config, "2026-03-02T19:00:00Z");
+    w.smtp.wait_for(2, WAIT);
+    let got = subjects(&w.smtp);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got[1].1.contains("de nouveau entendue"), "{:?}", got[1].1);
 }

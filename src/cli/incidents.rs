@@ -130,8 +130,8 @@ pub struct SilenceArgs {
 
 #[derive(Debug, Subcommand)]
 enum SilenceAction {
-    /// Stop mailing the alerts of a watch or a rule for a while; they are still recorded.
-    #[command(group(clap::ArgGroup::new("target").required(true).args(["watch", "rule"])))]
+    /// Stop sending the alerts of a watch, a rule or a source for a while; they are still recorded.
+    #[command(group(clap::ArgGroup::new("target").required(true).args(["watch", "rule", "source"])))]
     Add {
         /// Silence this watch (a brand): its bad buzz and its critical mentions.
         #[arg(long, value_name = "ID")]
@@ -139,6 +139,9 @@ enum SilenceAction {
         /// Silence this rule.
         #[arg(long, value_name = "ID")]
         rule: Option<String>,
+        /// Silence this source when it goes blind (a planned outage): its `source` incidents.
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
         /// For how long: 30m, 2h, 1d…
         #[arg(long = "for", value_name = "DUR", allow_hyphen_values = true)]
         duration: String,
@@ -185,17 +188,19 @@ pub fn silence(place: Place<'_>, args: SilenceArgs) -> anyhow::Result<ExitCode> 
         SilenceAction::Add {
             watch,
             rule,
+            source,
             duration,
             reason,
             by,
         } => {
-            let target = match (watch, rule) {
-                (Some(w), _) => ("watch", w),
-                (None, Some(r)) => ("rule", r),
+            let target = match (watch, rule, source) {
+                (Some(w), _, _) => ("watch", w),
+                (None, Some(r), _) => ("rule", r),
+                (None, None, Some(s)) => ("source", s),
                 // clap requires one of them.
-                (None, None) => {
+                (None, None, None) => {
                     error(format_args!(
-                        "say what to silence with --watch ID or --rule ID"
+                        "say what to silence with --watch ID, --rule ID or --source NAME"
                     ));
                     return Ok(ExitCode::from(2));
                 }
@@ -1135,26 +1140,35 @@ fn silence_add(
         return Ok(ExitCode::from(1));
     };
     let v = voice(&config, lang);
-    // A silence for an id no rule file knows would silence nothing: most likely a typo.
-    match crate::config::rules::load_rules(&config.rules) {
-        Ok(set) => {
-            let known = match kind {
-                "watch" => set.watches().iter().any(|w| w.id == id),
-                _ => set.rule(&id).is_some(),
-            };
-            if !known {
-                error(format_args!(
-                    "no {kind} {id:?} in the rule files of {} (see `veille rules check`); nothing was silenced",
-                    config.rules.display()
-                ));
-                return Ok(ExitCode::from(1));
-            }
+    // A silence for a name nothing knows would silence nothing: most likely a typo.
+    if kind == "source" {
+        if !config.sources.iter().any(|s| s.name == id) && store.source_state(&id)?.is_none() {
+            error(format_args!(
+                "no source {id:?} in the configuration or the database (see `veille sources`); nothing was silenced"
+            ));
+            return Ok(ExitCode::from(1));
         }
-        Err(errors) => warning(format_args!(
-            "cannot check that {kind} \"{id}\" exists: {} problem(s) in the rules of {} (see `veille check`)",
-            errors.len(),
-            config.rules.display()
-        )),
+    } else {
+        match crate::config::rules::load_rules(&config.rules) {
+            Ok(set) => {
+                let known = match kind {
+                    "watch" => set.watches().iter().any(|w| w.id == id),
+                    _ => set.rule(&id).is_some(),
+                };
+                if !known {
+                    error(format_args!(
+                        "no {kind} {id:?} in the rule files of {} (see `veille rules check`); nothing was silenced",
+                        config.rules.display()
+                    ));
+                    return Ok(ExitCode::from(1));
+                }
+            }
+            Err(errors) => warning(format_args!(
+                "cannot check that {kind} \"{id}\" exists: {} problem(s) in the rules of {} (see `veille check`)",
+                errors.len(),
+                config.rules.display()
+            )),
+        }
     }
     let now = Utc::now();
     let Some(until) = now.checked_add_signed(delta) else {
@@ -1302,7 +1316,7 @@ mod tests {
 
     #[test]
     fn status_puts_resolved_then_silenced_then_acknowledged() {
-        let status = |r: &IncidentRow, s: &[SilenceRow]| IncidentStatus::of(r, s).as_str();
+        let status = |r: &IncidentRow, s: &[SilenceRow]| IncidentStatus::of(r, None, s).as_str();
         let mut r = row();
         assert_eq!(status(&r, &[]), "open");
         r.acknowledged_at = Some(r.opened_at);
@@ -1312,6 +1326,17 @@ mod tests {
             status(&r, &[silence("rule", "acme")]),
             "acknowledged",
             "a rule silence does not cover a watch of the same name"
+        );
+        let source = IncidentStatus::of(&r, Some("presse"), &[silence("source", "presse")]);
+        assert_eq!(
+            source.as_str(),
+            "silenced",
+            "a source's silence covers its incident"
+        );
+        assert_eq!(
+            IncidentStatus::of(&r, None, &[silence("source", "acme")]).as_str(),
+            "acknowledged",
+            "a source silence covers no watch of the same name"
         );
         r.resolved_at = Some(r.opened_at);
         assert_eq!(status(&r, &[silence("watch", "acme")]), "resolved");

@@ -17,11 +17,17 @@
 //!
 //! The incident resolves when the source is heard again (a fetch succeeds and, for a silence, a new item
 //! comes), with a notice; a source removed from the configuration or disabled resolves without one.
+//!
+//! A silence of the source (`veille silence add --source NAME`, for a planned outage) is obeyed as
+//! Alertmanager obeys one: the incident still opens and is recorded, and nothing is sent while the silence
+//! is in force. When it ends and the source is still blind, the team is told then (an `updated` event,
+//! once); a recovery is announced only to those who were told of the outage.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::incident::{EventKind, IncidentId};
+use super::incident::{EventKind, IncidentId, Suppression};
+use super::silence::{Silence, SilenceTarget, active_silence};
 
 /// Fewest recent items for a source to have a usual cadence: four gaps.
 pub const MIN_ITEMS: usize = 5;
@@ -91,6 +97,9 @@ pub struct SourceEvent {
     /// The watches its mentions count towards (display names).
     pub watches: Vec<String>,
     pub notify: bool,
+    /// Why it was not sent: a silence of the source in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
     /// Resolved because the source is no longer followed, not because it was heard again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub removed: bool,
@@ -159,15 +168,23 @@ pub fn judge(
     ))
 }
 
-/// The decision for one source: open an incident, resolve the open one, or nothing. `open` is the opening
-/// of the source's open incident, if any.
+/// The decision for one source: open an incident, tell of it when a silence that held it back has ended,
+/// resolve it, or nothing. `open` is the latest decision of the source's open incident (its opening, or
+/// the message after a silence), if any.
 pub fn decide(
     f: &SourceFacts,
     open: Option<&SourceEvent>,
     watches: &[String],
+    silences: &[Silence],
     alert_after: TimeDelta,
     now: DateTime<Utc>,
 ) -> Option<SourceEvent> {
+    let silenced = active_silence(silences, &SilenceTarget::Source(f.name.clone()), now).map(|s| {
+        Suppression::Silenced {
+            reason: s.reason.clone(),
+            until: s.until,
+        }
+    });
     match (judge(f, alert_after, now), open) {
         (Some((why, since)), None) => Some(SourceEvent {
             incident: IncidentId(format!("source:{}@{}", f.name, since.timestamp())),
@@ -181,13 +198,25 @@ pub fn decide(
             last_status: f.last_status,
             errors: f.consecutive_errors,
             watches: watches.to_vec(),
-            notify: true,
+            notify: silenced.is_none(),
+            suppressed: silenced,
             removed: false,
+        }),
+        // Still blind, and nobody was told while a silence held: it is news now that the silence is over.
+        (Some(_), Some(o)) if !o.notify && silenced.is_none() => Some(SourceEvent {
+            kind: EventKind::Updated,
+            at: now,
+            notify: true,
+            suppressed: None,
+            watches: watches.to_vec(),
+            ..o.clone()
         }),
         (None, Some(o)) => Some(SourceEvent {
             kind: EventKind::Resolved,
             at: now,
-            notify: f.followed,
+            // Told only to those who heard of the outage.
+            notify: f.followed && o.notify && silenced.is_none(),
+            suppressed: silenced,
             removed: !f.followed,
             watches: watches.to_vec(),
             ..o.clone()
@@ -232,11 +261,11 @@ mod tests {
     fn a_source_failing_longer_than_alert_after_opens_one_incident() {
         let f = failing(0, Some(500));
         assert_eq!(
-            decide(&f, None, &[], SIX_HOURS, t(5)),
+            decide(&f, None, &[], &[], SIX_HOURS, t(5)),
             None,
             "5 h is not 6 h"
         );
-        let e = decide(&f, None, &["Brioche".into()], SIX_HOURS, t(7)).unwrap();
+        let e = decide(&f, None, &["Brioche".into()], &[], SIX_HOURS, t(7)).unwrap();
         assert_eq!(e.kind, EventKind::Opened);
         assert_eq!(e.why, Blindness::Failing);
         assert_eq!(e.since, t(0));
@@ -245,7 +274,7 @@ mod tests {
         assert_eq!(e.watches, ["Brioche"]);
         assert!(e.notify);
         // Once open, later checks decide nothing while it stays blind.
-        assert_eq!(decide(&f, Some(&e), &[], SIX_HOURS, t(30)), None);
+        assert_eq!(decide(&f, Some(&e), &[], &[], SIX_HOURS, t(30)), None);
     }
 
     #[test]
@@ -309,13 +338,21 @@ mod tests {
     #[test]
     fn recovery_resolves_with_a_notice_and_removal_without() {
         let f = failing(0, Some(503));
-        let opened = decide(&f, None, &[], SIX_HOURS, t(8)).unwrap();
+        let opened = decide(&f, None, &[], &[], SIX_HOURS, t(8)).unwrap();
         let mut healed = f.clone();
         healed.consecutive_errors = 0;
         healed.failing_since = None;
         healed.last_success = Some(t(9));
         healed.last_new_item = Some(t(9));
-        let r = decide(&healed, Some(&opened), &["Brioche".into()], SIX_HOURS, t(9)).unwrap();
+        let r = decide(
+            &healed,
+            Some(&opened),
+            &["Brioche".into()],
+            &[],
+            SIX_HOURS,
+            t(9),
+        )
+        .unwrap();
         assert_eq!(r.kind, EventKind::Resolved);
         assert_eq!(
             (r.incident.clone(), r.since, r.opened),
@@ -326,9 +363,87 @@ mod tests {
         assert_ne!(r.key(), opened.key());
         let mut gone = f.clone();
         gone.followed = false;
-        let r = decide(&gone, Some(&opened), &[], SIX_HOURS, t(9)).unwrap();
+        let r = decide(&gone, Some(&opened), &[], &[], SIX_HOURS, t(9)).unwrap();
         assert!(!r.notify && r.removed);
         // A disabled source is never judged blind.
-        assert_eq!(decide(&gone, None, &[], SIX_HOURS, t(100)), None);
+        assert_eq!(decide(&gone, None, &[], &[], SIX_HOURS, t(100)), None);
+    }
+
+    #[test]
+    fn a_silenced_source_opens_unsent_and_is_told_when_the_silence_ends() {
+        let silence = Silence {
+            target: SilenceTarget::Source("presse".into()),
+            until: t(12),
+            reason: "migration du site".into(),
+        };
+        let f = failing(0, Some(500));
+        let opened = decide(
+            &f,
+            None,
+            &[],
+            std::slice::from_ref(&silence),
+            SIX_HOURS,
+            t(7),
+        )
+        .unwrap();
+        assert_eq!(opened.kind, EventKind::Opened);
+        assert!(!opened.notify);
+        assert!(
+            matches!(&opened.suppressed, Some(Suppression::Silenced { reason, .. }) if reason == "migration du site")
+        );
+        // A silence of another source, or of a watch of the same name, holds nothing back.
+        let other = Silence {
+            target: SilenceTarget::Watch("presse".into()),
+            ..silence.clone()
+        };
+        assert!(
+            decide(&f, None, &[], &[other], SIX_HOURS, t(7))
+                .unwrap()
+                .notify
+        );
+        // Still blind under the silence: nothing.
+        assert_eq!(
+            decide(
+                &f,
+                Some(&opened),
+                &[],
+                std::slice::from_ref(&silence),
+                SIX_HOURS,
+                t(11)
+            ),
+            None
+        );
+        // The silence over, still blind: told once.
+        let told = decide(
+            &f,
+            Some(&opened),
+            &[],
+            std::slice::from_ref(&silence),
+            SIX_HOURS,
+            t(13),
+        )
+        .unwrap();
+        assert_eq!(
+            (told.kind, told.notify, told.since),
+            (EventKind::Updated, true, t(0))
+        );
+        assert_eq!(decide(&f, Some(&told), &[], &[], SIX_HOURS, t(14)), None);
+        // Heard again: those who were told hear of the recovery; had nobody been told, nobody hears.
+        let healed = working(1, 30);
+        assert!(
+            decide(&healed, Some(&told), &[], &[], SIX_HOURS, t(15))
+                .unwrap()
+                .notify
+        );
+        let quiet = decide(
+            &healed,
+            Some(&opened),
+            &[],
+            std::slice::from_ref(&silence),
+            SIX_HOURS,
+            t(9),
+        )
+        .unwrap();
+        assert_eq!((quiet.kind, quiet.notify), (EventKind::Resolved, false));
     }
 }

@@ -1,4 +1,4 @@
-//! Silences: a person says "not now" for a watch or a rule, until a given time, with a reason.
+//! Silences: a person says "not now" for a watch, a rule or a source, until a given time, with a reason.
 //!
 //! A silenced decision is still made and recorded (the incident exists, its timeline grows); it is only not
 //! notified. That is how Prometheus Alertmanager treats silences, and why decisions carry `notify` instead of
@@ -15,6 +15,8 @@ pub enum SilenceTarget {
     Watch(String),
     /// The critical mentions of one rule, on every watch.
     Rule(String),
+    /// A source that goes blind: its `source` incidents.
+    Source(String),
 }
 
 /// A silence, as the store keeps it.

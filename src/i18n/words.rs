@@ -358,21 +358,28 @@ fn buzz(v: &Voice, b: &BuzzAlert) -> String {
 fn source_event(v: &Voice, s: &crate::detect::blind::SourceEvent) -> String {
     use crate::detect::blind::Blindness;
     let source = v.quote(&s.source);
+    let held = |mut out: String| {
+        if let Some(x) = &s.suppressed {
+            out.push(' ');
+            out.push_str(&suppression(v, x));
+        }
+        out
+    };
     if s.kind == EventKind::Resolved {
-        return v.say(
+        return held(v.say(
             "source-resolved",
             &[
                 ("source", source.into()),
                 ("removed", if s.removed { "yes" } else { "no" }.into()),
                 ("lasted", v.duration(s.at - s.since).into()),
             ],
-        );
+        ));
     }
     let gap = match s.why {
         Blindness::Silent { usual_gap_secs } => v.duration(TimeDelta::seconds(usual_gap_secs)),
         _ => String::new(),
     };
-    let mut out = v.say(
+    let out = v.say(
         "source-opened",
         &[
             ("source", source.into()),
@@ -381,6 +388,7 @@ fn source_event(v: &Voice, s: &crate::detect::blind::SourceEvent) -> String {
             ("gap", gap.into()),
         ],
     );
+    let mut out = held(out);
     // The second line holds the rest, as a timeline line holds its figures.
     out.push('\n');
     if let Some(e) = s.last_error.as_deref().filter(|e| !e.trim().is_empty()) {

@@ -280,6 +280,16 @@ fn actions(v: &Voice, n: &Notification, incident_url: Option<&str>) -> Vec<Actio
             )),
             link: None,
         });
+    } else if n.kind == NotificationKind::SourceDown {
+        // A planned outage: the source's incident stays, its messages stop.
+        out.push(ActionCtx {
+            text: v.word("email-action-silence-source"),
+            code: Some(format!(
+                "veille silence add --source {} --for 1d --reason \"…\"",
+                clean(&n.brand)
+            )),
+            link: None,
+        });
     }
     out
 }

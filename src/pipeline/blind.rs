@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::Transaction;
 
 use crate::detect::blind::{SourceEvent, SourceFacts, decide};
-use crate::detect::{Decision, EventKind};
+use crate::detect::{Decision, EventKind, Suppression};
 use crate::i18n::words;
 use crate::i18n::{Locale, Voice};
 use crate::model::{Notification, NotificationKind, Severity};
@@ -76,6 +76,7 @@ pub fn check_sources(
             open.insert(source, e);
         }
     }
+    let silences = super::detect::to_silences(&incidents::silences_in(tx, now)?);
     let mut recorded = 0;
     for row in blind::source_health(tx)? {
         let facts = SourceFacts {
@@ -100,7 +101,8 @@ pub fn check_sources(
             .into_iter()
             .map(|w| check.watch_names.get(&w).cloned().unwrap_or(w))
             .collect();
-        let Some(event) = decide(&facts, opened, &watches, check.alert_after, now) else {
+        let Some(event) = decide(&facts, opened, &watches, &silences, check.alert_after, now)
+        else {
             continue;
         };
         let d = Decision::Source(event);
@@ -143,7 +145,7 @@ pub(crate) fn record_of(d: &Decision, e: &SourceEvent, [fr, en]: &[Voice; 2]) ->
         opened: e.opened,
         resolved: (e.kind == EventKind::Resolved).then_some(e.at),
         notify: e.notify,
-        silenced: false,
+        silenced: matches!(e.suppressed, Some(Suppression::Silenced { .. })),
         peak: None,
         peak_at: None,
         mentions: Some(0),

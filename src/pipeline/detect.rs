@@ -71,13 +71,14 @@ pub struct Detector {
     stories: StoryIndex,
 }
 
-fn to_silences(rows: &[SilenceRow]) -> Vec<Silence> {
+/// The silences as detection reads them.
+pub(crate) fn to_silences(rows: &[SilenceRow]) -> Vec<Silence> {
     rows.iter()
         .map(|r| Silence {
-            target: if r.target_kind == "rule" {
-                SilenceTarget::Rule(r.target.clone())
-            } else {
-                SilenceTarget::Watch(r.target.clone())
+            target: match r.target_kind.as_str() {
+                "rule" => SilenceTarget::Rule(r.target.clone()),
+                "source" => SilenceTarget::Source(r.target.clone()),
+                _ => SilenceTarget::Watch(r.target.clone()),
             },
             until: r.until,
             reason: r.reason.clone(),

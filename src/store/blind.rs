@@ -85,17 +85,23 @@ pub fn watches_fed(
     .collect()
 }
 
-/// The open `source` incidents: their source and the facts of their opening (the decision as JSON).
+/// The open `source` incidents: their source and their latest decision as JSON (the opening, or the
+/// message sent when a silence that held it back ended).
 ///
 /// # Errors
 /// On SQLite failure.
 pub fn open_source_incidents(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
     conn.prepare_cached(
-        "SELECT i.source, e.detail FROM incident i
-         JOIN incident_event e ON e.incident = i.id AND e.kind = 'opened'
-         WHERE i.kind = 'source' AND i.resolved_at IS NULL AND i.source IS NOT NULL
-           AND e.detail IS NOT NULL
-         ORDER BY i.id",
+        "SELECT source, detail FROM (
+             SELECT i.id, i.source, (
+                 SELECT e.detail FROM incident_event e
+                 WHERE e.incident = i.id AND e.kind IN ('opened', 'updated') AND e.detail IS NOT NULL
+                 ORDER BY e.id DESC LIMIT 1
+             ) AS detail
+             FROM incident i
+             WHERE i.kind = 'source' AND i.resolved_at IS NULL AND i.source IS NOT NULL
+         ) WHERE detail IS NOT NULL
+         ORDER BY id",
     )?
     .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
     .collect()

@@ -293,7 +293,7 @@ pub struct AlertRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct SilenceRow {
     pub id: i64,
-    /// `watch` or `rule`.
+    /// `watch`, `rule` or `source`.
     pub target_kind: String,
     pub target: String,
     pub until: DateTime<Utc>,
@@ -340,6 +340,32 @@ pub(super) fn person_event(
         ],
     )?;
     Ok(true)
+}
+
+/// Silences in force at `now`, the soonest to end first, read inside the caller's transaction.
+///
+/// # Errors
+/// On SQLite failure.
+pub fn silences_in(
+    conn: &rusqlite::Connection,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<SilenceRow>> {
+    conn.prepare_cached(
+        "SELECT id, target_kind, target, until, reason, created, created_by FROM silence
+         WHERE removed IS NULL AND until > ?1 ORDER BY until",
+    )?
+    .query_map([ts(now)], |r| {
+        Ok(SilenceRow {
+            id: r.get(0)?,
+            target_kind: r.get(1)?,
+            target: r.get(2)?,
+            until: from_ts(r.get(3)?),
+            reason: r.get(4)?,
+            created: from_ts(r.get(5)?),
+            created_by: r.get(6)?,
+        })
+    })?
+    .collect()
 }
 
 fn incident_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentRow> {
@@ -650,10 +676,10 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let id = self.conn.last_insert_rowid();
         // The timeline of the open incidents it covers says so.
-        let column = if target_kind == "watch" {
-            "watch"
-        } else {
-            "rule"
+        let column = match target_kind {
+            "watch" => "watch",
+            "source" => "source",
+            _ => "rule",
         };
         let open: Vec<(i64, String)> = {
             let mut stmt = self
@@ -706,27 +732,6 @@ impl Store {
     /// # Errors
     /// On SQLite failure.
     pub fn silences(&self, now: DateTime<Utc>) -> Result<Vec<SilenceRow>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT id, target_kind, target, until, reason, created, created_by FROM silence
-                 WHERE removed IS NULL AND until > ?1 ORDER BY until",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([ts(now)], |r| {
-                Ok(SilenceRow {
-                    id: r.get(0)?,
-                    target_kind: r.get(1)?,
-                    target: r.get(2)?,
-                    until: from_ts(r.get(3)?),
-                    reason: r.get(4)?,
-                    created: from_ts(r.get(5)?),
-                    created_by: r.get(6)?,
-                })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.err(e))
+        silences_in(&self.conn, now).map_err(|e| self.err(e))
     }
 }

@@ -230,6 +230,22 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE mention ADD COLUMN replies INTEGER;
     ALTER TABLE mention ADD COLUMN points INTEGER;
     ALTER TABLE source ADD COLUMN cursor TEXT;",
+    // Silences of a source (its `source` incidents): the silence table again, with `source` among the
+    // kinds of target (SQLite changes a CHECK only by building the table anew).
+    "CREATE TABLE silence_new (
+        id INTEGER PRIMARY KEY,
+        target_kind TEXT NOT NULL CHECK (target_kind IN ('watch', 'rule', 'source')),
+        target TEXT NOT NULL,
+        until INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        created_by TEXT,
+        removed INTEGER
+    );
+    INSERT INTO silence_new (id, target_kind, target, until, reason, created, created_by, removed)
+        SELECT id, target_kind, target, until, reason, created, created_by, removed FROM silence;
+    DROP TABLE silence;
+    ALTER TABLE silence_new RENAME TO silence;",
 ];
 
 /// The schema version this build writes.

@@ -35,11 +35,16 @@ impl IncidentStatus {
         }
     }
 
-    /// Resolved, then silenced (a silence in force covers it), then acknowledged, else open.
-    pub fn of(row: &IncidentRow, silences: &[SilenceRow]) -> IncidentStatus {
-        let covered = silences.iter().any(|s| match s.target_kind.as_str() {
-            "watch" => row.watch.as_deref() == Some(s.target.as_str()),
-            _ => row.rule.as_deref() == Some(s.target.as_str()),
+    /// Resolved, then silenced (a silence in force covers it: of its watch, its rule, or the `source` it is
+    /// about), then acknowledged, else open.
+    pub fn of(row: &IncidentRow, source: Option<&str>, silences: &[SilenceRow]) -> IncidentStatus {
+        let covered = silences.iter().any(|s| {
+            let target = match s.target_kind.as_str() {
+                "watch" => row.watch.as_deref(),
+                "source" => source,
+                _ => row.rule.as_deref(),
+            };
+            target == Some(s.target.as_str())
         });
         if row.resolved_at.is_some() {
             IncidentStatus::Resolved
@@ -154,14 +159,16 @@ impl IncidentView {
             .explanation
             .as_deref()
             .and_then(|x| serde_json::from_str(x).ok());
-        IncidentView {
-            status: IncidentStatus::of(&row, silences),
+        let mut view = IncidentView {
+            status: IncidentStatus::Open,
             row,
             rule_name,
             watch_name,
             explanation,
             timeline,
-        }
+        };
+        view.status = IncidentStatus::of(&view.row, view.source(), silences);
+        view
     }
 
     /// The decisions of the timeline, oldest first.
@@ -187,6 +194,16 @@ impl IncidentView {
             Decision::Source(s) => Some(s.source.as_str()),
             _ => None,
         })
+    }
+
+    /// What a silence of this incident silences, as the store names it: its watch, else its rule, else
+    /// the source it is about.
+    pub fn silence_target(&self) -> Option<(&'static str, &str)> {
+        match (&self.row.watch, &self.row.rule) {
+            (Some(w), _) => Some(("watch", w)),
+            (None, Some(r)) => Some(("rule", r)),
+            (None, None) => self.source().map(|s| ("source", s)),
+        }
     }
 
     /// Its critical mentions as recorded, the most negative first: each one alerted at once, and the
@@ -272,8 +289,12 @@ pub fn incident_lines(
         } else {
             None
         };
+        let source = match &first {
+            Some(Decision::Source(s)) => Some(s.source.as_str()),
+            _ => None,
+        };
         out.push(IncidentLine {
-            status: IncidentStatus::of(&row, &silences),
+            status: IncidentStatus::of(&row, source, &silences),
             row,
             first,
         });

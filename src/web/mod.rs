@@ -709,20 +709,25 @@ async fn silence(
     else {
         return pages::refusal(&v, StatusCode::BAD_REQUEST, "web-silence-bad-duration");
     };
-    let Some(row) = (match c.read(move |s| s.incident(id)).await {
-        Ok(r) => r,
+    let now = Utc::now();
+    let target = c
+        .read(move |s| {
+            Ok(
+                crate::views::IncidentView::load(s, id, None, now)?.map(|view| {
+                    view.silence_target()
+                        .map(|(kind, target)| (kind, target.to_owned()))
+                }),
+            )
+        })
+        .await;
+    let (kind, target) = match target {
+        Ok(Some(Some(t))) => t,
+        Ok(Some(None)) => return back_to(id),
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(r) => return r,
-    }) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let (kind, target) = match (&row.watch, &row.rule) {
-        (Some(w), _) => ("watch", w.clone()),
-        (None, Some(r)) => ("rule", r.clone()),
-        (None, None) => return back_to(id),
     };
     let reason = note_text(&form.reason).unwrap_or_default();
     let by = p.name.clone();
-    let now = Utc::now();
     let until: DateTime<Utc> = now + chrono::Duration::seconds(d.as_secs() as i64);
     match c
         .write(move |s| s.add_silence(kind, &target, until, &reason, Some(&by), now))

@@ -912,7 +912,7 @@ pub(super) async fn incident(
         can_take: p.role.acts()
             && view.status != IncidentStatus::Resolved
             && row.acknowledged_at.is_none(),
-        can_silence: p.role.acts() && (row.watch.is_some() || row.rule.is_some()),
+        can_silence: p.role.acts() && view.silence_target().is_some(),
     };
     render(
         &v,

@@ -109,5 +109,6 @@ email-more-mentions = … and { $count } more { $count ->
 email-action-open = Open the incident and take it
 email-action-ack = Take the incident
 email-action-silence = Silence the watch
+email-action-silence-source = Silence the source
 email-test-subject = [veille] Test email
 email-test-sentence = This is a veille test email: if you read it, alerts will reach you.

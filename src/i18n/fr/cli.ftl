@@ -143,6 +143,7 @@ resolve-already = l'incident { $id } est déjà résolu (le { $at })
 ack-stays-open = Il reste ouvert et ses alertes sont toujours envoyées ; « veille silence add » arrête les envois.
 silence-added = Silence { $id } : { $kind ->
     [watch] veille
+    [source] source
    *[rule] règle
 } { $target } en sourdine jusqu'au { $until } ({ $length }, { $zone }), par { $by } : { $reason }. Ses alertes sont enregistrées sans être envoyées ; « veille silence remove { $id } » y met fin.
 silences-none = Aucun silence en cours.

@@ -109,5 +109,6 @@ email-more-mentions = … et { $count ->
 email-action-open = Voir l'incident et le prendre en charge
 email-action-ack = Prendre l'incident en charge
 email-action-silence = Mettre la veille en sourdine
+email-action-silence-source = Mettre la source en sourdine
 email-test-subject = [veille] Essai d'envoi
 email-test-sentence = Ceci est un courriel d'essai de veille : si vous le lisez, les alertes vous parviendront.
