@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use base64::Engine as _;
-use common::console::local;
+use common::console::{blind_forum, console_after, local};
 use common::daemon;
 use serde_json::{Value, json};
 
@@ -240,8 +240,9 @@ impl Drop for Browser {
     }
 }
 
-#[test]
-fn sign_in_overview_incident_take_and_silence_on_a_phone_and_a_desk() {
+/// chromedriver, started; `None` (the test then passes, saying why) when the browser is missing, except
+/// under `CI=true`.
+fn driver() -> Option<Driver> {
     let (Some(_), Some(chromedriver)) = (tool("chromium"), tool("chromedriver")) else {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
@@ -250,7 +251,7 @@ fn sign_in_overview_incident_take_and_silence_on_a_phone_and_a_desk() {
         eprintln!(
             "skipped: chromium or chromedriver is missing (apt-get install chromium chromium-driver)"
         );
-        return;
+        return None;
     };
     let port = daemon::free_port();
     let driver = Driver {
@@ -268,6 +269,22 @@ fn sign_in_overview_incident_take_and_silence_on_a_phone_and_a_desk() {
         }),
         "chromedriver never listened"
     );
+    Some(driver)
+}
+
+impl Browser {
+    /// Signs `ana` in from the login page, and waits for the overview.
+    fn sign_in_as_ana(&self, base: &str) {
+        self.type_in("#username", "ana");
+        self.type_in("#password", "ana-secret-1");
+        self.click("form[action='/login'] button");
+        self.wait_for_url(|u| u == format!("{base}/"));
+    }
+}
+
+#[test]
+fn sign_in_overview_incident_take_and_silence_on_a_phone_and_a_desk() {
+    let Some(driver) = driver() else { return };
     for (name, width, height) in [("phone", 390, 844), ("desktop", 1280, 900)] {
         // A console of its own for each window: each takes the incident from the start.
         let c = local();
@@ -276,10 +293,7 @@ fn sign_in_overview_incident_take_and_silence_on_a_phone_and_a_desk() {
         b.go(&format!("{base}/"));
         b.wait_for_url(|u| u.ends_with("/login"));
         b.screenshot(&format!("{name}-1-login"));
-        b.type_in("#username", "ana");
-        b.type_in("#password", "ana-secret-1");
-        b.click("form[action='/login'] button");
-        b.wait_for_url(|u| u == format!("{base}/"));
+        b.sign_in_as_ana(&base);
         let overview = b.source();
         assert!(overview.contains("Incidents ouverts"), "{overview}");
         let (client, scroll) = b.widths();
@@ -400,5 +414,61 @@ fn sign_in_overview_incident_take_and_silence_on_a_phone_and_a_desk() {
             "{name}: /users scrolls sideways ({scroll} > {client})"
         );
         b.screenshot(&format!("{name}-11-users"));
+    }
+}
+
+/// A source that went blind, on its incident's page: what happened and since when, and the silence a
+/// planned outage calls for, given from the page; the incident then shows as silenced.
+#[test]
+fn a_blind_source_is_silenced_from_its_incident_page_on_a_phone_and_a_desk() {
+    let Some(driver) = driver() else { return };
+    for (name, width, height) in [("phone", 390, 844), ("desktop", 1280, 900)] {
+        let c = console_after("listen = \"127.0.0.1:PORT\"", blind_forum);
+        let listed = common::console::veille_ok(
+            &[
+                "incidents",
+                "--json",
+                "--config",
+                c.config.to_str().unwrap(),
+            ],
+            None,
+        );
+        let id = listed
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .find(|i| i["kind"] == "source")
+            .map(|i| i["id"].to_string())
+            .expect("a source incident");
+        let base = format!("http://127.0.0.1:{}", c.port);
+        let b = Browser::open(&driver, width, height);
+        b.go(&format!("{base}/incidents/{id}"));
+        b.wait_for_url(|u| u.ends_with("/login"));
+        b.sign_in_as_ana(&base);
+        b.go(&format!("{base}/incidents/{id}"));
+        b.wait_for_url(|u| u.ends_with(&format!("/incidents/{id}")));
+        let page = b.source();
+        assert!(page.contains("forum") && page.contains("aveugle"), "{page}");
+        assert!(
+            !page.contains("id=\"first\""),
+            "a source has no mentions of its own to list: {page}"
+        );
+        let (client, scroll) = b.widths();
+        assert!(
+            scroll <= client + 1.0,
+            "{name}: the source incident scrolls sideways ({scroll} > {client})"
+        );
+        b.screenshot(&format!("{name}-12-blind-source"));
+
+        b.click("details.silence summary");
+        b.type_in("#reason", "migration du forum");
+        b.click("form[action$='/silence'] button");
+        assert!(
+            daemon::eventually(Duration::from_secs(30), || b
+                .source()
+                .contains("migration du forum")),
+            "the silence shows in the timeline"
+        );
+        assert!(b.source().contains("en sourdine</h1>"), "{}", b.source());
+        b.screenshot(&format!("{name}-13-blind-source-silenced"));
     }
 }

@@ -678,6 +678,9 @@ struct IncidentBody {
     share_chart: Option<String>,
     volume_title: String,
     share_title: String,
+    /// About a source that went blind: it has no mentions of its own, so the sections on who carried it
+    /// are left out.
+    about_source: bool,
     first: Vec<MentionCtx>,
     press: Vec<(String, u32)>,
     social: Vec<(String, u32)>,
@@ -756,12 +759,15 @@ pub(super) async fn incident(
         };
         fields.push(field(&v, "rule", value));
     }
+    let about_source = view.source().is_some();
     if let Some(source) = view.source() {
         fields.push(field(&v, "source", source.to_owned()));
     }
     fields.push(field(&v, "opened", v.time(row.opened_at)));
     fields.push(field(&v, "updated", v.time(row.updated_at)));
-    fields.push(field(&v, "mentions", v.integer(u64::from(row.mentions))));
+    if !about_source {
+        fields.push(field(&v, "mentions", v.integer(u64::from(row.mentions))));
+    }
     if let Some(t) = row.acknowledged_at {
         let value = v.say(
             "ack-value",
@@ -863,6 +869,7 @@ pub(super) async fn incident(
             .as_ref()
             .map(|series| super::chart::share_title(series, &v))
             .unwrap_or_default(),
+        about_source,
         first: window.first.iter().map(|m| mention_ctx(&v, m)).collect(),
         press: tallies(&window.press),
         social: tallies(&window.social),

@@ -211,6 +211,11 @@ impl Drop for Console {
 
 /// Fills a database, adds `ana` (veilleur) and `lea` (lecteur), and starts the daemon with `web`.
 pub fn console(web: &str) -> Console {
+    console_after(web, |_| {})
+}
+
+/// [`console`], with `prepare` run on the configuration's path before the daemon starts.
+pub fn console_after(web: &str, prepare: impl FnOnce(&Path)) -> Console {
     let dir = tempfile::tempdir().unwrap();
     let port = daemon::free_port();
     let web = web.replace("PORT", &port.to_string());
@@ -254,6 +259,7 @@ pub fn console(web: &str) -> Console {
         ],
         Some("lea-secret-1\n"),
     );
+    prepare(&config);
     let (notify, notify_path) = NotifySocket::bind(dir.path());
     let child = daemon::start(&config, &notify_path, &[]);
     let mut console = Console {
@@ -278,6 +284,17 @@ pub fn console(web: &str) -> Console {
 
 pub fn local() -> Console {
     console("listen = \"127.0.0.1:PORT\"")
+}
+
+/// The source `forum` blind for eight hours by now: heard ten hours ago, then its file gone (a `source`
+/// incident opens at the last of these runs, and stays open while the daemon runs).
+pub fn blind_forum(config: &Path) {
+    let c = config.to_str().unwrap();
+    let ago = |h: i64| (chrono::Utc::now() - chrono::TimeDelta::hours(h)).to_rfc3339();
+    veille_ok(&["run", "--once", "--at", &ago(10), "--config", c], None);
+    std::fs::remove_file(config.with_file_name("forum.xml")).unwrap();
+    veille_ok(&["run", "--once", "--at", &ago(8), "--config", c], None);
+    veille_ok(&["run", "--once", "--config", c], None);
 }
 
 /// The id of the (one) incident the feed opened.
