@@ -204,6 +204,12 @@ fn a_source_failing_past_alert_after_opens_a_source_incident_mailed_to_the_sysad
         "the incident names its source: {shown}"
     );
     assert!(
+        !shown
+            .lines()
+            .any(|l| l.trim_start().starts_with("mentions")),
+        "a source has no mentions of its own: {shown}"
+    );
+    assert!(
         shown.contains("Source “presse” heard again, after 10 h without it."),
         "{shown}"
     );

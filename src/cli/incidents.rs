@@ -558,7 +558,10 @@ impl Layout<'_> {
                 &format!("{}{at}", v.integer(u64::from(row.peak_count))),
             );
         }
-        self.field(out, "mentions", &v.integer(u64::from(row.mentions)));
+        // A source has no mentions of its own.
+        if self.view.source().is_none() {
+            self.field(out, "mentions", &v.integer(u64::from(row.mentions)));
+        }
         if let Some(t) = row.acknowledged_at {
             let value = v.say(
                 "ack-value",
