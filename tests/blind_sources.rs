@@ -38,6 +38,23 @@ fn say(config: &Path, args: &[&str]) -> String {
     stdout(&out)
 }
 
+/// The text of a received message.
+fn body_text(data: &[u8]) -> String {
+    mail_parser::MessageParser::default()
+        .parse(data)
+        .unwrap()
+        .body_text(0)
+        .unwrap()
+        .into_owned()
+}
+
+fn assert_says_presse_is_blind(subject: &str) {
+    assert!(
+        subject.contains("presse") && subject.contains("aveugle"),
+        "{subject:?}"
+    );
+}
+
 fn subjects(smtp: &SmtpServer) -> Vec<(Vec<String>, String)> {
     smtp.received()
         .iter()
@@ -161,17 +178,8 @@ fn a_source_failing_past_alert_after_opens_a_source_incident_mailed_to_the_sysad
         ["<sysadmin@example.fr>"],
         "the route sends it to the sysadmin alone"
     );
-    assert!(
-        got[0].1.contains("presse") && got[0].1.contains("aveugle"),
-        "{:?}",
-        got[0].1
-    );
-    let body = mail_parser::MessageParser::default()
-        .parse(&mails[0].data)
-        .unwrap()
-        .body_text(0)
-        .unwrap()
-        .into_owned();
+    assert_says_presse_is_blind(&got[0].1);
+    let body = body_text(&mails[0].data);
     assert!(
         body.contains(
             "Dernière erreur\u{a0}: HTTP 500 Internal Server Error (3 échecs de suite). Elle alimente la \
@@ -299,17 +307,8 @@ fn a_silenced_source_opens_its_incident_unsent_and_speaks_when_the_silence_ends(
     let mails = w.smtp.wait_for(1, WAIT);
     let got = subjects(&w.smtp);
     assert_eq!(got.len(), 1, "{got:?}");
-    assert!(
-        got[0].1.contains("presse") && got[0].1.contains("aveugle"),
-        "{:?}",
-        got[0].1
-    );
-    let body = mail_parser::MessageParser::default()
-        .parse(&mails[0].data)
-        .unwrap()
-        .body_text(0)
-        .unwrap()
-        .into_owned();
+    assert_says_presse_is_blind(&got[0].1);
+    let body = body_text(&mails[0].data);
     assert!(
         body.contains("veille silence add --source presse"),
         "{body}"
