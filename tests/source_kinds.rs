@@ -635,6 +635,11 @@ fn reddit_throttling_page_waits_instead_of_failing_as_not_a_feed() {
         "{error}"
     );
     assert_eq!(
+        s.last_status,
+        Some(429),
+        "kept as rate-limiting, for the blind check"
+    );
+    assert_eq!(
         (s.next_due.unwrap() - s.last_fetch.unwrap()).num_seconds(),
         600
     );

@@ -369,11 +369,14 @@ pub async fn poll_source(
             state.items_seen += analysed.len() as u64;
             state.consecutive_errors = state.consecutive_errors.saturating_add(1);
             state.last_error = Some(e.to_string());
-            if let PollFailure::Fetch(
-                FetchError::Status { status, .. } | FetchError::Denied { status, .. },
-            ) = e
-            {
-                state.last_status = Some(*status);
+            match e {
+                PollFailure::Fetch(
+                    FetchError::Status { status, .. } | FetchError::Denied { status, .. },
+                ) => state.last_status = Some(*status),
+                // A throttling page says "too many requests" in words: kept as the status it stands
+                // for, so that a source kept waiting is judged rate-limited, not failing.
+                PollFailure::Fetch(FetchError::Throttled { .. }) => state.last_status = Some(429),
+                _ => {}
             }
             state.next_due = Some(schedule::next_due(
                 now,
