@@ -653,7 +653,7 @@ fn mentions_json_carries_kind_and_engagement() {
     let config = write_config(
         dir.path(),
         &format!(
-            "[[source]]\nname = \"masto\"\nkind = \"mastodon-tag\"\ninstance = \"piaille.fr\"\ntag = \"brioche\"\nbase_url = \"{}\"\n\n[[source]]\nname = \"feed\"\nurl = \"{}\"\n",
+            "[[source]]\nname = \"masto\"\nkind = \"mastodon-tag\"\ninstance = \"piaille.fr\"\ntag = \"brioche\"\nbase_url = \"{}\"\n\n[[source]]\nname = \"feed\"\nurl = \"{}\"\ntags = [\"réseau\"]\n",
             server.url(""),
             feed.url("/rss")
         ),
@@ -673,8 +673,13 @@ fn mentions_json_carries_kind_and_engagement() {
     assert_eq!(masto["likes"], 7);
     assert_eq!(masto["reposts"], 2);
     assert_eq!(masto["replies"], 1);
+    assert_eq!(masto["medium"], "social", "by its kind");
     let plain = rows.iter().find(|r| r["source"] == "feed").unwrap();
     assert_eq!(plain["kind"], "feed");
+    assert_eq!(
+        plain["medium"], "social",
+        "a feed tagged réseau, as its tags said when it was read"
+    );
     for key in ["author_followers", "likes", "reposts", "replies"] {
         assert!(plain[key].is_null(), "{key}: {plain}");
     }

@@ -491,7 +491,12 @@ pub fn run(db: Option<PathBuf>, lang: Option<Locale>, no_web: bool) -> anyhow::R
         read.extend(found);
     }
     let asked = read.len();
-    let polled = crate::pipeline::replay::replay_with(&files, read, &analyzer, &db, now)?;
+    let tags = config
+        .sources
+        .iter()
+        .map(|s| (s.name.clone(), s.tags.clone()))
+        .collect();
+    let polled = crate::pipeline::replay::replay_with(&files, read, &tags, &analyzer, &db, now)?;
     writeln!(
         out,
         "{}",

@@ -116,6 +116,23 @@ pub enum Medium {
 }
 
 impl Medium {
+    /// As stored: `press` or `social`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Medium::Press => "press",
+            Medium::Social => "social",
+        }
+    }
+
+    /// From [`Medium::as_str`]'s words.
+    pub fn parse(s: &str) -> Option<Medium> {
+        match s {
+            "press" => Some(Medium::Press),
+            "social" => Some(Medium::Social),
+            _ => None,
+        }
+    }
+
     /// The medium of a source from its tags, else its kind (`None` or `feed` for a plain feed).
     pub fn of(tags: &[String], kind: Option<&str>) -> Medium {
         let tagged = |names: &[&str]| {

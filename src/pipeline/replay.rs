@@ -9,6 +9,7 @@
 //! Items are taken in time order and written in small batches (those published within the same quarter of
 //! an hour), so detection judges the bucket in progress as a daemon polling every quarter of an hour would.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -101,26 +102,29 @@ pub fn replay_at(
     db: &Path,
     fetched: DateTime<Utc>,
 ) -> Result<ReplayReport, ReplayError> {
-    replay_with(files, Vec::new(), analyzer, db, fetched)
+    replay_with(files, Vec::new(), &HashMap::new(), analyzer, db, fetched)
 }
 
 /// [`replay_at`] with mentions already read (from a query kind's service, as the demo does) replayed
-/// together with the files' items, each on its own time.
+/// together with the files' items, each on its own time, and the sources' tags by name (a file's source is
+/// its name without extension), which the rules and the press-or-social split read.
 ///
 /// # Errors
 /// As [`replay_at`].
 pub fn replay_with(
     files: &[PathBuf],
     read: Vec<Mention>,
+    tags: &HashMap<String, Vec<String>>,
     analyzer: &Analyzer,
     db: &Path,
     fetched: DateTime<Utc>,
 ) -> Result<ReplayReport, ReplayError> {
+    let tags_of = |source: &str| tags.get(source).map_or(&[][..], Vec::as_slice);
     let mut report = ReplayReport::default();
     let mut items: Vec<AnalysedMention> = read
         .into_iter()
         .map(|mention| {
-            let analysis = analyzer.analyse(&mention, &[]);
+            let analysis = analyzer.analyse(&mention, tags_of(&mention.source));
             AnalysedMention { mention, analysis }
         })
         .collect();
@@ -138,7 +142,7 @@ pub fn replay_with(
         match parse_feed(&source, &bytes, None, fetched) {
             Ok(feed) => {
                 for mention in feed.mentions {
-                    let analysis = analyzer.analyse(&mention, &[]);
+                    let analysis = analyzer.analyse(&mention, tags_of(&mention.source));
                     items.push(AnalysedMention { mention, analysis });
                 }
             }

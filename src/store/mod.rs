@@ -29,7 +29,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
 use serde::Serialize;
 
-use crate::model::{Analysis, Label, Lang, Mention, RuleMatch, SourceKind, SourceState};
+use crate::model::{Analysis, Label, Lang, Medium, Mention, RuleMatch, SourceKind, SourceState};
 
 /// Why the store failed, with the database path.
 #[derive(Debug, thiserror::Error)]
@@ -207,6 +207,10 @@ pub struct StoredMention {
     /// article. Sixteen hexadecimal digits in JSON.
     #[serde(serialize_with = "story_hex")]
     pub story: u64,
+    /// Whether its source was the press or a social network when it was read (`press`, `social`); `None`
+    /// for mentions stored before that was kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medium: Option<Medium>,
 }
 
 /// A story id as people and tools see it: sixteen hexadecimal digits (the short form is the first eight).
@@ -300,10 +304,15 @@ pub struct Store {
 /// The columns [`mention_row`] reads, in its order, for a `mention` table aliased `m`.
 pub(crate) const MENTION_COLUMNS: &str = "m.id, m.guid, m.source, m.link, m.title, m.text, m.author, m.published, \
      m.fetched, m.lang, m.score, m.label, m.kind, m.author_handle, m.author_followers, m.likes, m.reposts, \
-     m.replies, m.points, m.story";
+     m.replies, m.points, m.story, m.medium";
 
 /// The first column after the [`MENTION_COLUMNS`] in a query that selects more.
-pub(crate) const AFTER_MENTION_COLUMNS: usize = 20;
+pub(crate) const AFTER_MENTION_COLUMNS: usize = 21;
+
+/// A stored medium; `None` for mentions stored before it was.
+fn medium(stored: Option<String>) -> Option<Medium> {
+    stored.as_deref().and_then(Medium::parse)
+}
 
 /// A mention read from the [`MENTION_COLUMNS`] (in that order, from 0; the next free column is
 /// [`AFTER_MENTION_COLUMNS`]), its rule matches left to the caller.
@@ -339,6 +348,7 @@ pub(crate) fn mention_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMenti
         replies: count(r.get(17)?),
         points: r.get(18)?,
         story: r.get::<_, i64>(19)? as u64,
+        medium: medium(r.get(20)?),
     })
 }
 
@@ -707,7 +717,8 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT source, guid, link, title, text, author, lang_declared, published, fetched, story, lang, score,
-                        label, terms, kind, author_handle, author_followers, likes, reposts, replies, points
+                        label, terms, kind, author_handle, author_followers, likes, reposts, replies, points,
+                        medium
                  FROM mention WHERE id = ?1",
             )
             .map_err(|e| self.err(e))?;
@@ -755,6 +766,7 @@ impl Store {
                                 .and_then(|t| serde_json::from_str(&t).ok())
                                 .unwrap_or_default(),
                         },
+                        medium: medium(r.get(21)?),
                         ..Analysis::default()
                     };
                     Ok((mention, analysis))
@@ -911,9 +923,9 @@ fn write_poll_in(
     let mut insert = tx.prepare_cached(
         "INSERT INTO mention (source, guid, link, title, text, author, lang_declared, published, fetched, at,
                               story, lang, score, label, terms, kind, author_handle, author_followers, likes,
-                              reposts, replies, points)
+                              reposts, replies, points, medium)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-                 ?22)
+                 ?22, ?23)
          ON CONFLICT (source, guid) DO NOTHING",
     )?;
     let mut insert_match = tx.prepare_cached(
@@ -950,6 +962,7 @@ fn write_poll_in(
             stored_count(m.reach.reposts),
             stored_count(m.reach.replies),
             m.reach.score,
+            a.medium.map(Medium::as_str),
         ])?;
         if n == 0 {
             continue;

@@ -868,6 +868,7 @@ mod tests {
             replies: None,
             points: None,
             story: 1,
+            medium: None,
         };
         let n = NotifiedMention::from(&m);
         assert_eq!(n.time, Some(at(5)));

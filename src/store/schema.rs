@@ -246,6 +246,9 @@ const MIGRATIONS: &[&str] = &[
         SELECT id, target_kind, target, until, reason, created, created_by, removed FROM silence;
     DROP TABLE silence;
     ALTER TABLE silence_new RENAME TO silence;",
+    // Whether a mention's source was the press or a social network when it was read (`press`, `social`),
+    // from the source's tags then: the incident's press and social tallies need no configuration at hand.
+    "ALTER TABLE mention ADD COLUMN medium TEXT;",
 ];
 
 /// The schema version this build writes.

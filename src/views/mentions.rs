@@ -370,6 +370,7 @@ mod tests {
             replies: None,
             points: None,
             story: 1,
+            medium: None,
         }
     }
 

@@ -48,12 +48,14 @@ impl Reaches {
         )
     }
 
-    /// The reach of `source`, or of a mention read with `kind` when the source is no longer configured.
-    pub fn reach(&self, source: &str, kind: crate::model::SourceKind) -> Reach {
+    /// The reach of a mention: its source's as configured now, else the one stored with it when it was
+    /// read (from the source's tags then), else that of the kind it was read with.
+    pub fn reach(&self, m: &StoredMention) -> Reach {
         self.0
-            .get(source)
+            .get(&m.source)
             .copied()
-            .unwrap_or_else(|| Reach::of(&[], Some(kind.as_str())))
+            .or(m.medium)
+            .unwrap_or_else(|| Reach::of(&[], Some(m.kind.as_str())))
     }
 }
 
@@ -135,7 +137,7 @@ impl IncidentWindow {
         let mut social: HashMap<&str, u32> = HashMap::new();
         let mut authors: HashMap<&str, u32> = HashMap::new();
         for m in mentions {
-            let tally = match reaches.reach(&m.source, m.kind) {
+            let tally = match reaches.reach(m) {
                 Reach::Press => &mut press,
                 Reach::Social => &mut social,
             };
@@ -283,6 +285,7 @@ mod tests {
             points: None,
             // The exact hash of its words, as a feed gives it: different titles, different stories.
             story: crate::sources::parse::story_hash(Some(title), ""),
+            medium: None,
         }
     }
 
@@ -300,6 +303,20 @@ mod tests {
             Reach::of(&tags(&["marque"]), Some("google-news")),
             Reach::Press
         );
+    }
+
+    /// A mention's reach: its source's as configured now, else the one stored with it when it was read
+    /// (a feed tagged `social` then), else its kind's.
+    #[test]
+    fn the_configuration_then_the_stored_medium_then_the_kind_decide_a_reach() {
+        let configured = Reaches(HashMap::from([("forum".to_owned(), Reach::Press)]));
+        let mut social_feed = m("forum", None, "t", "https://f.example/1");
+        social_feed.medium = Some(Reach::Social);
+        assert_eq!(configured.reach(&social_feed), Reach::Press);
+        let unconfigured = Reaches::default();
+        assert_eq!(unconfigured.reach(&social_feed), Reach::Social);
+        social_feed.medium = None;
+        assert_eq!(unconfigured.reach(&social_feed), Reach::Press, "a feed");
     }
 
     #[test]

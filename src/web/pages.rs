@@ -1432,6 +1432,7 @@ mod tests {
                     replies: None,
                     points: None,
                     story: 1,
+                    medium: None,
                 },
             )],
             next: None,
