@@ -813,3 +813,77 @@ fn status_and_metrics_report_the_console() {
         common::stdout(&cli(&c, &["status"]))
     );
 }
+
+/// The demo's bad buzz on its incident page: the stories section heads with the pickup (how many sites
+/// carried the window's stories, naming the press) and lists the recall with the two press sites that
+/// rewrote it, and the demo's social feed is counted among the social networks (its mentions keep the
+/// medium they were read with, though this console's configuration does not list the demo's sources).
+#[test]
+fn the_incident_page_shows_the_stories_the_press_picked_up() {
+    let c = common::console::console_after("listen = \"127.0.0.1:PORT\"", |config| {
+        let dir = config.parent().unwrap();
+        for f in ["veille.db", "veille.db-wal", "veille.db-shm"] {
+            let _ = std::fs::remove_file(dir.join(f));
+        }
+        let db = dir.join("veille.db");
+        veille_ok(&["demo", "--no-web", "--db", db.to_str().unwrap()], None);
+        // The demo's database alone (no source of this console's own joins its incident), kept whole
+        // (its mentions are months old: the daemon's pruning would take them).
+        let text = std::fs::read_to_string(config).unwrap();
+        let (head, rest) = text.split_once("[[source]]").unwrap();
+        let web = &rest[rest.find("[web]").unwrap()..];
+        std::fs::write(config, format!("retention_days = 3650\n{head}{web}")).unwrap();
+        veille_ok(
+            &[
+                "users",
+                "add",
+                "ana",
+                "--role",
+                "veilleur",
+                "--password-stdin",
+                "--config",
+                config.to_str().unwrap(),
+            ],
+            Some("ana-secret-1\n"),
+        );
+    });
+    let listed = veille_ok(
+        &[
+            "incidents",
+            "--json",
+            "--config",
+            c.config.to_str().unwrap(),
+        ],
+        None,
+    );
+    let id = listed
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|i| i["kind"] == "bad_buzz")
+        .map(|i| i["id"].to_string())
+        .expect("the demo's bad buzz");
+    let cookie = sign_in(c.port, "ana", "ana-secret-1");
+    let page = get(c.port, &format!("/incidents/{id}"), Some(&cookie));
+    assert_eq!(page.status, 200);
+    let stories = &page.body[page
+        .body
+        .find("id=\"syndication\"")
+        .expect("a stories section")..];
+    let stories = &stories[..stories.find("</section>").unwrap()];
+    assert!(
+        stories.contains("un article repris par 2 sites\u{a0}; presse\u{a0}: actu-lyon, fil-conso"),
+        "{stories}"
+    );
+    assert!(
+        stories.contains("Maison Brioche retire des brioches au chocolat</a>")
+            && stories.contains("reprise par 2 sources")
+            && stories.contains("actu-lyon, fil-conso</small>"),
+        "{stories}"
+    );
+    let tallies = &page.body[page.body.find("class=\"card tallies\"").unwrap()..];
+    let social = &tallies[tallies.find("Réseaux sociaux").expect("a social column")..];
+    assert!(
+        social[..social.find("</div>").unwrap()].contains("reseau-social"),
+        "{tallies}"
+    );
+}
