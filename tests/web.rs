@@ -818,21 +818,24 @@ fn status_and_metrics_report_the_console() {
 /// carried the window's stories, naming the press) and lists the recall with the two press sites that
 /// rewrote it, and the demo's social feed is counted among the social networks (its mentions keep the
 /// medium they were read with, though this console's configuration does not list the demo's sources).
-#[test]
-fn the_incident_page_shows_the_stories_the_press_picked_up() {
-    let c = common::console::console_after("listen = \"127.0.0.1:PORT\"", |config| {
+/// The daemon serving the demo's database alone (no source of this console's own joins its incident),
+/// with `retention_days` as given (the demo's mentions are months old).
+fn demo_console(retention_days: u32) -> common::console::Console {
+    common::console::console_after("listen = \"127.0.0.1:PORT\"", |config| {
         let dir = config.parent().unwrap();
         for f in ["veille.db", "veille.db-wal", "veille.db-shm"] {
             let _ = std::fs::remove_file(dir.join(f));
         }
         let db = dir.join("veille.db");
         veille_ok(&["demo", "--no-web", "--db", db.to_str().unwrap()], None);
-        // The demo's database alone (no source of this console's own joins its incident), kept whole
-        // (its mentions are months old: the daemon's pruning would take them).
         let text = std::fs::read_to_string(config).unwrap();
         let (head, rest) = text.split_once("[[source]]").unwrap();
         let web = &rest[rest.find("[web]").unwrap()..];
-        std::fs::write(config, format!("retention_days = 3650\n{head}{web}")).unwrap();
+        std::fs::write(
+            config,
+            format!("retention_days = {retention_days}\n{head}{web}"),
+        )
+        .unwrap();
         veille_ok(
             &[
                 "users",
@@ -846,8 +849,12 @@ fn the_incident_page_shows_the_stories_the_press_picked_up() {
             ],
             Some("ana-secret-1\n"),
         );
-    });
-    let listed = veille_ok(
+    })
+}
+
+/// The id of the demo's bad buzz.
+fn bad_buzz(c: &common::console::Console) -> String {
+    veille_ok(
         &[
             "incidents",
             "--json",
@@ -855,13 +862,18 @@ fn the_incident_page_shows_the_stories_the_press_picked_up() {
             c.config.to_str().unwrap(),
         ],
         None,
-    );
-    let id = listed
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .find(|i| i["kind"] == "bad_buzz")
-        .map(|i| i["id"].to_string())
-        .expect("the demo's bad buzz");
+    )
+    .lines()
+    .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    .find(|i| i["kind"] == "bad_buzz")
+    .map(|i| i["id"].to_string())
+    .expect("the demo's bad buzz")
+}
+
+#[test]
+fn the_incident_page_shows_the_stories_the_press_picked_up() {
+    let c = demo_console(3650);
+    let id = bad_buzz(&c);
     let cookie = sign_in(c.port, "ana", "ana-secret-1");
     let page = get(c.port, &format!("/incidents/{id}"), Some(&cookie));
     assert_eq!(page.status, 200);
@@ -885,5 +897,32 @@ fn the_incident_page_shows_the_stories_the_press_picked_up() {
     assert!(
         social[..social.find("</div>").unwrap()].contains("reseau-social"),
         "{tallies}"
+    );
+}
+
+/// An incident older than `retention_days` has lost its mentions to the pruning: its page says so, rather
+/// than « Rien pour l'instant » over « Calculé sur 0 mention ».
+#[test]
+fn an_incident_older_than_the_retention_says_its_mentions_were_pruned() {
+    let c = demo_console(180);
+    let config = c.config.to_str().unwrap();
+    assert!(
+        daemon::eventually(Duration::from_secs(30), || veille_ok(
+            &["mentions", "--limit", "1", "--config", config],
+            None
+        )
+        .trim()
+        .is_empty()),
+        "the daemon prunes the demo's months-old mentions"
+    );
+    let id = bad_buzz(&c);
+    let cookie = sign_in(c.port, "ana", "ana-secret-1");
+    let page = get(c.port, &format!("/incidents/{id}"), Some(&cookie));
+    assert!(
+        page.body.contains(
+            "Les mentions de l&#x27;incident ont été effacées\u{a0}: elles datent de plus de 180 jours"
+        ),
+        "{}",
+        page.body
     );
 }

@@ -70,6 +70,8 @@ pub struct Console {
     clock: Option<DateTime<Utc>>,
     /// Which sources are press and which social, from the configuration.
     reaches: crate::views::Reaches,
+    /// `retention_days`: mentions older than this are pruned.
+    retention_days: u32,
 }
 
 /// The signed-in person of a request.
@@ -96,6 +98,7 @@ impl Console {
             secret: auth::random_token(),
             clock: None,
             reaches: crate::views::Reaches::of_config(config),
+            retention_days: config.retention_days,
         }
     }
 

@@ -907,13 +907,21 @@ pub(super) async fn incident(
                 ),
             })
             .collect(),
-        window_read: v.say(
-            "web-window-read",
-            &[
-                ("count", window.read.into()),
-                ("capped", if window.capped { "yes" } else { "no" }.into()),
-            ],
-        ),
+        // An incident that began before the retention horizon and shows no mention has lost them to the
+        // pruning, not had none.
+        window_read: if window.read == 0
+            && window.from < now - chrono::TimeDelta::days(i64::from(c.retention_days))
+        {
+            v.say("web-window-pruned", &[("days", c.retention_days.into())])
+        } else {
+            v.say(
+                "web-window-read",
+                &[
+                    ("count", window.read.into()),
+                    ("capped", if window.capped { "yes" } else { "no" }.into()),
+                ],
+            )
+        },
         can_resolve: p.role.acts() && view.status != IncidentStatus::Resolved,
         can_act: p.role.acts() && view.status != IncidentStatus::Resolved,
         can_take: p.role.acts()

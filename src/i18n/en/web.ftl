@@ -112,6 +112,7 @@ web-window-read = { $capped ->
        *[other] From the { $count } mentions of the incident.
     }
 }
+web-window-pruned = The incident's mentions were pruned: they are older than { $days } days (the retention_days setting).
 web-none-yet = Nothing yet.
 web-resolve = Mark as resolved
 web-resolve-note-label = Why (optional)

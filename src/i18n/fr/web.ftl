@@ -112,6 +112,7 @@ web-window-read = { $capped ->
        *[other] Calculé sur les { $count } mentions de l'incident.
     }
 }
+web-window-pruned = Les mentions de l'incident ont été effacées : elles datent de plus de { $days } jours (réglage retention_days).
 web-none-yet = Rien pour l'instant.
 web-resolve = Marquer comme résolu
 web-resolve-note-label = Pourquoi (facultatif)
