@@ -836,19 +836,7 @@ fn demo_console(retention_days: u32) -> common::console::Console {
             format!("retention_days = {retention_days}\n{head}{web}"),
         )
         .unwrap();
-        veille_ok(
-            &[
-                "users",
-                "add",
-                "ana",
-                "--role",
-                "veilleur",
-                "--password-stdin",
-                "--config",
-                config.to_str().unwrap(),
-            ],
-            Some("ana-secret-1\n"),
-        );
+        common::console::add_user(config, "ana", "veilleur");
     })
 }
 

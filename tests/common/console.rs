@@ -193,6 +193,23 @@ pub fn veille_ok(args: &[&str], input: Option<&str>) -> String {
     stdout(&out)
 }
 
+/// Adds an account `name` with `role` by `veille users add`; its password is `{name}-secret-1`.
+pub fn add_user(config: &Path, name: &str, role: &str) {
+    veille_ok(
+        &[
+            "users",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        Some(&format!("{name}-secret-1\n")),
+    );
+}
+
 /// A running daemon with the console; stopped when dropped.
 pub struct Console {
     pub dir: tempfile::TempDir,
@@ -233,32 +250,8 @@ pub fn console_after(web: &str, prepare: impl FnOnce(&Path)) -> Console {
     write_feed(&dir.path().join("forum.xml"));
     let c = config.to_str().unwrap();
     veille_ok(&["run", "--once", "--config", c], None);
-    veille_ok(
-        &[
-            "users",
-            "add",
-            "ana",
-            "--role",
-            "veilleur",
-            "--password-stdin",
-            "--config",
-            c,
-        ],
-        Some("ana-secret-1\n"),
-    );
-    veille_ok(
-        &[
-            "users",
-            "add",
-            "lea",
-            "--role",
-            "lecteur",
-            "--password-stdin",
-            "--config",
-            c,
-        ],
-        Some("lea-secret-1\n"),
-    );
+    add_user(&config, "ana", "veilleur");
+    add_user(&config, "lea", "lecteur");
     prepare(&config);
     let (notify, notify_path) = NotifySocket::bind(dir.path());
     let child = daemon::start(&config, &notify_path, &[]);
