@@ -376,16 +376,9 @@ mod tests {
             until: t(12),
             reason: "migration du site".into(),
         };
+        let silenced = std::slice::from_ref(&silence);
         let f = failing(0, Some(500));
-        let opened = decide(
-            &f,
-            None,
-            &[],
-            std::slice::from_ref(&silence),
-            SIX_HOURS,
-            t(7),
-        )
-        .unwrap();
+        let opened = decide(&f, None, &[], silenced, SIX_HOURS, t(7)).unwrap();
         assert_eq!(opened.kind, EventKind::Opened);
         assert!(!opened.notify);
         assert!(
@@ -403,26 +396,11 @@ mod tests {
         );
         // Still blind under the silence: nothing.
         assert_eq!(
-            decide(
-                &f,
-                Some(&opened),
-                &[],
-                std::slice::from_ref(&silence),
-                SIX_HOURS,
-                t(11)
-            ),
+            decide(&f, Some(&opened), &[], silenced, SIX_HOURS, t(11)),
             None
         );
         // The silence over, still blind: told once.
-        let told = decide(
-            &f,
-            Some(&opened),
-            &[],
-            std::slice::from_ref(&silence),
-            SIX_HOURS,
-            t(13),
-        )
-        .unwrap();
+        let told = decide(&f, Some(&opened), &[], silenced, SIX_HOURS, t(13)).unwrap();
         assert_eq!(
             (told.kind, told.notify, told.since),
             (EventKind::Updated, true, t(0))
@@ -435,15 +413,7 @@ mod tests {
                 .unwrap()
                 .notify
         );
-        let quiet = decide(
-            &healed,
-            Some(&opened),
-            &[],
-            std::slice::from_ref(&silence),
-            SIX_HOURS,
-            t(9),
-        )
-        .unwrap();
+        let quiet = decide(&healed, Some(&opened), &[], silenced, SIX_HOURS, t(9)).unwrap();
         assert_eq!((quiet.kind, quiet.notify), (EventKind::Resolved, false));
     }
 }

@@ -289,15 +289,13 @@ pub fn incident_lines(
         } else {
             None
         };
-        let source = match &first {
-            Some(Decision::Source(s)) => Some(s.source.as_str()),
-            _ => None,
-        };
-        out.push(IncidentLine {
-            status: IncidentStatus::of(&row, source, &silences),
+        let mut line = IncidentLine {
+            status: IncidentStatus::Open,
             row,
             first,
-        });
+        };
+        line.status = IncidentStatus::of(&line.row, line.source(), &silences);
+        out.push(line);
     }
     Ok(out)
 }
